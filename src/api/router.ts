@@ -1,0 +1,24 @@
+import { handleHealth } from './health.ts';
+import type { ApiRequest } from './http/api-request.ts';
+import type { ApiResponse, FaultNames } from './http/reply.ts';
+import { handleAccount, handleIdentity } from './identity/identity-api.ts';
+
+/** One protocol mounted under a path prefix. */
+export interface Api {
+  readonly name: string;
+  readonly prefix: RegExp;
+  handle(req: ApiRequest): Promise<ApiResponse>;
+  /** How this API names faults (image API: `overLimit` for 413). */
+  readonly faultNames?: FaultNames;
+  /** Headers this API adds to every response, errors included. */
+  readonly commonHeaders?: Readonly<Record<string, string>>;
+}
+
+/** Every API on the one listener (spec/README.md, "One listener, six prefixes"). */
+export const APIS: readonly Api[] = [
+  { name: 'health', prefix: /^\/healthz$/, handle: handleHealth },
+  { name: 'identity', prefix: /^\/identity(\/|$)/, handle: handleIdentity },
+  { name: 'account', prefix: /^\/account(\/|$)/, handle: handleAccount },
+];
+
+export const findApi = (path: string): Api | undefined => APIS.find((api) => api.prefix.test(path));

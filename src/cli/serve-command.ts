@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { loadSettings } from '../config.ts';
+import { CliError } from '../errors.ts';
+import { createLogger, startServer } from '../server.ts';
+import { Services } from '../services.ts';
+import { err } from './output.ts';
+import { storageOptions } from './storage-options.ts';
+
+export function registerServeCommand(program: Command): void {
+  storageOptions(program.command('serve').description('apply pending migrations, then serve every API on one listener')
+    .option('--host <host>', 'address to bind (env PLANKTON_HOST)', undefined)
+    .option('--port <port>', 'port to bind, 0 for any free one (env PLANKTON_PORT)')
+    .option('--public-url <url>', 'base URL given to clients (env PLANKTON_PUBLIC_URL; default http://HOST:PORT)'))
+    .action(async (o) => {
+      const settings = loadSettings(o);
+      const log = createLogger(settings.logLevel);
+      const services = await Services.open(settings);
+      const swept = await services.blocks.sweep();
+      const firstAdmin = (await services.users.anyAdmin()) ? undefined : await createFirstAdmin(services);
+      let server;
+      try {
+        server = await startServer(services, log);
+      } catch (e) {
+        await services.close();
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new CliError(`port ${settings.port} on ${settings.host} is in use: stop what runs there or pass --port`);
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot bind ${settings.host}: give an address of this machine with --host`);
+        if (code === 'EACCES') throw new CliError(`no permission to bind port ${settings.port}: use a port above 1023`);
+        throw e;
+      }
+      log.info({ url: server.url, publicUrl: services.publicUrl(), database: services.metadata.label, blocks: services.blocks.label, sweptTempFiles: swept }, 'plankton is serving');
+      err(banner(services.publicUrl(), firstAdmin));
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'shutting down');
+        await server.close();
+        await services.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}
+
+async function createFirstAdmin(services: Services): Promise<{ uuid: string; token: string }> {
+  const name = (await services.users.byName('admin')) ? `admin-${Date.now()}` : 'admin';
+  const user = await services.users.create(name, { admin: true });
+  const token = await services.tokens.issue(user.uuid, services.settings.tokenTtlSeconds, 'first start');
+  return { uuid: user.uuid, token: token.secret };
+}
+
+/** Plain text for people, outside the JSON log: how to log in. The secret is printed only on the first start. */
+export function banner(publicUrl: string, admin: { uuid: string; token: string } | undefined): string {
+  const P = publicUrl;
+  if (!admin) {
+    return `\nPlankton is serving at ${P}\nGet a token with:  npx plankton token issue admin   (same --data-dir/--database-url as serve)\n`;
+  }
+  const T = admin.token;
+  return `
+Plankton is serving at ${P}
+A first admin user was created. Its token (shown only this once):
+
+  ${T}
+
+curl (authenticate, get the service catalog):
+  curl -s -X POST -H 'Content-Type: application/json' -d '{"auth":{"token":{"id":"${T}"}}}' ${P}/identity/v2.0/tokens
+
+kamaki (~/.kamakirc):
+  [cloud "plankton"]
+  url = ${P}/identity/v2.0
+  token = ${T}
+
+glance v1 CLI:
+  glance --os-image-api-version 1 --os-image-url ${P}/image --os-auth-token ${T} image-list <&-
+
+swift CLI:
+  swift --os-storage-url ${P}/object-store/v1/${admin.uuid} --os-auth-token ${T} stat
+
+More users:  npx plankton user create alice@example.org
+`;
+}

@@ -1,0 +1,134 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { CliError } from './errors.ts';
+
+export const DEFAULT_DISK_FORMATS = [
+  'diskdump', 'extdump', 'ntfsdump', 'raw', 'qcow2', 'vhd', 'vmdk', 'vdi', 'iso', 'aki', 'ari', 'ami',
+] as const;
+export const DEFAULT_CONTAINER_FORMATS = ['bare', 'ovf', 'aki', 'ari', 'ami'] as const;
+const TIB = 2 ** 40;
+
+/** Settings every command shares: where the data is. */
+export interface StorageSettings {
+  readonly dataDir: string;
+  /** `postgres://…` or undefined for the embedded SQLite file. */
+  readonly databaseUrl: string | undefined;
+  /** A local folder or `s3://bucket?endpoint=…&region=…`. */
+  readonly blocks: string;
+}
+
+export interface Settings extends StorageSettings {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL given to clients; derived from host and port unless set (see `publicUrlGiven`). */
+  readonly publicUrl: string;
+  readonly publicUrlGiven: boolean;
+  readonly tokenTtlSeconds: number;
+  readonly imageSizeCap: number;
+  readonly objectMaxUpload: number;
+  readonly diskFormats: readonly string[];
+  readonly containerFormats: readonly string[];
+  readonly logLevel: string;
+}
+
+/** `30d`, `12h`, `90m`, `45s` → seconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*([smhd]?)\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(m[1]) * unit;
+  return seconds > 0 && Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
+const duration = z.string().transform((v, ctx) => {
+  const s = parseDuration(v);
+  if (s === undefined) ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 30d, 12h, 90m or 45s` });
+  return s ?? 0;
+});
+const byteCount = z.string().regex(/^\d+$/, 'must be a number of bytes').transform(Number)
+  .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive number of bytes');
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((l) => l.length > 0, 'must name at least one value');
+const databaseUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must look like postgres://USER@HOST:PORT/DATABASE');
+const blocks = z.string().min(1).refine((v) => {
+  if (!v.startsWith('s3://')) return !/^[a-z][a-z0-9+.-]*:\/\//i.test(v);
+  try {
+    return new URL(v).hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a folder or s3://BUCKET?endpoint=http://HOST:PORT&region=REGION');
+
+const schema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.string().regex(/^\d+$/, 'must be a port number').transform(Number)
+    .refine((p) => p >= 0 && p <= 65535, 'must be a port number from 0 to 65535').default(8080),
+  publicUrl: z.string().url('must be an absolute URL like http://host:8080').optional(),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: databaseUrl.optional(),
+  blocks: blocks.optional(),
+  tokenTtl: duration.default(30 * 86400),
+  imageSizeCap: byteCount.default(TIB),
+  objectMaxUpload: byteCount.default(TIB),
+  diskFormats: list.default([...DEFAULT_DISK_FORMATS]),
+  containerFormats: list.default([...DEFAULT_CONTAINER_FORMATS]),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+type RawSettings = Partial<Record<keyof z.input<typeof schema>, string>>;
+
+const ENV: Record<keyof RawSettings, string> = {
+  host: 'PLANKTON_HOST',
+  port: 'PLANKTON_PORT',
+  publicUrl: 'PLANKTON_PUBLIC_URL',
+  dataDir: 'PLANKTON_DATA_DIR',
+  databaseUrl: 'PLANKTON_DATABASE_URL',
+  blocks: 'PLANKTON_BLOCKS',
+  tokenTtl: 'PLANKTON_TOKEN_TTL',
+  imageSizeCap: 'PLANKTON_IMAGE_SIZE_CAP',
+  objectMaxUpload: 'PLANKTON_OBJECT_MAX_UPLOAD',
+  diskFormats: 'PLANKTON_DISK_FORMATS',
+  containerFormats: 'PLANKTON_CONTAINER_FORMATS',
+  logLevel: 'PLANKTON_LOG_LEVEL',
+};
+
+/** Flag wins over environment variable wins over default; any invalid value is one clear error. */
+export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = process.env): Settings {
+  const raw: RawSettings = {};
+  for (const key of Object.keys(ENV) as (keyof RawSettings)[]) {
+    const value = flags[key] ?? env[ENV[key]];
+    if (value !== undefined && value !== '') raw[key] = String(value);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path[0] as keyof RawSettings;
+    const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    throw new CliError(`invalid ${flag} (${ENV[key]}) "${raw[key]}": ${issue.message}`, 2);
+  }
+  const s = parsed.data;
+  const dataDir = path.resolve(s.dataDir);
+  const urlHost = s.host.includes(':') ? `[${s.host}]` : s.host;
+  return Object.freeze({
+    host: s.host,
+    port: s.port,
+    publicUrl: (s.publicUrl ?? `http://${urlHost}:${s.port}`).replace(/\/+$/, ''),
+    publicUrlGiven: s.publicUrl !== undefined,
+    dataDir,
+    databaseUrl: s.databaseUrl,
+    blocks: s.blocks ?? path.join(dataDir, 'blocks'),
+    tokenTtlSeconds: s.tokenTtl,
+    imageSizeCap: s.imageSizeCap,
+    objectMaxUpload: s.objectMaxUpload,
+    diskFormats: Object.freeze([...s.diskFormats]),
+    containerFormats: Object.freeze([...s.containerFormats]),
+    logLevel: s.logLevel,
+  });
+}

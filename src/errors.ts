@@ -1,0 +1,52 @@
+/**
+ * The one catalogue of errors. Domain code throws a ServiceError naming a fault kind and the
+ * message clients see; each API renders it in one place (src/api/http/reply.ts).
+ */
+export const FAULTS = {
+  badRequest: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  itemNotFound: 404,
+  notAllowed: 405,
+  conflict: 409,
+  lengthRequired: 411,
+  preconditionFailed: 412,
+  requestEntityTooLarge: 413,
+  rangeNotSatisfiable: 416,
+  unprocessableEntity: 422,
+  internalServerError: 500,
+  notImplemented: 501,
+  serviceUnavailable: 503,
+} as const;
+
+export type FaultKind = keyof typeof FAULTS;
+
+export class ServiceError extends Error {
+  readonly status: number;
+  /** Extra response headers that belong to the error (`Allow`, `Content-Range`). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(readonly kind: FaultKind, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = FAULTS[kind];
+    this.headers = headers;
+  }
+}
+
+export const badRequest = (message: string) => new ServiceError('badRequest', message);
+export const unauthorized = (message: string) => new ServiceError('unauthorized', message);
+export const forbidden = (message = 'Not allowed') => new ServiceError('forbidden', message);
+export const notFound = (message: string) => new ServiceError('itemNotFound', message);
+export const conflict = (message: string) => new ServiceError('conflict', message);
+export const tooLarge = (message: string) => new ServiceError('requestEntityTooLarge', message);
+export const notImplemented = (message: string) => new ServiceError('notImplemented', message);
+export const methodNotAllowed = (allow: readonly string[]) =>
+  new ServiceError('notAllowed', 'Method not allowed', { Allow: allow.join(', ') });
+export const endpointNotFound = () => badRequest('API endpoint not found');
+
+/** An error thrown by the command line: printed as one line, exit status 1 (or 2 for usage). */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { BlockStore } from './block-store.ts';
+
+const BLOCK_NAME = /^[0-9a-f]{64}$/;
+const FAN_OUT = /^[0-9a-f]{2}$/;
+/** Parallel file-system or network calls per `missing()`; enough to hide latency, few enough to spare descriptors. */
+const MISSING_CONCURRENCY = 16;
+
+/**
+ * Defence in depth: callers validate and lower-case hashes first; this makes sure no other string
+ * ever becomes a file name or an object key. Shared by every driver.
+ */
+export function assertBlockHash(hash: string): void {
+  if (!BLOCK_NAME.test(hash)) throw new Error(`not a block hash (64 lower-case hex characters): ${JSON.stringify(hash).slice(0, 80)}`);
+}
+
+/** `missing()` for drivers that can only ask one hash at a time: dedupe, then `has` with a small concurrency. */
+export async function missingByHas(hashes: readonly string[], has: (hash: string) => Promise<boolean>): Promise<string[]> {
+  const unique = [...new Set(hashes)];
+  unique.forEach(assertBlockHash);
+  const present = new Array<boolean>(unique.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < unique.length) {
+      const i = next++;
+      present[i] = await has(unique[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MISSING_CONCURRENCY, unique.length) }, worker));
+  return unique.filter((_, i) => !present[i]);
+}
+
+const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * Blocks as files: `<root>/<h[0..2]>/<h[2..4]>/<h>`. Writes go to `<root>/.tmp/` first, are fsynced,
+ * then renamed into place (rename is atomic within one file system, and `.tmp` is inside root, so
+ * it is the same one); the fan-out folder is fsynced too so the rename itself survives a crash.
+ */
+export class LocalBlockStore implements BlockStore {
+  readonly root: string;
+  readonly label: string;
+  private readonly tmp: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.tmp = path.join(this.root, '.tmp');
+    this.label = `local:${this.root}`;
+  }
+
+  private pathOf(hash: string): string {
+    assertBlockHash(hash);
+    return path.join(this.root, hash.slice(0, 2), hash.slice(2, 4), hash);
+  }
+
+  async put(hash: string, data: Buffer): Promise<void> {
+    const file = this.pathOf(hash);
+    // Already stored: content is addressed by hash, so the bytes are the same. Refresh the mtime
+    // only (a metadata change, not a write of data) so that `list()` reports it as recently
+    // written and a running gc grace period protects it for the upload that is about to use it.
+    try {
+      const now = new Date();
+      await fs.utimes(file, now, now);
+      return;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    const dir = path.dirname(file);
+    const temp = path.join(this.tmp, `${hash}.${process.pid}.${randomBytes(6).toString('hex')}`);
+    await Promise.all([fs.mkdir(this.tmp, { recursive: true }), fs.mkdir(dir, { recursive: true })]);
+    try {
+      const fh = await fs.open(temp, 'wx');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      // Concurrent puts of one hash each rename their own complete temp file; the last wins, and
+      // all of them hold the same bytes, so readers never see a torn block.
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+    const dh = await fs.open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  }
+
+  async get(hash: string): Promise<Buffer | undefined> {
+    try {
+      return await fs.readFile(this.pathOf(hash));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async has(hash: string): Promise<boolean> {
+    try {
+      await fs.stat(this.pathOf(hash));
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
+  missing(hashes: readonly string[]): Promise<string[]> {
+    return missingByHas(hashes, (h) => this.has(h));
+  }
+
+  async delete(hash: string): Promise<void> {
+    await fs.rm(this.pathOf(hash), { force: true });
+  }
+
+  async *list(): AsyncIterable<{ hash: string; writtenAt: Date }> {
+    for (const a of await this.names(this.root, FAN_OUT)) {
+      const dirA = path.join(this.root, a);
+      for (const b of await this.names(dirA, FAN_OUT)) {
+        const dirB = path.join(dirA, b);
+        for (const hash of await this.names(dirB, BLOCK_NAME)) {
+          if (!hash.startsWith(a + b)) continue; // not ours: a block is only valid under its own fan-out
+          try {
+            const st = await fs.stat(path.join(dirB, hash));
+            yield { hash, writtenAt: st.mtime };
+          } catch (err) {
+            if (!isMissing(err)) throw err; // deleted while we walked: skip it
+          }
+        }
+      }
+    }
+  }
+
+  /** Sorted entries of `dir` whose names match; [] when the folder is gone. */
+  private async names(dir: string, pattern: RegExp): Promise<string[]> {
+    try {
+      return (await fs.readdir(dir)).filter((n) => pattern.test(n)).sort();
+    } catch (err) {
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      throw err;
+    }
+  }
+
+  /**
+   * Removes every temp file. Only safe while no `put` of this store runs (the server calls it at
+   * start, before it listens), since an in-flight put's temp file would be removed too.
+   */
+  async sweep(): Promise<number> {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(this.tmp);
+    } catch (err) {
+      if (isMissing(err)) return 0;
+      throw err;
+    }
+    await Promise.all(entries.map((n) => fs.rm(path.join(this.tmp, n), { recursive: true, force: true })));
+    return entries.length;
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      await fs.access(this.root, fsConstants.W_OK | fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { BlockStore } from './block-store.ts';
+import { assertBlockHash, missingByHas } from './local-block-store.ts';
+
+export interface S3BlockStoreOptions {
+  readonly bucket: string;
+  readonly endpoint: string;
+  readonly region: string;
+  /** Key prefix before `blocks/`; '' or ending in '/'. */
+  readonly prefix: string;
+}
+
+/** HTTP status of an SDK error, when the server answered. */
+const statusOf = (err: unknown): number | undefined =>
+  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const isNotFound = (err: unknown): boolean =>
+  statusOf(err) === 404 || ['NoSuchKey', 'NotFound'].includes((err as Error).name);
+
+/**
+ * Blocks as objects `<prefix>blocks/<hash>` in one bucket of an S3 API (AWS, MinIO, Swift s3api).
+ * A PUT is atomic on S3: readers see the old state or the whole new object, so no temp objects.
+ * Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profiles…),
+ * never from the URL, so `label` and logs cannot leak them.
+ */
+export class S3BlockStore implements BlockStore {
+  readonly label: string;
+  private readonly client: S3Client;
+  private readonly keyPrefix: string;
+
+  constructor(readonly options: S3BlockStoreOptions) {
+    this.client = new S3Client({
+      endpoint: options.endpoint,
+      region: options.region,
+      forcePathStyle: true,
+      // Non-AWS servers (Swift s3api) reject the SDK's default CRC trailers on streamed bodies.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    this.keyPrefix = `${options.prefix}blocks/`;
+    this.label = `s3:${options.endpoint}/${options.bucket}/${options.prefix}`;
+  }
+
+  /** `s3://BUCKET?endpoint=http://host:port&region=us-east-1[&prefix=some/path]`. */
+  static fromUrl(url: string): S3BlockStore {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new Error(`not a URL: ${url.replace(/\/\/[^@/]*@/, '//')}`);
+    }
+    if (u.protocol !== 's3:' || !u.hostname) throw new Error('block store URL must look like s3://BUCKET?endpoint=http://HOST:PORT&region=REGION');
+    if (u.username || u.password) throw new Error('put S3 credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, not in the block store URL');
+    const endpoint = u.searchParams.get('endpoint') ?? undefined;
+    let endpointUrl: URL | undefined;
+    try {
+      endpointUrl = endpoint ? new URL(endpoint) : undefined;
+    } catch {
+      endpointUrl = undefined;
+    }
+    if (!endpointUrl || !/^https?:$/.test(endpointUrl.protocol) || endpointUrl.username || endpointUrl.password) {
+      throw new Error('the s3:// block store URL needs endpoint=http(s)://HOST:PORT (without credentials)');
+    }
+    const prefix = (u.searchParams.get('prefix') ?? '').replace(/^\/+|\/+$/g, '');
+    return new S3BlockStore({
+      bucket: u.hostname,
+      endpoint: endpointUrl.origin + endpointUrl.pathname.replace(/\/+$/, ''),
+      region: u.searchParams.get('region') || 'us-east-1',
+      prefix: prefix ? prefix + '/' : '',
+    });
+  }
+
+  private key(hash: string): string {
+    assertBlockHash(hash);
+    return this.keyPrefix + hash;
+  }
+
+  /** Creates the bucket unless it exists already (explicit: used at server start and by tests). */
+  async ensureBucket(): Promise<void> {
+    const Bucket = this.options.bucket;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket }));
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket }));
+    } catch (err) {
+      // Another process created it between our HEAD and PUT.
+      if ((err as Error).name !== 'BucketAlreadyOwnedByYou') throw err;
+    }
+  }
+
+  async put(hash: string, data: Buffer): Promise<void> {
+    // Skipping a present block saves the upload. Its LastModified is not refreshed (that would cost a
+    // server-side copy), so gc's grace period does not cover it: version commits re-check their blocks.
+    if (await this.has(hash)) return;
+    await this.client.send(new PutObjectCommand({
+      Bucket: this.options.bucket,
+      Key: this.key(hash),
+      Body: data,
+      ContentLength: data.length,
+      // The server rejects a body damaged on the way; cheap next to sending 4 MiB.
+      ContentMD5: createHash('md5').update(data).digest('base64'),
+      ContentType: 'application/octet-stream',
+    }));
+  }
+
+  async get(hash: string): Promise<Buffer | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(hash) }));
+      if (!res.Body) return Buffer.alloc(0);
+      const bytes = await res.Body.transformToByteArray();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async has(hash: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.key(hash) }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  missing(hashes: readonly string[]): Promise<string[]> {
+    return missingByHas(hashes, (h) => this.has(h));
+  }
+
+  async delete(hash: string): Promise<void> {
+    // S3 DELETE of an absent key succeeds, which is what we want.
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(hash) }));
+  }
+
+  async *list(): AsyncIterable<{ hash: string; writtenAt: Date }> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({
+        Bucket: this.options.bucket,
+        Prefix: this.keyPrefix,
+        ContinuationToken,
+      }));
+      for (const obj of page.Contents ?? []) {
+        const hash = obj.Key?.slice(this.keyPrefix.length) ?? '';
+        if (/^[0-9a-f]{64}$/.test(hash)) yield { hash, writtenAt: obj.LastModified ?? new Date(0) };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  /** Nothing to sweep: an interrupted S3 PUT leaves no object behind. */
+  async sweep(): Promise<number> {
+    return 0;
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { CliError } from '../../errors.ts';
+import type { Database } from './schema.ts';
+import { migrationKit, type Dialect } from './migrations/migration-kit.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+
+export type Db = Kysely<Database>;
+
+/** The metadata database: SQLite in the data dir by default, PostgreSQL when a URL is given. */
+export class MetadataStore {
+  readonly #label: string;
+
+  private constructor(readonly db: Db, readonly dialect: Dialect, label: string) {
+    this.#label = label;
+  }
+
+  /** Where the data is, for start-up messages (never contains a password). */
+  get label(): string {
+    return this.#label;
+  }
+
+  static open(databaseUrl: string | undefined, dataDir: string): MetadataStore {
+    if (databaseUrl) return MetadataStore.#openPostgres(databaseUrl);
+    return MetadataStore.#openSqlite(path.join(dataDir, 'plankton.sqlite'));
+  }
+
+  static #openSqlite(file: string): MetadataStore {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+    } catch (err) {
+      throw new CliError(`cannot create the data dir ${path.dirname(file)}: ${(err as Error).message}`);
+    }
+    let sqlite: SQLite.Database;
+    try {
+      sqlite = new SQLite(file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 10000');
+    } catch (err) {
+      throw new CliError(`cannot open the database ${file}: ${(err as Error).message}`);
+    }
+    return new MetadataStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), 'sqlite', `sqlite:${file}`);
+  }
+
+  static #openPostgres(url: string): MetadataStore {
+    // int8 columns (times in microseconds, sizes) fit in a double exactly up to 2^53.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    pool.on('error', () => undefined); // an idle client's error is reported by the next query instead
+    const safe = new URL(url);
+    safe.password = '';
+    return new MetadataStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres', safe.toString());
+  }
+
+  /** Applies pending migrations; returns the names applied. */
+  async migrate(): Promise<string[]> {
+    const kit = migrationKit(this.dialect);
+    const provider: MigrationProvider = {
+      getMigrations: async () =>
+        Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, kit) }])),
+    };
+    const { error, results } = await new Migrator({ db: this.db, provider }).migrateToLatest();
+    if (error) throw new CliError(`cannot migrate the database ${this.label}: ${(error as Error).message ?? error}`);
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  /** True when the database answers a query. */
+  async healthy(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,122 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Tables of the metadata database, one code path for SQLite and PostgreSQL.
+ * Conventions: times are integers of microseconds since the epoch; booleans are 0/1 integers;
+ * maps (meta, properties) are JSON text; names compare by code point (COLLATE "C" on PostgreSQL).
+ */
+export interface UsersTable {
+  uuid: string;
+  display_name: string;
+  admin: number;
+  active: number;
+  created_at: number;
+}
+
+export interface TokensTable {
+  token_id: string;
+  user_uuid: string;
+  /** sha256 hex of the secret; the secret itself is never stored. */
+  hash: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  note: string | null;
+}
+
+export interface AccountsTable {
+  uuid: string;
+  meta: string;
+  modified_at: number;
+}
+
+export interface ContainersTable {
+  id: Generated<number>;
+  account: string;
+  name: string;
+  quota: number;
+  versioning: string;
+  project: string;
+  meta: string;
+  created_at: number;
+  modified_at: number;
+}
+
+/** One row per live object: the current version (no history is kept). */
+export interface ObjectsTable {
+  id: Generated<number>;
+  container_id: number;
+  account: string;
+  name: string;
+  uuid: string;
+  version: number;
+  version_ts: number;
+  size: number;
+  /** Block hashes, 64 hex characters each, concatenated in order. */
+  hashmap: string;
+  object_hash: string;
+  md5: string | null;
+  content_type: string;
+  content_encoding: string | null;
+  content_disposition: string | null;
+  meta: string;
+  modified_by: string;
+  public_token: string | null;
+}
+
+/** Read and write grants of an object, in grant order; grantee is a user uuid or `*`. */
+export interface GrantsTable {
+  object_id: number;
+  kind: 'read' | 'write';
+  grantee: string;
+  position: number;
+}
+
+export interface ImagesTable {
+  /** = the object's uuid */
+  id: string;
+  owner: string;
+  name: string;
+  disk_format: string;
+  container_format: string;
+  status: string;
+  origin: string;
+  min_ram: number;
+  min_disk: number;
+  protected: number;
+  created_at: number;
+  updated_at: number;
+  declared_size: number | null;
+  declared_checksum: string | null;
+}
+
+export interface ImagePropertiesTable {
+  image_id: string;
+  key: string;
+  value: string;
+}
+
+/** Server-wide counters (object version ids). */
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  accounts: AccountsTable;
+  containers: ContainersTable;
+  objects: ObjectsTable;
+  grants: GrantsTable;
+  images: ImagesTable;
+  image_properties: ImagePropertiesTable;
+  counters: CountersTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type TokenRow = Selectable<TokensTable>;
+export type ContainerRow = Selectable<ContainersTable>;
+export type ObjectRow = Selectable<ObjectsTable>;
+export type NewObjectRow = Insertable<ObjectsTable>;
+export type ImageRow = Selectable<ImagesTable>;

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadSettings, type Settings } from '../../src/config.ts';
+import { createLogger, startServer } from '../../src/server.ts';
+import { Services } from '../../src/services.ts';
+import { freshPostgresDatabase, type TestDialect } from './dialects.ts';
+
+export interface TestUser {
+  readonly uuid: string;
+  readonly name: string;
+  readonly token: string;
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly dialect: TestDialect;
+  readonly dataDir: string;
+  readonly services: Services;
+  /** A new user with a token (optionally admin). */
+  user(name?: string, opts?: { admin?: boolean }): Promise<TestUser>;
+  /** fetch against the server with this token (if any). */
+  fetch(pathOrUrl: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** Starts the real server on a loopback port with a temp data dir, on the given metadata database. */
+export async function startTestServer(dialect: TestDialect, flags: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-test-'));
+  const pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
+  const settings: Settings = loadSettings({
+    host: '127.0.0.1', port: '0', dataDir, logLevel: process.env.PLANKTON_TEST_LOG ?? 'silent',
+    ...(pgdb ? { databaseUrl: pgdb.url } : {}), ...flags,
+  }, {});
+  const services = await Services.open(settings);
+  const server = await startServer(services, createLogger(settings.logLevel));
+  return {
+    url: server.url,
+    dialect,
+    dataDir,
+    services,
+    async user(name, opts = {}) {
+      const u = await services.users.create(name ?? `user${++counter}-${process.pid}@example.org`, opts);
+      const t = await services.tokens.issue(u.uuid, 3600);
+      return { uuid: u.uuid, name: u.name, token: t.secret };
+    },
+    fetch(pathOrUrl, init = {}) {
+      const { token, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token) headers.set('X-Auth-Token', token);
+      return fetch(pathOrUrl.startsWith('http') ? pathOrUrl : server.url + pathOrUrl, { ...rest, headers });
+    },
+    async close() {
+      await server.close();
+      await services.close();
+      await pgdb?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
