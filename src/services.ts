@@ -1,6 +1,9 @@
 import type { Settings } from './config.ts';
 import { Tokens } from './domain/identity/tokens.ts';
 import { Users } from './domain/identity/users.ts';
+import { ImageService } from './domain/images/image-service.ts';
+import { Containers } from './domain/objects/containers.ts';
+import { ObjectService } from './domain/objects/object-service.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
 import { MetadataStore } from './storage/metadata/database.ts';
@@ -12,11 +15,17 @@ import { MetadataStore } from './storage/metadata/database.ts';
 export class Services {
   readonly users: Users;
   readonly tokens: Tokens;
+  readonly containers: Containers;
+  readonly objects: ObjectService;
+  readonly images: ImageService;
   #publicUrl: string;
 
   private constructor(readonly settings: Settings, readonly metadata: MetadataStore, readonly blocks: BlockStore) {
     this.users = new Users(metadata.db);
     this.tokens = new Tokens(metadata.db);
+    this.containers = new Containers(metadata.db);
+    this.objects = new ObjectService(metadata.db, blocks, this.containers);
+    this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings);
     this.#publicUrl = settings.publicUrl;
   }
 

@@ -2,6 +2,9 @@ import { handleHealth } from './health.ts';
 import type { ApiRequest } from './http/api-request.ts';
 import type { ApiResponse, FaultNames } from './http/reply.ts';
 import { handleAccount, handleIdentity } from './identity/identity-api.ts';
+import { imageApi } from './image/image-api.ts';
+import { handleObjectStore } from './object-store/object-store-api.ts';
+import { handlePublic } from './public/public-api.ts';
 
 /** One protocol mounted under a path prefix. */
 export interface Api {
@@ -19,6 +22,9 @@ export const APIS: readonly Api[] = [
   { name: 'health', prefix: /^\/healthz$/, handle: handleHealth },
   { name: 'identity', prefix: /^\/identity(\/|$)/, handle: handleIdentity },
   { name: 'account', prefix: /^\/account(\/|$)/, handle: handleAccount },
+  { name: 'object-store', prefix: /^\/object-store(\/|$)/, handle: handleObjectStore },
+  { name: 'public', prefix: /^\/public(\/|$)/, handle: handlePublic },
+  imageApi,
 ];
 
 export const findApi = (path: string): Api | undefined => APIS.find((api) => api.prefix.test(path));

@@ -1,0 +1,56 @@
+import { forbidden, notFound, notImplemented } from '../../errors.ts';
+import type { Caller } from '../../domain/identity/tokens.ts';
+import { httpDate, isoMicros } from '../../domain/time.ts';
+import type { ApiRequest } from '../http/api-request.ts';
+import { checkConditions } from '../http/conditional.ts';
+import type { ApiResponse, HeaderMap } from '../http/reply.ts';
+import { listingLimit, listingResponse, wantsJson } from './listing-format.ts';
+import { hasHeaderPrefix, readMeta } from './request-headers.ts';
+import { metaHeaders } from './response-headers.ts';
+
+/** `GET /object-store/v1`: accounts that share something with the caller (object-store.md §3). */
+export async function handleTopLevel(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
+  const asJson = wantsJson(req.raw, req.query);
+  const accounts = await req.services.containers.sharingAccounts(caller.user.uuid, { marker: req.query.get('marker'), limit: listingLimit(req.query) });
+  return listingResponse(asJson, accounts.map((a) => a.name), accounts.map((a) => ({ name: a.name, last_modified: isoMicros(a.lastModified) })), {});
+}
+
+/** `/object-store/v1/<account>`: HEAD, GET (container listing), POST (account meta). */
+export async function handleAccount(req: ApiRequest, caller: Caller, account: string): Promise<ApiResponse> {
+  const { containers, users } = req.services;
+  const owner = caller.user.uuid === account;
+  if (!owner && !((await users.byUuid(account))?.uuid === account && (await containers.hasGrantsIn(caller.user.uuid, account)))) {
+    throw notFound('Account does not exist');
+  }
+  if (req.method === 'POST') {
+    if (!owner) throw forbidden();
+    if (hasHeaderPrefix(req.raw, 'x-account-group-')) throw notImplemented('Account groups are not supported');
+    await containers.updateAccountMeta(account, { meta: readMeta(req.raw, 'Account'), replace: !req.query.has('update') });
+    return { status: 202 };
+  }
+  if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
+  const info = await containers.account(account);
+  const headers: HeaderMap = { 'Last-Modified': httpDate(info.lastModified) };
+  if (owner) {
+    Object.assign(headers, {
+      'X-Account-Container-Count': info.containers, 'X-Account-Object-Count': info.count,
+      'X-Account-Bytes-Used': info.bytes, 'X-Account-Policy-Quota': '0', ...metaHeaders('Account', info.meta),
+    });
+  }
+  const notModified = checkConditions(req.raw, { exists: true, lastModified: info.lastModified }, { matchHeaders: false });
+  if (notModified) return notModified;
+  if (req.method === 'HEAD') return { status: 204, headers };
+
+  const asJson = wantsJson(req.raw, req.query);
+  const published = req.query.has('public');
+  if (published && !owner) throw forbidden();
+  const list = await containers.list(account, {
+    marker: req.query.get('marker'), limit: listingLimit(req.query), viewer: owner ? undefined : caller.user.uuid,
+    shared: req.query.has('shared'), published,
+  });
+  const entries = list.map((c) => owner
+    ? { name: c.name, count: c.count, bytes: c.bytes, last_modified: isoMicros(c.lastModified),
+      x_container_policy: { quota: String(c.quota), versioning: c.versioning, project: c.project } }
+    : { name: c.name, last_modified: isoMicros(c.lastModified) });
+  return listingResponse(asJson, list.map((c) => c.name), entries, headers);
+}

@@ -1,0 +1,100 @@
+import { forbidden, notFound, notImplemented, tooLarge } from '../../errors.ts';
+import type { Caller } from '../../domain/identity/tokens.ts';
+import { BLOCK_HASH, BLOCK_SIZE } from '../../domain/hashing.ts';
+import type { ContainerRecord } from '../../domain/objects/containers.ts';
+import { httpDate } from '../../domain/time.ts';
+import { hasBody, mediaType, readSmallBody, type ApiRequest } from '../http/api-request.ts';
+import { checkConditions } from '../http/conditional.ts';
+import { json, type ApiResponse, type HeaderMap } from '../http/reply.ts';
+import { listingLimit, listingResponse, objectEntry, wantsJson } from './listing-format.ts';
+import { readMeta, readPolicy } from './request-headers.ts';
+import { metaHeaders } from './response-headers.ts';
+
+/** `/object-store/v1/<account>/<container>` (object-store.md §5). */
+export async function handleContainer(req: ApiRequest, caller: Caller, account: string, name: string): Promise<ApiResponse> {
+  const { containers } = req.services;
+  const owner = caller.user.uuid === account;
+  const c = await containers.get(account, name);
+  if (!owner) {
+    // A non-owner sees a container only through grants on objects in it; otherwise it does not exist for him.
+    if (!c || !(await containers.hasGrantsIn(caller.user.uuid, account, c.id))) throw notFound('Container does not exist');
+    if (req.method !== 'HEAD' && req.method !== 'GET') throw forbidden();
+  }
+  if (req.method === 'PUT') {
+    const created = await containers.put(account, name, readPolicy(req.raw), readMeta(req.raw, 'Container'));
+    return { status: created ? 201 : 202 };
+  }
+  if (!c) throw notFound('Container does not exist');
+  switch (req.method) {
+    case 'POST':
+      return postContainer(req, c);
+    case 'DELETE':
+      return deleteContainer(req, c);
+    default:
+      return readContainer(req, caller, c, owner);
+  }
+}
+
+async function readContainer(req: ApiRequest, caller: Caller, c: ContainerRecord, owner: boolean): Promise<ApiResponse> {
+  const { containers, objects } = req.services;
+  if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
+  const stats = await containers.stats(c);
+  const headers: HeaderMap = {
+    'Last-Modified': httpDate(stats.lastModified), 'X-Container-Block-Size': BLOCK_SIZE, 'X-Container-Block-Hash': BLOCK_HASH,
+  };
+  if (owner) {
+    Object.assign(headers, {
+      'X-Container-Object-Count': stats.count, 'X-Container-Bytes-Used': stats.bytes,
+      'X-Container-Object-Meta': (await containers.objectMetaKeys(c)).join(','),
+      'X-Container-Policy-Quota': String(c.quota), 'X-Container-Policy-Versioning': c.versioning,
+      'X-Container-Policy-Project': c.project, ...metaHeaders('Container', c.meta),
+    });
+  }
+  const notModified = checkConditions(req.raw, { exists: true, lastModified: stats.lastModified }, { matchHeaders: false });
+  if (notModified) return notModified;
+  if (req.method === 'HEAD') return { status: 204, headers };
+
+  if (req.query.has('meta')) throw notImplemented('Listing by meta is not supported');
+  const asJson = wantsJson(req.raw, req.query);
+  const published = req.query.has('public');
+  if (published && !owner) throw forbidden();
+  const path = req.query.get('path');
+  const entries = await objects.list(c, {
+    prefix: path ?? req.query.get('prefix'), delimiter: req.query.get('delimiter') || undefined, pathMode: path !== undefined,
+    marker: req.query.get('marker'), limit: listingLimit(req.query), viewer: owner ? undefined : caller.user.uuid,
+    shared: req.query.has('shared'), published,
+  });
+  const publicUrl = req.services.publicUrl();
+  const names = entries.map((e) => e.subdir ?? e.object!.name);
+  const docs = entries.map((e) => (e.subdir !== undefined ? { subdir: e.subdir } : objectEntry(e.object!, caller.user.uuid, publicUrl)));
+  return listingResponse(asJson, names, docs, headers);
+}
+
+/** Meta, policy, and kamaki's block upload (object-store.md §5.4). */
+async function postContainer(req: ApiRequest, c: ContainerRecord): Promise<ApiResponse> {
+  const { containers, objects } = req.services;
+  const meta = readMeta(req.raw, 'Container');
+  const policy = readPolicy(req.raw);
+  const isBlockUpload = mediaType(req.raw) === 'application/octet-stream' && hasBody(req.raw);
+  const declared = Number(req.raw.headers['content-length'] ?? 0);
+  if (isBlockUpload && declared > BLOCK_SIZE) throw tooLarge(`Block size exceeds ${BLOCK_SIZE} bytes`);
+  const update = req.query.has('update');
+  if (Object.keys(meta).length || Object.keys(policy).length || !update) {
+    await containers.update(c, Object.keys(meta).length || !update ? { meta, replace: !update } : undefined, policy);
+  }
+  if (!isBlockUpload) return { status: 202 };
+  const block = await readSmallBody(req.raw, BLOCK_SIZE, () => tooLarge(`Block size exceeds ${BLOCK_SIZE} bytes`));
+  if (block.length === 0) return json(202, []);
+  const hash = await objects.storeBlock(block);
+  return json(202, [hash]);
+}
+
+async function deleteContainer(req: ApiRequest, c: ContainerRecord): Promise<ApiResponse> {
+  const { containers, objects } = req.services;
+  if (req.query.has('delimiter')) {
+    await objects.deleteByPrefix(c, '');
+    return { status: 204 };
+  }
+  await containers.delete(c);
+  return { status: 204 };
+}

@@ -1,0 +1,278 @@
+import { badRequest, forbidden, notFound, notImplemented, ServiceError } from '../../errors.ts';
+import type { Caller } from '../../domain/identity/tokens.ts';
+import { BLOCK_HASH, BLOCK_SIZE, EMPTY_HASH, blockCount, isHashHex, objectHash } from '../../domain/hashing.ts';
+import { applyMetaChange, type ContainerRecord } from '../../domain/objects/containers.ts';
+import { MissingBlocksError, type Attributes, type Grants } from '../../domain/objects/object-service.ts';
+import { etagOf, type ObjectRecord } from '../../domain/objects/object-record.ts';
+import { canRead, isOwner, isWriteGrantee } from '../../domain/objects/permissions.ts';
+import { parseSharing } from '../../domain/objects/sharing.ts';
+import { lastHeader, mediaType, readSmallBody, type ApiRequest } from '../http/api-request.ts';
+import { checkConditions, parseRange, rangeNotSatisfiable } from '../http/conditional.ts';
+import { json, type ApiResponse } from '../http/reply.ts';
+import { decodedHeader, hasHeader, readContentType, readMeta, readPublic } from './request-headers.ts';
+import { objectHeaders } from './response-headers.ts';
+
+const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
+
+/** `/object-store/v1/<account>/<container>/<object>` (object-store.md §7). */
+export async function handleObject(req: ApiRequest, caller: Caller, account: string, container: string, name: string): Promise<ApiResponse> {
+  if (req.query.has('version')) throw notImplemented('Object versions are not supported');
+  if (req.method === 'PUT') return putObject(req, caller, account, container, name);
+  const obj = await visibleObject(req, caller, account, container, name);
+  switch (req.method) {
+    case 'HEAD':
+    case 'GET':
+      return readObject(req, caller, obj);
+    case 'POST':
+      return postObject(req, caller, obj);
+    case 'DELETE':
+      return deleteObject(req, caller, obj);
+    default: // COPY, MOVE
+      return copyByMethod(req, caller, obj);
+  }
+}
+
+/** The object as a source (read, update, delete, copy): missing or unreadable → the same 404. */
+async function visibleObject(req: ApiRequest, caller: Caller, account: string, container: string, name: string): Promise<ObjectRecord> {
+  const me = caller.user.uuid;
+  if (me === account && !(await req.services.containers.get(account, container))) throw notFound('Container does not exist');
+  const obj = await req.services.objects.get(account, container, name);
+  if (!obj || !canRead(me, obj)) throw notFound('Object does not exist');
+  return obj;
+}
+
+async function readObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
+  const headers = objectHeaders(obj, caller.user.uuid, req.services.publicUrl());
+  const etag = etagOf(obj);
+  const notModified = checkConditions(req.raw, { exists: true, etag, lastModified: obj.versionTs }, { matchHeaders: true });
+  if (notModified) return notModified;
+  if (req.query.has('hashmap') && req.method === 'GET') {
+    const doc = { block_size: BLOCK_SIZE, block_hash: BLOCK_HASH, bytes: obj.size, hashes: obj.hashes };
+    const body = Buffer.from(JSON.stringify(doc));
+    return { status: 200, headers: { ...headers, 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': body.length }, body };
+  }
+  return dataResponse(req, obj, headers);
+}
+
+/** Object data with Range support; shared by GET and the public URL. */
+export function dataResponse(req: ApiRequest, obj: ObjectRecord, headers: Record<string, string | number>): ApiResponse {
+  const range = parseRange(req.raw, obj.size, etagOf(obj), obj.versionTs);
+  if (range === 'unsatisfiable') throw rangeNotSatisfiable(obj.size);
+  headers['Accept-Ranges'] = 'bytes';
+  if (req.method === 'HEAD') return { status: 200, headers };
+  if (range === undefined) return { status: 200, headers, body: req.services.objects.openReader(obj) };
+  return {
+    status: 206,
+    headers: { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${obj.size}` },
+    body: req.services.objects.openReader(obj, range.start, range.end),
+  };
+}
+
+// ---- PUT ---------------------------------------------------------------------------------------
+
+interface Destination {
+  readonly container: ContainerRecord;
+  readonly existing?: ObjectRecord;
+}
+
+/** Where a write lands, and whether the caller may write there (object-store.md §2, object PUT rows). */
+async function writableDestination(req: ApiRequest, caller: Caller, account: string, containerName: string, name: string): Promise<Destination> {
+  const { containers, objects } = req.services;
+  const me = caller.user.uuid;
+  const container = await containers.get(account, containerName);
+  const existing = container && (await objects.get(account, containerName, name));
+  if (me === account) {
+    if (!container) throw notFound('Container does not exist');
+    return { container, existing };
+  }
+  if (existing && canRead(me, existing)) {
+    if (!isWriteGrantee(me, existing)) throw forbidden();
+    if (hasHeader(req.raw, 'x-object-sharing') || hasHeader(req.raw, 'x-object-public')) throw forbidden();
+    return { container: container!, existing };
+  }
+  if (container && (await containers.hasGrantsIn(me, account, container.id))) throw forbidden();
+  throw notFound('Container does not exist');
+}
+
+async function putObject(req: ApiRequest, caller: Caller, account: string, containerName: string, name: string): Promise<ApiResponse> {
+  const dest = await writableDestination(req, caller, account, containerName, name);
+  const existing = dest.existing;
+  checkConditions(req.raw, { exists: !!existing, etag: existing && etagOf(existing), lastModified: existing?.versionTs }, { matchHeaders: true });
+  const copyFrom = lastHeader(req.raw, 'x-copy-from');
+  const moveFrom = lastHeader(req.raw, 'x-move-from');
+  if (copyFrom !== undefined && moveFrom !== undefined) throw badRequest('Invalid X-Move-From header');
+  if (copyFrom !== undefined || moveFrom !== undefined) {
+    const move = moveFrom !== undefined;
+    const header = move ? 'X-Move-From' : 'X-Copy-From';
+    const source = parseObjectPath(decodedHeader(req.raw, header.toLowerCase())!, `Invalid ${header} header`);
+    const sourceAccount = decodedHeader(req.raw, 'x-source-account') || caller.user.uuid;
+    const obj = await visibleObject(req, caller, sourceAccount, source.container, source.name).catch((e) => {
+      throw e instanceof ServiceError && e.status === 404 ? notFound('Object does not exist') : e;
+    });
+    return copyObject(req, caller, obj, dest, name, move);
+  }
+  if (hasHeader(req.raw, 'x-object-manifest')) throw notImplemented('Manifest objects are not supported');
+  const write = await readWriteHeaders(req);
+  return req.query.has('hashmap') ? putHashmap(req, caller, dest, name, write) : putRaw(req, caller, dest, name, write);
+}
+
+interface WriteHeaders {
+  readonly attrs: Attributes;
+  readonly sharing?: Grants;
+  readonly publish?: boolean;
+}
+
+/** Validates every header of a content write before any byte is read (object-store.md §7.3 step 4). */
+async function readWriteHeaders(req: ApiRequest): Promise<WriteHeaders> {
+  const meta = applyMetaChange({}, { meta: readMeta(req.raw, 'Object'), replace: true });
+  const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
+  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
+  const publish = readPublic(req.raw);
+  const attrs: Attributes = {
+    contentType: readContentType(req.raw) ?? 'application/octet-stream',
+    contentEncoding: decodedHeader(req.raw, 'content-encoding') || null,
+    contentDisposition: decodedHeader(req.raw, 'content-disposition') || null,
+    meta,
+  };
+  return { attrs, sharing, publish };
+}
+
+const created = (obj: ObjectRecord): ApiResponse => ({ status: 201, headers: { ETag: etagOf(obj), 'X-Object-Version': obj.version } });
+
+/** Swift-style streamed upload: blocks and MD5 computed as the body arrives. */
+async function putRaw(req: ApiRequest, caller: Caller, dest: Destination, name: string, w: WriteHeaders): Promise<ApiResponse> {
+  const raw = req.raw;
+  const length = raw.headers['content-length'];
+  const chunked = raw.headers['transfer-encoding'] !== undefined;
+  if (!chunked && (length === undefined || !/^\d+$/.test(length))) {
+    throw new ServiceError('lengthRequired', 'Missing or invalid Content-Length header');
+  }
+  const max = req.services.settings.objectMaxUpload;
+  if (!chunked && Number(length) > max) throw badRequest('Maximum size is reached');
+  const expected = lastHeader(raw, 'etag')?.trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  const obj = await req.services.objects.upload(raw, dest.container, name, w.attrs, {
+    modifiedBy: caller.user.uuid, sharing: w.sharing, publish: w.publish,
+    maxBytes: max, onTooLarge: () => badRequest('Maximum size is reached'),
+    verify: (data) => {
+      if (expected !== undefined && expected !== data.md5) throw new ServiceError('unprocessableEntity', 'Object ETag does not match');
+    },
+  });
+  return created(obj);
+}
+
+/** kamaki's upload: the hashmap names blocks; missing ones are answered 409 with their list. */
+async function putHashmap(req: ApiRequest, caller: Caller, dest: Destination, name: string, w: WriteHeaders): Promise<ApiResponse> {
+  const body = await readSmallBody(req.raw, HASHMAP_BODY_LIMIT, () => badRequest('Maximum size is reached'));
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw badRequest('Invalid data formatting');
+  }
+  const d = doc as { hashes?: unknown; bytes?: unknown };
+  const bytes = typeof d?.bytes === 'number' ? d.bytes : typeof d?.bytes === 'string' && /^-?\d+$/.test(d.bytes.trim()) ? Number(d.bytes) : NaN;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(d.hashes) || !Number.isSafeInteger(bytes)) {
+    throw badRequest('Invalid data formatting');
+  }
+  const hashes = d.hashes.map((h) => {
+    if (typeof h !== 'string' || !isHashHex(h)) throw badRequest(`Invalid hash: ${typeof h === 'string' ? h : JSON.stringify(h)}`);
+    return h.toLowerCase();
+  });
+  const sizeMismatch = bytes < 0
+    || (bytes === 0 && !(hashes.length === 0 || (hashes.length === 1 && hashes[0] === EMPTY_HASH)))
+    || (bytes > 0 && hashes.length !== blockCount(bytes));
+  if (sizeMismatch) throw badRequest("The object's size does not match with the object's hashmap length");
+  if (bytes > req.services.settings.objectMaxUpload) throw badRequest('Maximum size is reached');
+  const stored = bytes === 0 ? [EMPTY_HASH] : hashes;
+  const { objects } = req.services;
+  const missing = await objects.missingBlocks(stored);
+  if (missing.length) return json(409, missing);
+  try {
+    const obj = await objects.commit(dest.container, name, { size: bytes, hashes: stored, objectHash: objectHash(stored), md5: null }, w.attrs, {
+      modifiedBy: caller.user.uuid, sharing: w.sharing, publish: w.publish,
+    });
+    return created(obj);
+  } catch (err) {
+    if (err instanceof MissingBlocksError) return json(409, err.missing);
+    throw err;
+  }
+}
+
+// ---- copy / move -------------------------------------------------------------------------------
+
+function parseObjectPath(value: string, message: string): { container: string; name: string } {
+  const m = /^\/([^/]+)\/(.+)$/s.exec(value);
+  if (!m) throw badRequest(message);
+  return { container: m[1], name: m[2] };
+}
+
+async function copyObject(req: ApiRequest, caller: Caller, source: ObjectRecord, dest: Destination, destName: string, move: boolean): Promise<ApiResponse> {
+  if (hasHeader(req.raw, 'x-source-version')) throw notImplemented('Object versions are not supported');
+  if (req.query.has('delimiter')) throw notImplemented('Copying or moving by prefix is not supported');
+  if (move && !isOwner(caller.user.uuid, source)) throw forbidden();
+  const requested = readMeta(req.raw, 'Object');
+  const fresh = (lastHeader(req.raw, 'x-fresh-metadata') ?? '').trim().toLowerCase() === 'true';
+  const meta = applyMetaChange(fresh ? {} : source.meta, { meta: requested, replace: false });
+  const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
+  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
+  const attrs: Attributes = {
+    contentType: readContentType(req.raw) ?? source.contentType,
+    contentEncoding: decodedHeader(req.raw, 'content-encoding') ?? source.contentEncoding,
+    contentDisposition: decodedHeader(req.raw, 'content-disposition') ?? source.contentDisposition,
+    meta,
+  };
+  const obj = await req.services.objects.copy(source, dest.container, destName, attrs, {
+    modifiedBy: caller.user.uuid, sharing, publish: readPublic(req.raw), move,
+  });
+  return created(obj);
+}
+
+/** `COPY`/`MOVE` with `Destination: /<container>/<object>` = a PUT of the destination (object-store.md §7.6). */
+async function copyByMethod(req: ApiRequest, caller: Caller, source: ObjectRecord): Promise<ApiResponse> {
+  const destination = decodedHeader(req.raw, 'destination');
+  if (destination === undefined) throw badRequest('Missing Destination header');
+  const target = parseObjectPath(destination, 'Invalid Destination header');
+  if ([...target.name].length > 1024) throw badRequest('Object name too large.');
+  checkConditions(req.raw, { exists: true, etag: etagOf(source), lastModified: source.versionTs }, { matchHeaders: true });
+  const account = decodedHeader(req.raw, 'destination-account') || caller.user.uuid;
+  const dest = await writableDestination(req, caller, account, target.container, target.name);
+  return copyObject(req, caller, source, dest, target.name, req.method === 'MOVE');
+}
+
+// ---- POST, DELETE ------------------------------------------------------------------------------
+
+async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
+  const type = mediaType(req.raw);
+  if (type === 'application/octet-stream' || ['x-source-object', 'content-range', 'x-object-bytes'].some((h) => hasHeader(req.raw, h))) {
+    throw notImplemented('Partial object updates are not supported');
+  }
+  if (type === 'multipart/form-data') throw notImplemented('Form uploads are not supported');
+  checkConditions(req.raw, { exists: true, etag: etagOf(obj), lastModified: obj.versionTs }, { matchHeaders: true });
+  const me = caller.user.uuid;
+  const owner = isOwner(me, obj);
+  if (!owner && !isWriteGrantee(me, obj)) throw forbidden();
+  const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
+  const publish = readPublic(req.raw);
+  if (!owner && (sharingHeader !== undefined || publish !== undefined)) throw forbidden();
+  const meta = readMeta(req.raw, 'Object');
+  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
+  const updated = await req.services.objects.update(obj, {
+    meta: { meta, replace: !req.query.has('update') },
+    contentEncoding: decodedHeader(req.raw, 'content-encoding'),
+    contentDisposition: decodedHeader(req.raw, 'content-disposition'),
+    sharing, publish, modifiedBy: me,
+  });
+  return { status: 202, headers: { 'X-Object-Version': updated.version } };
+}
+
+async function deleteObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
+  if (!isOwner(caller.user.uuid, obj)) throw forbidden();
+  const { objects, containers } = req.services;
+  await objects.delete(obj);
+  const delimiter = req.query.get('delimiter');
+  if (delimiter) {
+    const container = (await containers.get(obj.account, obj.container))!;
+    await objects.deleteByPrefix(container, obj.name.endsWith(delimiter) ? obj.name : obj.name + delimiter);
+  }
+  return { status: 204 };
+}

@@ -1,0 +1,81 @@
+import { badRequest, endpointNotFound, methodNotAllowed } from '../../errors.ts';
+import { percentDecode, utf8 } from '../http/percent.ts';
+import type { ApiRequest } from '../http/api-request.ts';
+import { authenticate } from '../http/auth.ts';
+import type { ApiResponse } from '../http/reply.ts';
+import { handleAccount, handleTopLevel } from './account-handlers.ts';
+import { handleContainer } from './container-handlers.ts';
+import { handleObject } from './object-handlers.ts';
+import { checkHeaderOctets } from './request-headers.ts';
+import { encodeResponseHeaders } from './response-headers.ts';
+
+const BASE = '/object-store/v1';
+
+const ALLOW = {
+  top: ['GET'],
+  account: ['HEAD', 'GET', 'POST'],
+  container: ['HEAD', 'GET', 'PUT', 'POST', 'DELETE'],
+  object: ['HEAD', 'GET', 'PUT', 'POST', 'DELETE', 'COPY', 'MOVE'],
+} as const;
+
+type Target =
+  | { level: 'top' }
+  | { level: 'account'; account: string }
+  | { level: 'container'; account: string; container: string }
+  | { level: 'object'; account: string; container: string; object: string };
+
+/** `/object-store/v1[/<account>[/<container>[/<object>]]]` (object-store.md §1.1), decoded but not yet validated. */
+function parsePath(path: string): { target: Target; badPath: boolean } {
+  if (path === BASE || path === BASE + '/') return { target: { level: 'top' }, badPath: false };
+  if (!path.startsWith(BASE + '/')) throw endpointNotFound();
+  const bytes = percentDecode(Buffer.from(path.slice(BASE.length + 1), 'latin1'), false)!;
+  const text = utf8(bytes);
+  const rest = text ?? bytes.toString('latin1');
+  const a = rest.indexOf('/');
+  const account = a < 0 ? rest : rest.slice(0, a);
+  if (account === '') throw endpointNotFound();
+  const afterAccount = a < 0 ? '' : rest.slice(a + 1);
+  let target: Target;
+  if (afterAccount === '') {
+    target = { level: 'account', account };
+  } else {
+    const c = afterAccount.indexOf('/');
+    const container = c < 0 ? afterAccount : afterAccount.slice(0, c);
+    const object = c < 0 ? '' : afterAccount.slice(c + 1);
+    if (container === '') throw endpointNotFound();
+    target = object === '' ? { level: 'container', account, container } : { level: 'object', account, container, object };
+  }
+  return { target, badPath: text === undefined || rest.includes('\u0000') };
+}
+
+/** The object store: route → method (405) → token (401) → names and headers → handler. */
+export async function handleObjectStore(req: ApiRequest): Promise<ApiResponse> {
+  const { target, badPath } = parsePath(req.path);
+  if (!(ALLOW[target.level] as readonly string[]).includes(req.method)) throw methodNotAllowed(ALLOW[target.level]);
+  const caller = await authenticate(req);
+  if (badPath) throw badRequest('Bad character in path');
+  checkHeaderOctets(req.raw);
+  let response: ApiResponse;
+  switch (target.level) {
+    case 'top':
+      response = await handleTopLevel(req, caller);
+      break;
+    case 'account':
+      response = await handleAccount(req, caller, target.account);
+      break;
+    case 'container':
+      checkContainerName(target.container);
+      response = await handleContainer(req, caller, target.account, target.container);
+      break;
+    case 'object':
+      checkContainerName(target.container);
+      if ([...target.object].length > 1024) throw badRequest('Object name too large.');
+      response = await handleObject(req, caller, target.account, target.container, target.object);
+      break;
+  }
+  return { ...response, headers: encodeResponseHeaders(response.headers) };
+}
+
+function checkContainerName(name: string): void {
+  if ([...name].length > 256) throw badRequest('Container name too large');
+}

@@ -1,0 +1,103 @@
+import type { IncomingMessage } from 'node:http';
+import { badRequest } from '../../errors.ts';
+import type { Policy } from '../../domain/objects/containers.ts';
+import { decodeHeaderText } from '../http/percent.ts';
+
+/** Any request header value with an octet ≥ 0x80 is refused: clients must percent-encode (object-store.md §1.3). */
+export function checkHeaderOctets(req: IncomingMessage): void {
+  const raw = req.rawHeaders;
+  // eslint-disable-next-line no-control-regex
+  for (let i = 1; i < raw.length; i += 2) if (/[^\u0000-\u007f]/.test(raw[i])) throw badRequest('Bad character in headers.');
+}
+
+/** Lenient percent-decoding then strict UTF-8 of a header the server interprets. */
+export function decoded(value: string): string {
+  const text = decodeHeaderText(value, false);
+  if (text === undefined) throw badRequest('Bad character in headers.');
+  return text;
+}
+
+/** The last value of a header, decoded, or undefined. */
+export function decodedHeader(req: IncomingMessage, name: string): string | undefined {
+  let value: string | undefined;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === name) value = raw[i + 1];
+  return value === undefined ? undefined : decoded(value);
+}
+
+/** `foo_bar` / `FOO-bar` → `Foo-Bar` (object-store.md §1.3). */
+export function normalizeMetaKey(key: string): string {
+  return key.replace(/_/g, '-').split('-').map((w) => (w ? w[0].toUpperCase() + w.slice(1).toLowerCase() : w)).join('-');
+}
+
+const MAX_META_HEADERS = 90;
+const MAX_KEY = 128;
+const MAX_VALUE = 256;
+
+/** The `X-<Domain>-Meta-*` headers of a request as key → value (empty values kept: they delete on merge). */
+export function readMeta(req: IncomingMessage, domain: 'Account' | 'Container' | 'Object'): Record<string, string> {
+  const prefix = `x-${domain.toLowerCase()}-meta-`;
+  const meta: Record<string, string> = {};
+  let count = 0;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (!name.startsWith(prefix)) continue;
+    if (++count > MAX_META_HEADERS) throw badRequest('Too many headers.');
+    const key = normalizeMetaKey(decoded(raw[i].slice(prefix.length)));
+    if (key === '') continue;
+    const value = decoded(raw[i + 1]).trim();
+    if ([...key].length > MAX_KEY) throw badRequest('Header name too large.');
+    if ([...value].length > MAX_VALUE) throw badRequest('Header value too large.');
+    meta[key] = value;
+  }
+  return meta;
+}
+
+/** `X-Container-Policy-*` (object-store.md §5.1). */
+export function readPolicy(req: IncomingMessage): Policy {
+  const policy: { quota?: number; versioning?: 'auto' | 'none'; project?: string } = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (!name.startsWith('x-container-policy-')) continue;
+    const key = name.slice('x-container-policy-'.length);
+    const value = raw[i + 1].replace(/ /g, '');
+    if (key === 'quota') {
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw badRequest('The quota policy value should be a positive integer.');
+      policy.quota = Number(value);
+    } else if (key === 'versioning') {
+      if (value !== 'auto' && value !== 'none') throw badRequest("The versioning policy value should be either 'auto' or 'none'.");
+      policy.versioning = value;
+    } else if (key === 'project') {
+      if (value !== '') policy.project = decoded(value);
+    } else {
+      throw badRequest("The only allowed policies are 'quota' or 'versioning'.");
+    }
+  }
+  return policy;
+}
+
+/** `X-Object-Public: true|false` → publish / unpublish; absent → undefined (object-store.md §8.3). */
+export function readPublic(req: IncomingMessage): boolean | undefined {
+  const v = decodedHeader(req, 'x-object-public');
+  if (v === undefined) return undefined;
+  const s = v.replace(/ /g, '').toLowerCase();
+  if (s === 'true') return true;
+  if (s === 'false' || s === '') return false;
+  throw badRequest('Bad X-Object-Public header value');
+}
+
+/** `Content-Type` of a content write: ASCII only; default `application/octet-stream`. */
+export function readContentType(req: IncomingMessage): string | undefined {
+  const ct = req.headers['content-type'];
+  if (ct === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\u0020-\u007e]/.test(ct)) throw badRequest('Bad characters in Content-Type.');
+  return ct;
+}
+
+/** Any of `X-<Domain>-Group-*`, `X-Object-Manifest`… present? */
+export const hasHeader = (req: IncomingMessage, name: string): boolean => req.headers[name] !== undefined;
+export const hasHeaderPrefix = (req: IncomingMessage, prefix: string): boolean =>
+  Object.keys(req.headers).some((k) => k.startsWith(prefix));

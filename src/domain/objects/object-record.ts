@@ -1,0 +1,49 @@
+import type { ObjectRow } from '../../storage/metadata/schema.ts';
+import { unpackHashmap } from '../hashing.ts';
+
+/** One live object (its current version), as the domain sees it. */
+export interface ObjectRecord {
+  readonly id: number;
+  readonly containerId: number;
+  readonly account: string;
+  readonly container: string;
+  readonly name: string;
+  readonly uuid: string;
+  readonly version: number;
+  readonly versionTs: number;
+  readonly size: number;
+  readonly hashes: readonly string[];
+  readonly objectHash: string;
+  /** MD5 of the data when the server saw the whole stream (raw PUT, image upload), else null. */
+  readonly md5: string | null;
+  readonly contentType: string;
+  readonly contentEncoding: string | null;
+  readonly contentDisposition: string | null;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly modifiedBy: string;
+  readonly publicToken: string | null;
+  /** User uuids or `*`, in grant order. */
+  readonly readGrants: readonly string[];
+  readonly writeGrants: readonly string[];
+}
+
+export interface GrantRow {
+  object_id: number;
+  kind: string;
+  grantee: string;
+}
+
+export function toObjectRecord(row: ObjectRow, container: string, grants: readonly GrantRow[]): ObjectRecord {
+  return {
+    id: row.id, containerId: row.container_id, account: row.account, container, name: row.name, uuid: row.uuid,
+    version: row.version, versionTs: row.version_ts, size: row.size, hashes: unpackHashmap(row.hashmap),
+    objectHash: row.object_hash, md5: row.md5, contentType: row.content_type, contentEncoding: row.content_encoding,
+    contentDisposition: row.content_disposition, meta: JSON.parse(row.meta), modifiedBy: row.modified_by,
+    publicToken: row.public_token,
+    readGrants: grants.filter((g) => g.kind === 'read').map((g) => g.grantee),
+    writeGrants: grants.filter((g) => g.kind === 'write').map((g) => g.grantee),
+  };
+}
+
+/** The ETag of a version: its MD5 when known, else the object hash (object-store.md §6). */
+export const etagOf = (o: Pick<ObjectRecord, 'md5' | 'objectHash'>): string => o.md5 ?? o.objectHash;
