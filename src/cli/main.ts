@@ -5,6 +5,7 @@ import { UserError } from '../domain/identity/users.ts';
 import { MetadataStore } from '../storage/metadata/database.ts';
 import { registerIdentityCommands } from './identity-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { registerGcCommand } from './gc-command.ts';
 import { err, out } from './output.ts';
 import { storageOptions } from './storage-options.ts';
 
@@ -15,6 +16,7 @@ const program = new Command('plankton')
 
 registerServeCommand(program);
 registerIdentityCommands(program);
+registerGcCommand(program);
 
 storageOptions(program.command('migrate').description('apply pending database migrations and exit (serve does this too)'))
   .action(async (o) => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CliError } from '../../errors.ts';
 import type { BlockStore } from './block-store.ts';
 import { LocalBlockStore } from './local-block-store.ts';
-import { S3BlockStore } from './s3-block-store.ts';
+import type { S3BlockStore } from './s3-block-store.ts';
 
 const SETTING = '--blocks (PLANKTON_BLOCKS)';
 
@@ -29,9 +29,11 @@ export async function openBlockStore(spec: string): Promise<BlockStore> {
 }
 
 async function openS3(spec: string): Promise<BlockStore> {
+  // Loaded only when used: the AWS SDK is large, and most commands never need it.
+  const { S3BlockStore: Driver } = await import('./s3-block-store.ts');
   let store: S3BlockStore;
   try {
-    store = S3BlockStore.fromUrl(spec);
+    store = Driver.fromUrl(spec);
   } catch (err) {
     throw new CliError(`invalid ${SETTING}: ${(err as Error).message}`, 2);
   }
@@ -47,7 +49,7 @@ async function openS3(spec: string): Promise<BlockStore> {
       throw new CliError(`no S3 credentials for ${where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
     }
     if (status === 401 || status === 403) {
-      throw new CliError(`S3 refused access to ${where} (${e.name}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+      throw new CliError(`S3 refused access to ${where} (HTTP ${status}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
     }
     if (status === undefined) {
       throw new CliError(`cannot reach S3 endpoint ${store.options.endpoint} (${e.message}): start the server or fix endpoint= in ${SETTING}`);

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/plankton.js');
+const run = promisify(execFile);
+
+/** Environment for a child plankton: no PLANKTON_* settings leak in from the caller's shell. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PLANKTON_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** Runs `plankton <args>` to completion and returns stdout. */
+export async function plankton(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run(process.execPath, [BIN, ...args], { env: cleanEnv(env) });
+  return stdout;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface ChildServer {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** SIGKILL: no chance to clean up, as in a crash. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `plankton serve` as a separate process and waits until /healthz answers. */
+export async function startChildServer(storageArgs: string[], port?: number): Promise<ChildServer> {
+  const p = port ?? (await freePort());
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(p), ...storageArgs], {
+    env: cleanEnv({ PLANKTON_LOG_LEVEL: 'warn' }), stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = `http://127.0.0.1:${p}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`plankton serve exited with ${child.exitCode}: ${stderr}`);
+    try {
+      if ((await fetch(url + '/healthz')).ok) break;
+    } catch { /* not up yet */ }
+    if (i > 300) throw new Error(`plankton serve did not answer /healthz in 30 s: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    process: child,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
