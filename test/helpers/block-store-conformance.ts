@@ -1,0 +1,216 @@
+/**
+ * The contract of src/storage/blocks/block-store.ts, run against every driver. Tests use random
+ * blocks (or delete fixed ones first) so they also mean something on a bucket that outlives the run.
+ */
+import assert from 'node:assert/strict';
+import { createHash, hash as oneShotHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { BLOCK_SIZE, EMPTY_HASH, blockHash, objectHash, trimTrailingNuls } from '../../src/domain/hashing.ts';
+import type { BlockStore } from '../../src/storage/blocks/block-store.ts';
+
+export interface HashVector {
+  name: string;
+  description: string;
+  input: Array<{ hex: string } | { zeros: number } | { pattern: { seed: string; length: number } }>;
+  bytes: number;
+  input_sha256: string;
+  md5: string;
+  block_hashes: string[];
+  stored_hashmap: string[];
+  top_hash: string;
+}
+
+/** The vectors of spec/hashing.md, copied into test/fixtures so the tests need nothing outside the repo. */
+export function loadHashVectors(): HashVector[] {
+  const file = new URL('../fixtures/hash-vectors.json', import.meta.url);
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { format: string; block_size: number; vectors: HashVector[] };
+  assert.equal(doc.format, 'plankton-hash-vectors/1');
+  assert.equal(doc.block_size, BLOCK_SIZE);
+  return doc.vectors;
+}
+
+function pattern(seed: string, length: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let c = 0, off = 0; off < length; c++) {
+    const d = oneShotHash('sha256', `${seed}-${c}`, 'buffer'); // one-shot: ~2x faster than createHash here
+    off += d.copy(out, off, 0, Math.min(32, length - off));
+  }
+  return out;
+}
+
+const inputs = new Map<string, Buffer>();
+/** The input bytes of a vector (spec/hashing.md §9), cached: the big ones take a moment to build. */
+export function vectorInput(v: HashVector): Buffer {
+  let data = inputs.get(v.name);
+  if (!data) {
+    data = Buffer.concat(v.input.map((part) =>
+      'hex' in part ? Buffer.from(part.hex, 'hex')
+        : 'zeros' in part ? Buffer.alloc(part.zeros)
+          : pattern(part.pattern.seed, part.pattern.length)));
+    inputs.set(v.name, data);
+  }
+  return data;
+}
+
+/** Blocks of `data` (§2): BLOCK_SIZE each, the last one shorter, none for empty data. */
+export function splitBlocks(data: Buffer): Buffer[] {
+  const blocks: Buffer[] = [];
+  for (let off = 0; off < data.length; off += BLOCK_SIZE) blocks.push(data.subarray(off, off + BLOCK_SIZE));
+  return blocks;
+}
+
+export const sha256hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** A random block and its hash; random so that a persistent store cannot pass by accident. */
+function randomBlock(size = 1024): { hash: string; data: Buffer } {
+  const data = randomBytes(size);
+  data[size - 1] = 1; // no trailing NUL: stored bytes = data
+  return { hash: blockHash(data), data };
+}
+
+export function runBlockStoreConformance(name: string, make: () => Promise<BlockStore>): void {
+  describe(`BlockStore conformance: ${name}`, () => {
+    let store: BlockStore;
+    before(async () => {
+      store = await make();
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    it('answers healthy() and has a label', async () => {
+      assert.equal(await store.healthy(), true);
+      assert.ok(store.label.length > 0);
+    });
+
+    it('put then get returns exactly the bytes', async () => {
+      const { hash, data } = randomBlock(100_000);
+      await store.put(hash, data);
+      assert.deepEqual(await store.get(hash), data);
+      assert.equal(await store.has(hash), true);
+      await store.delete(hash);
+    });
+
+    it('stores the empty block (what an all-NUL block hashes to)', async () => {
+      await store.put(EMPTY_HASH, Buffer.alloc(0));
+      assert.deepEqual(await store.get(EMPTY_HASH), Buffer.alloc(0));
+    });
+
+    it('put of an existing hash is a no-op', async () => {
+      const { hash, data } = randomBlock();
+      await store.put(hash, data);
+      await store.put(hash, data);
+      assert.deepEqual(await store.get(hash), data);
+      assert.equal((await store.missing([hash])).length, 0);
+      await store.delete(hash);
+    });
+
+    it('get of an absent block is undefined, has is false', async () => {
+      const { hash } = randomBlock();
+      assert.equal(await store.get(hash), undefined);
+      assert.equal(await store.has(hash), false);
+    });
+
+    it('missing() keeps the given order and names each hash once', async () => {
+      const [a, b, c, d] = [randomBlock(), randomBlock(), randomBlock(), randomBlock()];
+      await store.put(a.hash, a.data);
+      await store.put(b.hash, b.data);
+      assert.deepEqual(await store.missing([c.hash, a.hash, d.hash, c.hash, b.hash, d.hash]), [c.hash, d.hash]);
+      assert.deepEqual(await store.missing([a.hash, b.hash, a.hash]), []);
+      assert.deepEqual(await store.missing([]), []);
+      await store.delete(a.hash);
+      await store.delete(b.hash);
+    });
+
+    it('missing() answers for hundreds of hashes', async () => {
+      const present = randomBlock();
+      await store.put(present.hash, present.data);
+      const absent = Array.from({ length: 300 }, () => randomBlock(16).hash);
+      const asked = [...absent.slice(0, 150), present.hash, ...absent.slice(150)];
+      assert.deepEqual(await store.missing(asked), absent);
+      await store.delete(present.hash);
+    });
+
+    it('delete removes a block and is quiet about absent ones', async () => {
+      const { hash, data } = randomBlock();
+      await store.put(hash, data);
+      await store.delete(hash);
+      assert.equal(await store.has(hash), false);
+      assert.equal(await store.get(hash), undefined);
+      await store.delete(hash);
+    });
+
+    it('list() yields written blocks with their write time', async () => {
+      const started = Date.now();
+      const blocks = [randomBlock(), randomBlock(), randomBlock()];
+      for (const b of blocks) await store.put(b.hash, b.data);
+      await store.delete(blocks[2].hash);
+      const seen = new Map<string, Date>();
+      for await (const entry of store.list()) seen.set(entry.hash, entry.writtenAt);
+      for (const b of blocks.slice(0, 2)) {
+        const at = seen.get(b.hash);
+        assert.ok(at instanceof Date, `${b.hash} listed`);
+        // S3 LastModified has 1 s resolution; allow a little clock skew with the server.
+        assert.ok(Math.abs(at.getTime() - started) < 5 * 60_000, `writtenAt ${at.toISOString()} is about now`);
+      }
+      assert.equal(seen.has(blocks[2].hash), false, 'deleted block not listed');
+      for (const b of blocks) await store.delete(b.hash);
+    });
+
+    it('20 concurrent puts of one hash end with exactly the bytes', async () => {
+      const { hash, data } = randomBlock(BLOCK_SIZE);
+      await Promise.all(Array.from({ length: 20 }, () => store.put(hash, data)));
+      const back = await store.get(hash);
+      assert.ok(back && back.equals(data), 'bytes read back equal the bytes written');
+      assert.equal(await store.sweep(), 0, 'finished puts leave nothing to sweep');
+      await store.delete(hash);
+    });
+
+    it('refuses a name that is not a lower-case hex block hash', async () => {
+      const upper = randomBlock().hash.toUpperCase();
+      for (const bad of [upper, '../' + 'a'.repeat(61), 'a'.repeat(63), '']) {
+        await assert.rejects(store.put(bad, Buffer.from('x')));
+        await assert.rejects(store.get(bad));
+        await assert.rejects(store.has(bad));
+        await assert.rejects(store.missing([bad]));
+        await assert.rejects(store.delete(bad));
+      }
+    });
+
+    describe('hash vectors: store blocks, read the object back by hashmap', () => {
+      for (const v of loadHashVectors()) {
+        it(`${v.name} (${v.bytes} bytes)`, async () => {
+          const input = vectorInput(v);
+          assert.equal(input.length, v.bytes);
+          assert.equal(sha256hex(input), v.input_sha256);
+
+          const blocks = splitBlocks(input);
+          const hashes = blocks.map((b) => blockHash(b));
+          assert.deepEqual(hashes, v.block_hashes);
+          const stored = hashes.length === 0 ? [EMPTY_HASH] : hashes;
+          assert.deepEqual(stored, v.stored_hashmap);
+          assert.equal(objectHash(stored), v.top_hash);
+
+          // Delete first so a persistent bucket really stores them in this run.
+          for (const h of new Set(hashes)) await store.delete(h);
+          assert.deepEqual(await store.missing(hashes), [...new Set(hashes)]);
+          for (let i = 0; i < blocks.length; i++) await store.put(hashes[i], trimTrailingNuls(blocks[i]));
+          assert.deepEqual(await store.missing(hashes), []);
+
+          // An empty object has no block to read: its data is cut to 0 bytes anyway.
+          const parts: Buffer[] = [];
+          for (const h of v.bytes === 0 ? [] : stored) {
+            const block = await store.get(h);
+            assert.ok(block, `block ${h} stored`);
+            assert.ok(block.length <= BLOCK_SIZE);
+            assert.equal(block.length === 0 || block[block.length - 1] !== 0, true, 'stored without trailing NULs');
+            parts.push(Buffer.concat([block, Buffer.alloc(BLOCK_SIZE - block.length)]));
+          }
+          const object = Buffer.concat(parts).subarray(0, v.bytes);
+          assert.equal(sha256hex(object), v.input_sha256);
+        });
+      }
+    });
+  });
+}
