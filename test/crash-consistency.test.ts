@@ -96,7 +96,7 @@ for (const dialect of DIALECTS) {
         const headers = { 'X-Auth-Token': user.token };
         let ok: boolean;
         if (random() < 0.5) {
-          ok = (await fetch(`${base}/${name}`, { method: 'PUT', headers: { ...headers, ETag: sum }, body: new Blob([data]) })).status === 201;
+          ok = (await fetch(`${base}/${name}`, { method: 'PUT', headers: { ...headers, ETag: sum }, body: new Uint8Array(data) })).status === 201;
         } else {
           const blocks: Buffer[] = [];
           for (let off = 0; off < size; off += BLOCK_SIZE) blocks.push(data.subarray(off, off + BLOCK_SIZE));
@@ -107,7 +107,7 @@ for (const dialect of DIALECTS) {
             const missing: string[] = await r.json();
             for (const b of blocks) {
               if (!missing.includes(blockHash(b))) continue;
-              const post = await fetch(`${base}?update&format=json`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: new Blob([b]) });
+              const post = await fetch(`${base}?update&format=json`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(b) });
               assert.equal(post.status, 202);
             }
             r = await put();
