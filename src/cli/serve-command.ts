@@ -16,7 +16,6 @@ export function registerServeCommand(program: Command): void {
       const log = createLogger(settings.logLevel);
       const services = await Services.open(settings);
       const swept = await services.blocks.sweep();
-      const firstAdmin = (await services.users.anyAdmin()) ? undefined : await createFirstAdmin(services);
       let server;
       try {
         server = await startServer(services, log);
@@ -28,6 +27,8 @@ export function registerServeCommand(program: Command): void {
         if (code === 'EACCES') throw new CliError(`no permission to bind port ${settings.port}: use a port above 1023`);
         throw e;
       }
+      // Only once the port is ours: a failed start must not create an admin whose token nobody saw.
+      const firstAdmin = (await services.users.anyAdmin()) ? undefined : await createFirstAdmin(services);
       log.info({ url: server.url, publicUrl: services.publicUrl(), database: services.metadata.label, blocks: services.blocks.label, sweptTempFiles: swept }, 'plankton is serving');
       err(banner(services.publicUrl(), firstAdmin));
       const stop = async (signal: string) => {

@@ -33,6 +33,8 @@ export async function freePort(): Promise<number> {
 
 export interface ChildServer {
   readonly url: string;
+  /** Everything the server wrote to stdout (its JSON log) so far. */
+  stdout(): string;
   readonly process: ChildProcess;
   /** SIGKILL: no chance to clean up, as in a crash. */
   kill(): Promise<void>;
@@ -40,13 +42,15 @@ export interface ChildServer {
 }
 
 /** Starts `plankton serve` as a separate process and waits until /healthz answers. */
-export async function startChildServer(storageArgs: string[], port?: number): Promise<ChildServer> {
-  const p = port ?? (await freePort());
+export async function startChildServer(storageArgs: string[], opts: { logLevel?: string } = {}): Promise<ChildServer> {
+  const p = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(p), ...storageArgs], {
-    env: cleanEnv({ PLANKTON_LOG_LEVEL: 'warn' }), stdio: ['ignore', 'ignore', 'pipe'],
+    env: cleanEnv({ PLANKTON_LOG_LEVEL: opts.logLevel ?? 'warn' }), stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout!.on('data', (d) => (stdout += d));
   const url = `http://127.0.0.1:${p}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let i = 0; ; i++) {
@@ -60,6 +64,7 @@ export async function startChildServer(storageArgs: string[], port?: number): Pr
   return {
     url,
     process: child,
+    stdout: () => stdout,
     async kill() {
       child.kill('SIGKILL');
       await exited;
