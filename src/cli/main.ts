@@ -11,7 +11,8 @@ import { storageOptions } from './storage-options.ts';
 
 const program = new Command('plankton')
   .description('Plankton: image service (Glance v1 / Plankton API) over a Pithos-compatible object store, with identity')
-  .showHelpAfterError('(run with --help for usage)')
+  // Usage errors in one line on stderr (commander's suggestion kept on that line), exit status 2.
+  .configureOutput({ outputError: (text, write) => write(text.trim().split('\n').join(' ') + ' (see --help)\n') })
   .exitOverride();
 
 registerServeCommand(program);

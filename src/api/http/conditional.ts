@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { ServiceError } from '../../errors.ts';
-import { httpDate } from '../../domain/time.ts';
 import type { ApiResponse } from './reply.ts';
 
 /** What a conditional request is checked against (object-store.md §11). */
@@ -71,7 +70,7 @@ export function parseRange(req: IncomingMessage, size: number, etag: string, las
     const asEtag = ifRange.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
     const stale = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{64}$|^"/.test(ifRange.trim())
       ? asEtag.toLowerCase() !== etag.toLowerCase()
-      : ifRange.trim() !== httpDate(lastModified);
+      : parseDate(ifRange) !== Math.floor(lastModified / 1_000_000);
     if (stale) return undefined;
   }
   const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
@@ -82,10 +81,10 @@ export function parseRange(req: IncomingMessage, size: number, etag: string, las
     return { start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Number(m[2]);
-  if (end < start) return undefined;
+  // `first > last` is a bad spec (ignored); an open `a-` is checked against the size only.
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
   if (start >= size) return 'unsatisfiable';
-  return { start, end: Math.min(end, size - 1) };
+  return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
 }
 
 export const rangeNotSatisfiable = (size: number) =>

@@ -156,6 +156,11 @@ async function putRaw(req: ApiRequest, caller: Caller, dest: Destination, name: 
     verify: (data) => {
       if (expected !== undefined && expected !== data.md5) throw new ServiceError('unprocessableEntity', 'Object ETag does not match');
     },
+  }).catch((err: unknown) => {
+    // The client went away before the end of the body: nothing was committed. Not a server fault
+    // (no "unexpected error" log); the answer goes nowhere.
+    if (!raw.complete && (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') throw badRequest('Bad request');
+    throw err;
   });
   return created(obj);
 }

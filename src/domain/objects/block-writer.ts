@@ -39,26 +39,30 @@ export async function writeBlocks(source: AsyncIterable<Buffer>, store: BlockSto
     if (failure) throw failure;
   };
 
-  for await (const chunk of source) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      await Promise.allSettled(inFlight);
-      throw tooLarge();
-    }
-    md5.update(chunk);
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = chunk.copy(block, filled, offset);
-      filled += n;
-      offset += n;
-      if (filled === BLOCK_SIZE) {
-        await flush(block);
-        block = Buffer.allocUnsafe(BLOCK_SIZE);
-        filled = 0;
+  try {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge();
+      md5.update(chunk);
+      let offset = 0;
+      while (offset < chunk.length) {
+        const n = chunk.copy(block, filled, offset);
+        filled += n;
+        offset += n;
+        if (filled === BLOCK_SIZE) {
+          await flush(block);
+          block = Buffer.allocUnsafe(BLOCK_SIZE);
+          filled = 0;
+        }
       }
     }
+    if (filled > 0) await flush(block.subarray(0, filled));
+  } catch (err) {
+    // Too large, a client gone mid-body, a store failure: let the block writes already started
+    // finish (whole blocks or nothing), so no write of this request outlives it.
+    await Promise.allSettled(inFlight);
+    throw err;
   }
-  if (filled > 0) await flush(block.subarray(0, filled));
   await Promise.all(inFlight);
   if (failure) throw failure;
   const stored = hashes.length ? hashes : [EMPTY_HASH];

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
-import { BLOCK_SIZE } from '../hashing.ts';
+import { BLOCK_SIZE, EMPTY_HASH } from '../hashing.ts';
+
+const NO_BYTES = Buffer.alloc(0);
 
 /** Blocks fetched ahead of the one being sent, so storage latency overlaps the network. */
 const READ_AHEAD = 2;
@@ -18,7 +20,9 @@ export function readObject(store: BlockStore, hashes: readonly string[], size: n
     const last = Math.floor(end / BLOCK_SIZE);
     // Settled promises only: a read-ahead that fails after the consumer went away must not be an unhandled rejection.
     const pending: Promise<{ data?: Buffer; error?: unknown }>[] = [];
-    const fetch = (i: number) => store.get(hashes[i]).then((data) => ({ data }), (error) => ({ error }));
+    const fetch = (i: number): Promise<{ data?: Buffer; error?: unknown }> => (hashes[i] === EMPTY_HASH
+      ? Promise.resolve({ data: NO_BYTES }) // the empty block is never looked up (object-service.ts, missingBlocks)
+      : store.get(hashes[i]).then((data) => ({ data }), (error) => ({ error })));
     for (let i = first; i <= Math.min(last, first + READ_AHEAD); i++) pending.push(fetch(i));
     for (let i = first; i <= last; i++) {
       const { data: stored, error } = await pending.shift()!;

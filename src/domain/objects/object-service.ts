@@ -136,16 +136,21 @@ export class ObjectService {
     return hash;
   }
 
-  /** Blocks of a hashmap that the store does not hold, in hashmap order, each once. */
+  /**
+   * Blocks of a hashmap that the store does not hold, in hashmap order, each once. The empty block
+   * (`EMPTY_HASH`: an empty object, or a block of NULs only) holds no bytes, so it is always
+   * present without being stored: an empty file (`{"bytes": 0, "hashes": []}`) or an empty raw
+   * `PUT` never waits for a block nobody can send.
+   */
   missingBlocks(hashes: readonly string[]): Promise<string[]> {
-    return this.blocks.missing(hashes);
+    return this.blocks.missing(hashes.filter((h) => h !== EMPTY_HASH));
   }
 
   /** Commits a version of `container/name` whose blocks are all stored; creates or overwrites. */
   async commit(container: ContainerRecord, name: string, content: Content, attrs: Attributes, opts: WriteOptions): Promise<ObjectRecord> {
     return this.db.transaction().execute(async (trx) => {
       const version = await this.nextVersion(trx);
-      const missing = await this.blocks.missing(content.hashes);
+      const missing = await this.missingBlocks(content.hashes);
       if (missing.length) throw new MissingBlocksError(missing);
       const obj = await this.writeVersion(trx, version, container, name, content, attrs, opts);
       await opts.inCommit?.(trx, obj);
