@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { ServiceError } from '../../errors.ts';
-import { BLOCK_SIZE, EMPTY_HASH, objectHash, trimTrailingNuls } from '../hashing.ts';
+import { BLOCK_SIZE, EMPTY_HASH, objectHash } from '../hashing.ts';
+import { blockBuffers, hashPool } from './hash-workers.ts';
 
 export interface WrittenData {
   readonly size: number;
@@ -11,29 +11,37 @@ export interface WrittenData {
   readonly md5: string;
 }
 
-/** Block writes in flight per upload: overlaps hashing with storage while bounding memory (≤ 4 × 4 MiB). */
-const MAX_IN_FLIGHT = 4;
+/** Blocks hashed or written at once per upload: overlaps hashing, storage and the socket; bounds memory (≤ 6 × 4 MiB). */
+const MAX_IN_FLIGHT = 6;
 
 /**
  * Streams bytes into content-addressed blocks: cuts exact 4 MiB blocks whatever the chunking,
- * hashes each as it fills, stores it, and computes the MD5 of the whole stream on the way.
- * Memory stays flat in the data size. Throws `tooLarge()` past `maxBytes` (nothing is committed
- * by this function: committing is the caller's job once it has checked the result).
+ * hashes each as it fills (on the hash workers), stores it, and computes the MD5 of the whole
+ * stream on the way. Memory stays flat in the data size. Throws `tooLarge()` past `maxBytes`
+ * (nothing is committed by this function: committing is the caller's job once it has checked
+ * the result).
  */
 export async function writeBlocks(source: AsyncIterable<Buffer>, store: BlockStore, maxBytes: number, tooLarge: () => ServiceError): Promise<WrittenData> {
-  const md5 = createHash('md5');
+  const md5 = hashPool.md5Stream();
   const hashes: string[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  let block = Buffer.allocUnsafe(BLOCK_SIZE);
+  let block = blockBuffers.acquire(BLOCK_SIZE);
   let filled = 0;
   let size = 0;
 
-  const flush = async (bytes: Buffer) => {
-    const stored = trimTrailingNuls(bytes);
-    const hash = createHash('sha256').update(stored).digest('hex');
-    hashes.push(hash);
-    const p = store.put(hash, stored).catch((err) => { failure ??= err; }).finally(() => inFlight.delete(p));
+  const flush = async (bytes: Buffer, length: number) => {
+    const index = hashes.push('') - 1;
+    const summed = md5.update(bytes, length);
+    const p = hashPool.blockHash(bytes, length)
+      .then(async ({ hash, end }) => {
+        hashes[index] = hash;
+        await store.put(hash, bytes.subarray(0, end));
+      })
+      .catch((err) => { failure ??= err; })
+      // The buffer is reused only when both the MD5 and the write are done with it.
+      .finally(() => summed.then(() => blockBuffers.release(bytes), () => undefined))
+      .finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
     if (failure) throw failure;
@@ -43,28 +51,33 @@ export async function writeBlocks(source: AsyncIterable<Buffer>, store: BlockSto
     for await (const chunk of source) {
       size += chunk.length;
       if (size > maxBytes) throw tooLarge();
-      md5.update(chunk);
       let offset = 0;
       while (offset < chunk.length) {
         const n = chunk.copy(block, filled, offset);
         filled += n;
         offset += n;
         if (filled === BLOCK_SIZE) {
-          await flush(block);
-          block = Buffer.allocUnsafe(BLOCK_SIZE);
+          await flush(block, BLOCK_SIZE);
+          block = blockBuffers.acquire(BLOCK_SIZE);
           filled = 0;
         }
       }
     }
-    if (filled > 0) await flush(block.subarray(0, filled));
+    if (filled > 0) await flush(block, filled);
+    else blockBuffers.release(block);
   } catch (err) {
     // Too large, a client gone mid-body, a store failure: let the block writes already started
     // finish (whole blocks or nothing), so no write of this request outlives it.
+    md5.abort();
     await Promise.allSettled(inFlight);
     throw err;
   }
   await Promise.all(inFlight);
-  if (failure) throw failure;
+  if (failure) {
+    md5.abort();
+    throw failure;
+  }
+  const digest = await md5.digest();
   const stored = hashes.length ? hashes : [EMPTY_HASH];
-  return { size, hashes: stored, objectHash: objectHash(stored), md5: md5.digest('hex') };
+  return { size, hashes: stored, objectHash: objectHash(stored), md5: digest };
 }
