@@ -39,6 +39,14 @@ export function buildApp(services: Services, log: Logger) {
   // Bodies are read (streamed) by the handlers themselves, never by the framework.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  // fastify refuses a Content-Type it cannot parse (`foo`, empty, non-ASCII) with its own 415
+  // before any route runs. The handlers read bodies themselves, so such requests go to the
+  // dispatcher too, where each API applies its own rules and fault body.
+  app.setErrorHandler((err: { code?: string }, request, reply) => {
+    if (!err.code?.startsWith('FST_ERR_CTP_')) throw err;
+    reply.hijack();
+    void dispatch(request.raw, reply.raw, request.id, request.log as Logger, services);
+  });
   app.route({
     method: [...app.supportedMethods],
     url: '*',

@@ -88,10 +88,10 @@ export function readPublic(req: IncomingMessage): boolean | undefined {
   throw badRequest('Bad X-Object-Public header value');
 }
 
-/** `Content-Type` of a content write: ASCII only; default `application/octet-stream`. */
+/** `Content-Type` of a content write: ASCII only; absent or empty → undefined (the caller's default). */
 export function readContentType(req: IncomingMessage): string | undefined {
   const ct = req.headers['content-type'];
-  if (ct === undefined) return undefined;
+  if (ct === undefined || ct.trim() === '') return undefined; // empty = not sent
   // eslint-disable-next-line no-control-regex
   if (/[^\u0020-\u007e]/.test(ct)) throw badRequest('Bad characters in Content-Type.');
   return ct;
