@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BenchContext, Scenario } from '../lib/context.ts';
+import { bestDownload, uploadFile } from '../lib/curl.ts';
+import { describe, mibPerSecond, ok, request, waitForHttp, type Headers } from '../lib/http-client.ts';
+import { measureLoad } from '../lib/load-test.ts';
+import { isAlive } from '../lib/proc.ts';
+import { freePort, runCommand, startServer, tail } from '../lib/processes.ts';
+import type { Results } from '../lib/results.ts';
+import { RssWatch } from '../lib/rss.ts';
+import { expectImages, sample } from '../lib/wrk.ts';
+import { seedPlankton } from './plankton-seed.ts';
+
+interface Session {
+  readonly base: string;
+  readonly account: string;
+  readonly auth: Headers;
+  readonly size: number;
+  readonly downloads: number;
+  /** Uploaded as an object. */
+  readonly objectFile: string;
+  /** Uploaded as an image: other bytes, so that no block is already stored. */
+  readonly imageFile: string;
+}
+
+/** Runs one measurement; a failure (an endpoint not written yet, say) becomes a note, not a crash. */
+async function attempt<T>(results: Results, label: string, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (e) {
+    results.note(`Plankton ${label}: not measured (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+/** Object PUT and GET of the data file; returns the object's path for the dedup test. */
+async function objectTransfers(s: Session, results: Results): Promise<string> {
+  const container = `${s.base}/object-store/v1/${s.account}/bench`;
+  const made = await request('PUT', container, s.auth);
+  if (!ok(made)) throw new Error(`container PUT: ${describe(made)}`);
+  const probe = await request('PUT', `${container}/probe`, { ...s.auth, 'Content-Type': 'application/octet-stream' }, 'probe');
+  if (!ok(probe)) throw new Error(`object PUT of 5 bytes: ${describe(probe)}`);
+  const put = await uploadFile('PUT', `${container}/data.bin`, { ...s.auth, 'Content-Type': 'application/octet-stream' }, s.objectFile);
+  if (!ok(put)) throw new Error(`object PUT: ${describe(put)}`);
+  results.set('object_put_mib_s', mibPerSecond(s.size, put.seconds));
+  const get = await bestDownload(`${container}/data.bin`, s.auth, s.size, s.downloads).catch((e: Error) => results.note(`Plankton object GET: ${e.message}`));
+  if (get) results.set('object_get_mib_s', mibPerSecond(s.size, get.seconds));
+  return `/object-store/v1/${s.account}/bench/data.bin`;
+}
+
+/** Image upload (POST with the data) and download; returns the image's object path. */
+async function imageTransfers(s: Session, results: Results): Promise<string> {
+  const url = `${s.base}/image/v1.0/images`;
+  const headers = (name: string) => ({ ...s.auth, 'X-Image-Meta-Name': name, 'Content-Type': 'application/octet-stream' });
+  const probe = await request('POST', url, headers('bench-probe'), 'probe');
+  if (!ok(probe)) throw new Error(`image POST of 5 bytes: ${describe(probe)}`);
+  const post = await uploadFile('POST', url, headers('bench-upload'), s.imageFile);
+  if (!ok(post)) throw new Error(`image POST: ${describe(post)}`);
+  results.set('upload_mib_s', mibPerSecond(s.size, post.seconds));
+  const id = post.headers['x-image-meta-id'];
+  if (!id) throw new Error('image POST answered without x-image-meta-id');
+  const get = await bestDownload(`${s.base}/image/v1.0/images/${id}`, s.auth, s.size, s.downloads);
+  results.set('download_mib_s', mibPerSecond(s.size, get.seconds));
+  return `/object-store/v1/${s.account}/images/${id}`;
+}
+
+/** Hashmap PUT of an existing object's hashes under a new name: every block is already stored. */
+async function dedupReupload(s: Session, source: string, results: Results): Promise<void> {
+  const got = await request('GET', `${s.base}${source}?hashmap&format=json`, s.auth);
+  if (!ok(got)) throw new Error(`hashmap GET: ${describe(got)}`);
+  const { bytes, hashes } = JSON.parse(got.body) as { bytes: number; hashes: string[] };
+  const put = await request('PUT', `${s.base}/object-store/v1/${s.account}/bench/data-again.bin?hashmap&format=json`,
+    { ...s.auth, 'Content-Type': 'application/octet-stream' }, JSON.stringify({ bytes, hashes }));
+  if (put.status === 409) throw new Error(`hashmap PUT says blocks are missing: ${put.body.slice(0, 100)}`);
+  if (!ok(put)) throw new Error(`hashmap PUT: ${describe(put)}`);
+  results.set('dedup_reupload_s', put.seconds);
+}
+
+/**
+ * Plankton itself: started from bin/plankton.js on a fresh data dir (SQLite + local blocks) with
+ * `profile.seedImages` images seeded through SQL, then every transfer and metadata test.
+ */
+export const planktonServer: Scenario = {
+  name: 'plankton',
+  async run(ctx: BenchContext) {
+    const { results, profile } = ctx;
+    const dir = ctx.dir('plankton');
+    const dataDir = path.join(dir, 'data');
+    const cli = path.join(ctx.repo, 'bin', 'plankton.js');
+
+    const made = await runCommand(process.execPath, [cli, 'user', 'create', 'bench', '--json', '--data-dir', dataDir], { cwd: ctx.repo });
+    if (made.code !== 0) throw new Error(`plankton user create failed: ${made.stderr.trim().slice(0, 300)}`);
+    const user = JSON.parse(made.stdout.trim().split('\n').pop()!) as { uuid: string; token: string };
+
+    let ids: string[] = [];
+    try {
+      const t0 = Date.now();
+      ids = seedPlankton(path.join(dataDir, 'plankton.sqlite'), user.uuid, profile.seedImages);
+      results.set('seeded_images', ids.length);
+      ctx.log(`seeded ${ids.length} images through SQL in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      results.note(`Plankton seeding: ${(e as Error).message}; HEAD and list not measured`);
+    }
+
+    const port = await freePort();
+    const logFile = path.join(dir, 'server.log');
+    const server = startServer('plankton', process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+      logFile);
+    const rss = RssWatch.process(server.pid);
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${base}/healthz`, 60_000, () => isAlive(server.pid))
+        .catch((e: Error) => { throw new Error(`${e.message}\n${tail(logFile)}`); });
+      const s: Session = {
+        base, account: user.uuid, auth: { 'X-Auth-Token': user.token }, size: profile.dataBytes, downloads: profile.downloadRepeats,
+        objectFile: ctx.dataFile, imageFile: ctx.otherDataFile,
+      };
+
+      const objectPath = await attempt(results, 'object PUT/GET', () => objectTransfers(s, results));
+      ctx.log(`object PUT ${results.metrics.object_put_mib_s ?? '—'} MiB/s, GET ${results.metrics.object_get_mib_s ?? '—'} MiB/s`);
+      const imagePath = await attempt(results, 'image upload/download', () => imageTransfers(s, results));
+      ctx.log(`image upload ${results.metrics.upload_mib_s ?? '—'} MiB/s, download ${results.metrics.download_mib_s ?? '—'} MiB/s`);
+      const source = objectPath ?? imagePath;
+      if (source) await attempt(results, 'hashmap re-upload', () => dedupReupload(s, source, results));
+      else results.note('Plankton hashmap re-upload: not measured (no uploaded object to re-upload)');
+      ctx.log(`dedup re-upload ${results.metrics.dedup_reupload_s ?? '—'} s`);
+
+      if (ids.length) {
+        const load = {
+          base, headers: s.auth, connections: profile.wrkConnections, workDir: dir,
+          seconds: profile.wrkSeconds, warmupSeconds: profile.wrkWarmupSeconds, maxSeconds: profile.wrkMaxSeconds, serverGroups: [server.pid],
+        };
+        const head = await measureLoad(results, 'Plankton HEAD', { rps: 'head_rps', p50: 'head_p50_ms', p99: 'head_p99_ms' },
+          { ...load, method: 'HEAD', paths: sample(ids, 1000).map((id) => `/image/v1.0/images/${id}`) });
+        if (head) ctx.log(`HEAD ${head.rps.toFixed(0)} req/s, p50 ${head.p50Ms} ms, p99 ${head.p99Ms} ms`);
+        const list = await measureLoad(results, 'Plankton list', { rps: 'list_rps', p50: 'list_p50_ms', p99: 'list_p99_ms_100k' },
+          { ...load, method: 'GET', paths: ['/image/v1.0/images/detail?limit=100&disk_format=diskdump'], check: expectImages(100) });
+        if (list) ctx.log(`list ${list.rps.toFixed(0)} req/s, p50 ${list.p50Ms} ms, p99 ${list.p99Ms} ms`);
+      }
+    } finally {
+      const peak = rss.stop();
+      results.set('max_rss_mb', peak > 0 ? peak : null);
+      ctx.log(`peak RSS ${results.metrics.max_rss_mb} MB`);
+      server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
