@@ -3,11 +3,11 @@ import type { Caller } from '../../domain/identity/tokens.ts';
 import { BLOCK_HASH, BLOCK_SIZE } from '../../domain/hashing.ts';
 import type { ContainerRecord } from '../../domain/objects/containers.ts';
 import { httpDate } from '../../domain/time.ts';
-import { hasBody, mediaType, readSmallBody, type ApiRequest } from '../http/api-request.ts';
+import { hasBody, readSmallBody, type ApiRequest } from '../http/api-request.ts';
 import { checkConditions } from '../http/conditional.ts';
 import { json, type ApiResponse, type HeaderMap } from '../http/reply.ts';
 import { listingLimit, listingResponse, objectEntry, wantsJson } from './listing-format.ts';
-import { readMeta, readPolicy } from './request-headers.ts';
+import { contentMediaType, readMeta, readPolicy } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
 
 /** `/object-store/v1/<account>/<container>` (object-store.md §5). */
@@ -75,7 +75,7 @@ async function postContainer(req: ApiRequest, c: ContainerRecord): Promise<ApiRe
   const { containers, objects } = req.services;
   const meta = readMeta(req.raw, 'Container');
   const policy = readPolicy(req.raw);
-  const isBlockUpload = mediaType(req.raw) === 'application/octet-stream' && hasBody(req.raw);
+  const isBlockUpload = contentMediaType(req.raw) === 'application/octet-stream' && hasBody(req.raw);
   const declared = Number(req.raw.headers['content-length'] ?? 0);
   if (isBlockUpload && declared > BLOCK_SIZE) throw tooLarge(`Block size exceeds ${BLOCK_SIZE} bytes`);
   const update = req.query.has('update');

@@ -6,10 +6,10 @@ import { MissingBlocksError, type Attributes, type Grants } from '../../domain/o
 import { etagOf, type ObjectRecord } from '../../domain/objects/object-record.ts';
 import { canRead, isOwner, isWriteGrantee } from '../../domain/objects/permissions.ts';
 import { parseSharing } from '../../domain/objects/sharing.ts';
-import { lastHeader, mediaType, readSmallBody, type ApiRequest } from '../http/api-request.ts';
+import { lastHeader, readSmallBody, type ApiRequest } from '../http/api-request.ts';
 import { checkConditions, parseRange, rangeNotSatisfiable } from '../http/conditional.ts';
 import { json, type ApiResponse } from '../http/reply.ts';
-import { decodedHeader, hasHeader, readContentType, readMeta, readPublic } from './request-headers.ts';
+import { contentMediaType, decodedHeader, hasHeader, readContentType, readMeta, readPublic } from './request-headers.ts';
 import { objectHeaders } from './response-headers.ts';
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
@@ -56,10 +56,10 @@ async function readObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
 
 /** Object data with Range support; shared by GET and the public URL. */
 export function dataResponse(req: ApiRequest, obj: ObjectRecord, headers: Record<string, string | number>): ApiResponse {
+  headers['Accept-Ranges'] = 'bytes';
+  if (req.method === 'HEAD') return { status: 200, headers }; // Range is defined for GET only
   const range = parseRange(req.raw, obj.size, etagOf(obj), obj.versionTs);
   if (range === 'unsatisfiable') throw rangeNotSatisfiable(obj.size);
-  headers['Accept-Ranges'] = 'bytes';
-  if (req.method === 'HEAD') return { status: 200, headers };
   if (range === undefined) return { status: 200, headers, body: req.services.objects.openReader(obj) };
   return {
     status: 206,
@@ -247,7 +247,7 @@ async function copyByMethod(req: ApiRequest, caller: Caller, source: ObjectRecor
 // ---- POST, DELETE ------------------------------------------------------------------------------
 
 async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
-  const type = mediaType(req.raw);
+  const type = contentMediaType(req.raw);
   if (type === 'application/octet-stream' || ['x-source-object', 'content-range', 'x-object-bytes'].some((h) => hasHeader(req.raw, h))) {
     throw notImplemented('Partial object updates are not supported');
   }
@@ -273,7 +273,7 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
 async function deleteObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
   if (!isOwner(caller.user.uuid, obj)) throw forbidden();
   const { objects, containers } = req.services;
-  await objects.delete(obj);
+  if (!(await objects.delete(obj))) throw notFound('Object does not exist'); // deleted or moved meanwhile
   const delimiter = req.query.get('delimiter');
   if (delimiter) {
     const container = (await containers.get(obj.account, obj.container))!;

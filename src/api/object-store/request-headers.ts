@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { badRequest } from '../../errors.ts';
 import type { Policy } from '../../domain/objects/containers.ts';
+import { lastHeader } from '../http/api-request.ts';
 import { decodeHeaderText } from '../http/percent.ts';
 
 /** Any request header value with an octet ≥ 0x80 is refused: clients must percent-encode (object-store.md §1.3). */
@@ -90,11 +91,16 @@ export function readPublic(req: IncomingMessage): boolean | undefined {
 
 /** `Content-Type` of a content write: ASCII only; absent or empty → undefined (the caller's default). */
 export function readContentType(req: IncomingMessage): string | undefined {
-  const ct = req.headers['content-type'];
+  const ct = lastHeader(req, 'content-type'); // Node keeps the first of repeated ones; the last wins here
   if (ct === undefined || ct.trim() === '') return undefined; // empty = not sent
   // eslint-disable-next-line no-control-regex
   if (/[^\u0020-\u007e]/.test(ct)) throw badRequest('Bad characters in Content-Type.');
   return ct;
+}
+
+/** Media type of the (last) Content-Type, lower-cased without parameters, or undefined. */
+export function contentMediaType(req: IncomingMessage): string | undefined {
+  return lastHeader(req, 'content-type')?.split(';')[0].trim().toLowerCase();
 }
 
 /** Any of `X-<Domain>-Group-*`, `X-Object-Manifest`… present? */

@@ -72,24 +72,26 @@ export class Containers {
     return c;
   }
 
-  /** Creates the container, or merges policy and meta into an existing one; true when created. */
+  /**
+   * Creates the container, or merges policy and meta into an existing one; true when created.
+   * Insert first: of concurrent PUTs exactly one creates it (201), the others merge (202).
+   */
   async put(account: string, name: string, policy: Policy, meta: Readonly<Record<string, string>>): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = nowMicros();
-      const existing = await this.get(account, name, trx);
-      if (existing) {
-        const merged = applyMetaChange(existing.meta, { meta, replace: false });
-        await trx.updateTable('containers').set({ ...policyColumns(policy), meta: JSON.stringify(merged), modified_at: now })
-          .where('id', '=', existing.id).execute();
-        return false;
-      }
       const initialMeta = applyMetaChange({}, { meta, replace: false });
-      await trx.insertInto('containers').values({
+      const inserted = await trx.insertInto('containers').values({
         account, name, quota: policy.quota ?? 0, versioning: policy.versioning ?? 'auto', project: policy.project ?? account,
         meta: JSON.stringify(initialMeta), created_at: now, modified_at: now,
-      }).onConflict((oc) => oc.columns(['account', 'name']).doNothing()).execute();
-      await this.touchAccount(account, now, trx);
-      return true;
+      }).onConflict((oc) => oc.columns(['account', 'name']).doNothing()).returning('id').executeTakeFirst();
+      if (inserted) {
+        await this.touchAccount(account, now, trx);
+        return true;
+      }
+      const row = await lockContainerRow(trx, { account, name }, now);
+      const merged = applyMetaChange(JSON.parse(row.meta), { meta, replace: false });
+      await trx.updateTable('containers').set({ ...policyColumns(policy), meta: JSON.stringify(merged) }).where('id', '=', row.id).execute();
+      return false;
     });
   }
 
@@ -102,15 +104,21 @@ export class Containers {
     return (await this.get(account, name, db))!;
   }
 
+  /** Meta and policy changes (container POST), merged into the current row under its lock. */
   async update(c: ContainerRecord, change: MetaChange | undefined, policy: Policy): Promise<void> {
-    const meta = change ? applyMetaChange(c.meta, change) : c.meta;
-    await this.db.updateTable('containers').set({ ...policyColumns(policy), meta: JSON.stringify(meta), modified_at: nowMicros() })
-      .where('id', '=', c.id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      const row = await lockContainerRow(trx, { id: c.id }, nowMicros());
+      const meta = change ? applyMetaChange(JSON.parse(row.meta), change) : JSON.parse(row.meta);
+      await trx.updateTable('containers').set({ ...policyColumns(policy), meta: JSON.stringify(meta) }).where('id', '=', c.id).execute();
+    });
   }
 
   /** Removes an empty container; 409 when it still holds objects. */
   async delete(c: ContainerRecord): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      // Serialised with commits: an object committed into it meanwhile makes it non-empty (409)
+      // instead of being removed with it by the cascade.
+      await lockCommits(trx);
       const any = await trx.selectFrom('objects').select('id').where('container_id', '=', c.id).limit(1).executeTakeFirst();
       if (any) throw conflict('Container is not empty');
       await trx.deleteFrom('containers').where('id', '=', c.id).execute();
@@ -149,11 +157,14 @@ export class Containers {
   }
 
   async updateAccountMeta(account: string, change: MetaChange): Promise<void> {
-    const acct = await this.db.selectFrom('accounts').selectAll().where('uuid', '=', account).executeTakeFirst();
-    const meta = applyMetaChange(acct ? JSON.parse(acct.meta) : {}, change);
-    const now = nowMicros();
-    await this.db.insertInto('accounts').values({ uuid: account, meta: JSON.stringify(meta), modified_at: now })
-      .onConflict((oc) => oc.column('uuid').doUpdateSet({ meta: JSON.stringify(meta), modified_at: now })).execute();
+    await this.db.transaction().execute(async (trx) => {
+      const now = nowMicros();
+      await trx.insertInto('accounts').values({ uuid: account, meta: '{}', modified_at: now }).onConflict((oc) => oc.column('uuid').doNothing()).execute();
+      // The UPDATE locks the row: concurrent changes are merged one after the other, none lost.
+      const row = await trx.updateTable('accounts').set({ modified_at: now }).where('uuid', '=', account).returning('meta').executeTakeFirstOrThrow();
+      const meta = applyMetaChange(JSON.parse(row.meta), change);
+      await trx.updateTable('accounts').set({ meta: JSON.stringify(meta) }).where('uuid', '=', account).execute();
+    });
   }
 
   private async touchAccount(account: string, now: number, db: Db): Promise<void> {
@@ -210,6 +221,23 @@ export class Containers {
     if (opts.marker !== undefined) q = q.where('o.account', '>', opts.marker);
     return (await q.execute()).map((r) => ({ name: r.account, lastModified: Number(r.latest) }));
   }
+}
+
+/**
+ * Takes the version-counter row lock without taking a version: every commit takes it first
+ * (object-service.ts), so whoever holds it sees and changes objects with no commit in between.
+ */
+export async function lockCommits(trx: Db): Promise<void> {
+  await trx.updateTable('counters').set((eb) => ({ value: eb.ref('value') })).where('name', '=', 'version').execute();
+}
+
+/** Touches a container row and returns it as it is now: the UPDATE locks it for the rest of the transaction. */
+async function lockContainerRow(trx: Db, key: { id: number } | { account: string; name: string }, now: number): Promise<ContainerRow> {
+  let q = trx.updateTable('containers').set({ modified_at: now });
+  q = 'id' in key ? q.where('id', '=', key.id) : q.where('account', '=', key.account).where('name', '=', key.name);
+  const row = await q.returningAll().executeTakeFirst();
+  if (!row) throw notFound('Container does not exist');
+  return row;
 }
 
 function policyColumns(p: Policy) {

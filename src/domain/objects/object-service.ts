@@ -7,7 +7,7 @@ import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
 import { writeBlocks, type WrittenData } from './block-writer.ts';
-import { Containers, applyMetaChange, prefixUpperBound, type ContainerRecord, type MetaChange } from './containers.ts';
+import { Containers, applyMetaChange, lockCommits, prefixUpperBound, type ContainerRecord, type MetaChange } from './containers.ts';
 import { toObjectRecord, type GrantRow, type ObjectRecord } from './object-record.ts';
 import { readObject } from './object-reader.ts';
 
@@ -228,7 +228,13 @@ export class ObjectService {
     readonly modifiedBy: string;
   }): Promise<ObjectRecord> {
     return this.db.transaction().execute(async (trx) => {
+      // Under the commit lock, then the object's row lock (the image service's order: object row,
+      // then its record and grants): concurrent POSTs and image member changes apply one after
+      // the other (no lost change, no clash of grant rows), and the object is still at this path.
+      await lockCommits(trx);
+      await trx.updateTable('objects').set((eb) => ({ version: eb.ref('version') })).where('uuid', '=', obj.uuid).execute();
       const live = await this.requireLive(obj, trx);
+      if (live.containerId !== obj.containerId || live.name !== obj.name) throw notFound('Object does not exist');
       if (change.meta) {
         const meta = applyMetaChange(live.meta, change.meta);
         const set = (v: string | undefined, current: string | null) => (v === undefined ? (change.meta!.replace ? null : current) : v === '' ? null : v);
@@ -263,17 +269,23 @@ export class ObjectService {
     if (rows.length) await db.insertInto('grants').values(rows).execute();
   }
 
-  /** Deletes an object: its grants, public token and image go with it. */
-  async delete(obj: ObjectRecord): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('objects').where('id', '=', obj.id).execute();
+  /** Deletes an object: its grants, public token and image go with it. False when it was gone already. */
+  async delete(obj: ObjectRecord): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockCommits(trx);
+      // By id *and* path: an object moved away meanwhile keeps its row id and must not go.
+      const res = await trx.deleteFrom('objects').where('id', '=', obj.id).where('container_id', '=', obj.containerId)
+        .where('name', '=', obj.name).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return false;
       await this.touchContainer(obj.containerId, trx);
+      return true;
     });
   }
 
   /** Deletes every object whose name starts with `prefix` (empty prefix: the whole container). */
   async deleteByPrefix(container: ContainerRecord, prefix: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
+      await lockCommits(trx);
       let q = trx.deleteFrom('objects').where('container_id', '=', container.id);
       if (prefix) {
         q = q.where('name', '>=', prefix);

@@ -1,0 +1,297 @@
+/**
+ * kamaki's file and container workflow replayed as HTTP, request by request, as
+ * spec/clients.md §5 records it (kamaki 0.16 cannot run here: Python 2 only). Query strings,
+ * flags without `=`, `Content-Length: 0` on bodiless PUT/POST and parallel block POSTs and ranged
+ * GETs are as kamaki sends them; every status and header kamaki checks is asserted.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { DIALECTS } from './helpers/dialects.ts';
+import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
+import { BLOCK, EMPTY_SHA256, HTTP_DATE, ISO_MICROS, JSON_TYPE, O, UUID4, blockHashOf, bytesOf, call, md5, merkle, splitBlocks, type Reply } from './helpers/object-store.ts';
+
+/** 8390108 bytes = 2 full blocks + 1500 bytes ending in 500 NULs (clients.md §5). */
+const DISK = (() => {
+  const d = bytesOf('kamaki disk.img', 8390108);
+  d.fill(0, d.length - 500);
+  return d;
+})();
+const SMALL = bytesOf('kamaki small.img', 70000);
+
+/** Runs async jobs at most `n` at a time (kamaki's thread pool of 5 connections). */
+async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]();
+    }
+  }));
+  return out;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`kamaki replay (clients.md §5) [${dialect}]`, () => {
+    let s: TestServer;
+    let alice: TestUser;
+    let bob: TestUser;
+    let A: string;
+    let B: string;
+    /** kamaki: every request carries X-Auth-Token. */
+    const k = (user: TestUser, method: string, path: string, opts: Parameters<typeof call>[3] = {}) => call(s, method, path, { token: user.token, ...opts });
+
+    /** Every kamaki command starts by authenticating its token and reading the catalog. */
+    async function authenticate(user: TestUser): Promise<{ uuid: string; storage: string }> {
+      const r = await call(s, 'POST', '/identity/v2.0/tokens', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth: { token: { id: user.token } } }) });
+      assert.equal(r.status, 200);
+      const { access } = r.json();
+      const store = access.serviceCatalog.find((e: any) => e.type === 'object-store');
+      assert.equal(access.user.id, access.token.tenant.id);
+      return { uuid: access.user.id, storage: new URL(store.endpoints[0].publicURL).pathname };
+    }
+
+    before(async () => {
+      s = await startTestServer(dialect);
+      alice = await s.user('alice@example.org');
+      bob = await s.user('bob@example.org');
+      A = alice.uuid;
+      B = bob.uuid;
+    });
+    after(() => s.close());
+
+    it('container create / info / list', async () => {
+      const { uuid, storage } = await authenticate(alice);
+      assert.equal(uuid, A);
+      assert.equal(storage, O);
+      assert.equal((await k(alice, 'PUT', `${O}/${A}/images`)).status, 201);
+      assert.equal((await k(alice, 'PUT', `${O}/${A}/images`)).status, 202, 'reported as "already exists"');
+      const info = await k(alice, 'HEAD', `${O}/${A}/images`);
+      assert.equal(info.status, 204, 'kamaki rejects 200');
+      const list = await k(alice, 'GET', `${O}/${A}?format=json`);
+      assert.equal(list.status, 200);
+      const [c] = list.json();
+      assert.equal(c.name, 'images');
+      assert.equal(c.count, 0);
+      assert.equal(c.bytes, 0);
+      assert.match(c.last_modified, ISO_MICROS);
+      assert.equal(c.x_container_policy.quota, '0');
+      assert.equal(c.x_container_policy.versioning, 'auto');
+    });
+
+    it('file upload disk.img: 409 with the missing hashes, block POSTs in parallel, 201 with ETag and X-Object-Version', async () => {
+      await authenticate(alice);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/disk.img`)).status, 404);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images`)).status, 204);
+      const quota = await k(alice, 'HEAD', `${O}/${A}/images`);
+      assert.equal(quota.header('x-container-policy-quota'), '0');
+      const listed = await k(alice, 'GET', `${O}/${A}/images?format=json`);
+      assert.equal(listed.status, 200, 'kamaki accepts only 200 here');
+      assert.deepEqual(listed.json(), []);
+      const params = await k(alice, 'HEAD', `${O}/${A}/images`);
+      const blockSize = Number(params.header('x-container-block-size'));
+      assert.equal(blockSize, BLOCK);
+      assert.equal(params.header('x-container-block-hash'), 'sha256');
+
+      const blocks = splitBlocks(DISK);
+      const hashes = blocks.map(blockHashOf);
+      assert.equal(hashes.length, 3);
+      const body = JSON.stringify({ hashes, bytes: DISK.length });
+      const put = () => k(alice, 'PUT', `${O}/${A}/images/disk.img?hashmap=True&format=json`, { body, headers: { 'Content-Type': 'application/octet-stream' } });
+      const first = await put();
+      assert.equal(first.status, 409);
+      assert.equal(first.header('content-type'), JSON_TYPE);
+      assert.deepEqual(first.json(), hashes);
+
+      const replies = await pool(first.json().map((h: string) => async () => {
+        const block = blocks[hashes.indexOf(h)];
+        const r = await k(alice, 'POST', `${O}/${A}/images?update&format=json`, { body: block, headers: { 'Content-Type': 'application/octet-stream' } });
+        assert.equal(r.status, 202);
+        assert.equal(r.json()[0], h, 'kamaki asserts reply[0] == its hash');
+        return r;
+      }), 5);
+      assert.equal(replies.length, 3);
+
+      const done = await put();
+      assert.equal(done.status, 201);
+      assert.equal(done.header('etag'), merkle(hashes));
+      assert.ok(done.header('x-object-version'), 'X-Object-Version must be present');
+      const head = await k(alice, 'HEAD', `${O}/${A}/images/disk.img`);
+      assert.equal(head.header('x-object-hash'), done.header('etag'));
+    });
+
+    it('file upload --unchunked small.img: one raw PUT, ETag = MD5; --etag mismatch → 422', async () => {
+      await authenticate(alice);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/small.img`)).status, 404);
+      for (let i = 0; i < 2; i++) assert.equal((await k(alice, 'HEAD', `${O}/${A}/images`)).status, 204);
+      assert.equal((await k(alice, 'GET', `${O}/${A}/images?format=json`)).status, 200);
+      const bad = await k(alice, 'PUT', `${O}/${A}/images/small.img?format=json`, { body: SMALL, headers: { 'Content-Type': 'application/octet-stream', ETag: md5('not it') } });
+      assert.equal(bad.status, 422);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/small.img`)).status, 404);
+      const r = await k(alice, 'PUT', `${O}/${A}/images/small.img?format=json`, { body: SMALL, headers: { 'Content-Type': 'application/octet-stream', ETag: md5(SMALL) } });
+      assert.equal(r.status, 201);
+      assert.equal(r.header('etag'), md5(SMALL));
+      assert.ok(r.header('x-object-version'));
+    });
+
+    it('uploads: empty file, .gz with Content-Encoding, already-known blocks → 201 at once', async () => {
+      await authenticate(alice);
+      const empty = await k(alice, 'PUT', `${O}/${A}/images/empty.img?hashmap=True&format=json`, { body: JSON.stringify({ hashes: [], bytes: 0 }), headers: { 'Content-Type': 'application/octet-stream' } });
+      assert.equal(empty.status, 201, `an empty file needs no block: ${empty.text()}`);
+      assert.equal(empty.header('etag'), EMPTY_SHA256);
+      const eh = await k(alice, 'GET', `${O}/${A}/images/empty.img?hashmap=True&format=json`);
+      assert.deepEqual(eh.json(), { block_size: BLOCK, block_hash: 'sha256', bytes: 0, hashes: [EMPTY_SHA256] });
+      assert.equal((await k(alice, 'GET', `${O}/${A}/images/empty.img?format=json`)).body.length, 0);
+
+      const gz = gzipSync(SMALL);
+      const gzHashes = splitBlocks(gz).map(blockHashOf);
+      const body = JSON.stringify({ hashes: gzHashes, bytes: gz.length });
+      const headers = { 'Content-Type': 'application/octet-stream', 'Content-Encoding': 'gzip' };
+      const first = await k(alice, 'PUT', `${O}/${A}/images/small.img.gz?hashmap=True&format=json`, { body, headers });
+      assert.equal(first.status, 409);
+      await k(alice, 'POST', `${O}/${A}/images?update&format=json`, { body: gz, headers: { 'Content-Type': 'application/octet-stream' } });
+      assert.equal((await k(alice, 'PUT', `${O}/${A}/images/small.img.gz?hashmap=True&format=json`, { body, headers })).status, 201);
+      const got = await k(alice, 'GET', `${O}/${A}/images/small.img.gz?format=json`);
+      assert.equal(got.header('content-encoding'), 'gzip');
+      assert.ok(got.body.equals(gz), 'stored and served as is, never decoded');
+
+      // image register --upload-image-file small.img: the block exists already (deduplication).
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/up.img`)).status, 404);
+      const up = await k(alice, 'PUT', `${O}/${A}/images/up.img?hashmap=True&format=json`, {
+        body: JSON.stringify({ hashes: [blockHashOf(SMALL)], bytes: SMALL.length }), headers: { 'Content-Type': 'application/octet-stream' },
+      });
+      assert.equal(up.status, 201);
+      // …and its metafile, shared with the owner and `*` (an image's is_public).
+      const meta = Buffer.from(JSON.stringify({ name: 'Uploaded', owner: `${A} (alice@example.org)` }));
+      const metaBody = JSON.stringify({ hashes: [blockHashOf(meta)], bytes: meta.length });
+      const metaHeaders = { 'Content-Type': 'application/octet-stream', 'X-Object-Sharing': `read=${A},*` };
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/up.img.meta`)).status, 404);
+      assert.equal((await k(alice, 'PUT', `${O}/${A}/images/up.img.meta?hashmap=True&format=json`, { body: metaBody, headers: metaHeaders })).status, 409);
+      assert.deepEqual((await k(alice, 'POST', `${O}/${A}/images?update&format=json`, { body: meta, headers: { 'Content-Type': 'application/octet-stream' } })).json(), [blockHashOf(meta)]);
+      const metaPut = await k(alice, 'PUT', `${O}/${A}/images/up.img.meta?hashmap=True&format=json`, { body: metaBody, headers: metaHeaders });
+      assert.equal(metaPut.status, 201);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/up.img.meta`)).header('x-object-sharing'), 'read=%2A');
+    });
+
+    it('file list, file info, file info --hashmap', async () => {
+      await authenticate(alice);
+      const list = await k(alice, 'GET', `${O}/${A}/images?format=json`);
+      assert.equal(list.status, 200);
+      const byName = Object.fromEntries(list.json().map((e: any) => [e.name, e]));
+      const disk = byName['disk.img'];
+      assert.equal(disk.bytes, DISK.length);
+      assert.equal(disk.content_type, 'application/octet-stream');
+      assert.equal(disk.hash, '');
+      assert.equal(disk.x_object_hash, merkle(splitBlocks(DISK).map(blockHashOf)));
+      assert.match(disk.last_modified, ISO_MICROS);
+      assert.match(disk.x_object_uuid, UUID4);
+      assert.equal(byName['small.img'].hash, md5(SMALL));
+
+      const info = await k(alice, 'HEAD', `${O}/${A}/images/disk.img`);
+      assert.equal(info.status, 200, 'kamaki requires exactly 200');
+      assert.equal(info.header('content-length'), String(DISK.length));
+      assert.match(info.header('x-object-version-timestamp')!, HTTP_DATE);
+      assert.equal(info.header('x-object-sharing'), undefined, 'never sent empty');
+      const hm = await k(alice, 'GET', `${O}/${A}/images/disk.img?hashmap=True&format=json`);
+      assert.equal(hm.status, 200);
+      assert.deepEqual(hm.json(), { block_size: BLOCK, block_hash: 'sha256', bytes: DISK.length, hashes: splitBlocks(DISK).map(blockHashOf) });
+    });
+
+    /** kamaki's download: HEAD, hashmap, one ranged GET per block in parallel; the file cut to "bytes". */
+    async function download(user: TestUser, path: string): Promise<Buffer> {
+      const head = await k(user, 'HEAD', path);
+      assert.equal(head.status, 200);
+      const hm = (await k(user, 'GET', `${path}?hashmap=True&format=json`)).json();
+      const out = Buffer.alloc(hm.hashes.length * hm.block_size);
+      const order = hm.hashes.map((_: string, i: number) => i).reverse(); // as recorded: the last block first
+      await pool(order.map((i: number) => async () => {
+        const start = i * hm.block_size;
+        const end = Math.min(start + hm.block_size, hm.bytes) - 1;
+        const r: Reply = await k(user, 'GET', `${path}?format=json`, { headers: { Range: `bytes=${start}-${end}` } });
+        assert.equal(r.status, 206);
+        assert.equal(r.header('content-range'), `bytes ${start}-${end}/${hm.bytes}`);
+        assert.equal(r.header('content-length'), String(end - start + 1), 'a wrong Content-Length makes kamaki hang');
+        assert.equal(r.body.length, end - start + 1);
+        r.body.copy(out, start);
+      }), 5);
+      return out.subarray(0, hm.bytes);
+    }
+
+    it('file download (ranged GETs per block) and file cat --range', async () => {
+      await authenticate(alice);
+      assert.ok((await download(alice, `${O}/${A}/images/disk.img`)).equals(DISK));
+      assert.ok((await download(alice, `${O}/${A}/images/small.img`)).equals(SMALL));
+      assert.equal((await k(alice, 'GET', `${O}/${A}/images/small.img?hashmap=True&format=json`)).status, 200);
+      const cat = await k(alice, 'GET', `${O}/${A}/images/small.img?format=json`, { headers: { Range: 'bytes=0-15' } });
+      assert.equal(cat.status, 206);
+      assert.equal(cat.header('content-length'), '16');
+      assert.ok(cat.body.equals(SMALL.subarray(0, 16)));
+    });
+
+    it('file modify --read-permission: bob reads it and sees X-Object-Allowed-To; sharer list', async () => {
+      await authenticate(alice);
+      const path = `${O}/${A}/images/disk.img`;
+      assert.equal((await k(alice, 'HEAD', path)).status, 200);
+      const post = await k(alice, 'POST', `${path}?update&format=json`, { headers: { 'X-Object-Sharing': `read=${B}` } });
+      assert.equal(post.status, 202);
+      const head = await k(alice, 'HEAD', path);
+      assert.equal(head.header('x-object-sharing'), `read=${B}`);
+      assert.equal(head.header('x-object-public'), undefined);
+      assert.equal((await k(alice, 'HEAD', path)).status, 200, 'file info --sharing: HEAD twice');
+
+      const me = await authenticate(bob);
+      assert.equal(me.uuid, B);
+      const sharers = await k(bob, 'GET', `${O}?format=json`);
+      assert.equal(sharers.status, 200);
+      assert.deepEqual(sharers.json().map((e: any) => e.name), [A]);
+      const theirs = await k(bob, 'GET', `${O}/${A}/images?format=json`);
+      assert.deepEqual(theirs.json().map((e: any) => e.name), ['disk.img', 'up.img.meta'], 'what is shared with him or with *');
+      const bh = await k(bob, 'HEAD', path);
+      assert.equal(bh.status, 200);
+      assert.equal(bh.header('x-object-allowed-to'), 'read');
+      assert.equal(bh.header('x-object-sharing'), `read=${B}`);
+      assert.ok((await download(bob, path)).equals(DISK));
+      assert.equal((await k(bob, 'HEAD', `${O}/${A}/images/small.img`)).status, 404, 'only what is shared');
+    });
+
+    it('file publish: absolute X-Object-Public URL, anonymous GET; unpublish → 404', async () => {
+      await authenticate(alice);
+      const path = `${O}/${A}/images/disk.img`;
+      const pub = await k(alice, 'POST', `${path}?update&format=json`, { headers: { 'X-Object-Public': 'True' } });
+      assert.equal(pub.status, 202);
+      const url = (await k(alice, 'HEAD', path)).header('x-object-public')!;
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/public\/[0-9A-Za-z]{16}$/);
+      const anonymous = await call(url.replace(/\/public\/.*$/, ''), 'GET', new URL(url).pathname);
+      assert.equal(anonymous.status, 200, 'no token needed');
+      assert.ok(anonymous.body.equals(DISK));
+      const un = await k(alice, 'POST', `${path}?update&format=json`, { headers: { 'X-Object-Public': 'False' } });
+      assert.equal(un.status, 202);
+      assert.equal((await call(s, 'GET', new URL(url).pathname)).status, 404);
+      assert.equal((await k(alice, 'HEAD', path)).header('x-object-public'), undefined);
+
+      // --no-permissions: an empty X-Object-Sharing removes every grant.
+      const none = await k(alice, 'POST', `${path}?update&format=json`, { headers: { 'X-Object-Sharing': '' } });
+      assert.equal(none.status, 202);
+      assert.equal((await k(alice, 'HEAD', path)).header('x-object-sharing'), undefined);
+      assert.equal((await k(bob, 'HEAD', path)).status, 404);
+    });
+
+    it('file delete, container delete', async () => {
+      await authenticate(alice);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/small.img`)).status, 200);
+      const children = await k(alice, 'GET', `${O}/${A}/images?prefix=small.img/&format=json`);
+      assert.equal(children.status, 200);
+      assert.deepEqual(children.json(), []);
+      assert.equal((await k(alice, 'DELETE', `${O}/${A}/images/small.img`)).status, 204);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/small.img`)).status, 404);
+
+      const head = await k(alice, 'HEAD', `${O}/${A}/images`);
+      assert.ok(Number(head.header('x-container-object-count')) > 0);
+      assert.equal((await k(alice, 'DELETE', `${O}/${A}/images?delimiter=/`)).status, 204);
+      assert.equal((await k(alice, 'DELETE', `${O}/${A}/images?until=${(Date.now() / 1000).toFixed(6)}`)).status, 204);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images`)).status, 404);
+      assert.deepEqual((await k(alice, 'GET', `${O}/${A}?format=json`)).json(), []);
+    });
+  });
+}
