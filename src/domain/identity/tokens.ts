@@ -37,7 +37,10 @@ export class Tokens {
   constructor(private readonly db: Db) {}
 
   async issue(userUuid: string, ttlSeconds: number, note?: string): Promise<IssuedToken> {
-    const secret = randomBytes(32).toString('base64url');
+    // A secret starting with '-' would read as an option in `swift --os-auth-token T`: draw again.
+    let secret: string;
+    do secret = randomBytes(32).toString('base64url');
+    while (secret.startsWith('-'));
     const tokenId = randomBytes(6).toString('hex');
     const createdAt = nowMicros();
     const expiresAt = createdAt + ttlSeconds * 1_000_000;
