@@ -10,6 +10,27 @@ import { MIGRATIONS } from './migrations/index.ts';
 
 export type Db = Kysely<Database>;
 
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running the small
+ * indexed queries of the hot paths (token lookup, image HEAD). Prepared statements are reusable,
+ * so keep the most recent ones by SQL text.
+ */
+function withStatementCache(db: SQLite.Database, size = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = (source: string) => {
+    let stmt = cache.get(source);
+    if (stmt) {
+      cache.delete(source); // re-insert: most recently used last
+    } else {
+      stmt = db.prepare(source);
+      if (cache.size >= size) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(source, stmt);
+    return stmt;
+  };
+  return new Proxy(db, { get: (target, prop) => (prop === 'prepare' ? prepare : Reflect.get(target, prop, target)) });
+}
+
 /** The metadata database: SQLite in the data dir by default, PostgreSQL when a URL is given. */
 export class MetadataStore {
   readonly #label: string;
@@ -44,7 +65,7 @@ export class MetadataStore {
     } catch (err) {
       throw new CliError(`cannot open the database ${file}: ${(err as Error).message}`);
     }
-    return new MetadataStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), 'sqlite', `sqlite:${file}`);
+    return new MetadataStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), 'sqlite', `sqlite:${file}`);
   }
 
   static #openPostgres(url: string): MetadataStore {
