@@ -1,0 +1,60 @@
+/**
+ * The image API (image-api.md): route (E17) → method (405) → token (401, not for E0) → handler.
+ * Errors are rendered here rather than by the dispatcher because a `HEAD` reply of this API carries
+ * no `Content-Type` at all (§2: glanceclient parses any reply labelled JSON).
+ */
+import { endpointNotFound, methodNotAllowed, ServiceError } from '../../errors.ts';
+import type { ApiRequest } from '../http/api-request.ts';
+import { authenticate } from '../http/auth.ts';
+import { errorResponse, json, unexpectedError, type ApiResponse, type FaultNames } from '../http/reply.ts';
+import type { Api } from '../router.ts';
+import {
+  addMember, createImage, getImageData, headImage, listDetails, listMembers, listSharedImages, listSummaries,
+  removeMember, replaceMembers, unregisterImage, updateImage, type ImageHandler,
+} from './image-handlers.ts';
+import { matchImageRoute, type RouteName } from './image-routes.ts';
+import { versionsDocument } from './versions-document.ts';
+
+/** 413 is `overLimit` in this API (spec/README.md, Errors). */
+const FAULT_NAMES: FaultNames = { requestEntityTooLarge: 'overLimit' };
+
+/** Every reply, errors included (§2): image metadata differs per token, so no cache may keep it. */
+const COMMON_HEADERS = { 'Cache-Control': 'no-cache, no-store, must-revalidate, max-age=0', Vary: 'X-Auth-Token' };
+
+const HANDLERS: Record<Exclude<RouteName, 'versions'>, Record<string, ImageHandler>> = {
+  images: { GET: listSummaries, POST: createImage },
+  detail: { GET: listDetails },
+  image: { HEAD: headImage, GET: getImageData, PUT: updateImage, DELETE: unregisterImage },
+  members: { GET: listMembers, PUT: replaceMembers },
+  member: { PUT: addMember, DELETE: removeMember },
+  sharedImages: { GET: listSharedImages },
+};
+
+async function route(req: ApiRequest): Promise<ApiResponse> {
+  const match = matchImageRoute(req.path);
+  if (!match) throw endpointNotFound();
+  if (!match.allow.includes(req.method)) throw methodNotAllowed(match.allow);
+  if (match.route === 'versions') return json(200, versionsDocument(req.services.publicUrl()));
+  const { user } = await authenticate(req);
+  return HANDLERS[match.route][req.method](req, user, match);
+}
+
+async function handleImage(req: ApiRequest): Promise<ApiResponse> {
+  let response: ApiResponse;
+  try {
+    response = await route(req);
+  } catch (err) {
+    response = err instanceof ServiceError ? errorResponse(err, FAULT_NAMES) : unexpectedError(req.log, err);
+  }
+  if (req.method !== 'HEAD') return response;
+  const headers = Object.fromEntries(Object.entries(response.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'content-type'));
+  return { status: response.status, headers };
+}
+
+export const imageApi: Api = {
+  name: 'image',
+  prefix: /^\/image(\/|$)/,
+  handle: handleImage,
+  faultNames: FAULT_NAMES,
+  commonHeaders: COMMON_HEADERS,
+};

@@ -1,0 +1,152 @@
+/**
+ * One handler per endpoint of image-api.md §5: read the request, call the image service, render.
+ * Routing, 405, the token and error rendering happen before and after, in image-api.ts.
+ */
+import type { IncomingMessage } from 'node:http';
+import { rangeNotSatisfiable, checkConditions, parseRange } from '../http/conditional.ts';
+import { hasBody, mediaType, type ApiRequest } from '../http/api-request.ts';
+import { json, type ApiResponse } from '../http/reply.ts';
+import type { User } from '../../domain/identity/users.ts';
+import { DataInterrupted, type ImageData } from '../../domain/images/image-data.ts';
+import type { ImageView } from '../../domain/images/image-model.ts';
+import { readImageHeaders } from './image-metadata-headers.ts';
+import { imageDetail, imageHeaders, imageSummary } from './image-rendering.ts';
+import { parseListParameters } from './list-parameters.ts';
+import { readMembershipsBody } from './members-body.ts';
+import type { RouteMatch } from './image-routes.ts';
+
+export type ImageHandler = (req: ApiRequest, caller: User, route: RouteMatch) => Promise<ApiResponse>;
+
+const noContent = (): ApiResponse => ({ status: 204 });
+
+/** E3/E7 reply: the image in headers (kamaki reads those) and as `{"image": …}` (glanceclient reads that). */
+const imageReply = (image: ImageView): ApiResponse => json(200, { image: imageDetail(image) }, imageHeaders(image));
+
+/** E1 */
+export const listSummaries: ImageHandler = async (req, caller) => {
+  const images = await req.services.images.list(caller, parseListParameters(req.query));
+  return json(200, { images: images.map(imageSummary) });
+};
+
+/** E2 */
+export const listDetails: ImageHandler = async (req, caller) => {
+  const images = await req.services.images.list(caller, parseListParameters(req.query));
+  return json(200, { images: images.map(imageDetail) });
+};
+
+/** E3: register, upload or reserve, depending on the location header and the body. */
+export const createImage: ImageHandler = async (req, caller) => {
+  const meta = readImageHeaders(req.raw.rawHeaders);
+  return imageReply(await req.services.images.create(caller, meta, requestData(req.raw)));
+};
+
+/** E5: metadata in headers; no body and no Content-Type (§2). */
+export const headImage: ImageHandler = async (req, caller, route) => {
+  const image = await req.services.images.show(caller, route.id!);
+  const headers = imageHeaders(image);
+  if (image.status === 'available') headers.ETag = image.etag;
+  return { status: 200, headers };
+};
+
+/** E6: the data, with preconditions and a single range as the object store serves them (object-store.md §11). */
+export const getImageData: ImageHandler = async (req, caller, route) => {
+  const { images } = req.services;
+  const source = await images.dataSource(caller, route.id!);
+  const { image, object } = source;
+  const notModified = checkConditions(req.raw, { exists: true, etag: image.etag, lastModified: object.versionTs }, { matchHeaders: true });
+  if (notModified) return notModified;
+  const range = parseRange(req.raw, object.size, image.etag, object.versionTs);
+  if (range === 'unsatisfiable') throw rangeNotSatisfiable(object.size);
+  const headers = {
+    ...imageHeaders(image, { checksum: 'md5-only' }),
+    // glanceclient streams the body only for exactly this type.
+    'Content-Type': 'application/octet-stream',
+    ETag: image.etag,
+    'Accept-Ranges': 'bytes',
+  };
+  if (range === undefined) {
+    return { status: 200, headers: { ...headers, 'Content-Length': object.size }, body: images.openData(source) };
+  }
+  return {
+    status: 206,
+    headers: { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${object.size}` },
+    body: images.openData(source, range.start, range.end),
+  };
+};
+
+/** E7 */
+export const updateImage: ImageHandler = async (req, caller, route) => {
+  const meta = readImageHeaders(req.raw.rawHeaders);
+  return imageReply(await req.services.images.update(caller, route.id!, meta, meta.purgeProps, requestData(req.raw)));
+};
+
+/** E8 */
+export const unregisterImage: ImageHandler = async (req, caller, route) => {
+  await req.services.images.unregister(caller, route.id!);
+  return noContent();
+};
+
+/** E10 */
+export const listMembers: ImageHandler = async (req, caller, route) => {
+  const members = await req.services.images.members.list(caller, route.id!);
+  return json(200, { members: members.map((member_id) => ({ member_id, can_share: false })) });
+};
+
+/** E11: the body is checked before the image is looked up (§5.9). */
+export const replaceMembers: ImageHandler = async (req, caller, route) => {
+  const members = await readMembershipsBody(req.raw);
+  await req.services.images.members.replace(caller, route.id!, members);
+  return noContent();
+};
+
+/** E13: the body (glanceclient sends `{"member": {"can_share": false}}`) is ignored. */
+export const addMember: ImageHandler = async (req, caller, route) => {
+  await discard(req.raw);
+  await req.services.images.members.add(caller, route.id!, route.member!);
+  return noContent();
+};
+
+/** E14 */
+export const removeMember: ImageHandler = async (req, caller, route) => {
+  await req.services.images.members.remove(caller, route.id!, route.member!);
+  return noContent();
+};
+
+/** E16 */
+export const listSharedImages: ImageHandler = async (req, caller, route) => {
+  const ids = await req.services.images.members.sharedWith(caller, route.member!);
+  return json(200, { shared_images: ids.map((image_id) => ({ image_id, can_share: false })) });
+};
+
+/** The request body as image data: declared length and type, and the stream itself. */
+function requestData(raw: IncomingMessage): ImageData {
+  const chunked = raw.headers['transfer-encoding'] !== undefined;
+  const length = raw.headers['content-length'];
+  return {
+    declaration: {
+      present: hasBody(raw),
+      mediaType: mediaType(raw),
+      ...(length !== undefined && !chunked ? { contentLength: Number(length) } : {}),
+    },
+    body: interruptible(raw),
+  };
+}
+
+/**
+ * The body, with a failure of the request stream itself (client gone, broken chunking) turned
+ * into DataInterrupted. A consumer that stops early (a storage failure) ends this generator
+ * through `return`, which is not caught here, so the two stay apart.
+ */
+async function* interruptible(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of source) yield chunk;
+  } catch (err) {
+    throw new DataInterrupted(err);
+  }
+}
+
+/** Reads an ignored body to its end without keeping it, so the connection can serve the next request. */
+async function discard(raw: IncomingMessage): Promise<void> {
+  if (!hasBody(raw)) return;
+  for await (const _ of raw as AsyncIterable<Buffer>) { /* dropped */ }
+}

@@ -1,0 +1,45 @@
+/**
+ * The route table of image-api.md §1. Paths are matched on the percent-decoded path, anchored at
+ * both ends; no trailing-slash redirects, no HEAD answered from GET. Anything under `/image` that
+ * matches no row is E17.
+ */
+import { percentDecode, octets, utf8 } from '../http/percent.ts';
+
+export type RouteName = 'versions' | 'images' | 'detail' | 'image' | 'members' | 'member' | 'sharedImages';
+
+export interface RouteMatch {
+  readonly route: RouteName;
+  /** Methods this path answers, for the 405 `Allow` header. */
+  readonly allow: readonly string[];
+  readonly id?: string;
+  readonly member?: string;
+}
+
+const V = '/image/v1(?:\\.0)?';
+const ID = '([A-Za-z0-9_-]+)';
+const MEMBER = '([A-Za-z0-9@._-]+)';
+
+/** First match wins: `detail` must come before `{id}`, which it also matches. */
+const ROUTES: readonly { route: RouteName; pattern: RegExp; allow: readonly string[] }[] = [
+  { route: 'versions', pattern: /^\/image(?:\/|\/\.json|\/versions\/?)?$/, allow: ['GET'] },
+  { route: 'images', pattern: new RegExp(`^${V}/images/?$`), allow: ['GET', 'POST'] },
+  { route: 'detail', pattern: new RegExp(`^${V}/images/detail$`), allow: ['GET'] },
+  { route: 'image', pattern: new RegExp(`^${V}/images/${ID}$`), allow: ['GET', 'HEAD', 'PUT', 'DELETE'] },
+  { route: 'members', pattern: new RegExp(`^${V}/images/${ID}/members$`), allow: ['GET', 'PUT'] },
+  { route: 'member', pattern: new RegExp(`^${V}/images/${ID}/members/${MEMBER}$`), allow: ['DELETE', 'PUT'] },
+  { route: 'sharedImages', pattern: new RegExp(`^${V}/shared-images/${MEMBER}$`), allow: ['GET'] },
+];
+
+/** The route of a raw (still percent-encoded) request path, or undefined for E17. */
+export function matchImageRoute(rawPath: string): RouteMatch | undefined {
+  const bytes = percentDecode(octets(rawPath), false);
+  const path = bytes && utf8(bytes);
+  if (path === undefined) return undefined;
+  for (const { route, pattern, allow } of ROUTES) {
+    const m = pattern.exec(path);
+    if (!m) continue;
+    if (route === 'sharedImages') return { route, allow, member: m[1] };
+    return { route, allow, ...(m[1] !== undefined ? { id: m[1] } : {}), ...(m[2] !== undefined ? { member: m[2] } : {}) };
+  }
+  return undefined;
+}

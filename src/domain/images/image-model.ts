@@ -1,0 +1,92 @@
+/**
+ * What an image is, as the domain sees it (image-api.md §4.1): an image record joined with the
+ * object it describes. Everything derived (owner, size, checksum, is_public, updated_at) is
+ * computed here from the stored facts, so the API layer only formats.
+ */
+import { etagOf } from '../objects/object-record.ts';
+
+export const IMAGE_STATUSES = ['queued', 'saving', 'available', 'error'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+export const isImageStatus = (s: string): s is ImageStatus => (IMAGE_STATUSES as readonly string[]).includes(s);
+
+/** `location`: registered from an existing object; `upload`: its data came through the image API. */
+export type ImageOrigin = 'location' | 'upload';
+
+/** Where an image's object lives. */
+export interface ObjectPath {
+  readonly account: string;
+  readonly container: string;
+  readonly name: string;
+}
+
+/** One image as every endpoint renders it. */
+export interface ImageView {
+  readonly id: string;
+  readonly name: string;
+  readonly diskFormat: string;
+  readonly containerFormat: string;
+  readonly status: ImageStatus;
+  readonly origin: ImageOrigin;
+  readonly minRam: number;
+  readonly minDisk: number;
+  readonly protected: boolean;
+  /** Microseconds since the epoch. */
+  readonly createdAt: number;
+  /** max(record change, object version timestamp), microseconds. */
+  readonly updatedAt: number;
+  /** Declared at reservation, verified at upload; `queued` images only. */
+  readonly declaredSize: number | null;
+  readonly declaredChecksum: string | null;
+  /** The object (its account is the owner). */
+  readonly object: ObjectPath;
+  readonly owner: string;
+  readonly size: number;
+  readonly checksum: string;
+  /** The object's ETag (object-store.md §6): its MD5 when known, else its object hash. */
+  readonly etag: string;
+  readonly isPublic: boolean;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+/** The stored facts one image is computed from (a row of image-queries.ts). */
+export interface ImageFacts {
+  readonly id: string;
+  readonly name: string;
+  readonly diskFormat: string;
+  readonly containerFormat: string;
+  readonly status: ImageStatus;
+  readonly origin: ImageOrigin;
+  readonly minRam: number;
+  readonly minDisk: number;
+  readonly protected: boolean;
+  readonly createdAt: number;
+  readonly recordUpdatedAt: number;
+  readonly declaredSize: number | null;
+  readonly declaredChecksum: string | null;
+  readonly object: ObjectPath;
+  readonly objectVersionTs: number;
+  readonly size: number;
+  readonly objectHash: string;
+  readonly md5: string | null;
+  readonly isPublic: boolean;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+/** §4.3: no checksum until the data is there; then the object hash, or the MD5 for uploads when known. */
+export function imageChecksum(f: Pick<ImageFacts, 'status' | 'origin' | 'md5' | 'objectHash'>): string {
+  if (f.status !== 'available') return '';
+  if (f.origin === 'upload' && f.md5) return f.md5;
+  return f.objectHash;
+}
+
+export function toImageView(f: ImageFacts): ImageView {
+  return {
+    id: f.id, name: f.name, diskFormat: f.diskFormat, containerFormat: f.containerFormat, status: f.status,
+    origin: f.origin, minRam: f.minRam, minDisk: f.minDisk, protected: f.protected, createdAt: f.createdAt,
+    updatedAt: Math.max(f.recordUpdatedAt, f.objectVersionTs),
+    declaredSize: f.declaredSize, declaredChecksum: f.declaredChecksum,
+    object: f.object, owner: f.object.account, size: f.size, checksum: imageChecksum(f),
+    etag: etagOf(f),
+    isPublic: f.isPublic, properties: f.properties,
+  };
+}

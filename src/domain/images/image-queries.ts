@@ -1,0 +1,193 @@
+/**
+ * Reading images: one image by id, the lists of image-api.md §5.2 and §5.12. Every read is one
+ * SQL statement joining images, objects and containers; grants and properties come in correlated
+ * sub-selects on their primary keys, so a page of N images costs one query, not N + 1, and `HEAD`
+ * is one indexed lookup.
+ */
+import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
+import type { Db } from '../../storage/metadata/database.ts';
+import type { Dialect } from '../../storage/metadata/migrations/migration-kit.ts';
+import type { Database } from '../../storage/metadata/schema.ts';
+import type { ImageListQuery, SortKey } from './image-list-query.ts';
+import { isImageStatus, type ImageFacts, type ImageOrigin } from './image-model.ts';
+
+/** An image's facts plus what permission checks need of its object. */
+export interface ImageEntry extends ImageFacts {
+  readonly objectId: number;
+  readonly account: string;
+  readonly readGrants: readonly string[];
+  readonly writeGrants: readonly string[];
+  readonly publicToken: string | null;
+}
+
+type Eb = ExpressionBuilder<Database & { i: Database['images']; o: Database['objects']; c: Database['containers'] }, 'i' | 'o' | 'c'>;
+
+export class ImageQueries {
+  readonly #db: Db;
+  readonly #dialect: Dialect;
+
+  constructor(db: Db, dialect: Dialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  /** One image by canonical id, or undefined (no record, or the id is not an image). */
+  async find(id: string, db: Db = this.#db): Promise<ImageEntry | undefined> {
+    const row = await this.#select(db).where('i.id', '=', id).executeTakeFirst();
+    return row && toEntry(row);
+  }
+
+  /**
+   * The list of §5.2: the caller's listed set (or every image for an admin asking
+   * `is_public=none`), filtered, ordered by (sort key, id), after the marker, at most `limit`.
+   * Throws nothing: an unknown marker is reported by the service (`markerPosition`).
+   */
+  async list(viewer: { uuid: string; all: boolean }, q: ImageListQuery, after?: { value: unknown; id: string }): Promise<ImageEntry[]> {
+    let query = this.#select(this.#db);
+    if (!viewer.all) query = query.where((eb) => this.#listedFor(eb, viewer.uuid));
+    if (q.isPublic !== undefined) query = query.where((eb) => (q.isPublic ? this.#isPublic(eb) : eb.not(this.#isPublic(eb))));
+    if (q.sizeMin !== undefined) query = query.where('o.size', '>=', q.sizeMin);
+    if (q.sizeMax !== undefined) query = query.where('o.size', '<=', q.sizeMax);
+    if (q.minRam !== undefined) query = query.where('i.min_ram', '=', q.minRam);
+    if (q.minDisk !== undefined) query = query.where('i.min_disk', '=', q.minDisk);
+    if (q.protected !== undefined) query = query.where('i.protected', '=', q.protected ? 1 : 0);
+    if (q.changesSince !== undefined) query = query.where(updatedAt, '>', q.changesSince);
+    if (q.name !== undefined) query = query.where('i.name', '=', q.name);
+    if (q.diskFormat !== undefined) query = query.where('i.disk_format', '=', q.diskFormat);
+    if (q.containerFormat !== undefined) query = query.where('i.container_format', '=', q.containerFormat);
+    if (q.status !== undefined) query = query.where('i.status', '=', q.status);
+    for (const [key, value] of Object.entries(q.properties)) {
+      query = query.where((eb) => eb.exists(eb.selectFrom('image_properties as p').select('p.image_id')
+        .whereRef('p.image_id', '=', 'i.id').where('p.key', '=', key).where('p.value', '=', value)));
+    }
+    const key = this.#sortExpression(q.sortKey);
+    const id = this.#text(sql.ref('i.id'));
+    if (after) {
+      const cmp = q.sortDir === 'asc' ? '>' : '<';
+      const value = isText(q.sortKey) ? this.#text(sql`${after.value}`) : sql`${after.value}`;
+      const markerId = this.#text(sql`${after.id}`);
+      query = query.where(sql<SqlBool>`(${key} ${sql.raw(cmp)} ${value} or (${key} = ${value} and ${id} ${sql.raw(cmp)} ${markerId}))`);
+    }
+    query = query.orderBy(key, q.sortDir).orderBy(id, q.sortDir);
+    if (q.limit !== undefined) query = query.limit(q.limit);
+    return (await query.execute()).map(toEntry);
+  }
+
+  /**
+   * Where the marker image stands in the order of `sortKey`: its sort value, or undefined when it
+   * is not in the viewer's base set (filters are not applied to the marker).
+   */
+  async markerPosition(viewer: { uuid: string; all: boolean }, markerId: string, sortKey: SortKey): Promise<{ value: unknown; id: string } | undefined> {
+    let query = this.#db.selectFrom('images as i').innerJoin('objects as o', 'o.uuid', 'i.id')
+      .select(sortValue[sortKey].as('v')).where('i.id', '=', markerId);
+    if (!viewer.all) query = query.where((eb) => this.#listedFor(eb as unknown as Eb, viewer.uuid));
+    const row = await query.executeTakeFirst();
+    return row && { value: row.v, id: markerId };
+  }
+
+  /** §5.12: ids of the viewer's listed images whose members include `member`, newest first. */
+  async sharedWith(viewer: string, member: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('images as i').innerJoin('objects as o', 'o.uuid', 'i.id')
+      .select('i.id')
+      .where((eb) => this.#listedFor(eb as unknown as Eb, viewer))
+      .where((eb) => eb.exists(eb.selectFrom('grants as g').select('g.object_id').whereRef('g.object_id', '=', 'o.id')
+        .where('g.kind', '=', 'read').where('g.grantee', '=', member)))
+      .orderBy('i.created_at', 'desc').orderBy(this.#text(sql.ref('i.id')), 'desc')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Locks the object row of an image until the transaction ends, so that read-modify-writes of
+   * its record and grants (registration, members, `is_public`) do not interleave. PostgreSQL needs
+   * the row lock; SQLite runs one write transaction at a time anyway. Object first, record second,
+   * the same order as an upload's commit, so the two cannot deadlock. False when there is no object.
+   */
+  async lockObject(trx: Db, uuid: string): Promise<boolean> {
+    let q = trx.selectFrom('objects').select('id').where('uuid', '=', uuid);
+    if (this.#dialect === 'postgres') q = q.forUpdate();
+    return (await q.executeTakeFirst()) !== undefined;
+  }
+
+  /** Listed (§4.6): owner, or named (or `*`) in the object's read or write grants. */
+  #listedFor(eb: Eb, uuid: string): Expression<SqlBool> {
+    return eb.or([
+      eb('o.account', '=', uuid),
+      eb.exists(eb.selectFrom('grants as lg').select('lg.object_id').whereRef('lg.object_id', '=', 'o.id').where('lg.grantee', 'in', [uuid, '*'])),
+    ]);
+  }
+
+  #isPublic(eb: Eb): Expression<SqlBool> {
+    return eb.exists(eb.selectFrom('grants as pg').select('pg.object_id').whereRef('pg.object_id', '=', 'o.id')
+      .where('pg.kind', '=', 'read').where('pg.grantee', '=', '*'));
+  }
+
+  /** Strings sort by code point: PostgreSQL needs the "C" collation for that, SQLite's default does it. */
+  #text<T>(e: RawBuilder<T>): RawBuilder<T> {
+    return this.#dialect === 'postgres' ? sql<T>`${e} collate "C"` : e;
+  }
+
+  #sortExpression(key: SortKey): RawBuilder<unknown> {
+    return isText(key) ? this.#text(sortValue[key]) : sortValue[key];
+  }
+
+  #select(db: Db) {
+    const agg = sql.raw(this.#dialect === 'postgres' ? 'string_agg' : 'group_concat');
+    const props = this.#dialect === 'postgres'
+      ? sql<string | null>`(select json_object_agg(p.key, p.value)::text from image_properties p where p.image_id = i.id)`
+      : sql<string | null>`(select json_group_object(p.key, p.value) from image_properties p where p.image_id = i.id)`;
+    const grants = (kind: 'read' | 'write') =>
+      sql<string | null>`(select ${agg}(g.grantee, ',' order by g.position) from grants g where g.object_id = o.id and g.kind = ${kind})`;
+    return db.selectFrom('images as i')
+      .innerJoin('objects as o', 'o.uuid', 'i.id')
+      .innerJoin('containers as c', 'c.id', 'o.container_id')
+      .selectAll('i')
+      .select([
+        'o.id as object_id', 'o.account as object_account', 'c.name as object_container', 'o.name as object_name',
+        'o.size as object_size', 'o.object_hash', 'o.md5', 'o.version_ts', 'o.public_token',
+        grants('read').as('read_grants'), grants('write').as('write_grants'), props.as('properties'),
+      ]);
+  }
+}
+
+/** Sort values as SQL; `updated_at` is derived (§4.1: record change or object version, the later). */
+const updatedAt = sql<number>`(case when i.updated_at > o.version_ts then i.updated_at else o.version_ts end)`;
+const sortValue: Record<SortKey, RawBuilder<unknown>> = {
+  id: sql`i.id`,
+  name: sql`i.name`,
+  status: sql`i.status`,
+  size: sql`o.size`,
+  disk_format: sql`i.disk_format`,
+  container_format: sql`i.container_format`,
+  created_at: sql`i.created_at`,
+  updated_at: updatedAt,
+};
+const isText = (key: SortKey) => key !== 'size' && key !== 'created_at' && key !== 'updated_at';
+
+interface EntryRow {
+  id: string; name: string; disk_format: string; container_format: string; status: string; origin: string;
+  min_ram: number; min_disk: number; protected: number; created_at: number; updated_at: number;
+  declared_size: number | null; declared_checksum: string | null;
+  object_id: number; object_account: string; object_container: string; object_name: string; object_size: number;
+  object_hash: string; md5: string | null; version_ts: number; public_token: string | null;
+  read_grants: string | null; write_grants: string | null; properties: string | null;
+}
+
+const splitGrants = (s: string | null): string[] => (s ? s.split(',') : []);
+
+function toEntry(r: EntryRow): ImageEntry {
+  if (!isImageStatus(r.status)) throw new Error(`image ${r.id} has an unknown status ${r.status}`);
+  const readGrants = splitGrants(r.read_grants);
+  return {
+    id: r.id, name: r.name, diskFormat: r.disk_format, containerFormat: r.container_format, status: r.status,
+    origin: r.origin as ImageOrigin, minRam: Number(r.min_ram), minDisk: Number(r.min_disk), protected: r.protected === 1,
+    createdAt: Number(r.created_at), recordUpdatedAt: Number(r.updated_at),
+    declaredSize: r.declared_size === null ? null : Number(r.declared_size), declaredChecksum: r.declared_checksum,
+    object: { account: r.object_account, container: r.object_container, name: r.object_name },
+    objectVersionTs: Number(r.version_ts), size: Number(r.object_size), objectHash: r.object_hash, md5: r.md5,
+    isPublic: readGrants.includes('*'),
+    properties: r.properties ? JSON.parse(r.properties) : {},
+    objectId: r.object_id, account: r.object_account, readGrants, writeGrants: splitGrants(r.write_grants),
+    publicToken: r.public_token,
+  };
+}
