@@ -1,8 +1,9 @@
 /**
  * Crash consistency: the server runs as a child process and is SIGKILLed at random moments while
- * clients upload (streamed and hashmap) and overwrite objects. After every restart, each
- * acknowledged write reads back byte-identical, nothing is visible half-written, and no temp
- * file survives the start-up sweep. Seeded: CRASH_SEED reproduces a run, CRASH_KILLS sets how
+ * clients upload (streamed and hashmap) and overwrite objects, and register and re-register
+ * (rename) images on them. After every restart, each acknowledged write reads back
+ * byte-identical, every acknowledged image is there with an acknowledged or in-flight name,
+ * nothing is visible half-written, and no temp file survives the start-up sweep. Seeded: CRASH_SEED reproduces a run, CRASH_KILLS sets how
  * many kills (default 30 per database).
  */
 import assert from 'node:assert/strict';
@@ -64,6 +65,9 @@ for (const dialect of DIALECTS) {
       /** name → md5 of every content that may legitimately be there (the acknowledged one, plus in-flight ones). */
       const acknowledged = new Map<string, string>();
       const possible = new Map<string, Set<string>>();
+      /** object name → image name: the same for image registrations and renames (image id = object uuid). */
+      const imageAcknowledged = new Map<string, string>();
+      const imagePossible = new Map<string, Set<string>>();
       let nextId = 1;
       let acknowledgedWrites = 0;
 
@@ -83,6 +87,30 @@ for (const dialect of DIALECTS) {
           // What is there now is the settled truth for the next round.
           acknowledged.set(o.name, got);
           possible.set(o.name, new Set([got]));
+        }
+        const images: { name: string; status: string; location: string }[] = (await (await fetch(`${server.url}/image/v1/images/detail`, { headers })).json()).images;
+        const byObject = new Map(images.map((i) => [decodeURIComponent(i.location.split('/').pop()!), i]));
+        for (const [object, name] of imageAcknowledged) assert.ok(byObject.has(object), `acknowledged image of ${object} (${name}) is missing after a crash`);
+        for (const [object, image] of byObject) {
+          assert.equal(image.status, 'available', `image of ${object} is ${image.status}`);
+          assert.ok(imagePossible.get(object)?.has(image.name), `image of ${object} is named ${image.name}, which was never sent`);
+          imageAcknowledged.set(object, image.name);
+          imagePossible.set(object, new Set([image.name]));
+        }
+      };
+
+      /** Registers (or re-registers, which renames) an image on an object that exists. */
+      const registerOnce = async (server: ChildServer) => {
+        const object = [...acknowledged.keys()][Math.floor(random() * acknowledged.size)];
+        if (object === undefined) return;
+        const name = `image-${nextId++}`;
+        (imagePossible.get(object) ?? imagePossible.set(object, new Set()).get(object)!).add(name);
+        const r = await fetch(`${server.url}/image/v1/images`, { method: 'POST', headers: {
+          'X-Auth-Token': user.token, 'X-Image-Meta-Name': name, 'X-Image-Meta-Location': `pithos://${user.uuid}/c/${object}`,
+        } });
+        if (r.status === 200) {
+          imageAcknowledged.set(object, name);
+          acknowledgedWrites++;
         }
       };
 
@@ -131,7 +159,7 @@ for (const dialect of DIALECTS) {
         await fetch(`${server.url}/object-store/v1/${user.uuid}/c`, { method: 'PUT', headers: { 'X-Auth-Token': user.token } });
         let stopping = false;
         const writer = async () => {
-          while (!stopping) await writeOnce(server).catch(() => undefined);
+          while (!stopping) await (random() < 0.25 ? registerOnce(server) : writeOnce(server)).catch(() => undefined);
         };
         const writers = Array.from({ length: 4 }, writer);
         await new Promise((r) => setTimeout(r, 300 + random() * 1500));
@@ -139,7 +167,7 @@ for (const dialect of DIALECTS) {
         stopping = true;
         await Promise.all(writers);
       }
-      process.stderr.write(`# crash consistency [${dialect}]: ${KILLS} kills survived, ${acknowledgedWrites} acknowledged writes verified\n`);
+      process.stderr.write(`# crash consistency [${dialect}]: ${KILLS} kills survived, ${acknowledgedWrites} acknowledged writes verified, ${imageAcknowledged.size} images\n`);
       assert.ok(acknowledgedWrites > 0, 'no write was acknowledged: the workload did not run');
       await checkDatabaseIntegrity(dialect, dataDir, pgdb?.url);
     });

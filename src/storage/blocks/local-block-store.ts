@@ -74,7 +74,8 @@ export class LocalBlockStore implements BlockStore {
     try {
       const fh = await fs.open(temp, 'wx');
       try {
-        await fh.writeFile(data);
+        // One write call for the whole block (writeFile would split it into 512 KiB writes).
+        for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off, off)).bytesWritten;
         await fh.sync();
       } finally {
         await fh.close();
