@@ -11,8 +11,8 @@ export interface WrittenData {
   readonly md5: string;
 }
 
-/** Blocks hashed or written at once per upload: overlaps hashing, storage and the socket; bounds memory (≤ 6 × 4 MiB). */
-const MAX_IN_FLIGHT = 6;
+/** Blocks hashed or written at once per upload: overlaps hashing, storage and the socket; bounds memory (≤ 4 × 4 MiB). */
+const MAX_IN_FLIGHT = 4;
 
 /**
  * Streams bytes into content-addressed blocks: cuts exact 4 MiB blocks whatever the chunking,

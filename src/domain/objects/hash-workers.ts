@@ -129,7 +129,7 @@ class BlockBuffers {
 
   /** Only once no worker and no write uses it any more. Keeps a few for the next uploads. */
   release(block: Buffer): void {
-    if (this.#free.length < 16) this.#free.push(block);
+    if (this.#free.length < 8) this.#free.push(block);
   }
 }
 
