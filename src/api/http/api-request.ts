@@ -43,7 +43,7 @@ export function lastHeader(req: IncomingMessage, name: string): string | undefin
 export function hasBody(req: IncomingMessage): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
   const len = req.headers['content-length'];
-  return len !== undefined && len !== '0' && Number(len) > 0;
+  return len !== undefined && Number(len) > 0;
 }
 
 /** Media type of Content-Type, lower-cased without parameters, or undefined. */

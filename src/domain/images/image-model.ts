@@ -19,8 +19,8 @@ export interface ObjectPath {
   readonly name: string;
 }
 
-/** One image as every endpoint renders it. */
-export interface ImageView {
+/** The fields of an image record, as stored and as rendered. */
+export interface ImageRecordFields {
   readonly id: string;
   readonly name: string;
   readonly diskFormat: string;
@@ -32,11 +32,15 @@ export interface ImageView {
   readonly protected: boolean;
   /** Microseconds since the epoch. */
   readonly createdAt: number;
-  /** max(record change, object version timestamp), microseconds. */
-  readonly updatedAt: number;
   /** Declared at reservation, verified at upload; `queued` images only. */
   readonly declaredSize: number | null;
   readonly declaredChecksum: string | null;
+}
+
+/** One image as every endpoint renders it. */
+export interface ImageView extends ImageRecordFields {
+  /** max(record change, object version timestamp), microseconds. */
+  readonly updatedAt: number;
   /** The object (its account is the owner). */
   readonly object: ObjectPath;
   readonly owner: string;
@@ -49,20 +53,8 @@ export interface ImageView {
 }
 
 /** The stored facts one image is computed from (a row of image-queries.ts). */
-export interface ImageFacts {
-  readonly id: string;
-  readonly name: string;
-  readonly diskFormat: string;
-  readonly containerFormat: string;
-  readonly status: ImageStatus;
-  readonly origin: ImageOrigin;
-  readonly minRam: number;
-  readonly minDisk: number;
-  readonly protected: boolean;
-  readonly createdAt: number;
+export interface ImageFacts extends ImageRecordFields {
   readonly recordUpdatedAt: number;
-  readonly declaredSize: number | null;
-  readonly declaredChecksum: string | null;
   readonly object: ObjectPath;
   readonly objectVersionTs: number;
   readonly size: number;

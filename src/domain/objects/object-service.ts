@@ -71,6 +71,9 @@ export interface ListOptions {
 
 const PUBLIC_TOKEN_CHARS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const newPublicToken = () => Array.from({ length: 16 }, () => PUBLIC_TOKEN_CHARS[randomInt(PUBLIC_TOKEN_CHARS.length)]).join('');
+/** Publishing keeps an existing token (object-store.md §8.3); unpublishing drops it; undefined changes nothing. */
+const nextPublicToken = (current: string | null, publish: boolean | undefined): string | null =>
+  publish === undefined ? current : publish ? current ?? newPublicToken() : null;
 
 export const EMPTY_CONTENT: Content = { size: 0, hashes: [EMPTY_HASH], objectHash: EMPTY_HASH, md5: EMPTY_MD5 };
 
@@ -184,8 +187,7 @@ export class ObjectService {
       await this.checkQuota(c, delta, trx);
       if (existing) await trx.deleteFrom('objects').where('id', '=', existing.id).execute();
       const row = this.versionRow(c, destName, version, live, attrs, opts.modifiedBy);
-      let publicToken = live.publicToken;
-      if (opts.publish !== undefined) publicToken = opts.publish ? publicToken ?? newPublicToken() : null;
+      const publicToken = nextPublicToken(live.publicToken, opts.publish);
       await trx.updateTable('objects').set({ ...row, public_token: publicToken }).where('id', '=', live.id).execute();
       // The image follows its object: its owner is the object's account.
       if (c.account !== live.account) await trx.updateTable('images').set({ owner: c.account }).where('id', '=', live.uuid).execute();
@@ -201,8 +203,7 @@ export class ObjectService {
     const existing = await trx.selectFrom('objects').select(['id', 'size', 'public_token']).where('container_id', '=', c.id).where('name', '=', name).executeTakeFirst();
     await this.checkQuota(c, content.size - (existing?.size ?? 0), trx);
     const row = this.versionRow(c, name, version, content, attrs, opts.modifiedBy);
-    let publicToken = existing?.public_token ?? null;
-    if (opts.publish !== undefined) publicToken = opts.publish ? publicToken ?? newPublicToken() : null;
+    const publicToken = nextPublicToken(existing?.public_token ?? null, opts.publish);
     let id: number;
     if (existing) {
       id = existing.id;
@@ -252,7 +253,7 @@ export class ObjectService {
       }
       if (change.sharing) await this.setGrants(live.id, change.sharing, trx);
       if (change.publish !== undefined) {
-        const token = change.publish ? live.publicToken ?? newPublicToken() : null;
+        const token = nextPublicToken(live.publicToken, change.publish);
         if (token !== live.publicToken) await trx.updateTable('objects').set({ public_token: token }).where('id', '=', live.id).execute();
       }
       return (await this.getByUuid(live.uuid, trx))!;
