@@ -159,9 +159,15 @@ for (const dialect of DIALECTS) {
       ok(byImage, 'member-list --image-id');
       assert.match(byImage.out, new RegExp(bob.uuid));
       assert.match(byImage.out, new RegExp(alice.uuid), 'the owner is a member of a new image');
+      // bob's own image (here a reservation, queued) lists him as member but is not shared with him.
+      const own = await s.fetch('/image/v1/images', { method: 'POST', token: bob.token, headers: { 'X-Image-Meta-Name': 'bobs-own' } });
+      assert.equal(own.status, 200);
+      const ownId = own.headers.get('x-image-meta-id')!;
       const byTenant = await glance(bob, 'member-list', '--tenant-id', bob.uuid);
       ok(byTenant, 'member-list --tenant-id');
       assert.match(byTenant.out, new RegExp(`${id}\\s*\\|\\s*${bob.uuid}`));
+      assert.ok(firstColumn(byTenant.out).includes(id));
+      assert.ok(!firstColumn(byTenant.out).includes(ownId), `bob's own image is not listed as shared with him:\n${byTenant.out}`);
       assert.equal(properties((await glance(bob, 'image-show', id)).out).name, 'shared', 'a member can read the image');
       ok(await glance(alice, 'member-delete', id, bob.uuid), 'member-delete');
       assert.doesNotMatch((await glance(alice, 'member-list', '--image-id', id)).out, new RegExp(bob.uuid));
