@@ -13,6 +13,10 @@
  * not at all. The domain should run step 2 against the record it updates (compare-and-set).
  */
 import { v2Error, PATCH_MEDIA_TYPES } from './faults.ts';
+import {
+  checkCustomProperty, checkIntParameter, isBaseAttribute as isBase, isReadOnlyAttribute, isReservedKey, MAX_PROPERTIES, MAX_TAGS,
+  type BaseAttribute,
+} from './image-attributes.ts';
 import { isJsonObject, parseJsonBody } from './json-body.ts';
 import { pythonRepr, schemaFailure } from './schema-validation.ts';
 import { imageSchema, type V2FormatSettings, type V2ImageStatus, type V2Visibility } from './schemas.ts';
@@ -33,28 +37,6 @@ export interface ParsedPatch {
   readonly draft: PatchDraft;
   readonly operations: readonly PatchOperation[];
 }
-
-/** Glance's limits (`image_property_quota`, `image_tag_quota`, §3.3). */
-export const MAX_PROPERTIES = 128;
-export const MAX_TAGS = 128;
-/** The database columns of min_ram/min_disk are 32-bit. */
-const MAX_INT32 = 2 ** 31 - 1;
-
-/** Attributes the image itself has (Glance: `hasattr(image, …)`); everything else is a custom property. */
-export const BASE_ATTRIBUTES = [
-  'name', 'visibility', 'protected', 'os_hidden', 'min_ram', 'min_disk', 'disk_format', 'container_format', 'owner', 'tags',
-] as const;
-type BaseAttribute = (typeof BASE_ATTRIBUTES)[number];
-const isBase = (k: string): k is BaseAttribute => (BASE_ATTRIBUTES as readonly string[]).includes(k);
-
-/** Read-only roots (Glance's `_readonly_properties`, plus `stores`, read-only in the schema). */
-export const READ_ONLY_ATTRIBUTES = [
-  'created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id',
-  'os_hash_algo', 'os_hash_value', 'stores',
-] as const;
-
-/** Reserved keys (`location, deleted, deleted_at`) and the `os_glance` namespace (§3.3). */
-export const isReservedKey = (k: string) => k === 'location' || k === 'deleted' || k === 'deleted_at' || k.startsWith('os_glance');
 
 const SUPPORTED_OPS: readonly PatchOp[] = ['add', 'remove', 'replace'];
 
@@ -139,7 +121,7 @@ function validateDepth(op: PatchOp, path: string[]): void {
 }
 
 function checkRoot(root: string): void {
-  if ((READ_ONLY_ATTRIBUTES as readonly string[]).includes(root)) throw v2Error('readOnlyAttribute', root);
+  if (isReadOnlyAttribute(root)) throw v2Error('readOnlyAttribute', root);
   if (isReservedKey(root)) throw v2Error('reservedAttribute', root);
 }
 
@@ -154,13 +136,7 @@ function checkValue(root: string, value: unknown, schema: ReturnType<typeof imag
     return;
   }
   // Custom properties are strings, always (§1 item 9), even those the schema lets be null.
-  if (typeof value !== 'string') throw v2Error('schemaViolation', 'image', `${pythonRepr(value)} is not of type 'string'`);
-  if ([...root].length > 255) throw bad('Custom property should not be greater than 255 characters.');
-}
-
-function checkIntParameter(param: string, value: number): void {
-  if (value < 0) throw bad(`Invalid value '${value}' for parameter '${param}': Cannot be a negative value`);
-  if (value > MAX_INT32) throw bad(`'${param}' value out of range, must not exceed ${MAX_INT32}.`);
+  checkCustomProperty(root, value);
 }
 
 // ------------------------------------------------------------------------------------------------
