@@ -44,12 +44,16 @@ export async function* committedHashmaps(db: Kysely<Database>): AsyncGenerator<s
  * `objects_version` index, so the cost follows the number of commits since, not the table size.
  */
 export async function* hashmapsNewerThan(db: Kysely<Database>, newerThan: number): AsyncGenerator<string[]> {
-  let after = { version: newerThan, id: Number.MAX_SAFE_INTEGER };
+  let after: { version: number; id: number } | undefined;
   for (;;) {
-    const { version, id } = after;
-    const rows = await db.selectFrom('objects').select(['id', 'version', 'hashmap'])
-      .where((eb) => eb.or([eb('version', '>', version), eb.and([eb('version', '=', version), eb('id', '>', id)])]))
-      .orderBy('version').orderBy('id').limit(PAGE).execute();
+    let q = db.selectFrom('objects').select(['id', 'version', 'hashmap']).orderBy('version').orderBy('id').limit(PAGE);
+    if (after === undefined) {
+      q = q.where('version', '>', newerThan);
+    } else {
+      const { version, id } = after; // past the previous page, in (version, id) order
+      q = q.where((eb) => eb.or([eb('version', '>', version), eb.and([eb('version', '=', version), eb('id', '>', id)])]));
+    }
+    const rows = await q.execute();
     if (rows.length > 0) yield rows.map((r) => r.hashmap);
     if (rows.length < PAGE) return;
     const last = rows[rows.length - 1];
