@@ -9,15 +9,17 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ProgressBar, renderProgress } from '../src/cli/progress-bar.ts';
 import { EMPTY_HASH, unpackHashmap } from '../src/domain/hashing.ts';
 import { collectGarbage, type GcOptions, type GcReport } from '../src/domain/objects/gc.ts';
-import { committedHashmaps } from '../src/storage/metadata/block-references.ts';
+import { committedHashmaps, countObjectVersions, hashmapsNewerThan } from '../src/storage/metadata/block-references.ts';
+import { MetadataStore } from '../src/storage/metadata/database.ts';
 import { cleanEnv } from './helpers/child-server.ts';
-import { DIALECTS } from './helpers/dialects.ts';
-import { BLOCK, Store, blockHashOf, bytesOf, md5, p, splitBlocks, type Reply } from './helpers/object-store.ts';
+import { DIALECTS, freshPostgresDatabase } from './helpers/dialects.ts';
+import { BLOCK, Store, blockHashOf, bytesOf, md5, p, sha256, splitBlocks, type Reply } from './helpers/object-store.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/plankton.js');
@@ -299,6 +301,64 @@ for (const dialect of DIALECTS) {
       });
     });
   }
+}
+
+// ---- the SQL gc reads, past one page ----------------------------------------------------------
+
+for (const dialect of DIALECTS) {
+  describe(`block references (storage/metadata) on ${dialect}`, () => {
+    let metadata: MetadataStore;
+    let dataDir: string;
+    let pgdb: { url: string; drop: () => Promise<void> } | undefined;
+    before(async () => {
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-gc-refs-'));
+      pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
+      metadata = MetadataStore.open(pgdb?.url, dataDir);
+      await metadata.migrate();
+    });
+    after(async () => {
+      await metadata?.close();
+      await pgdb?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('pages through every row, and through the rows newer than a watermark in version order', async () => {
+      const db = metadata.db;
+      const { id: containerId } = await db.insertInto('containers').values({
+        account: 'acct', name: 'c', quota: 0, versioning: 'auto', project: 'acct', meta: '{}', created_at: 0, modified_at: 0,
+      }).returning('id').executeTakeFirstOrThrow();
+      // 2,100 rows whose versions do not follow their ids, as after overwrites.
+      const rows = Array.from({ length: 2100 }, (_, i) => ({ name: `o${i}`, version: ((i * 7919) % 2100) + 1, hash: sha256(`block ${i}`) }));
+      for (let i = 0; i < rows.length; i += 300) {
+        await db.insertInto('objects').values(rows.slice(i, i + 300).map((r) => ({
+          container_id: containerId, account: 'acct', name: r.name, uuid: randomUUID(), version: r.version, version_ts: 0, size: 1,
+          hashmap: r.hash, object_hash: r.hash, md5: null, content_type: 'application/octet-stream', content_encoding: null,
+          content_disposition: null, meta: '{}', modified_by: 'acct', public_token: null,
+        }))).execute();
+      }
+      const collect = async (pages: AsyncIterable<string[]>) => {
+        const out: string[] = [];
+        let count = 0;
+        for await (const page of pages) {
+          assert.ok(page.length <= 1000);
+          count++;
+          out.push(...page);
+        }
+        return { out, count };
+      };
+      const all = await collect(committedHashmaps(db));
+      assert.equal(all.count, 3);
+      assert.deepEqual(sorted(all.out), sorted(rows.map((r) => r.hash)));
+
+      const watermark = 850;
+      const newer = await collect(hashmapsNewerThan(db, watermark));
+      const expected = rows.filter((r) => r.version > watermark).sort((a, b) => a.version - b.version).map((r) => r.hash);
+      assert.equal(newer.count, 2);
+      assert.deepEqual(newer.out, expected);
+      assert.deepEqual((await collect(hashmapsNewerThan(db, 2100))).out, []);
+      assert.equal(await countObjectVersions(db), 2100);
+    });
+  });
 }
 
 // ---- the command line ------------------------------------------------------------------------
