@@ -21,11 +21,13 @@ import { unpackHashmap } from '../hashing.ts';
  *
  * Why no referenced block is removed. Every write that gives a row a hashmap (upload, hashmap PUT,
  * copy, move) takes a new version from the counter under the commit lock, in the transaction that
- * writes the row, and row ids never change. So a row that exists when a sweep batch holds the lock
- * either has a version above the previous watermark (re-scanned under the lock, so seen) or has
- * not changed since that watermark was read, and then it existed, with that hashmap, through the
- * whole scan that the watermark started (so seen then). Nothing can commit while the batch holds
- * the lock. Hence every block referenced at deletion time is known and kept.
+ * writes the row; the counter only moves under that lock, so a committed counter value W means
+ * every version up to W is committed; and row ids never change. Take a row that exists while a
+ * sweep batch holds the lock. If its version is above the previous watermark, the batch re-scans
+ * it. Otherwise the row has held this hashmap since before that watermark was read, so it existed
+ * throughout the scan that followed the reading (the mark, for the first batch; the previous
+ * batch's re-scan and, by the same argument, what it relied on, for later ones) and was seen.
+ * Nothing commits while the batch holds the lock, so every block referenced at deletion is kept.
  *
  * Why no commit references a removed block. An upload stores its blocks first and commits later;
  * gc may remove such a block in between, because no committed row names it yet. Two rules cover it:
@@ -33,8 +35,9 @@ import { unpackHashmap } from '../hashing.ts';
  *   exists refreshes its write time on the local store (local-block-store.ts), so blocks an upload
  *   is about to reference by hash are not candidates either;
  * - every commit re-checks under the commit lock that its blocks exist (object-service.ts `commit`),
- *   so a commit after a sweep batch that removed one of its blocks is refused (a hashmap PUT answers
- *   409 with the missing list and the client sends the block again) instead of being committed.
+ *   so a commit after a sweep batch that removed one of its blocks is refused instead of being
+ *   committed (a hashmap PUT answers 409 with the missing list and the client sends the block
+ *   again; a streamed upload fails and has to be sent again).
  * The grace period is what keeps uploads from failing; the re-check is what keeps data safe even
  * with grace 0, or on S3, where re-putting an existing block does not refresh its time.
  */
