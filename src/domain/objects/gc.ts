@@ -33,7 +33,8 @@ import { unpackHashmap } from '../hashing.ts';
  * gc may remove such a block in between, because no committed row names it yet. Two rules cover it:
  * - the grace period: an upload's blocks are younger than it, and re-putting a block that already
  *   exists refreshes its write time on the local store (local-block-store.ts), so blocks an upload
- *   is about to reference by hash are not candidates either;
+ *   is about to reference by hash are not candidates either (unless the re-put lands after the
+ *   listing saw the block as old: then only the next rule applies);
  * - every commit re-checks under the commit lock that its blocks exist (object-service.ts `commit`),
  *   so a commit after a sweep batch that removed one of its blocks is refused instead of being
  *   committed (a hashmap PUT answers 409 with the missing list and the client sends the block
