@@ -30,7 +30,7 @@ export function combine(probes: readonly FormatProbe[], size: number, tail: Uint
   const formats = matched.filter((m) => m.name !== 'gpt');
   const hybridIso = formats.length === 1 && formats[0].name === 'iso';
   const ambiguous = formats.length > 1 || (formats.length === 1 && signatures.includes('gpt') && !hybridIso);
-  const failures: SafetyFailure[] = matched.flatMap((m) => m.c.failures);
+  const failures = mergeByCheck(matched.flatMap((m) => m.c.failures));
   if (ambiguous) failures.unshift(failure('multiple_formats', `image matches several formats: ${signatures.join(', ')}`));
   const details = Object.assign({}, ...matched.map((m) => m.c.details ?? {}));
   if (signatures.includes('gpt')) details.partition_table = 'gpt';
@@ -43,4 +43,11 @@ export function combine(probes: readonly FormatProbe[], size: number, tail: Uint
     size,
     details,
   };
+}
+
+/** One failure per check (a qcow2 can name its data file two ways): the messages joined. */
+function mergeByCheck(failures: readonly SafetyFailure[]): SafetyFailure[] {
+  const byCheck = new Map<string, string[]>();
+  for (const f of failures) byCheck.set(f.check, [...(byCheck.get(f.check) ?? []), f.message]);
+  return [...byCheck].map(([check, messages]) => ({ check, message: messages.join('; ') }));
 }
