@@ -3,7 +3,8 @@
  * - sparse (monolithicSparse, streamOptimized): a little-endian "KDMV" header, the text
  *   descriptor at sector 1 (capped at 1 MiB: bigger is refused, qemu truncates it), the virtual
  *   size as capacity × 512. A header whose grain directory is "at the end" (VMware's
- *   streamOptimized) defers to the footer copy in the last 1536 bytes, as qemu does.
+ *   streamOptimized) defers to the footer copy in the last 1536 bytes, as qemu does. A header
+ *   with capacity 0 makes qemu treat the embedded descriptor as a descriptor file: refused.
  * - descriptor-only text files: always unsafe (every extent is another file), still parsed so
  *   the report says what they point at.
  */
@@ -44,6 +45,8 @@ export class VmdkProbe implements FormatProbe {
     this.#header = head.slice(0, 77);
     const version = u32le(head, 4)!;
     if (version < 1 || version > 3) this.#fail('vmdk_header', `VMDK version ${version} is not 1, 2 or 3`);
+    // qemu then ignores this file's grains and opens the descriptor's extents as other files.
+    if (u64le(head, 12) === 0n) this.#fail('vmdk_descriptor_file', 'VMDK capacity 0: its descriptor\'s extents would be opened as other files');
     const descSector = u64le(head, 28)!;
     const descSectors = u64le(head, 36)!;
     if (descSector === 0n && descSectors === 0n) return this.#fail('vmdk_no_extents', 'VMDK has no embedded descriptor');
