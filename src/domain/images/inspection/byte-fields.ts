@@ -55,3 +55,6 @@ export function printable(b: Uint8Array, max = 64): string {
 }
 
 export const sectorFloor = (n: number) => n - (n % 512);
+
+/** qemu presents a raw file as a disk of whole 512-byte sectors (the last one zero-padded). */
+export const wholeSectors = (n: number) => Math.ceil(n / 512) * 512;

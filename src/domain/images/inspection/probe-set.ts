@@ -4,6 +4,7 @@
  * formats at once is itself a failure (a file that qemu could open one way and something else
  * another way) — except an ISO that also carries a GPT (bootable hybrid ISOs), which is an iso.
  */
+import { wholeSectors } from './byte-fields.ts';
 import type { DetectedFormat, InspectionReport, SafetyFailure } from './inspection-report.ts';
 import { failure, type FormatProbe, type ProbeConclusion } from './format-probe.ts';
 import { Qcow2Probe } from './probes/qcow2-probe.ts';
@@ -37,7 +38,7 @@ export function combine(probes: readonly FormatProbe[], size: number, tail: Uint
   const winner = formats[0];
   return {
     format: (winner?.name ?? 'raw') as DetectedFormat,
-    virtualSize: winner ? winner.c.virtualSize ?? null : size,
+    virtualSize: winner ? winner.c.virtualSize ?? null : wholeSectors(size),
     safetyFailures: failures,
     signatures,
     size,

@@ -2,10 +2,10 @@
  * ISO 9660 / UDF: volume descriptors start at sector 16 (32 KiB), 2 KiB each; sectors 16..31
  * lie within the head. ISO 9660 has "CD001" at sector 16; UDF has its NSR02/NSR03 descriptor
  * among them. qemu has no ISO driver (it reads ISOs as raw), so the virtual size is the image
- * size, which is what `qemu-img info` reports; the primary volume descriptor's own idea of the
+ * size in whole sectors, which is what `qemu-img info` reports; the primary volume descriptor's own idea of the
  * size is kept as a detail.
  */
-import { hasAscii, u16le, u32le } from '../byte-fields.ts';
+import { hasAscii, u16le, u32le, wholeSectors } from '../byte-fields.ts';
 import type { FormatProbe, ProbeConclusion, RegionRequest } from '../format-probe.ts';
 
 const SECTOR = 2048;
@@ -51,6 +51,6 @@ export class IsoProbe implements FormatProbe {
   }
 
   conclude(size: number): ProbeConclusion {
-    return this.#matched ? { matched: true, virtualSize: size, failures: [], details: this.#details } : { matched: false, failures: [] };
+    return this.#matched ? { matched: true, virtualSize: wholeSectors(size), failures: [], details: this.#details } : { matched: false, failures: [] };
   }
 }
