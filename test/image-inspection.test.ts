@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import {
   formatMatchRequired, inspectRandomAccess, matchesDeclared, StreamInspector, type InspectionReport,
@@ -227,6 +228,27 @@ describe('real images: format, safety, and virtual_size as qemu-img info says', 
       const report = await inspectAllWays(read(name));
       assert.deepEqual(structuredClone(report), report);
       assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
+    }
+  });
+
+  it('runs on a worker thread: chunks in, the same plain report out', async () => {
+    const bytes = read('datafile.qcow2');
+    // Workers do not inherit tsx's loader: register it, then load the TypeScript worker.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const script = new URL('./helpers/inspection-worker.ts', import.meta.url).href;
+    const worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); })`, { eval: true });
+    try {
+      const reply = new Promise<InspectionReport>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+      shared.set(bytes);
+      for (let i = 0; i < bytes.length; i += 64 * 1024) worker.postMessage(shared.subarray(i, i + 64 * 1024));
+      worker.postMessage('finish');
+      assert.deepEqual(await reply, (await randomAccess(bytes)).report);
+    } finally {
+      await worker.terminate();
     }
   });
 
