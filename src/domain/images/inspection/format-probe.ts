@@ -5,7 +5,7 @@
  * is). From it the probe decides whether its signature is there and may ask for further regions
  * by offset and length (a VMDK descriptor, a VHDX region table…). Each region comes back once,
  * possibly shorter than asked when the image ends first. Finally the probe concludes, seeing the
- * image size and its last TAIL_BYTES (VMDK footers live there).
+ * image size and its last TAIL_BYTES (VMDK and fixed-VHD footers live there).
  *
  * Probes only ask for regions at or after the end of whatever named them, so a stream never has
  * to go back: the engines then produce the same answer whichever way the bytes arrive.
@@ -14,7 +14,7 @@ import type { SafetyFailure } from './inspection-report.ts';
 
 /** Every probe's header fits here: qcow2's first cluster (capped), ISO volume descriptors 16..31. */
 export const HEAD_BYTES = 64 * 1024;
-/** VMDK streamOptimized footer: marker, footer header, end-of-stream marker. */
+/** VMDK streamOptimized footer (marker, footer header, end-of-stream marker); a fixed VHD's is 512. */
 export const TAIL_BYTES = 1536;
 /** No single region is bigger (a VMDK descriptor's limit, as in qemu). */
 export const MAX_REGION_BYTES = 1024 * 1024;

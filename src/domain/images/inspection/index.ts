@@ -13,7 +13,8 @@
  * | format | regions |
  * |---|---|
  * | every inspection | head: bytes 0..64 KiB; tail: the last 1536 bytes |
- * | qcow2, qed, vhd, vdi, iso, gpt | the head only (qcow2's first cluster, capped at 64 KiB) |
+ * | qcow2, qed, vdi, iso, gpt | the head only (qcow2's first cluster, capped at 64 KiB) |
+ * | vhd | the head (dynamic: footer copy at 0), else the tail (fixed: footer at the end) |
  * | vmdk sparse | the descriptor at 512, ≤ 1 MiB (bigger: failure); the tail for footers |
  * | vmdk descriptor file | bytes 0..1 MiB (a bigger file: failure) |
  * | vhdx | region table (64 KiB at 192 KiB), metadata table (64 KiB), virtual size (8 bytes) |
@@ -27,7 +28,7 @@
  *   `!matchesDeclared(disk_format, report)`, before the image leaves `saving`, and stores
  *   `virtualSize` otherwise. Only `container_format = bare` images need the format match.
  * - Registration from an object: `inspectRandomAccess((o, n) => objectReader.range(o, n), size)`;
- *   a few reads from the first block(s) and at most one from the last.
+ *   a few reads from the first block(s) and at most one from the last (footers).
  */
 export { StreamInspector } from './stream-inspector.ts';
 export { inspectRandomAccess, type RangeReader } from './random-access.ts';
