@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
-import { inspectRandomAccess, isSafe, type InspectionReport } from '../domain/images/inspection/index.ts';
+import type { InspectionReport } from '../domain/images/inspection/index.ts';
 import { out, outJson } from './output.ts';
 
 /**
@@ -16,7 +16,7 @@ export function registerImageCommands(program: Command): void {
     .addHelpText('after', '\nExit status: 0 the image is safe, 1 it is unsafe or cannot be read, 2 usage error.')
     .action(async (file: string, o: { json?: boolean }) => {
       const report = await inspectFile(file);
-      const safe = isSafe(report);
+      const safe = report.safetyFailures.length === 0;
       if (o.json) {
         outJson({
           file, format: report.format, virtual_size: report.virtualSize, size: report.size, safe,
@@ -46,6 +46,8 @@ async function inspectFile(file: string): Promise<InspectionReport> {
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new CliError(`cannot read ${file}: not a regular file`);
+    // Loaded on use: every other command starts without the inspector's modules.
+    const { inspectRandomAccess } = await import('../domain/images/inspection/index.ts');
     return await inspectRandomAccess(async (offset, length) => {
       const buffer = Buffer.alloc(length);
       let got = 0;
