@@ -27,6 +27,8 @@
  *   `safetyFailures` is non-empty, or when `formatMatchRequired(setting, api)` and
  *   `!matchesDeclared(disk_format, report)`, before the image leaves `saving`, and stores
  *   `virtualSize` otherwise. Only `container_format = bare` images need the format match.
+ *   Messages in Glance's style (openstack.md §7.3): v2 415 `Image failed safety checks:
+ *   <check, …>` / `Image disk_format <declared> does not match stream data <format>`; v1 400.
  * - Registration from an object: `inspectRandomAccess((o, n) => objectReader.range(o, n), size)`;
  *   a few reads from the first block(s) and at most one from the last (footers).
  */
