@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { CliError } from './errors.ts';
+import { FORMAT_MATCH_MODES, type FormatMatchMode } from './domain/images/inspection/format-match.ts';
 
 export const DEFAULT_DISK_FORMATS = [
   'diskdump', 'extdump', 'ntfsdump', 'raw', 'qcow2', 'vhd', 'vmdk', 'vdi', 'iso', 'aki', 'ari', 'ami',
@@ -28,6 +29,8 @@ export interface Settings extends StorageSettings {
   readonly objectMaxUpload: number;
   readonly diskFormats: readonly string[];
   readonly containerFormats: readonly string[];
+  /** Which image APIs refuse content that does not match its `disk_format` (unsafe content is always refused). */
+  readonly requireFormatMatch: FormatMatchMode;
   readonly logLevel: string;
 }
 
@@ -79,6 +82,7 @@ const schema = z.object({
   objectMaxUpload: byteCount.default(TIB),
   diskFormats: list.default([...DEFAULT_DISK_FORMATS]),
   containerFormats: list.default([...DEFAULT_CONTAINER_FORMATS]),
+  requireFormatMatch: z.enum(FORMAT_MATCH_MODES).default('v2'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -96,6 +100,7 @@ const ENV: Record<keyof RawSettings, string> = {
   objectMaxUpload: 'PLANKTON_OBJECT_MAX_UPLOAD',
   diskFormats: 'PLANKTON_DISK_FORMATS',
   containerFormats: 'PLANKTON_CONTAINER_FORMATS',
+  requireFormatMatch: 'PLANKTON_REQUIRE_FORMAT_MATCH',
   logLevel: 'PLANKTON_LOG_LEVEL',
 };
 
@@ -129,6 +134,7 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     objectMaxUpload: s.objectMaxUpload,
     diskFormats: Object.freeze([...s.diskFormats]),
     containerFormats: Object.freeze([...s.containerFormats]),
+    requireFormatMatch: s.requireFormatMatch,
     logLevel: s.logLevel,
   });
 }

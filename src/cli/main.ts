@@ -6,6 +6,7 @@ import { MetadataStore } from '../storage/metadata/database.ts';
 import { registerIdentityCommands } from './identity-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerGcCommand } from './gc-command.ts';
+import { registerImageCommands } from './image-commands.ts';
 import { err, out } from './output.ts';
 import { storageOptions } from './storage-options.ts';
 
@@ -18,6 +19,7 @@ const program = new Command('plankton')
 registerServeCommand(program);
 registerIdentityCommands(program);
 registerGcCommand(program);
+registerImageCommands(program);
 
 storageOptions(program.command('migrate').description('apply pending database migrations and exit (serve does this too)'))
   .action(async (o) => {
