@@ -3,10 +3,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { ServiceError, notFound, badRequest } from './errors.ts';
+import { notFound, badRequest } from './errors.ts';
 import { apiRequest } from './api/http/api-request.ts';
 import { redactUrl } from './api/http/auth.ts';
-import { errorResponse, send, unexpectedError, type ApiResponse } from './api/http/reply.ts';
+import { errorResponse, failureResponse, send, type ApiResponse } from './api/http/reply.ts';
 import { findApi, type Api } from './api/router.ts';
 import type { Services } from './services.ts';
 
@@ -70,7 +70,7 @@ async function dispatch(raw: http.IncomingMessage, res: http.ServerResponse, id:
   try {
     response = api ? await api.handle(req) : errorResponse(notFound('Not found'));
   } catch (err) {
-    response = err instanceof ServiceError ? errorResponse(err, api?.faultNames) : unexpectedError(log, err);
+    response = failureResponse(log, err, api?.faults, api?.faultNames);
   }
   if (api?.commonHeaders) response.headers = { ...api.commonHeaders, ...response.headers };
   res.setHeader('X-Request-Id', id);

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { conflict, notFound, tooLarge, type ServiceError } from '../../errors.ts';
+import { ImageBeingSaved, NotFound, QuotaExceeded } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
@@ -44,7 +44,7 @@ export interface WriteOptions {
   readonly inCommit?: (trx: Db, obj: ObjectRecord) => Promise<void>;
 }
 
-/** Thrown when a version would reference blocks the store does not hold (hashmap PUT → 409 list). */
+/** Thrown when a version would reference blocks the store does not hold (a hashmap PUT answers their list). */
 export class MissingBlocksError extends Error {
   constructor(readonly missing: string[]) {
     super(`${missing.length} block(s) missing`);
@@ -123,7 +123,7 @@ export class ObjectService {
   /** Streams a body into blocks and commits it as a new version; `verify` may refuse the data first. */
   async upload(body: AsyncIterable<Buffer>, container: ContainerRecord, name: string, attrs: Attributes, opts: WriteOptions & {
     readonly maxBytes: number;
-    readonly onTooLarge: () => ServiceError;
+    readonly onTooLarge: () => Error;
     readonly verify?: (data: WrittenData) => void | Promise<void>;
   }): Promise<ObjectRecord> {
     const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge);
@@ -180,7 +180,7 @@ export class ObjectService {
       const version = await this.nextVersion(trx);
       const live = await this.requireLive(source, trx);
       const image = await trx.selectFrom('images').select('status').where('id', '=', live.uuid).executeTakeFirst();
-      if (image?.status === 'saving') throw conflict('Image is being saved');
+      if (image?.status === 'saving') throw new ImageBeingSaved();
       const c = await this.liveContainer(dest.id, trx);
       const existing = await trx.selectFrom('objects').select(['id', 'size']).where('container_id', '=', c.id).where('name', '=', destName).executeTakeFirst();
       const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
@@ -235,7 +235,7 @@ export class ObjectService {
       await lockCommits(trx);
       await trx.updateTable('objects').set((eb) => ({ version: eb.ref('version') })).where('uuid', '=', obj.uuid).execute();
       const live = await this.requireLive(obj, trx);
-      if (live.containerId !== obj.containerId || live.name !== obj.name) throw notFound('Object does not exist');
+      if (live.containerId !== obj.containerId || live.name !== obj.name) throw new NotFound('object');
       if (change.meta) {
         const meta = applyMetaChange(live.meta, change.meta);
         const set = (v: string | undefined, current: string | null) => (v === undefined ? (change.meta!.replace ? null : current) : v === '' ? null : v);
@@ -377,13 +377,13 @@ export class ObjectService {
 
   private async liveContainer(id: number, trx: Db): Promise<ContainerRecord> {
     const r = await trx.selectFrom('containers').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!r) throw notFound('Container does not exist');
+    if (!r) throw new NotFound('container');
     return { id: r.id, account: r.account, name: r.name, quota: r.quota, versioning: r.versioning, project: r.project, meta: JSON.parse(r.meta), modifiedAt: r.modified_at };
   }
 
   private async requireLive(obj: ObjectRecord, trx: Db): Promise<ObjectRecord> {
     const live = await this.getByUuid(obj.uuid, trx);
-    if (!live) throw notFound('Object does not exist');
+    if (!live) throw new NotFound('object');
     return live;
   }
 
@@ -391,7 +391,7 @@ export class ObjectService {
     if (c.quota <= 0 || delta <= 0) return;
     const r = await trx.selectFrom('objects').select((eb) => eb.fn.sum<number>('size').as('bytes')).where('container_id', '=', c.id).executeTakeFirstOrThrow();
     const usage = Number(r.bytes ?? 0);
-    if (usage + delta > c.quota) throw tooLarge(`Quota error: Container quota exceeded: limit: ${c.quota}, usage: ${usage}`);
+    if (usage + delta > c.quota) throw new QuotaExceeded(c.quota, usage);
   }
 
   private async touchContainer(id: number, trx: Db): Promise<void> {
