@@ -8,8 +8,9 @@ import { etagOf, type ObjectRecord } from '../../domain/objects/object-record.ts
 import { authorize, permits } from '../../domain/authorization.ts';
 import { parseSharing } from './sharing-header.ts';
 import { lastHeader, readSmallBody, type ApiRequest } from '../http/api-request.ts';
-import { checkConditions, parseRange, rangeNotSatisfiable } from '../http/conditional.ts';
-import { json, type ApiResponse } from '../http/reply.ts';
+import { checkConditions } from '../http/conditional.ts';
+import { serveData } from '../http/serve-data.ts';
+import { json, type ApiResponse, type HeaderMap } from '../http/reply.ts';
 import { contentMediaType, decodedHeader, hasHeader, readContentType, readMeta, readPublic } from './request-headers.ts';
 import { objectHeaders } from './response-headers.ts';
 
@@ -45,29 +46,22 @@ async function visibleObject(req: ApiRequest, caller: Caller, account: string, c
 
 async function readObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
   const headers = objectHeaders(obj, caller.user.uuid, req.services.publicUrl());
-  const etag = etagOf(obj);
-  const notModified = checkConditions(req.raw, { exists: true, etag, lastModified: obj.versionTs }, { matchHeaders: true });
-  if (notModified) return notModified;
   if (req.query.has('hashmap') && req.method === 'GET') {
+    const notModified = checkConditions(req.raw, { exists: true, etag: etagOf(obj), lastModified: obj.versionTs }, { matchHeaders: true });
+    if (notModified) return notModified;
     const doc = { block_size: BLOCK_SIZE, block_hash: BLOCK_HASH, bytes: obj.size, hashes: obj.hashes };
     const body = Buffer.from(JSON.stringify(doc));
     return { status: 200, headers: { ...headers, 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': body.length }, body };
   }
-  return dataResponse(req, obj, headers);
+  return serveObject(req, obj, headers);
 }
 
-/** Object data with Range support; shared by GET and the public URL. */
-export function dataResponse(req: ApiRequest, obj: ObjectRecord, headers: Record<string, string | number>): ApiResponse {
-  headers['Accept-Ranges'] = 'bytes';
-  if (req.method === 'HEAD') return { status: 200, headers }; // Range is defined for GET only
-  const range = parseRange(req.raw, obj.size, etagOf(obj), obj.versionTs);
-  if (range === 'unsatisfiable') throw rangeNotSatisfiable(obj.size);
-  if (range === undefined) return { status: 200, headers, body: req.services.objects.openReader(obj) };
-  return {
-    status: 206,
-    headers: { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${obj.size}` },
-    body: req.services.objects.openReader(obj, range.start, range.end),
-  };
+/** An object's bytes (GET/HEAD, Range, preconditions); shared by the object store and the public URL. */
+export function serveObject(req: ApiRequest, obj: ObjectRecord, headers: HeaderMap): ApiResponse {
+  return serveData(req.raw, {
+    size: obj.size, etag: etagOf(obj), lastModified: obj.versionTs, headers,
+    open: (start, end) => req.services.objects.openReader(obj, start, end),
+  });
 }
 
 // ---- PUT ---------------------------------------------------------------------------------------

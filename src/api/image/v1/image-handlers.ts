@@ -3,7 +3,7 @@
  * Routing, 405, the token and error rendering happen before and after, in image-api.ts.
  */
 import type { IncomingMessage } from 'node:http';
-import { rangeNotSatisfiable, checkConditions, parseRange } from '../../http/conditional.ts';
+import { serveData } from '../../http/serve-data.ts';
 import { hasBody, mediaType, type ApiRequest } from '../../http/api-request.ts';
 import { json, type ApiResponse } from '../../http/reply.ts';
 import { DataInterrupted } from '../../../domain/errors.ts';
@@ -66,25 +66,16 @@ export const getImageData: ImageHandler = async (req, caller, route) => {
   const { images } = req.services;
   const source = await images.dataSource(caller, route.id!);
   const { image, object } = source;
-  const notModified = checkConditions(req.raw, { exists: true, etag: image.etag, lastModified: object.versionTs }, { matchHeaders: true });
-  if (notModified) return notModified;
-  const range = parseRange(req.raw, object.size, image.etag, object.versionTs);
-  if (range === 'unsatisfiable') throw rangeNotSatisfiable(object.size);
-  const headers = {
-    ...imageHeaders(image, { checksum: 'md5-only' }),
-    // glanceclient streams the body only for exactly this type.
-    'Content-Type': 'application/octet-stream',
-    ETag: image.etag,
-    'Accept-Ranges': 'bytes',
-  };
-  if (range === undefined) {
-    return { status: 200, headers: { ...headers, 'Content-Length': object.size }, body: images.openData(source) };
-  }
-  return {
-    status: 206,
-    headers: { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${object.size}` },
-    body: images.openData(source, range.start, range.end),
-  };
+  return serveData(req.raw, {
+    size: object.size, etag: image.etag, lastModified: object.versionTs,
+    headers: {
+      ...imageHeaders(image, { checksum: 'md5-only' }),
+      // glanceclient streams the body only for exactly this type.
+      'Content-Type': 'application/octet-stream',
+      ETag: image.etag,
+    },
+    open: (start, end) => images.openData(source, start, end),
+  });
 };
 
 /** E7: metadata, and data when the body carries some (§5.6). */
