@@ -5,11 +5,11 @@
 import type { User } from '../identity/users.ts';
 import { authorize } from '../authorization.ts';
 import { NotFound } from '../errors.ts';
-import type { ImageEntry, ImageQueries } from './image-queries.ts';
+import type { ImageEntry, ImageRepository } from '../../storage/metadata/image-repository.ts';
 import { canonicalUuid } from './image-values.ts';
 
 /** The image `id` names, if the caller may read it; else NotFound. */
-export async function readableImage(queries: ImageQueries, caller: User, id: string): Promise<ImageEntry> {
+export async function readableImage(queries: ImageRepository, caller: User, id: string): Promise<ImageEntry> {
   const uuid = canonicalUuid(id);
   const entry = uuid === undefined ? undefined : await queries.find(uuid);
   if (!entry) throw new NotFound('image');

@@ -10,16 +10,16 @@ import type { ObjectService } from '../objects/object-service.ts';
 import { authorize } from '../authorization.ts';
 import { readableImage } from './image-access.ts';
 import { InvalidValue, NotFound } from '../errors.ts';
-import type { ImageQueries } from './image-queries.ts';
+import type { ImageRepository } from '../../storage/metadata/image-repository.ts';
 import { canonicalUuid } from './image-values.ts';
 
 export class ImageMembers {
   readonly #db: Db;
-  readonly #queries: ImageQueries;
+  readonly #queries: ImageRepository;
   readonly #objects: ObjectService;
   readonly #users: Users;
 
-  constructor(db: Db, queries: ImageQueries, objects: ObjectService, users: Users) {
+  constructor(db: Db, queries: ImageRepository, objects: ObjectService, users: Users) {
     this.#db = db;
     this.#queries = queries;
     this.#objects = objects;

@@ -6,7 +6,7 @@
  * commands (image-commands.ts) and word the domain errors they get back.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../storage/metadata/database.ts';
+import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { Dialect } from '../../storage/metadata/migrations/migration-kit.ts';
 import {
   AlreadyExists, DataTooLarge, DomainError, Forbidden, ImageBeingSaved, ImageNotQueued, InvalidValue,
@@ -27,8 +27,9 @@ import type { ImageListQuery } from './image-list-query.ts';
 import { toImageView, type ImageView } from './image-model.ts';
 import { readableImage } from './image-access.ts';
 import { ImageMembers } from './image-members.ts';
-import { ImageQueries, type ImageEntry } from './image-queries.ts';
-import { declareData, mergeProperties, replaceProperties, updateRecord } from './image-records.ts';
+import {
+  declareData, ImageRepository, mergeProperties, replaceProperties, updateImageRecord, type ImageEntry,
+} from '../../storage/metadata/image-repository.ts';
 import {
   backToQueued, createImageRecord, failSaving, finishSaving, registerLocation, removeImageRecord, startSaving, type RecordChanges,
 } from './image-status.ts';
@@ -61,7 +62,7 @@ export class ImageService {
   readonly #objects: ObjectService;
   readonly #users: Users;
   readonly #sizeCap: number;
-  readonly #queries: ImageQueries;
+  readonly #queries: ImageRepository;
   /** Members and shared images. */
   readonly members: ImageMembers;
 
@@ -70,8 +71,15 @@ export class ImageService {
     this.#objects = objects;
     this.#users = users;
     this.#sizeCap = settings.imageSizeCap;
-    this.#queries = new ImageQueries(db, dialect);
+    this.#queries = new ImageRepository(db, dialect);
     this.members = new ImageMembers(db, this.#queries, objects, users);
+    // An image moves with its object (its owner is the object's account), never while its data is saved.
+    objects.onMove(async (trx, obj, dest) => {
+      const status = await this.#queries.statusOf(obj.uuid, trx);
+      if (status === undefined) return;
+      if (status === 'saving') throw new ImageBeingSaved();
+      if (dest.account !== obj.account) await this.#queries.setOwner(obj.uuid, dest.account, trx);
+    });
   }
 
   /** The largest image data accepted, bytes. */
@@ -290,7 +298,7 @@ export class ImageService {
    */
   async #saveData(caller: User, id: string, target: { container: ContainerRecord; name: string }, data: ImageUpload,
     expected: DeclaredData,
-    on: { onCommit: (trx: Db) => Promise<boolean>; discard: () => Promise<void> }): Promise<'saved' | 'empty'> {
+    on: { onCommit: (trx: Trx) => Promise<boolean>; discard: () => Promise<void> }): Promise<'saved' | 'empty'> {
     try {
       await this.#objects.upload(data.body, target.container, target.name, DATA_ATTRIBUTES, {
         modifiedBy: caller.uuid,
@@ -316,9 +324,9 @@ export class ImageService {
    * replaced), `*` for `is_public`, declared values on a queued image, `updated_at`. False when
    * the image is gone.
    */
-  async #applyUpdate(trx: Db, id: string, r: UpdateImage): Promise<boolean> {
+  async #applyUpdate(trx: Trx, id: string, r: UpdateImage): Promise<boolean> {
     await this.#queries.lockObject(trx, id);
-    if (!(await updateRecord(trx, id, recordColumns(r.attributes), nowMicros()))) return false;
+    if (!(await updateImageRecord(trx, id, recordColumns(r.attributes), nowMicros()))) return false;
     // A declared size of 0 is never remembered (§4.2).
     await declareData(trx, id, { size: r.size || undefined, checksum: r.checksum });
     const p = r.properties;

@@ -1,8 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { ImageBeingSaved, NotFound, QuotaExceeded } from '../errors.ts';
+import { NotFound, QuotaExceeded } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
-import type { Db } from '../../storage/metadata/database.ts';
+import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
@@ -41,8 +41,14 @@ export interface WriteOptions {
   /** Publish (true) or unpublish (false); undefined keeps the public token. */
   readonly publish?: boolean;
   /** Runs inside the commit transaction, after the version is written (image status changes). */
-  readonly inCommit?: (trx: Db, obj: ObjectRecord) => Promise<void>;
+  readonly inCommit?: (trx: Trx, obj: ObjectRecord) => Promise<void>;
 }
+
+/**
+ * Runs inside a move's transaction, under the commit lock, before the object changes place:
+ * throw to refuse the move.
+ */
+export type MoveHook = (trx: Trx, obj: ObjectRecord, dest: ContainerRecord) => Promise<void>;
 
 /** Thrown when a version would reference blocks the store does not hold (a hashmap PUT answers their list). */
 export class MissingBlocksError extends Error {
@@ -84,7 +90,17 @@ export const EMPTY_CONTENT: Content = { size: 0, hashes: [EMPTY_HASH], objectHas
  * all its blocks exist.
  */
 export class ObjectService {
+  readonly #moveHooks: MoveHook[] = [];
+
   constructor(private readonly db: Db, private readonly blocks: BlockStore, readonly containers: Containers) {}
+
+  /**
+   * Lets another aggregate take part in moves (the image module: an image moves with its
+   * object, and not while its data is being saved). Copies need no hook: a copy is a new object.
+   */
+  onMove(hook: MoveHook): void {
+    this.#moveHooks.push(hook);
+  }
 
   // ---- reads ---------------------------------------------------------------------------------
 
@@ -179,9 +195,9 @@ export class ObjectService {
     return this.db.transaction().execute(async (trx) => {
       const version = await this.nextVersion(trx);
       const live = await this.requireLive(source, trx);
-      const image = await trx.selectFrom('images').select('status').where('id', '=', live.uuid).executeTakeFirst();
-      if (image?.status === 'saving') throw new ImageBeingSaved();
       const c = await this.liveContainer(dest.id, trx);
+      // Whatever rides on the object (an image) may refuse the move or follow it.
+      for (const hook of this.#moveHooks) await hook(trx, live, c);
       const existing = await trx.selectFrom('objects').select(['id', 'size']).where('container_id', '=', c.id).where('name', '=', destName).executeTakeFirst();
       const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
       await this.checkQuota(c, delta, trx);
@@ -189,8 +205,6 @@ export class ObjectService {
       const row = this.versionRow(c, destName, version, live, attrs, opts.modifiedBy);
       const publicToken = nextPublicToken(live.publicToken, opts.publish);
       await trx.updateTable('objects').set({ ...row, public_token: publicToken }).where('id', '=', live.id).execute();
-      // The image follows its object: its owner is the object's account.
-      if (c.account !== live.account) await trx.updateTable('images').set({ owner: c.account }).where('id', '=', live.uuid).execute();
       if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
       await this.touchContainer(live.containerId, trx);
       return (await this.get(c.account, c.name, destName, trx))!;
