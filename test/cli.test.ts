@@ -81,8 +81,15 @@ async function authenticate(url: string, token: string) {
   return { status: r.status, body: await r.json() };
 }
 
-describe('plankton CLI', { timeout: 120_000 }, () => {
-  it('creates users and issues, lists and revokes tokens', async () => {
+/**
+ * Each test runs several `node bin/plankton.js` processes (tsx compiles on every start): about 7 s
+ * idle, 20–40 s seen on a loaded 2-core machine. A per-test limit with room for that, rather than
+ * a cap on the whole suite (which cancelled the last tests under load), so only a hang fails.
+ */
+const SLOW = { timeout: 180_000 };
+
+describe('plankton CLI', () => {
+  it('creates users and issues, lists and revokes tokens', SLOW, async () => {
     const dir = ['--data-dir', tempDir()];
     const created = await plankton('user', 'create', 'alice', '--json', ...dir);
     assert.equal(created.code, 0, created.stderr);
@@ -126,7 +133,7 @@ describe('plankton CLI', { timeout: 120_000 }, () => {
     assert.ok(!tokens.stdout.includes(alice.token) && !tokens.stdout.includes(second), 'no secret in the listing');
   });
 
-  it('migrate applies the migrations once', async () => {
+  it('migrate applies the migrations once', SLOW, async () => {
     const dir = tempDir();
     const first = await plankton('migrate', '--data-dir', dir);
     assert.equal(first.code, 0, first.stderr);
@@ -137,7 +144,7 @@ describe('plankton CLI', { timeout: 120_000 }, () => {
     assert.match(again.stdout, /up to date\n$/);
   });
 
-  it('reports usage errors with status 2 and failures with status 1, without stack traces', async () => {
+  it('reports usage errors with status 2 and failures with status 1, without stack traces', SLOW, async () => {
     const file = path.join(tempDir(), 'a-file');
     fs.writeFileSync(file, '');
     const [command, flag, url, unwritable] = await Promise.all([
@@ -156,7 +163,7 @@ describe('plankton CLI', { timeout: 120_000 }, () => {
     oneErrorLine(unwritable, 1, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/data`));
   });
 
-  it('serve creates a first admin, prints its token once, and refuses a port in use', async () => {
+  it('serve creates a first admin, prints its token once, and refuses a port in use', SLOW, async () => {
     const dir = tempDir();
     const first = await serve('--data-dir', dir);
     try {
@@ -188,7 +195,7 @@ describe('plankton CLI', { timeout: 120_000 }, () => {
     }
   });
 
-  it('works on PostgreSQL with --database-url', { skip: !process.env.PG_URL && 'PG_URL not set' }, async () => {
+  it('works on PostgreSQL with --database-url', { ...SLOW, skip: !process.env.PG_URL && 'PG_URL not set' }, async () => {
     const db = await freshPostgresDatabase();
     const dir = tempDir();
     try {

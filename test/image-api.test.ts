@@ -265,7 +265,7 @@ for (const dialect of DIALECTS) {
         // Other tests make public images too: look at this scenario's four, and at duplicates overall.
         const scenario = new Set([mine, priv, shared, pub]);
         for (const [query, expected] of [['', ['pub', 'shared', 'mine']], ['?sort_dir=asc', ['mine', 'shared', 'pub']]] as const) {
-          const listed = (await (await image(s, bobOnly, 'GET', `${V10}/images/${query}`)).json()).images as any[];
+          const listed = (await (await image(s, bobOnly, 'GET', `${V10}/images/${query}`)).json()) as any[];
           assert.equal(new Set(listed.map((i) => i.id)).size, listed.length, 'each once');
           assert.deepEqual(listed.filter((i) => scenario.has(i.id)).map((i) => i.name), expected);
         }
@@ -298,16 +298,20 @@ for (const dialect of DIALECTS) {
         assert.equal((await image(s, bobOnly, 'GET', `${V1}/images/${shared}/members`)).status, 200);
       });
 
-      it('S22: shared-images lists the caller’s images having that member; never 403/404', async () => {
-        const r = await image(s, bobOnly, 'GET', `${V1}/shared-images/${bobOnly.uuid}`);
-        assert.equal(r.status, 200);
-        assert.deepEqual(await r.json(), { shared_images: [{ image_id: shared, can_share: false }, { image_id: mine, can_share: false }] }, 'his own image lists him as member');
+      it('S22: shared-images lists the caller’s images having that member, not the member’s own; never 403/404', async () => {
+        for (const v of [V1, V10]) {
+          const r = await image(s, bobOnly, 'GET', `${v}/shared-images/${bobOnly.uuid}`);
+          assert.equal(r.status, 200);
+          assert.deepEqual(await r.json(), { shared_images: [{ image_id: shared, can_share: false }] }, 'his own image lists him as member, but is not shared with him');
+        }
         const upper = await (await image(s, bobOnly, 'GET', `${V1}/shared-images/${bobOnly.uuid.toUpperCase().replace(/-/g, '')}`)).json();
-        assert.deepEqual(upper.shared_images.map((x: any) => x.image_id), [shared, mine]);
+        assert.deepEqual(upper.shared_images.map((x: any) => x.image_id), [shared]);
         assert.deepEqual(await (await image(s, bobOnly, 'GET', `${V1}/shared-images/nobody@example.org`)).json(), { shared_images: [] });
         const owner = (bobOnly as any).other as TestUser;
         const ownerView = await (await image(s, owner, 'GET', `${V1}/shared-images/${owner.uuid}`)).json();
-        assert.deepEqual(ownerView.shared_images.map((x: any) => x.image_id), [pub, shared, priv], 'a new image lists its owner as member');
+        assert.deepEqual(ownerView, { shared_images: [] }, 'an owner is not a member of his own images (pub, shared, priv)');
+        const sharedWithBob = await (await image(s, owner, 'GET', `${V1}/shared-images/${bobOnly.uuid}`)).json();
+        assert.deepEqual(sharedWithBob, { shared_images: [{ image_id: shared, can_share: false }] }, 'what the owner shares with him (glance member-list --tenant-id)');
       });
 
       it('admins read every image and list all of them with is_public=None', async () => {
@@ -603,7 +607,7 @@ for (const dialect of DIALECTS) {
       const catalogs = await s.fetch('/account/v1.0/user_catalogs', { method: 'POST', token: k.token, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ uuids: [k.uuid, friend.uuid] }) });
       assert.deepEqual(Object.keys((await catalogs.json()).uuid_catalog).sort(), [k.uuid, friend.uuid].sort());
       // (friend) image list
-      const listed = (await (await image(s, friend, 'GET', `${V10}/images/?sort_dir=asc`)).json()).images;
+      const listed = (await (await image(s, friend, 'GET', `${V10}/images/?sort_dir=asc`)).json()) as any[];
       assert.ok(listed.some((i: any) => i.id === id));
       // --member-del, --public, --private
       assert.equal((await image(s, k, 'DELETE', `${V10}/images/${id}/members/${friend.uuid}`)).status, 204);
@@ -612,11 +616,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await head(friend, id)).status, 200);
       assert.equal((await image(s, k, 'PUT', `${V10}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'False' } })).status, 200);
       // image list -l
-      const l = (await (await image(s, k, 'GET', `${V10}/images/detail?sort_dir=asc`)).json()).images;
+      const l = (await (await image(s, k, 'GET', `${V10}/images/detail?sort_dir=asc`)).json()) as any[];
       assert.deepEqual(l.find((i: any) => i.id === id).properties, { osfamily: 'linux', root_partition: '1' });
       // image unregister
       assert.equal((await image(s, k, 'DELETE', `${V10}/images/${id}`)).status, 204);
-      assert.ok(!(await (await image(s, k, 'GET', `${V10}/images/?sort_dir=asc`)).json()).images.some((i: any) => i.id === id));
+      assert.ok(!((await (await image(s, k, 'GET', `${V10}/images/?sort_dir=asc`)).json()) as any[]).some((i: any) => i.id === id));
       assert.equal((await s.fetch(`/object-store/v1/${k.uuid}/images/disk.img`, { method: 'HEAD', token: k.token })).status, 200, 'the file stays');
     });
 
@@ -666,10 +670,17 @@ for (const dialect of DIALECTS) {
         ids[name] = await register(s, owner, encodeURIComponent(name), await freshObject(owner, Buffer.alloc(size, 1)), headers);
       }
     });
+    /** The names listed, asserting both body shapes (§5.2): `{"images": …}` on v1, the same images as a bare array on v1.0. */
     const names = async (query: string, summary = false) => {
-      const r = await image(s, owner, 'GET', `${V1}/images/${summary ? '' : 'detail'}${query}`);
+      const path = `/images/${summary ? '' : 'detail'}${query}`;
+      const r = await image(s, owner, 'GET', `${V1}${path}`);
       assert.equal(r.status, 200, query);
-      return ((await r.json()).images as any[]).map((i) => i.name);
+      const wrapped = await r.json();
+      assert.deepEqual(Object.keys(wrapped), ['images'], query);
+      const bare = await image(s, owner, 'GET', `${V10}${path}`);
+      assert.equal(bare.status, 200, query);
+      assert.deepEqual(await bare.json(), wrapped.images, `${query}: v1.0 answers the bare array`);
+      return (wrapped.images as any[]).map((i) => i.name);
     };
 
     it('orders by every sort key, ties by id in the same direction', async () => {
@@ -723,7 +734,7 @@ for (const dialect of DIALECTS) {
 
     it('summaries have exactly six keys and a numeric size', async () => {
       const r = await image(s, owner, 'GET', `${V10}/images/?sort_dir=asc&name=alpha`);
-      const [one] = (await r.json()).images;
+      const [one] = await r.json();
       assert.deepEqual(one, { id: ids.alpha, name: 'alpha', status: 'available', disk_format: 'qcow2', container_format: 'bare', size: 10 });
     });
   });

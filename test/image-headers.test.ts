@@ -221,15 +221,17 @@ describe('rendering (§4.3, §6)', () => {
 describe('routes (§1)', () => {
   const ID = 'b2b17e9a-8a2b-406b-9735-73a9ee589204';
   it('matches every endpoint on both prefixes, anchored', () => {
-    for (const p of ['/image', '/image/', '/image/.json', '/image/versions', '/image/versions/']) assert.equal(matchImageRoute(p)?.route, 'versions', p);
+    for (const p of ['/image', '/image/', '/image/.json', '/image/versions', '/image/versions/']) assert.deepEqual(matchImageRoute(p), { route: 'versions', allow: ['GET'] }, p);
     for (const v of ['/image/v1', '/image/v1.0']) {
+      const version = v.slice('/image/'.length);
       assert.equal(matchImageRoute(`${v}/images`)?.route, 'images');
+      for (const p of ['images', 'images/', 'images/detail']) assert.equal(matchImageRoute(`${v}/${p}`)?.version, version, 'the list body follows the prefix');
       assert.equal(matchImageRoute(`${v}/images/`)?.route, 'images');
       assert.equal(matchImageRoute(`${v}/images/detail`)?.route, 'detail');
-      assert.deepEqual(matchImageRoute(`${v}/images/${ID}`), { route: 'image', allow: ['GET', 'HEAD', 'PUT', 'DELETE'], id: ID });
+      assert.deepEqual(matchImageRoute(`${v}/images/${ID}`), { route: 'image', allow: ['GET', 'HEAD', 'PUT', 'DELETE'], version, id: ID });
       assert.equal(matchImageRoute(`${v}/images/${ID}/members`)?.route, 'members');
-      assert.deepEqual(matchImageRoute(`${v}/images/${ID}/members/bob@x.org`), { route: 'member', allow: ['DELETE', 'PUT'], id: ID, member: 'bob@x.org' });
-      assert.deepEqual(matchImageRoute(`${v}/shared-images/${ID}`), { route: 'sharedImages', allow: ['GET'], member: ID });
+      assert.deepEqual(matchImageRoute(`${v}/images/${ID}/members/bob@x.org`), { route: 'member', allow: ['DELETE', 'PUT'], version, id: ID, member: 'bob@x.org' });
+      assert.deepEqual(matchImageRoute(`${v}/shared-images/${ID}`), { route: 'sharedImages', allow: ['GET'], version, member: ID });
     }
   });
 

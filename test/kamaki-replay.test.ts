@@ -1,8 +1,9 @@
 /**
- * kamaki's file and container workflow replayed as HTTP, request by request, as
- * spec/clients.md §5 records it (kamaki 0.16 cannot run here: Python 2 only). Query strings,
- * flags without `=`, `Content-Length: 0` on bodiless PUT/POST and parallel block POSTs and ranged
- * GETs are as kamaki sends them; every status and header kamaki checks is asserted.
+ * kamaki's file and container workflow, and its image listings, replayed as HTTP, request by
+ * request, as spec/clients.md §5 records it (kamaki 0.16 cannot run here: Python 2 only). Query
+ * strings, flags without `=`, `Content-Length: 0` on bodiless PUT/POST and parallel block POSTs and
+ * ranged GETs are as kamaki sends them; every status and header kamaki checks is asserted, and
+ * what kamaki does with a reply body (iterating a list, formatting sizes) is done to it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +19,26 @@ const DISK = (() => {
   return d;
 })();
 const SMALL = bytesOf('kamaki small.img', 70000);
+/** kamaki's image endpoint (ImageClient, API version 1.0). */
+const I = '/image/v1.0';
+const SUMMARY_KEYS = ['container_format', 'disk_format', 'id', 'name', 'size', 'status'];
+
+/**
+ * What kamaki 0.16's `image list` does with the reply of `ImageClient.list_public`
+ * (cli/cmds/image.py, `image_list._run`): it iterates the body as a list of image dicts, filters
+ * them by `owner` or `properties` on the client, and prints every `size` through `float()`. A
+ * `{"images": …}` object fails there with "string indices must be integers".
+ */
+function kamakiImageList(r: Reply): any[] {
+  assert.equal(r.status, 200, 'list_public: success=200');
+  const body = r.json();
+  assert.ok(Array.isArray(body), `kamaki 0.16 iterates the body as a list, got ${r.text().slice(0, 60)}`);
+  for (const img of body) {
+    assert.equal(typeof img, 'object');
+    assert.equal(typeof img.size, 'number', 'format_size(float(size))');
+  }
+  return body;
+}
 
 /** Runs async jobs at most `n` at a time (kamaki's thread pool of 5 connections). */
 async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
@@ -275,6 +296,73 @@ for (const dialect of DIALECTS) {
       assert.equal(none.status, 202);
       assert.equal((await k(alice, 'HEAD', path)).header('x-object-sharing'), undefined);
       assert.equal((await k(bob, 'HEAD', path)).status, 404);
+    });
+
+    it('image register, image list, -l, --name, --owner, --property, --order, unregister (kamaki 0.16)', async () => {
+      await authenticate(alice);
+      /** kamaki's `image register` (clients.md §5), without the metafile it writes afterwards. */
+      const register = async (user: TestUser, name: string, loc: string, headers: Record<string, string> = {}) => {
+        const r = await k(user, 'POST', `${I}/images/`, { headers: { 'X-Image-Meta-Name': name, 'X-Image-Meta-Location': loc, ...headers } });
+        assert.equal(r.status, 200, 'register: success=200');
+        assert.equal(r.header('x-image-meta-owner'), user.uuid);
+        return r.header('x-image-meta-id')!;
+      };
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/disk.img.meta`)).status, 404);
+      const debian = await register(alice, 'Debian%20Test', `pithos://${A}/images/disk.img`, { 'x-image-meta-property-OSFAMILY': 'linux', 'x-image-meta-property-ROOT_PARTITION': '1' });
+      const uploaded = await register(alice, 'Uploaded', `pithos://${A}/images/up.img`, { 'x-image-meta-is-public': 'True' });
+      // bob: container create, file upload --unchunked, image register.
+      await authenticate(bob);
+      assert.equal((await k(bob, 'PUT', `${O}/${B}/images`)).status, 201);
+      assert.equal((await k(bob, 'PUT', `${O}/${B}/images/bob.img?format=json`, { body: SMALL, headers: { 'Content-Type': 'application/octet-stream' } })).status, 201);
+      const bobs = await register(bob, 'Bobs', `pithos://${B}/images/bob.img`);
+
+      // image list
+      await authenticate(alice);
+      const list = kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=asc`));
+      assert.deepEqual(list.map((i) => i.id), [debian, uploaded]);
+      for (const img of list) assert.deepEqual(Object.keys(img).sort(), SUMMARY_KEYS);
+      assert.deepEqual(list[0], { id: debian, name: 'Debian Test', status: 'available', disk_format: 'diskdump', container_format: 'bare', size: DISK.length });
+
+      // image list -l: the detail list, then the owners' names.
+      const detail = kamakiImageList(await k(alice, 'GET', `${I}/images/detail?sort_dir=asc`));
+      assert.deepEqual(detail.map((i) => i.id), [debian, uploaded]);
+      assert.deepEqual(detail[0].properties, { osfamily: 'linux', root_partition: '1' });
+      assert.equal(detail[1].is_public, true);
+      const owners = [...new Set(detail.map((i) => i.owner))];
+      const catalogs = await k(alice, 'POST', '/account/v1.0/user_catalogs', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ uuids: owners }) });
+      assert.equal(catalogs.status, 200);
+      assert.deepEqual(catalogs.json().uuid_catalog, { [A]: 'alice@example.org' });
+
+      // image list --name "Debian Test": a server-side filter (urllib's quote).
+      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?name=Debian%20Test&sort_dir=asc`)).map((i) => i.id), [debian]);
+      // --container-format, --disk-format, --size-min, --size-max, --status: server-side too.
+      const filtered = await k(alice, 'GET', `${I}/images/?status=available&size_max=${DISK.length}&container_format=bare&disk_format=diskdump&size_min=100000&sort_dir=asc`);
+      assert.deepEqual(kamakiImageList(filtered).map((i) => i.id), [debian]);
+
+      // (bob) image list --owner {A}: the detail list, filtered by owner on the client.
+      await authenticate(bob);
+      const seenByBob = kamakiImageList(await k(bob, 'GET', `${I}/images/detail?sort_dir=asc`));
+      assert.deepEqual(seenByBob.map((i) => i.id), [uploaded, bobs], 'his own and alice’s public image');
+      assert.deepEqual(seenByBob.filter((i) => i.owner === A).map((i) => i.name), ['Uploaded']);
+
+      // image list --property osfamily=linux: the detail list, filtered by properties on the client.
+      await authenticate(alice);
+      const byProperty = kamakiImageList(await k(alice, 'GET', `${I}/images/detail?sort_dir=asc`))
+        .filter((i) => String(i.properties.osfamily ?? '').toLowerCase() === 'linux');
+      assert.deepEqual(byProperty.map((i) => i.id), [debian]);
+
+      // image list --order name / --order -size: sort_key, and a leading '-' for desc.
+      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=asc&sort_key=name`)).map((i) => i.name), ['Debian Test', 'Uploaded']);
+      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=desc&sort_key=name`)).map((i) => i.name), ['Uploaded', 'Debian Test']);
+      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=desc&sort_key=size`)).map((i) => i.size), [DISK.length, SMALL.length]);
+      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?name=nothing&sort_dir=asc`)), [], 'nothing listed: an empty list');
+
+      // image unregister (the files stay), then image list.
+      for (const [user, id] of [[alice, debian], [alice, uploaded], [bob, bobs]] as const) {
+        assert.equal((await k(user, 'DELETE', `${I}/images/${id}`)).status, 204, 'unregister: success=204');
+      }
+      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=asc`)), []);
+      assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/disk.img`)).status, 200);
     });
 
     it('file delete, container delete', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { plankton, startChildServer, type ChildServer } from './helpers/child-server.ts';
+import { eventually } from './helpers/object-store.ts';
 
 /** Tokens are stored only hashed and never reach a log line, whichever way they are presented. */
 describe('secrets', () => {
@@ -30,8 +31,12 @@ describe('secrets', () => {
     await fetch(`${server.url}/image/v1/images?X-Auth-Token=${T}`);
     const wrong = T.slice(0, -4) + 'AAAA';
     await fetch(`${base}?X-Auth-Token=${wrong}`);
-    await fetch(`${server.url}/identity/v2.0/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth: { token: { id: wrong } } }) });
-    await new Promise((r) => setTimeout(r, 300));
+    const last = await fetch(`${server.url}/identity/v2.0/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth: { token: { id: wrong } } }) });
+    // The child writes its log asynchronously: wait for the last request's line rather than a fixed
+    // pause, which a loaded machine can outlast (and then the checks below would read half a log).
+    const lastId = last.headers.get('x-request-id');
+    assert.ok(lastId);
+    assert.ok(await eventually(() => server.stdout().includes(`"reqId":"${lastId}"`)), 'the last request is logged');
     const log = server.stdout();
     assert.ok(log.includes('"msg":"request"'), 'the access log is written');
     assert.ok(log.includes('X-Auth-Token=<redacted>'), 'query tokens are redacted in the access log');

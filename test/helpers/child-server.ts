@@ -41,6 +41,8 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
+const STARTUP_LIMIT_MS = 120_000;
+
 /** Starts `plankton serve` as a separate process and waits until /healthz answers. */
 export async function startChildServer(storageArgs: string[], opts: { logLevel?: string } = {}): Promise<ChildServer> {
   const p = await freePort();
@@ -53,12 +55,15 @@ export async function startChildServer(storageArgs: string[], opts: { logLevel?:
   child.stdout!.on('data', (d) => (stdout += d));
   const url = `http://127.0.0.1:${p}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; ; i++) {
+  // A start (tsx compiling, migrations) takes a second or two idle and many times that on a loaded
+  // 2-core machine; the deadline only decides how long a server that never comes up is waited for.
+  const deadline = Date.now() + STARTUP_LIMIT_MS;
+  for (;;) {
     if (child.exitCode !== null) throw new Error(`plankton serve exited with ${child.exitCode}: ${stderr}`);
     try {
       if ((await fetch(url + '/healthz')).ok) break;
     } catch { /* not up yet */ }
-    if (i > 300) throw new Error(`plankton serve did not answer /healthz in 30 s: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`plankton serve did not answer /healthz in ${STARTUP_LIMIT_MS / 1000} s: ${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

@@ -209,8 +209,11 @@ export function tmpFiles(dataDir: string): string[] {
   return fs.existsSync(d) ? fs.readdirSync(d) : [];
 }
 
-/** Polls `check` until it returns true or `ms` pass. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 3000): Promise<boolean> {
+/**
+ * Polls `check` until it returns true or `ms` pass. It returns as soon as the check holds, so the
+ * limit is generous: only a check that never holds waits it out, and a loaded machine does not.
+ */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 60_000): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
     if (await check()) return true;

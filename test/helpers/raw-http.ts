@@ -19,7 +19,8 @@ export function rawRequest(url: string, request: string | Buffer): Promise<RawRe
     const chunks: Buffer[] = [];
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', reject);
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no reply within 10 s')));
+    // Only a server that never answers waits this out; a loaded machine may take seconds to reply.
+    socket.setTimeout(60_000, () => socket.destroy(new Error('no reply within 60 s')));
     socket.on('end', () => {
       const all = Buffer.concat(chunks);
       const split = all.indexOf('\r\n\r\n');

@@ -96,11 +96,15 @@ export class ImageRepository {
     return row && { value: row.v, id: markerId };
   }
 
-  /** §5.12: ids of the viewer's listed images whose members include `member`, newest first. */
+  /**
+   * §5.12: ids of the viewer's listed images whose members include `member` and that `member`
+   * does not own (a new image lists its owner as member, but nothing is shared with him), newest first.
+   */
   async sharedWith(viewer: string, member: string): Promise<string[]> {
     const rows = await this.#db.selectFrom('images as i').innerJoin('objects as o', 'o.uuid', 'i.id')
       .select('i.id')
       .where((eb) => this.#listedFor(eb as unknown as Eb, viewer))
+      .where('o.account', '!=', member)
       .where((eb) => eb.exists(eb.selectFrom('grants as g').select('g.object_id').whereRef('g.object_id', '=', 'o.id')
         .where('g.kind', '=', 'read').where('g.grantee', '=', member)))
       .orderBy('i.created_at', 'desc').orderBy(this.#text(sql.ref('i.id')), 'desc')

@@ -24,16 +24,23 @@ const noContent = (): ApiResponse => ({ status: 204 });
 /** E3/E7 reply: the image in headers (kamaki reads those) and as `{"image": …}` (glanceclient reads that). */
 const imageReply = (image: ImageView): ApiResponse => json(200, { image: imageDetail(image) }, imageHeaders(image));
 
+/**
+ * E1/E2 body (§5.2): a bare array on `v1.0`, as Plankton answered and kamaki 0.16 iterates it;
+ * `{"images": …}` on `v1`, where glanceclient reads `body["images"]`.
+ */
+const listReply = (route: RouteMatch, items: object[]): ApiResponse =>
+  json(200, route.version === 'v1.0' ? items : { images: items });
+
 /** E1 */
-export const listSummaries: ImageHandler = async (req, caller) => {
+export const listSummaries: ImageHandler = async (req, caller, route) => {
   const images = await req.services.images.list(caller, parseListParameters(req.query));
-  return json(200, { images: images.map(imageSummary) });
+  return listReply(route, images.map(imageSummary));
 };
 
 /** E2 */
-export const listDetails: ImageHandler = async (req, caller) => {
+export const listDetails: ImageHandler = async (req, caller, route) => {
   const images = await req.services.images.list(caller, parseListParameters(req.query));
-  return json(200, { images: images.map(imageDetail) });
+  return listReply(route, images.map(imageDetail));
 };
 
 /** E3: register, upload or reserve, depending on the location header and the body (decided here, §5.3 step 5). */

@@ -7,17 +7,25 @@ import { percentDecode, octets, utf8 } from '../../http/percent.ts';
 
 export type RouteName = 'versions' | 'images' | 'detail' | 'image' | 'members' | 'member' | 'sharedImages';
 
+/**
+ * Which prefix a request used: `v1.0` (Plankton, kamaki) or `v1` (Glance v1, glanceclient). Both
+ * reach the same handlers; only the list bodies differ (§5.2).
+ */
+export type ApiVersion = 'v1.0' | 'v1';
+
 export interface RouteMatch {
   readonly route: RouteName;
   /** Methods this path answers, for the 405 `Allow` header. */
   readonly allow: readonly string[];
+  /** Absent only for the versions document, which has no prefix. */
+  readonly version?: ApiVersion;
   readonly id?: string;
   readonly member?: string;
 }
 
-const V = '/image/v1(?:\\.0)?';
-const ID = '([A-Za-z0-9_-]+)';
-const MEMBER = '([A-Za-z0-9@._-]+)';
+const V = '/image/(?<version>v1(?:\\.0)?)';
+const ID = '(?<id>[A-Za-z0-9_-]+)';
+const MEMBER = '(?<member>[A-Za-z0-9@._-]+)';
 
 /** First match wins: `detail` must come before `{id}`, which it also matches. */
 const ROUTES: readonly { route: RouteName; pattern: RegExp; allow: readonly string[] }[] = [
@@ -38,8 +46,13 @@ export function matchImageRoute(rawPath: string): RouteMatch | undefined {
   for (const { route, pattern, allow } of ROUTES) {
     const m = pattern.exec(path);
     if (!m) continue;
-    if (route === 'sharedImages') return { route, allow, member: m[1] };
-    return { route, allow, ...(m[1] !== undefined ? { id: m[1] } : {}), ...(m[2] !== undefined ? { member: m[2] } : {}) };
+    const { version, id, member } = m.groups ?? {};
+    return {
+      route, allow,
+      ...(version !== undefined ? { version: version as ApiVersion } : {}),
+      ...(id !== undefined ? { id } : {}),
+      ...(member !== undefined ? { member } : {}),
+    };
   }
   return undefined;
 }
