@@ -1,18 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import Fastify, { LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { ServiceError, notFound, badRequest } from './errors.ts';
+import { notFound, badRequest } from './errors.ts';
 import { apiRequest } from './api/http/api-request.ts';
 import { redactUrl } from './api/http/auth.ts';
-import { errorResponse, send, unexpectedError, type ApiResponse } from './api/http/reply.ts';
+import { errorResponse, failureResponse, send, type ApiResponse } from './api/http/reply.ts';
 import { findApi, type Api } from './api/router.ts';
 import type { Services } from './services.ts';
 
 export interface RunningServer {
   readonly url: string;
-  readonly app: ReturnType<typeof buildApp>;
+  readonly server: http.Server;
   close(): Promise<void>;
 }
 
@@ -26,40 +25,25 @@ export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'plankton' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
-/** Builds the HTTP server: fastify for lifecycle and logging, one dispatcher for every API. */
-export function buildApp(services: Services, log: Logger) {
-  const app = Fastify({
-    loggerInstance: log,
-    // One access-log line per request is written by `dispatch`, with the token redacted.
-    logController: new LogController({ disableRequestLogging: true }),
-    exposeHeadRoutes: false,
+/**
+ * The HTTP shell: node:http and the `Api` table, nothing else. Every API parses its own paths,
+ * bodies and headers (their rules differ: raw octets, percent-encoding, Content-Types a framework
+ * would refuse), so a framework's router, body parsers and error pages would only stand in the
+ * way (README, design decisions). COPY and MOVE are methods node's parser knows.
+ */
+export function createHttpServer(services: Services, log: Logger): http.Server {
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_SIZE, requestTimeout: 0 }, (req, res) => {
     // Unique per process start, cheap per request (no RNG call on the hot path).
-    genReqId: () => requestIdPrefix + (++requestCounter).toString(36),
-    // Our own dispatcher parses the raw URL; a URL fastify's router cannot decode goes there too.
-    frameworkErrors: (_err, request, reply) => void dispatch(request.raw, reply.raw, request.id, request.log as Logger, services),
-    serverFactory: (handler) => http.createServer({ maxHeaderSize: MAX_HEADER_SIZE, requestTimeout: 0 }, handler),
+    const id = requestIdPrefix + (++requestCounter).toString(36);
+    const reqLog = log.child({ reqId: id });
+    dispatch(req, res, id, reqLog, services).catch((err: unknown) => {
+      // Only writing the reply can fail here (every handler error became a reply): cut the connection.
+      reqLog.error({ err }, 'could not send the reply');
+      res.destroy();
+    });
   });
-  for (const method of ['COPY', 'MOVE']) app.addHttpMethod(method, { hasBody: true });
-  // Bodies are read (streamed) by the handlers themselves, never by the framework.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
-  // fastify refuses a Content-Type it cannot parse (`foo`, empty, non-ASCII) with its own 415
-  // before any route runs. The handlers read bodies themselves, so such requests go to the
-  // dispatcher too, where each API applies its own rules and fault body.
-  app.setErrorHandler((err: { code?: string }, request, reply) => {
-    if (!err.code?.startsWith('FST_ERR_CTP_')) throw err;
-    reply.hijack();
-    void dispatch(request.raw, reply.raw, request.id, request.log as Logger, services);
-  });
-  app.route({
-    method: [...app.supportedMethods],
-    url: '*',
-    handler: async (request, reply) => {
-      reply.hijack();
-      await dispatch(request.raw, reply.raw, request.id, request.log as Logger, services);
-    },
-  });
-  return app;
+  server.on('clientError', answerClientError);
+  return server;
 }
 
 async function dispatch(raw: http.IncomingMessage, res: http.ServerResponse, id: string, log: Logger, services: Services): Promise<void> {
@@ -70,7 +54,7 @@ async function dispatch(raw: http.IncomingMessage, res: http.ServerResponse, id:
   try {
     response = api ? await api.handle(req) : errorResponse(notFound('Not found'));
   } catch (err) {
-    response = err instanceof ServiceError ? errorResponse(err, api?.faultNames) : unexpectedError(log, err);
+    response = failureResponse(log, err, api?.faults, api?.faultNames);
   }
   if (api?.commonHeaders) response.headers = { ...api.commonHeaders, ...response.headers };
   res.setHeader('X-Request-Id', id);
@@ -94,17 +78,29 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 export async function startServer(services: Services, log: Logger): Promise<RunningServer> {
-  const app = buildApp(services, log);
-  await app.ready();
-  app.server.removeAllListeners('clientError');
-  app.server.on('clientError', answerClientError);
+  const server = createHttpServer(services, log);
   const { host, port } = services.settings;
-  await app.listen({ host, port, listenTextResolver: (address) => `listening on ${address}` });
-  const address = app.server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${address.port}`;
+  log.info(`listening on ${url}`);
   if (!services.settings.publicUrlGiven) services.setPublicUrl(url);
-  return { url, app, close: () => app.close() };
+  return {
+    url,
+    server,
+    close: () => new Promise<void>((resolve, reject) => {
+      // Idle keep-alive connections would hold close() open; requests in flight still finish.
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeIdleConnections();
+    }),
+  };
 }
 
 export type { Api };

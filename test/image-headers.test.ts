@@ -5,16 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseLocation, readImageHeaders, renderLocation } from '../src/api/image/image-metadata-headers.ts';
-import { imageDetail, imageHeaders, imageSummary } from '../src/api/image/image-rendering.ts';
-import { matchImageRoute } from '../src/api/image/image-routes.ts';
-import { parseIsoMicros, parseListParameters } from '../src/api/image/list-parameters.ts';
-import { parseMemberships } from '../src/api/image/members-body.ts';
-import { versionsDocument } from '../src/api/image/versions-document.ts';
+import { parseLocation, readImageHeaders, renderLocation } from '../src/api/image/v1/image-metadata-headers.ts';
+import { imageDetail, imageHeaders, imageSummary } from '../src/api/image/v1/image-rendering.ts';
+import { matchImageRoute } from '../src/api/image/v1/image-routes.ts';
+import { parseIsoMicros, parseListParameters } from '../src/api/image/v1/list-parameters.ts';
+import { parseMemberships } from '../src/api/image/v1/members-body.ts';
+import { versionsDocument } from '../src/api/image/v1/versions-document.ts';
 import { quote } from '../src/api/http/percent.ts';
 import { DEFAULT_CONTAINER_FORMATS, DEFAULT_DISK_FORMATS } from '../src/config.ts';
 import { ServiceError } from '../src/errors.ts';
-import { checkCreateRequest, checkUpdateRequest, type DataDeclaration } from '../src/domain/images/image-input.ts';
+import { checkCreateRequest, checkUpdateRequest, type DataDeclaration } from '../src/api/image/v1/request-checks.ts';
 import { toImageView, type ImageFacts } from '../src/domain/images/image-model.ts';
 import { normalizeKey, parseBoolean, parseChecksum, parseCount } from '../src/domain/images/image-values.ts';
 

@@ -1,8 +1,9 @@
 import { handleHealth } from './health.ts';
 import type { ApiRequest } from './http/api-request.ts';
-import type { ApiResponse, FaultNames } from './http/reply.ts';
+import type { ApiResponse, FaultMapper, FaultNames } from './http/reply.ts';
 import { handleAccount, handleIdentity } from './identity/identity-api.ts';
-import { imageApi } from './image/image-api.ts';
+import { imageApi } from './image/v1/image-api.ts';
+import { pithosFault } from './object-store/faults.ts';
 import { handleObjectStore } from './object-store/object-store-api.ts';
 import { handlePublic } from './public/public-api.ts';
 
@@ -13,6 +14,8 @@ export interface Api {
   handle(req: ApiRequest): Promise<ApiResponse>;
   /** How this API names faults (image API: `overLimit` for 413). */
   readonly faultNames?: FaultNames;
+  /** This API's faults module: how it words domain errors. */
+  readonly faults?: FaultMapper;
   /** Headers this API adds to every response, errors included. */
   readonly commonHeaders?: Readonly<Record<string, string>>;
 }
@@ -22,8 +25,8 @@ export const APIS: readonly Api[] = [
   { name: 'health', prefix: /^\/healthz$/, handle: handleHealth },
   { name: 'identity', prefix: /^\/identity(\/|$)/, handle: handleIdentity },
   { name: 'account', prefix: /^\/account(\/|$)/, handle: handleAccount },
-  { name: 'object-store', prefix: /^\/object-store(\/|$)/, handle: handleObjectStore },
-  { name: 'public', prefix: /^\/public(\/|$)/, handle: handlePublic },
+  { name: 'object-store', prefix: /^\/object-store(\/|$)/, handle: handleObjectStore, faults: pithosFault },
+  { name: 'public', prefix: /^\/public(\/|$)/, handle: handlePublic, faults: pithosFault },
   imageApi,
 ];
 

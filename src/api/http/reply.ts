@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { ServiceError, type FaultKind } from '../../errors.ts';
+import { DomainError } from '../../domain/errors.ts';
 
 export type HeaderMap = Record<string, string | number>;
 
@@ -26,6 +27,18 @@ export type FaultNames = Partial<Record<FaultKind, string>>;
 export function errorResponse(err: ServiceError, names: FaultNames = {}): ApiResponse {
   const name = names[err.kind] ?? err.kind;
   return json(err.status, { [name]: { code: err.status, message: err.message, details: '' } }, { ...err.headers });
+}
+
+/** An API's faults module: how it words each domain error (status, fault name, message, headers). */
+export type FaultMapper = (err: DomainError) => ServiceError;
+
+/**
+ * The reply to anything a handler threw: a domain error worded by the API's faults module, a
+ * fault as it is, anything else a logged 500.
+ */
+export function failureResponse(log: Logger, err: unknown, faults?: FaultMapper, names?: FaultNames): ApiResponse {
+  const fault = err instanceof DomainError && faults ? faults(err) : err;
+  return fault instanceof ServiceError ? errorResponse(fault, names) : unexpectedError(log, fault);
 }
 
 export function unexpectedError(log: Logger, err: unknown): ApiResponse {

@@ -1,4 +1,5 @@
-import { forbidden, notFound, notImplemented } from '../../errors.ts';
+import { notImplemented } from '../../errors.ts';
+import { authorize } from '../../domain/authorization.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
 import { httpDate, isoMicros } from '../../domain/time.ts';
 import type { ApiRequest } from '../http/api-request.ts';
@@ -19,11 +20,11 @@ export async function handleTopLevel(req: ApiRequest, caller: Caller): Promise<A
 export async function handleAccount(req: ApiRequest, caller: Caller, account: string): Promise<ApiResponse> {
   const { containers, users } = req.services;
   const owner = caller.user.uuid === account;
-  if (!owner && !((await users.byUuid(account))?.uuid === account && (await containers.hasGrantsIn(caller.user.uuid, account)))) {
-    throw notFound('Account does not exist');
-  }
+  const shares = !owner && (await users.byUuid(account))?.uuid === account && (await containers.hasGrantsIn(caller.user.uuid, account));
+  const target = { account: { account, sharesWithCaller: shares } };
+  authorize(caller.user, 'read', target);
   if (req.method === 'POST') {
-    if (!owner) throw forbidden();
+    authorize(caller.user, 'write', target);
     if (hasHeaderPrefix(req.raw, 'x-account-group-')) throw notImplemented('Account groups are not supported');
     await containers.updateAccountMeta(account, { meta: readMeta(req.raw, 'Account'), replace: !req.query.has('update') });
     return { status: 202 };
@@ -43,7 +44,8 @@ export async function handleAccount(req: ApiRequest, caller: Caller, account: st
 
   const asJson = wantsJson(req.raw, req.query);
   const published = req.query.has('public');
-  if (published && !owner) throw forbidden();
+  // What is published is the business of whoever may publish.
+  if (published) authorize(caller.user, 'publish', target);
   const list = await containers.list(account, {
     marker: req.query.get('marker'), limit: listingLimit(req.query), viewer: owner ? undefined : caller.user.uuid,
     shared: req.query.has('shared'), published,

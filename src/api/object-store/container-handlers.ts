@@ -1,4 +1,5 @@
-import { forbidden, notFound, notImplemented, tooLarge } from '../../errors.ts';
+import { notFound, notImplemented, tooLarge } from '../../errors.ts';
+import { authorize, type Target } from '../../domain/authorization.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
 import { BLOCK_HASH, BLOCK_SIZE } from '../../domain/hashing.ts';
 import type { ContainerRecord } from '../../domain/objects/containers.ts';
@@ -15,11 +16,9 @@ export async function handleContainer(req: ApiRequest, caller: Caller, account: 
   const { containers } = req.services;
   const owner = caller.user.uuid === account;
   const c = await containers.get(account, name);
-  if (!owner) {
-    // A non-owner sees a container only through grants on objects in it; otherwise it does not exist for him.
-    if (!c || !(await containers.hasGrantsIn(caller.user.uuid, account, c.id))) throw notFound('Container does not exist');
-    if (req.method !== 'HEAD' && req.method !== 'GET') throw forbidden();
-  }
+  // A non-owner sees a container only through grants on objects in it; otherwise it does not exist for him.
+  const target = { container: { account, sharesWithCaller: !owner && !!c && (await containers.hasGrantsIn(caller.user.uuid, account, c.id)) } };
+  authorize(caller.user, req.method === 'HEAD' || req.method === 'GET' ? 'read' : 'write', target);
   if (req.method === 'PUT') {
     const created = await containers.put(account, name, readPolicy(req.raw), readMeta(req.raw, 'Container'));
     return { status: created ? 201 : 202 };
@@ -31,11 +30,11 @@ export async function handleContainer(req: ApiRequest, caller: Caller, account: 
     case 'DELETE':
       return deleteContainer(req, c);
     default:
-      return readContainer(req, caller, c, owner);
+      return readContainer(req, caller, c, owner, target);
   }
 }
 
-async function readContainer(req: ApiRequest, caller: Caller, c: ContainerRecord, owner: boolean): Promise<ApiResponse> {
+async function readContainer(req: ApiRequest, caller: Caller, c: ContainerRecord, owner: boolean, target: Target): Promise<ApiResponse> {
   const { containers, objects } = req.services;
   if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
   const stats = await containers.stats(c);
@@ -57,7 +56,8 @@ async function readContainer(req: ApiRequest, caller: Caller, c: ContainerRecord
   if (req.query.has('meta')) throw notImplemented('Listing by meta is not supported');
   const asJson = wantsJson(req.raw, req.query);
   const published = req.query.has('public');
-  if (published && !owner) throw forbidden();
+  // What is published is the business of whoever may publish.
+  if (published) authorize(caller.user, 'publish', target);
   const path = req.query.get('path');
   const entries = await objects.list(c, {
     prefix: path ?? req.query.get('prefix'), delimiter: req.query.get('delimiter') || undefined, pathMode: path !== undefined,

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { badRequest } from '../../errors.ts';
 import type { ObjectRecord } from '../../domain/objects/object-record.ts';
 import { isOwner, isWriteGrantee } from '../../domain/objects/permissions.ts';
-import { renderSharing } from '../../domain/objects/sharing.ts';
+import { renderSharing } from './sharing-header.ts';
 import { epochSeconds6, isoMicros } from '../../domain/time.ts';
 import { JSON_TYPE, type ApiResponse, type HeaderMap } from '../http/reply.ts';
 

@@ -1,14 +1,16 @@
-import { badRequest, forbidden, notFound, notImplemented, ServiceError } from '../../errors.ts';
+import { badRequest, notFound, notImplemented, ServiceError } from '../../errors.ts';
+import { DataTooLarge, NotFound } from '../../domain/errors.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
 import { BLOCK_HASH, BLOCK_SIZE, EMPTY_HASH, blockCount, isHashHex, objectHash } from '../../domain/hashing.ts';
 import { applyMetaChange, type ContainerRecord } from '../../domain/objects/containers.ts';
 import { MissingBlocksError, type Attributes, type Grants } from '../../domain/objects/object-service.ts';
 import { etagOf, type ObjectRecord } from '../../domain/objects/object-record.ts';
-import { canRead, isOwner, isWriteGrantee } from '../../domain/objects/permissions.ts';
-import { parseSharing } from '../../domain/objects/sharing.ts';
+import { authorize, permits } from '../../domain/authorization.ts';
+import { parseSharing } from './sharing-header.ts';
 import { lastHeader, readSmallBody, type ApiRequest } from '../http/api-request.ts';
-import { checkConditions, parseRange, rangeNotSatisfiable } from '../http/conditional.ts';
-import { json, type ApiResponse } from '../http/reply.ts';
+import { checkConditions } from '../http/conditional.ts';
+import { serveData } from '../http/serve-data.ts';
+import { json, type ApiResponse, type HeaderMap } from '../http/reply.ts';
 import { contentMediaType, decodedHeader, hasHeader, readContentType, readMeta, readPublic } from './request-headers.ts';
 import { objectHeaders } from './response-headers.ts';
 
@@ -37,35 +39,29 @@ async function visibleObject(req: ApiRequest, caller: Caller, account: string, c
   const me = caller.user.uuid;
   if (me === account && !(await req.services.containers.get(account, container))) throw notFound('Container does not exist');
   const obj = await req.services.objects.get(account, container, name);
-  if (!obj || !canRead(me, obj)) throw notFound('Object does not exist');
+  if (!obj) throw notFound('Object does not exist');
+  authorize(caller.user, 'read', { object: obj });
   return obj;
 }
 
 async function readObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
   const headers = objectHeaders(obj, caller.user.uuid, req.services.publicUrl());
-  const etag = etagOf(obj);
-  const notModified = checkConditions(req.raw, { exists: true, etag, lastModified: obj.versionTs }, { matchHeaders: true });
-  if (notModified) return notModified;
   if (req.query.has('hashmap') && req.method === 'GET') {
+    const notModified = checkConditions(req.raw, { exists: true, etag: etagOf(obj), lastModified: obj.versionTs }, { matchHeaders: true });
+    if (notModified) return notModified;
     const doc = { block_size: BLOCK_SIZE, block_hash: BLOCK_HASH, bytes: obj.size, hashes: obj.hashes };
     const body = Buffer.from(JSON.stringify(doc));
     return { status: 200, headers: { ...headers, 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': body.length }, body };
   }
-  return dataResponse(req, obj, headers);
+  return serveObject(req, obj, headers);
 }
 
-/** Object data with Range support; shared by GET and the public URL. */
-export function dataResponse(req: ApiRequest, obj: ObjectRecord, headers: Record<string, string | number>): ApiResponse {
-  headers['Accept-Ranges'] = 'bytes';
-  if (req.method === 'HEAD') return { status: 200, headers }; // Range is defined for GET only
-  const range = parseRange(req.raw, obj.size, etagOf(obj), obj.versionTs);
-  if (range === 'unsatisfiable') throw rangeNotSatisfiable(obj.size);
-  if (range === undefined) return { status: 200, headers, body: req.services.objects.openReader(obj) };
-  return {
-    status: 206,
-    headers: { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${obj.size}` },
-    body: req.services.objects.openReader(obj, range.start, range.end),
-  };
+/** An object's bytes (GET/HEAD, Range, preconditions); shared by the object store and the public URL. */
+export function serveObject(req: ApiRequest, obj: ObjectRecord, headers: HeaderMap): ApiResponse {
+  return serveData(req.raw, {
+    size: obj.size, etag: etagOf(obj), lastModified: obj.versionTs, headers,
+    open: (start, end) => req.services.objects.openReader(obj, start, end),
+  });
 }
 
 // ---- PUT ---------------------------------------------------------------------------------------
@@ -85,13 +81,17 @@ async function writableDestination(req: ApiRequest, caller: Caller, account: str
     if (!container) throw notFound('Container does not exist');
     return { container, existing };
   }
-  if (existing && canRead(me, existing)) {
-    if (!isWriteGrantee(me, existing)) throw forbidden();
-    if (hasHeader(req.raw, 'x-object-sharing') || hasHeader(req.raw, 'x-object-public')) throw forbidden();
+  if (existing && permits(caller.user, 'read', { object: existing })) {
+    // Not the owner here: the write grant allows new content, never new grants or publishing.
+    authorize(caller.user, 'write', { object: existing });
+    if (hasHeader(req.raw, 'x-object-sharing')) authorize(caller.user, 'share', { object: existing });
+    if (hasHeader(req.raw, 'x-object-public')) authorize(caller.user, 'publish', { object: existing });
     return { container: container!, existing };
   }
-  if (container && (await containers.hasGrantsIn(me, account, container.id))) throw forbidden();
-  throw notFound('Container does not exist');
+  // A new name in someone else's container: his alone to create; a grantee inside may know the container exists.
+  const sharesWithCaller = !!container && (await containers.hasGrantsIn(me, account, container.id));
+  authorize(caller.user, 'write', { container: { account, sharesWithCaller } });
+  throw new Error('unreachable: only the owner writes new names into a container');
 }
 
 async function putObject(req: ApiRequest, caller: Caller, account: string, containerName: string, name: string): Promise<ApiResponse> {
@@ -107,7 +107,7 @@ async function putObject(req: ApiRequest, caller: Caller, account: string, conta
     const source = parseObjectPath(decodedHeader(req.raw, header.toLowerCase())!, `Invalid ${header} header`);
     const sourceAccount = decodedHeader(req.raw, 'x-source-account') || caller.user.uuid;
     const obj = await visibleObject(req, caller, sourceAccount, source.container, source.name).catch((e) => {
-      throw e instanceof ServiceError && e.status === 404 ? notFound('Object does not exist') : e;
+      throw (e instanceof ServiceError && e.status === 404) || e instanceof NotFound ? notFound('Object does not exist') : e;
     });
     return copyObject(req, caller, obj, dest, name, move);
   }
@@ -152,7 +152,7 @@ async function putRaw(req: ApiRequest, caller: Caller, dest: Destination, name: 
   const expected = lastHeader(raw, 'etag')?.trim().replace(/^"(.*)"$/, '$1').toLowerCase();
   const obj = await req.services.objects.upload(raw, dest.container, name, w.attrs, {
     modifiedBy: caller.user.uuid, sharing: w.sharing, publish: w.publish,
-    maxBytes: max, onTooLarge: () => badRequest('Maximum size is reached'),
+    maxBytes: max, onTooLarge: () => new DataTooLarge(max),
     verify: (data) => {
       if (expected !== undefined && expected !== data.md5) throw new ServiceError('unprocessableEntity', 'Object ETag does not match');
     },
@@ -214,7 +214,7 @@ function parseObjectPath(value: string, message: string): { container: string; n
 async function copyObject(req: ApiRequest, caller: Caller, source: ObjectRecord, dest: Destination, destName: string, move: boolean): Promise<ApiResponse> {
   if (hasHeader(req.raw, 'x-source-version')) throw notImplemented('Object versions are not supported');
   if (req.query.has('delimiter')) throw notImplemented('Copying or moving by prefix is not supported');
-  if (move && !isOwner(caller.user.uuid, source)) throw forbidden();
+  if (move) authorize(caller.user, 'move', { object: source });
   const requested = readMeta(req.raw, 'Object');
   const fresh = (lastHeader(req.raw, 'x-fresh-metadata') ?? '').trim().toLowerCase() === 'true';
   const meta = applyMetaChange(fresh ? {} : source.meta, { meta: requested, replace: false });
@@ -254,11 +254,11 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
   if (type === 'multipart/form-data') throw notImplemented('Form uploads are not supported');
   checkConditions(req.raw, { exists: true, etag: etagOf(obj), lastModified: obj.versionTs }, { matchHeaders: true });
   const me = caller.user.uuid;
-  const owner = isOwner(me, obj);
-  if (!owner && !isWriteGrantee(me, obj)) throw forbidden();
+  authorize(caller.user, 'write', { object: obj });
   const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
   const publish = readPublic(req.raw);
-  if (!owner && (sharingHeader !== undefined || publish !== undefined)) throw forbidden();
+  if (sharingHeader !== undefined) authorize(caller.user, 'share', { object: obj });
+  if (publish !== undefined) authorize(caller.user, 'publish', { object: obj });
   const meta = readMeta(req.raw, 'Object');
   const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
   const updated = await req.services.objects.update(obj, {
@@ -271,7 +271,7 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
 }
 
 async function deleteObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
-  if (!isOwner(caller.user.uuid, obj)) throw forbidden();
+  authorize(caller.user, 'delete', { object: obj });
   const { objects, containers } = req.services;
   if (!(await objects.delete(obj))) throw notFound('Object does not exist'); // deleted or moved meanwhile
   const delimiter = req.query.get('delimiter');

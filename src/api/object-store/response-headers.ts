@@ -1,7 +1,7 @@
 import type { ObjectRecord } from '../../domain/objects/object-record.ts';
 import { etagOf } from '../../domain/objects/object-record.ts';
 import { isOwner, isWriteGrantee } from '../../domain/objects/permissions.ts';
-import { renderSharing } from '../../domain/objects/sharing.ts';
+import { renderSharing } from './sharing-header.ts';
 import { httpDate } from '../../domain/time.ts';
 import { encodeHeaderValue, quote } from '../http/percent.ts';
 import type { HeaderMap } from '../http/reply.ts';

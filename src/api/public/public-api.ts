@@ -2,9 +2,8 @@ import { methodNotAllowed, notFound } from '../../errors.ts';
 import { etagOf } from '../../domain/objects/object-record.ts';
 import { httpDate } from '../../domain/time.ts';
 import type { ApiRequest } from '../http/api-request.ts';
-import { checkConditions } from '../http/conditional.ts';
 import type { ApiResponse, HeaderMap } from '../http/reply.ts';
-import { dataResponse } from '../object-store/object-handlers.ts';
+import { serveObject } from '../object-store/object-handlers.ts';
 import { encodeResponseHeaders } from '../object-store/response-headers.ts';
 
 /** `GET`/`HEAD /public/<token>`: anonymous download of a published object (object-store.md §8.4). */
@@ -14,14 +13,11 @@ export async function handlePublic(req: ApiRequest): Promise<ApiResponse> {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(['HEAD', 'GET']);
   const obj = await req.services.objects.getByPublicToken(m[1]);
   if (!obj) throw notFound('Object does not exist');
-  const etag = etagOf(obj);
-  const notModified = checkConditions(req.raw, { exists: true, etag, lastModified: obj.versionTs }, { matchHeaders: true });
-  if (notModified) return notModified;
   const headers: HeaderMap = {
-    ETag: etag, 'Content-Length': obj.size, 'Content-Type': obj.contentType, 'Last-Modified': httpDate(obj.versionTs),
+    ETag: etagOf(obj), 'Content-Length': obj.size, 'Content-Type': obj.contentType, 'Last-Modified': httpDate(obj.versionTs),
   };
   if (obj.contentEncoding) headers['Content-Encoding'] = obj.contentEncoding;
   if (obj.contentDisposition) headers['Content-Disposition'] = obj.contentDisposition;
-  const response = dataResponse(req, obj, headers);
+  const response = serveObject(req, obj, headers);
   return { ...response, headers: encodeResponseHeaders(response.headers) };
 }

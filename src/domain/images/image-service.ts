@@ -1,35 +1,35 @@
 /**
- * The image rules (image-api.md §4, §5): register, upload, reserve, update, unregister, members and
- * lists, in the spec's validation order. An image is an object plus a record: data goes through
- * the object service's write path, the record's status only through image-status.ts, and
- * members/`is_public` are the object's read grants. No HTTP here: the API layer hands over decoded
- * metadata and a byte stream, and renders what comes back.
+ * The image rules (image-api.md §4, §5): register, reserve, create with data, upload, update,
+ * unregister, delete with data, members and lists. An image is an object plus a record: data goes
+ * through the object service's write path, the record's status only through image-status.ts, and
+ * members/`is_public` are the object's read grants. No protocol here: adapters hand over typed
+ * commands (image-commands.ts) and word the domain errors they get back.
  */
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, forbidden, notFound, ServiceError, tooLarge } from '../../errors.ts';
-import type { Db } from '../../storage/metadata/database.ts';
+import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { Dialect } from '../../storage/metadata/migrations/migration-kit.ts';
+import {
+  AlreadyExists, DataTooLarge, DomainError, Forbidden, ImageBeingSaved, ImageNotQueued, InvalidValue,
+  NotFound, TooManyMetadataItems,
+} from '../errors.ts';
 import type { User, Users } from '../identity/users.ts';
 import type { WrittenData } from '../objects/block-writer.ts';
 import type { ContainerRecord } from '../objects/containers.ts';
 import type { ObjectRecord } from '../objects/object-record.ts';
 import { EMPTY_CONTENT, type Attributes, type ObjectService } from '../objects/object-service.ts';
-import { canRead, canWrite, isOwner } from '../objects/permissions.ts';
+import { authorize } from '../authorization.ts';
 import { nowMicros } from '../time.ts';
-import { DataInterrupted, EmptyData, type ImageData } from './image-data.ts';
-import {
-  cannotUpload, imageBeingSaved, imageNotFound, invalidChecksum, invalidMetadata, invalidSize, uploadTooLarge,
-} from './image-errors.ts';
-import {
-  checkCreateRequest, checkSizeCap, checkUpdateRequest, checkUploadDeclaration, MAX_PROPERTIES, tooManyProperties,
-  type CreateRequest, type ImageAttributes, type ImageLimits, type ImageMetaInput, type UpdateRequest,
-} from './image-input.ts';
+import type {
+  CreateImageWithData, DeclaredData, ImageAttributes, ImageUpload, NewImageAttributes, RegisterImage, ReserveImage, UpdateImage,
+} from './image-commands.ts';
+import { NO_PROPERTY_CHANGE } from './image-commands.ts';
 import type { ImageListQuery } from './image-list-query.ts';
 import { toImageView, type ImageView } from './image-model.ts';
 import { readableImage } from './image-access.ts';
 import { ImageMembers } from './image-members.ts';
-import { ImageQueries, type ImageEntry } from './image-queries.ts';
-import { declareData, mergeProperties, replaceProperties, updateRecord } from './image-records.ts';
+import {
+  declareData, ImageRepository, mergeProperties, replaceProperties, updateImageRecord, type ImageEntry,
+} from '../../storage/metadata/image-repository.ts';
 import {
   backToQueued, createImageRecord, failSaving, finishSaving, registerLocation, removeImageRecord, startSaving, type RecordChanges,
 } from './image-status.ts';
@@ -39,51 +39,67 @@ import { canonicalUuid, isMd5 } from './image-values.ts';
 export const IMAGES_CONTAINER = 'images';
 const DATA_ATTRIBUTES: Attributes = { contentType: 'application/octet-stream', contentEncoding: null, contentDisposition: null, meta: {} };
 
+/** An image carries at most this many properties: Pithos' 32 metadata items less the 4 the image record used. */
+export const MAX_PROPERTIES = 28;
+
 export interface ImageSettings {
   readonly diskFormats: readonly string[];
   readonly containerFormats: readonly string[];
   readonly imageSizeCap: number;
 }
 
-/** What a data `GET` needs: the image as of the version being read, and that version. */
+/** What a data read needs: the image as of the version being read, and that version. */
 export interface ImageDataSource {
   readonly image: ImageView;
   readonly object: ObjectRecord;
 }
 
+/** Thrown by verification when a body ended after 0 bytes and empty data counts as no data. */
+class EmptyData extends Error {}
+
 export class ImageService {
   readonly #db: Db;
   readonly #objects: ObjectService;
   readonly #users: Users;
-  readonly #limits: ImageLimits;
-  readonly #queries: ImageQueries;
-  /** E10–E16: members and shared images. */
+  readonly #sizeCap: number;
+  readonly #queries: ImageRepository;
+  /** Members and shared images. */
   readonly members: ImageMembers;
 
-  constructor(db: Db, dialect: Dialect, objects: ObjectService, users: Users, settings: ImageSettings) {
+  constructor(db: Db, dialect: Dialect, objects: ObjectService, users: Users, settings: Pick<ImageSettings, 'imageSizeCap'>) {
     this.#db = db;
     this.#objects = objects;
     this.#users = users;
-    this.#limits = Object.freeze({
-      diskFormats: settings.diskFormats, containerFormats: settings.containerFormats, sizeCap: settings.imageSizeCap,
-    });
-    this.#queries = new ImageQueries(db, dialect);
+    this.#sizeCap = settings.imageSizeCap;
+    this.#queries = new ImageRepository(db, dialect);
     this.members = new ImageMembers(db, this.#queries, objects, users);
+    // An image moves with its object (its owner is the object's account), never while its data is saved.
+    objects.onMove(async (trx, obj, dest) => {
+      const status = await this.#queries.statusOf(obj.uuid, trx);
+      if (status === undefined) return;
+      if (status === 'saving') throw new ImageBeingSaved();
+      if (dest.account !== obj.account) await this.#queries.setOwner(obj.uuid, dest.account, trx);
+    });
+  }
+
+  /** The largest image data accepted, bytes. */
+  get sizeCap(): number {
+    return this.#sizeCap;
   }
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  /** E5: an image the caller may read. */
+  /** An image the caller may read. */
   async show(caller: User, id: string): Promise<ImageView> {
     return toImageView(await readableImage(this.#queries, caller, id));
   }
 
-  /** E6: the data of an available image, at the object version about to be read. */
+  /** The data of an available image, at the object version about to be read. */
   async dataSource(caller: User, id: string): Promise<ImageDataSource> {
     const entry = await readableImage(this.#queries, caller, id);
-    if (entry.status !== 'available') throw notFound('Image data is not available');
+    if (entry.status !== 'available') throw new NotFound('image-data');
     const object = await this.#objects.getByUuid(entry.id);
-    if (!object) throw imageNotFound();
+    if (!object) throw new NotFound('image');
     const image = toImageView({
       ...entry, size: object.size, md5: object.md5, objectHash: object.objectHash, objectVersionTs: object.versionTs,
     });
@@ -95,54 +111,42 @@ export class ImageService {
     return this.#objects.openReader(source.object, start, end);
   }
 
-  /** E1/E2 (§5.2). */
+  /** The caller's images (§5.2), filtered, sorted, after the marker. */
   async list(caller: User, q: ImageListQuery): Promise<ImageView[]> {
     const viewer = { uuid: caller.uuid, all: caller.admin && q.publicNone };
     let after: { value: unknown; id: string } | undefined;
     if (q.marker !== undefined) {
       after = await this.#queries.markerPosition(viewer, q.marker, q.sortKey);
-      if (!after) throw badRequest('Invalid marker. Image could not be found.');
+      if (!after) throw new InvalidValue('marker', q.marker);
     }
     return (await this.#queries.list(viewer, q, after)).map(toImageView);
   }
 
-  // ---- E3: register, upload, reserve -------------------------------------------------------------
+  // ---- create: register, reserve, create with data -------------------------------------------
 
-  async create(caller: User, input: ImageMetaInput, data: ImageData): Promise<ImageView> {
-    const request = checkCreateRequest(input, data.declaration, this.#limits);
-    switch (request.mode) {
-      case 'register':
-        return this.#register(caller, request);
-      case 'reserve':
-        return this.#reserve(caller, request);
-      case 'upload':
-        return this.#uploadNew(caller, request, data);
-    }
-  }
-
-  /** §5.3 register, steps 13–18. */
-  async #register(caller: User, r: CreateRequest): Promise<ImageView> {
-    const loc = r.location!;
+  /** Registers an existing object as an image (§5.3 register, steps 13–18): status available. */
+  async register(caller: User, r: RegisterImage): Promise<ImageView> {
+    checkPropertyCount(Object.keys(r.properties).length);
+    const loc = r.location;
     const account = canonicalUuid(loc.account) ?? loc.account;
     const obj = await this.#objects.get(account, loc.container, loc.name);
-    const mayRegister = account === caller.uuid || caller.admin;
-    if (!obj || (!mayRegister && !canRead(caller.uuid, obj))) throw notFound('Object does not exist');
-    if (!mayRegister) throw forbidden('Only the owner of the file may register it');
-    if (r.id !== undefined && r.id !== obj.uuid) throw badRequest('Setting the image ID is not supported');
-    if (r.size !== undefined && r.size !== obj.size) throw invalidSize();
-    if (r.checksum !== undefined && !checksumMatches(r.checksum, obj)) throw invalidChecksum();
+    if (!obj) throw new NotFound('object');
+    authorize(caller, 'register', { object: obj });
+    if (r.id !== undefined && r.id !== obj.uuid) throw new InvalidValue('image-id', r.id);
+    if (r.size !== undefined && r.size !== obj.size) throw new InvalidValue('size');
+    if (r.checksum !== undefined && !checksumMatches(r.checksum, obj)) throw new InvalidValue('checksum');
 
     await this.#db.transaction().execute(async (trx) => {
       await this.#queries.lockObject(trx, obj.uuid);
       const live = await this.#objects.getByUuid(obj.uuid, trx);
-      if (!live) throw notFound('Object does not exist');
+      if (!live) throw new NotFound('object');
       const now = nowMicros();
       const a = r.attributes;
       const record = {
         id: live.uuid, owner: live.account, origin: 'location', ...newRecordColumns(a),
         created_at: now, updated_at: now, declared_size: null, declared_checksum: null,
       };
-      if (!(await registerLocation(trx, record))) throw imageBeingSaved();
+      if (!(await registerLocation(trx, record))) throw new ImageBeingSaved();
       await replaceProperties(trx, live.uuid, r.properties);
       // Plankton's registration rule: earlier members, `*` and write grants are dropped.
       await this.#objects.setGrants(live.id, { read: withPublic([live.account], a.isPublic === true), write: [] }, trx);
@@ -150,17 +154,22 @@ export class ImageService {
     return this.#view(obj.uuid);
   }
 
-  /** §5.3 reserve: upload steps 13–16 with status queued, no data. */
-  async #reserve(caller: User, r: CreateRequest): Promise<ImageView> {
+  /** Reserves an image without data (§5.3 upload steps 13–16): status queued. */
+  async reserve(caller: User, r: ReserveImage): Promise<ImageView> {
+    checkPropertyCount(Object.keys(r.properties).length);
+    this.#checkAnnouncedSize(r.size);
     const { id } = await this.#createPlaceholder(caller, r, 'reserved');
     return this.#view(id);
   }
 
-  /** §5.3 upload, steps 13–19. */
-  async #uploadNew(caller: User, r: CreateRequest, data: ImageData): Promise<ImageView> {
+  /** Creates an image and uploads its data in one step (§5.3 upload, steps 13–19). */
+  async createWithData(caller: User, r: CreateImageWithData): Promise<ImageView> {
+    checkPropertyCount(Object.keys(r.properties).length);
+    this.#checkAnnouncedSize(r.size);
+    this.#checkAnnouncedLength(r.data, r.size);
     const { id, container } = await this.#createPlaceholder(caller, r, 'uploading');
-    const outcome = await this.#saveData(caller, id, { container, name: id }, data, { size: r.size, checksum: r.checksum, sizeInRequest: r.size }, {
-      // created_at is the POST's time; taking it at completion keeps created_at = updated_at (§4.4).
+    const outcome = await this.#saveData(caller, id, { container, name: id }, r.data, { size: r.size, checksum: r.checksum }, {
+      // created_at is the create's time; taking it at completion keeps created_at = updated_at (§4.4).
       onCommit: async (trx) => {
         const now = nowMicros();
         return finishSaving(trx, id, { created_at: now, updated_at: now, declared_size: null, declared_checksum: null });
@@ -175,18 +184,18 @@ export class ImageService {
    * Upload steps 13–16: the owner, the id, the `images` container and, in one commit, the empty
    * placeholder object (uuid = image id) with the record in its starting status.
    */
-  async #createPlaceholder(caller: User, r: CreateRequest, start: 'reserved' | 'uploading'): Promise<{ id: string; container: ContainerRecord }> {
+  async #createPlaceholder(caller: User, r: ReserveImage, start: 'reserved' | 'uploading'): Promise<{ id: string; container: ContainerRecord }> {
     let owner = caller.uuid;
     if (caller.admin && r.owner !== undefined) {
       const user = await this.#users.byUuid(r.owner);
-      if (!user) throw badRequest(`Invalid owner '${r.owner}'`);
+      if (!user) throw new InvalidValue('owner', r.owner);
       owner = user.uuid;
     }
     const id = r.id ?? randomUUID();
-    const taken = `An image with id '${id}' already exists`;
-    if (r.id !== undefined && (await this.#objects.getByUuid(id))) throw conflict(taken);
+    const taken = () => new AlreadyExists('image', id);
+    if (r.id !== undefined && (await this.#objects.getByUuid(id))) throw taken();
     const container = await this.#objects.containers.ensure(owner, IMAGES_CONTAINER);
-    const placeholderTaken = () => conflict(`Object '${IMAGES_CONTAINER}/${id}' already exists`);
+    const placeholderTaken = () => new AlreadyExists('object', `${IMAGES_CONTAINER}/${id}`);
     if (await this.#objects.get(owner, IMAGES_CONTAINER, id)) throw placeholderTaken();
 
     const a = r.attributes;
@@ -199,7 +208,7 @@ export class ImageService {
         // The name was free a moment ago; if it is not any more, the commit overwrote someone's object: undo.
         if (obj.uuid !== id) throw placeholderTaken();
         // Commits are serialised, so this sees a concurrent request that took the same id first.
-        if (await this.#queries.find(id, trx)) throw conflict(taken);
+        if (await this.#queries.find(id, trx)) throw taken();
         await createImageRecord(trx, start, {
           id, owner, origin: 'upload', ...newRecordColumns(a), created_at: now, updated_at: now,
           // A declared size of 0 is not remembered, so a later upload of the real file succeeds (§4.2).
@@ -210,7 +219,7 @@ export class ImageService {
     });
     // Two requests choosing one id for placeholders in different accounts meet at the uuid's unique index.
     await commit.catch((err) => {
-      throw isUniqueViolation(err) ? conflict(taken) : err;
+      throw isUniqueViolation(err) ? taken() : err;
     });
     return { id, container };
   }
@@ -221,45 +230,52 @@ export class ImageService {
     if (obj) await this.#objects.delete(obj);
   }
 
-  // ---- E7: update, and upload to a queued image ------------------------------------------------
+  // ---- update, and upload into a queued image ------------------------------------------------
 
-  async update(caller: User, id: string, input: ImageMetaInput, purgeProps: boolean, data: ImageData): Promise<ImageView> {
-    const r = checkUpdateRequest(input, this.#limits);
+  /** Uploads data into a queued image, changing nothing else. */
+  async upload(caller: User, id: string, data: ImageUpload): Promise<ImageView> {
+    return this.update(caller, id, { attributes: {}, properties: NO_PROPERTY_CHANGE, data });
+  }
+
+  /** Changes an image's attributes and properties (§5.6), with data when it is queued. */
+  async update(caller: User, id: string, r: UpdateImage): Promise<ImageView> {
     const entry = await readableImage(this.#queries, caller, id);
-    const upload = data.declaration.present;
-    if (upload && !isOwner(caller.uuid, entry)) throw forbidden('Only the image owner may upload data');
-    if (!canWrite(caller.uuid, entry)) throw forbidden('Not allowed to modify this image');
-    if (r.attributes.isPublic !== undefined && !isOwner(caller.uuid, entry)) throw forbidden('Only the image owner may change is_public');
-    if (r.status !== undefined && r.status.trim().toLowerCase() !== entry.status) throw forbidden("Forbidden to modify 'status' of image.");
-    if (upload) {
-      if (entry.status !== 'queued') throw cannotUpload();
-      checkUploadDeclaration(data.declaration, r.size);
-      checkSizeCap(data.declaration.contentLength, this.#limits.sizeCap);
+    const data = r.data;
+    if (data) authorize(caller, 'upload', { image: entry });
+    authorize(caller, 'write', { image: entry });
+    if (r.attributes.isPublic !== undefined) authorize(caller, 'publish', { image: entry });
+    if (r.status !== undefined && r.status.trim().toLowerCase() !== entry.status) throw new Forbidden('modify-status');
+    if (data) {
+      if (entry.status !== 'queued') throw new ImageNotQueued();
+      r.checkData?.(r);
+      this.#checkAnnouncedLength(data, r.size);
     } else if ((r.size !== undefined || r.checksum !== undefined) && entry.status !== 'queued') {
-      throw invalidMetadata();
+      throw new InvalidValue('metadata');
     }
-    const kept = upload || !purgeProps ? Object.keys(entry.properties) : [];
-    const after = new Set([...kept, ...Object.keys(r.setProperties)]);
-    for (const k of r.deleteProperties) after.delete(k);
-    if (after.size > MAX_PROPERTIES) throw tooManyProperties();
+    // An upload merges whatever the request asked (a replace applies only if the data turns out empty).
+    const replace = r.properties.replaceAll && !data;
+    const after = new Set([...(replace ? [] : Object.keys(entry.properties)), ...Object.keys(r.properties.set)]);
+    for (const k of r.properties.remove) after.delete(k);
+    checkPropertyCount(after.size);
 
-    if (upload) return this.#uploadQueued(caller, entry, r, data, purgeProps);
+    if (data) return this.#uploadQueued(caller, entry, r, data);
     await this.#db.transaction().execute(async (trx) => {
-      if (!(await this.#applyUpdate(trx, entry.id, r, purgeProps))) throw imageNotFound();
+      if (!(await this.#applyUpdate(trx, entry.id, r))) throw new NotFound('image');
     });
     return this.#view(entry.id);
   }
 
   /** §5.6 step 8 with data: queued → saving, stream, verify, commit, available, then the metadata. */
-  async #uploadQueued(caller: User, entry: ImageEntry, r: UpdateRequest, data: ImageData, purgeProps: boolean): Promise<ImageView> {
+  async #uploadQueued(caller: User, entry: ImageEntry, r: UpdateImage, data: ImageUpload): Promise<ImageView> {
     const container = await this.#objects.containers.get(entry.object.account, entry.object.container);
-    if (!container) throw imageNotFound();
-    if (!(await startSaving(this.#db, entry.id))) throw cannotUpload();
-    const expected = { size: r.size ?? entry.declaredSize ?? undefined, checksum: r.checksum ?? entry.declaredChecksum ?? undefined, sizeInRequest: r.size };
+    if (!container) throw new NotFound('image');
+    if (!(await startSaving(this.#db, entry.id))) throw new ImageNotQueued();
+    const expected = { size: r.size ?? entry.declaredSize ?? undefined, checksum: r.checksum ?? entry.declaredChecksum ?? undefined };
+    const merged: UpdateImage = { ...r, properties: { ...r.properties, replaceAll: false } };
     const outcome = await this.#saveData(caller, entry.id, { container, name: entry.object.name }, data, expected, {
       onCommit: async (trx) => {
         const done = await finishSaving(trx, entry.id, { updated_at: nowMicros(), declared_size: null, declared_checksum: null });
-        return done && this.#applyUpdate(trx, entry.id, { ...r, size: undefined, checksum: undefined }, false);
+        return done && this.#applyUpdate(trx, entry.id, { ...merged, size: undefined, checksum: undefined });
       },
       discard: async () => void (await backToQueued(this.#db, entry.id)),
     });
@@ -267,7 +283,7 @@ export class ImageService {
       // An empty body uploads nothing: back to queued, and the request is an ordinary update.
       await this.#db.transaction().execute(async (trx) => {
         await backToQueued(trx, entry.id);
-        await this.#applyUpdate(trx, entry.id, { ...r, size: undefined }, purgeProps);
+        await this.#applyUpdate(trx, entry.id, { ...r, size: undefined });
       });
     }
     return this.#view(entry.id);
@@ -276,44 +292,46 @@ export class ImageService {
   /**
    * The saving part of §4.2 for an image in `saving`: streams the body into the image's object,
    * verifies it and commits a new version together with `onCommit` (which moves the status on).
-   * 'empty' when the body held no data (nothing written). Refused or interrupted data keeps
-   * nothing (`discard`, then the error); a storage failure leaves the image in `error`.
+   * 'empty' when the body held no data (nothing written). A refusal by the rules or an
+   * interrupted source keeps nothing (`discard`, then the error); any other failure (storage)
+   * leaves the image in `error`.
    */
-  async #saveData(caller: User, id: string, target: { container: ContainerRecord; name: string }, data: ImageData,
-    expected: { size?: number; checksum?: string; sizeInRequest?: number },
-    on: { onCommit: (trx: Db) => Promise<boolean>; discard: () => Promise<void> }): Promise<'saved' | 'empty'> {
+  async #saveData(caller: User, id: string, target: { container: ContainerRecord; name: string }, data: ImageUpload,
+    expected: DeclaredData,
+    on: { onCommit: (trx: Trx) => Promise<boolean>; discard: () => Promise<void> }): Promise<'saved' | 'empty'> {
     try {
       await this.#objects.upload(data.body, target.container, target.name, DATA_ATTRIBUTES, {
         modifiedBy: caller.uuid,
         ...this.#sizeLimit(expected.size),
-        verify: (written) => verifyData(written, expected),
+        verify: (written) => verifyData(written, expected, data.emptyIsNoData),
         inCommit: async (trx, obj) => {
           // The commit landed on another object than the image's (the name was taken meanwhile): undo it.
-          if (obj.uuid !== id) throw conflict(`Object '${target.container.name}/${target.name}' already exists`);
+          if (obj.uuid !== id) throw new AlreadyExists('object', `${target.container.name}/${target.name}`);
           if (!(await on.onCommit(trx))) throw new Error(`image ${id} left saving during its upload`);
         },
       });
       return 'saved';
     } catch (err) {
       if (err instanceof EmptyData) return 'empty';
-      if (err instanceof ServiceError || err instanceof DataInterrupted) await on.discard();
+      if (err instanceof DomainError) await on.discard();
       else await failSaving(this.#db, id);
-      throw clientError(err);
+      throw err;
     }
   }
 
   /**
-   * The metadata part of an update, inside a transaction: record columns, properties (merged, or
-   * replaced with `purge`), `*` for `is_public`, declared values on a queued image, `updated_at`.
-   * False when the image is gone.
+   * The metadata part of an update, inside a transaction: record columns, properties (merged or
+   * replaced), `*` for `is_public`, declared values on a queued image, `updated_at`. False when
+   * the image is gone.
    */
-  async #applyUpdate(trx: Db, id: string, r: UpdateRequest, purge: boolean): Promise<boolean> {
+  async #applyUpdate(trx: Trx, id: string, r: UpdateImage): Promise<boolean> {
     await this.#queries.lockObject(trx, id);
-    if (!(await updateRecord(trx, id, recordColumns(r.attributes), nowMicros()))) return false;
+    if (!(await updateImageRecord(trx, id, recordColumns(r.attributes), nowMicros()))) return false;
     // A declared size of 0 is never remembered (§4.2).
     await declareData(trx, id, { size: r.size || undefined, checksum: r.checksum });
-    if (purge) await replaceProperties(trx, id, r.setProperties);
-    else await mergeProperties(trx, id, r.setProperties, r.deleteProperties);
+    const p = r.properties;
+    if (p.replaceAll) await replaceProperties(trx, id, p.set);
+    else await mergeProperties(trx, id, p.set, p.remove);
     if (r.attributes.isPublic !== undefined) {
       const obj = await this.#objects.getByUuid(id, trx);
       if (obj) await this.#objects.setGrants(obj.id, { read: withPublic(obj.readGrants, r.attributes.isPublic), write: obj.writeGrants }, trx);
@@ -321,17 +339,35 @@ export class ImageService {
     return true;
   }
 
-  // ---- E8: unregister ---------------------------------------------------------------------------
+  // ---- unregister, delete ------------------------------------------------------------------------
 
+  /** Removes the image record; the object and its data stay (§5.7). */
   async unregister(caller: User, id: string): Promise<void> {
+    const entry = await this.#removable(caller, id);
+    await this.#removeRecord(entry);
+  }
+
+  /** Removes the image and its object (the data goes to gc): Image API v2's delete. */
+  async deleteWithData(caller: User, id: string): Promise<void> {
+    const entry = await this.#removable(caller, id);
+    await this.#removeRecord(entry);
+    const obj = await this.#objects.getByUuid(entry.id);
+    if (obj) await this.#objects.delete(obj);
+  }
+
+  async #removable(caller: User, id: string): Promise<ImageEntry> {
     const entry = await readableImage(this.#queries, caller, id);
-    if (!isOwner(caller.uuid, entry)) throw forbidden('Only the image owner may unregister the image');
-    if (entry.protected) throw forbidden('Image is protected');
-    if (entry.status === 'saving') throw imageBeingSaved();
+    authorize(caller, 'delete', { image: entry });
+    if (entry.protected) throw new Forbidden('image-protected');
+    if (entry.status === 'saving') throw new ImageBeingSaved();
+    return entry;
+  }
+
+  async #removeRecord(entry: ImageEntry): Promise<void> {
     if (!(await removeImageRecord(this.#db, entry.id))) {
       // Lost a race: tell which one.
-      if (await this.#queries.find(entry.id)) throw imageBeingSaved();
-      throw imageNotFound();
+      if (await this.#queries.find(entry.id)) throw new ImageBeingSaved();
+      throw new NotFound('image');
     }
   }
 
@@ -339,30 +375,48 @@ export class ImageService {
 
   async #view(id: string): Promise<ImageView> {
     const entry = await this.#queries.find(id);
-    if (!entry) throw imageNotFound();
+    if (!entry) throw new NotFound('image');
     return toImageView(entry);
+  }
+
+  /** A declared size past the cap is refused before anything is created. */
+  #checkAnnouncedSize(size: number | undefined): void {
+    if (size !== undefined && size > this.#sizeCap) throw new DataTooLarge(this.#sizeCap, true);
+  }
+
+  /** The length the sender announced must agree with a declared size, and stay under the cap. */
+  #checkAnnouncedLength(data: ImageUpload, size: number | undefined): void {
+    const length = data.announcedLength;
+    if (length === undefined) return;
+    if (size !== undefined && length !== size) throw new InvalidValue('size');
+    if (length > this.#sizeCap) throw new DataTooLarge(this.#sizeCap, true);
   }
 
   /**
    * How much data an upload may bring: the declared size when there is one (more is a mismatch,
-   * refused as soon as it shows), else the cap (413, §4.7).
+   * refused as soon as it shows), else the cap (§4.7).
    */
-  #sizeLimit(declared: number | undefined): { maxBytes: number; onTooLarge: () => ServiceError } {
-    const cap = this.#limits.sizeCap;
-    if (declared !== undefined && declared <= cap) return { maxBytes: declared, onTooLarge: invalidSize };
-    return { maxBytes: cap, onTooLarge: () => tooLarge(uploadTooLarge(cap)) };
+  #sizeLimit(declared: number | undefined): { maxBytes: number; onTooLarge: () => DomainError } {
+    const cap = this.#sizeCap;
+    if (declared !== undefined && declared <= cap) return { maxBytes: declared, onTooLarge: () => new InvalidValue('size') };
+    return { maxBytes: cap, onTooLarge: () => new DataTooLarge(cap) };
   }
+}
+
+/** §4.7: an image carries at most MAX_PROPERTIES properties. */
+function checkPropertyCount(count: number): void {
+  if (count > MAX_PROPERTIES) throw new TooManyMetadataItems(MAX_PROPERTIES);
 }
 
 /**
  * §5.3 step 18 / §5.6 step 8: the data against the declared size and checksum. A body that ended
- * after 0 bytes is no data (EmptyData), unless this very request declared a size other than 0.
+ * after 0 bytes is no data (EmptyData) when the adapter says empty data counts as none.
  */
-function verifyData(written: WrittenData, expected: { size?: number; checksum?: string; sizeInRequest?: number }): void {
-  if (written.size === 0 && !expected.sizeInRequest) throw new EmptyData();
-  if (expected.size !== undefined && written.size !== expected.size) throw invalidSize();
+function verifyData(written: WrittenData, expected: DeclaredData, emptyIsNoData: boolean): void {
+  if (written.size === 0 && emptyIsNoData) throw new EmptyData();
+  if (expected.size !== undefined && written.size !== expected.size) throw new InvalidValue('size');
   if (expected.checksum !== undefined && expected.checksum !== (isMd5(expected.checksum) ? written.md5 : written.objectHash)) {
-    throw invalidChecksum();
+    throw new InvalidValue('checksum');
   }
 }
 
@@ -377,26 +431,21 @@ function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** A source failure is the client's doing: answer 400, not 500 (nobody may be listening anyway). */
-function clientError(err: unknown): unknown {
-  return err instanceof DataInterrupted ? badRequest('Bad request') : err;
-}
-
 /** Read grants with `*` present or absent, the rest in order. */
 function withPublic(read: readonly string[], isPublic: boolean): string[] {
   const rest = read.filter((g) => g !== '*');
   return isPublic ? [...rest, '*'] : rest;
 }
 
-/** A POST's attributes with the defaults of §5.3 for what was not sent (a POST replaces them all). */
-function newRecordColumns(a: ImageAttributes & { readonly name: string }) {
+/** A new image's attributes with the defaults of §5.3 for what was not given (a create sets them all). */
+function newRecordColumns(a: NewImageAttributes) {
   return {
     name: a.name, disk_format: a.diskFormat ?? 'diskdump', container_format: a.containerFormat ?? 'bare',
     min_ram: a.minRam ?? 0, min_disk: a.minDisk ?? 0, protected: a.protected ? 1 : 0,
   };
 }
 
-/** The attributes an update sets (only those sent). */
+/** The attributes an update sets (only those given). */
 function recordColumns(a: ImageAttributes): RecordChanges {
   return {
     ...(a.name !== undefined ? { name: a.name } : {}),
@@ -407,3 +456,4 @@ function recordColumns(a: ImageAttributes): RecordChanges {
     ...(a.protected !== undefined ? { protected: a.protected ? 1 : 0 } : {}),
   };
 }
+

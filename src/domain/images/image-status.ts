@@ -1,25 +1,25 @@
 /**
- * The image status machine (image-api.md §4.2) — the only code that writes `images.status`:
+ * The image status machine (image-api.md §4.2) — the only code that changes `images.status`:
  *
- *   POST with location ─────────────► available
- *   POST with body ──► saving ──ok──► available
- *   POST, no body ───► queued ──PUT with body──► saving
+ *   register (existing object) ───────► available
+ *   create with data ──► saving ──ok──► available
+ *   reserve ──► queued ──upload──► saving
  *   saving ──empty body, mismatch, abort──► queued      saving ──storage failure──► error
- *   any but saving ──POST same location──► available     any but saving ──DELETE──► (gone)
+ *   any but saving ──register same object──► available   any but saving ──unregister──► (gone)
  *
- * Every transition is a compare-and-set in SQL (`… where status = <from>`), so of two concurrent
- * uploads to one reservation exactly one gets `queued → saving`; the caller learns whether it won.
+ * Every transition is a named compare-and-set in the repository (`… where status in <from>`), so
+ * of two concurrent uploads to one reservation exactly one gets `queued → saving`; the caller
+ * learns whether it won.
  */
-import type { Insertable } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Db } from '../../storage/metadata/database.ts';
-import type { ImagesTable } from '../../storage/metadata/schema.ts';
+import {
+  compareAndSetStatus, deleteImageRecordUnless, imageRecordExists, insertImageRecord, type NewImageRecord, type RecordChanges,
+} from '../../storage/metadata/image-repository.ts';
+import type { Database } from '../../storage/metadata/schema.ts';
 import type { ImageStatus } from './image-model.ts';
 
-/** A new record's columns, status excepted: the status comes from how the image starts. */
-export type NewImageRecord = Omit<Insertable<ImagesTable>, 'status'>;
-
-/** Record columns a transition may change along with the status (never the status itself). */
-export type RecordChanges = Partial<Omit<ImagesTable, 'id' | 'status'>>;
+export type { NewImageRecord, RecordChanges };
 
 /** How an image comes into being, and the status it starts in. */
 const INITIAL: Record<'registered' | 'uploading' | 'reserved', ImageStatus> = {
@@ -28,45 +28,34 @@ const INITIAL: Record<'registered' | 'uploading' | 'reserved', ImageStatus> = {
   reserved: 'queued',
 };
 
-export async function createImageRecord(db: Db, start: keyof typeof INITIAL, record: NewImageRecord): Promise<void> {
-  await db.insertInto('images').values({ ...record, status: INITIAL[start] }).execute();
-}
-
-/** Sets `to` if the status is one of `from`; true when this caller made the change. */
-async function transition(db: Db, id: string, from: readonly ImageStatus[], to: ImageStatus, changes: RecordChanges = {}): Promise<boolean> {
-  const r = await db.updateTable('images').set({ ...changes, status: to })
-    .where('id', '=', id).where('status', 'in', [...from]).executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+export async function createImageRecord(trx: Transaction<Database>, start: keyof typeof INITIAL, record: NewImageRecord): Promise<void> {
+  await insertImageRecord(trx, record, INITIAL[start]);
 }
 
 /** queued → saving: the one way an upload may start; false when another upload won or it is not queued. */
-export const startSaving = (db: Db, id: string) => transition(db, id, ['queued'], 'saving');
+export const startSaving = (db: Db, id: string) => compareAndSetStatus(db, id, ['queued'], 'saving');
 
 /** saving → available, once the data is committed (call inside the commit transaction). */
-export const finishSaving = (db: Db, id: string, changes: RecordChanges) => transition(db, id, ['saving'], 'available', changes);
+export const finishSaving = (trx: Transaction<Database>, id: string, changes: RecordChanges) => compareAndSetStatus(trx, id, ['saving'], 'available', changes);
 
 /** saving → queued: the data was refused, cut off or empty; nothing of it was kept. */
-export const backToQueued = (db: Db, id: string) => transition(db, id, ['saving'], 'queued');
+export const backToQueued = (db: Db, id: string) => compareAndSetStatus(db, id, ['saving'], 'queued');
 
 /** saving → error: the storage failed under an upload. */
-export const failSaving = (db: Db, id: string) => transition(db, id, ['saving'], 'error');
+export const failSaving = (db: Db, id: string) => compareAndSetStatus(db, id, ['saving'], 'error');
 
 /**
- * POST with a location: a new record starts available; an existing one in any status but saving
- * becomes available with fresh metadata (re-registration). False when it is being saved.
+ * Registration: a new record starts available; an existing one in any status but saving becomes
+ * available with fresh metadata (re-registration). False when it is being saved.
  */
-export async function registerLocation(db: Db, record: NewImageRecord): Promise<boolean> {
-  const exists = await db.selectFrom('images').select('id').where('id', '=', record.id).executeTakeFirst();
-  if (!exists) {
-    await createImageRecord(db, 'registered', record);
+export async function registerLocation(trx: Transaction<Database>, record: NewImageRecord): Promise<boolean> {
+  if (!(await imageRecordExists(trx, record.id))) {
+    await createImageRecord(trx, 'registered', record);
     return true;
   }
   const { id, ...changes } = record;
-  return transition(db, id, ['queued', 'available', 'error'], 'available', changes);
+  return compareAndSetStatus(trx, id, ['queued', 'available', 'error'], 'available', changes);
 }
 
 /** Unregistering removes the record, except while data is being saved; true when removed. */
-export async function removeImageRecord(db: Db, id: string): Promise<boolean> {
-  const r = await db.deleteFrom('images').where('id', '=', id).where('status', '!=', 'saving').executeTakeFirst();
-  return Number(r.numDeletedRows) === 1;
-}
+export const removeImageRecord = (db: Db, id: string) => deleteImageRecordUnless(db, id, 'saving');

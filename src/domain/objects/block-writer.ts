@@ -1,5 +1,4 @@
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
-import type { ServiceError } from '../../errors.ts';
 import { BLOCK_SIZE, EMPTY_HASH, objectHash } from '../hashing.ts';
 import { blockBuffers, hashPool } from './hash-workers.ts';
 
@@ -21,7 +20,7 @@ const MAX_IN_FLIGHT = 4;
  * (nothing is committed by this function: committing is the caller's job once it has checked
  * the result).
  */
-export async function writeBlocks(source: AsyncIterable<Buffer>, store: BlockStore, maxBytes: number, tooLarge: () => ServiceError): Promise<WrittenData> {
+export async function writeBlocks(source: AsyncIterable<Buffer>, store: BlockStore, maxBytes: number, tooLarge: () => Error): Promise<WrittenData> {
   const md5 = hashPool.md5Stream();
   const hashes: string[] = [];
   const inFlight = new Set<Promise<void>>();

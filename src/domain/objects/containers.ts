@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound } from '../../errors.ts';
+import { ContainerNotEmpty, NotFound, TooManyMetadataItems } from '../errors.ts';
 import { takeCommitLock as lockCommits } from '../../storage/metadata/commit-lock.ts';
 import type { Db } from '../../storage/metadata/database.ts';
 import type { ContainerRow } from '../../storage/metadata/schema.ts';
@@ -40,7 +40,7 @@ export interface MetaChange {
   readonly replace: boolean;
 }
 
-/** More than this many meta items on one resource → 400 (object-store.md §7.4). */
+/** More than this many meta items on one resource is refused (object-store.md §7.4). */
 export const MAX_META_ITEMS = 32;
 
 export function applyMetaChange(current: Readonly<Record<string, string>>, change: MetaChange): Record<string, string> {
@@ -49,7 +49,7 @@ export function applyMetaChange(current: Readonly<Record<string, string>>, chang
     if (v === '') delete next[k];
     else next[k] = v;
   }
-  if (Object.keys(next).length > MAX_META_ITEMS) throw badRequest('Pithos+ resources cannot have more than 32 metadata items per domain');
+  if (Object.keys(next).length > MAX_META_ITEMS) throw new TooManyMetadataItems(MAX_META_ITEMS);
   return next;
 }
 
@@ -69,7 +69,7 @@ export class Containers {
 
   async require(account: string, name: string, db: Db = this.db): Promise<ContainerRecord> {
     const c = await this.get(account, name, db);
-    if (!c) throw notFound('Container does not exist');
+    if (!c) throw new NotFound('container');
     return c;
   }
 
@@ -114,14 +114,14 @@ export class Containers {
     });
   }
 
-  /** Removes an empty container; 409 when it still holds objects. */
+  /** Removes an empty container; ContainerNotEmpty when it still holds objects. */
   async delete(c: ContainerRecord): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      // Serialised with commits: an object committed into it meanwhile makes it non-empty (409)
+      // Serialised with commits: an object committed into it meanwhile makes it non-empty
       // instead of being removed with it by the cascade.
       await lockCommits(trx);
       const any = await trx.selectFrom('objects').select('id').where('container_id', '=', c.id).limit(1).executeTakeFirst();
-      if (any) throw conflict('Container is not empty');
+      if (any) throw new ContainerNotEmpty();
       await trx.deleteFrom('containers').where('id', '=', c.id).execute();
       await this.touchAccount(c.account, nowMicros(), trx);
     });
@@ -232,7 +232,7 @@ async function lockContainerRow(trx: Db, key: { id: number } | { account: string
   let q = trx.updateTable('containers').set({ modified_at: now });
   q = 'id' in key ? q.where('id', '=', key.id) : q.where('account', '=', key.account).where('name', '=', key.name);
   const row = await q.returningAll().executeTakeFirst();
-  if (!row) throw notFound('Container does not exist');
+  if (!row) throw new NotFound('container');
   return row;
 }
 

@@ -1,11 +1,10 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { conflict, notFound, tooLarge, type ServiceError } from '../../errors.ts';
+import { NotFound, QuotaExceeded } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
-import type { Db } from '../../storage/metadata/database.ts';
-import type { Database, ObjectRow } from '../../storage/metadata/schema.ts';
+import type { Db, Trx } from '../../storage/metadata/database.ts';
+import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock.ts';
-import type { Transaction } from 'kysely';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
 import { writeBlocks, type WrittenData } from './block-writer.ts';
@@ -43,10 +42,16 @@ export interface WriteOptions {
   /** Publish (true) or unpublish (false); undefined keeps the public token. */
   readonly publish?: boolean;
   /** Runs inside the commit transaction, after the version is written (image status changes). */
-  readonly inCommit?: (trx: Db, obj: ObjectRecord) => Promise<void>;
+  readonly inCommit?: (trx: Trx, obj: ObjectRecord) => Promise<void>;
 }
 
-/** Thrown when a version would reference blocks the store does not hold (hashmap PUT → 409 list). */
+/**
+ * Runs inside a move's transaction, under the commit lock, before the object changes place:
+ * throw to refuse the move.
+ */
+export type MoveHook = (trx: Trx, obj: ObjectRecord, dest: ContainerRecord) => Promise<void>;
+
+/** Thrown when a version would reference blocks the store does not hold (a hashmap PUT answers their list). */
 export class MissingBlocksError extends Error {
   constructor(readonly missing: string[]) {
     super(`${missing.length} block(s) missing`);
@@ -86,7 +91,17 @@ export const EMPTY_CONTENT: Content = { size: 0, hashes: [EMPTY_HASH], objectHas
  * all its blocks exist.
  */
 export class ObjectService {
+  readonly #moveHooks: MoveHook[] = [];
+
   constructor(private readonly db: Db, private readonly blocks: BlockStore, readonly containers: Containers) {}
+
+  /**
+   * Lets another aggregate take part in moves (the image module: an image moves with its
+   * object, and not while its data is being saved). Copies need no hook: a copy is a new object.
+   */
+  onMove(hook: MoveHook): void {
+    this.#moveHooks.push(hook);
+  }
 
   // ---- reads ---------------------------------------------------------------------------------
 
@@ -125,7 +140,7 @@ export class ObjectService {
   /** Streams a body into blocks and commits it as a new version; `verify` may refuse the data first. */
   async upload(body: AsyncIterable<Buffer>, container: ContainerRecord, name: string, attrs: Attributes, opts: WriteOptions & {
     readonly maxBytes: number;
-    readonly onTooLarge: () => ServiceError;
+    readonly onTooLarge: () => Error;
     readonly verify?: (data: WrittenData) => void | Promise<void>;
   }): Promise<ObjectRecord> {
     const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge);
@@ -181,9 +196,9 @@ export class ObjectService {
     return this.db.transaction().execute(async (trx) => {
       const version = await this.nextVersion(trx);
       const live = await this.requireLive(source, trx);
-      const image = await trx.selectFrom('images').select('status').where('id', '=', live.uuid).executeTakeFirst();
-      if (image?.status === 'saving') throw conflict('Image is being saved');
       const c = await this.liveContainer(dest.id, trx);
+      // Whatever rides on the object (an image) may refuse the move or follow it.
+      for (const hook of this.#moveHooks) await hook(trx, live, c);
       const existing = await trx.selectFrom('objects').select(['id', 'size']).where('container_id', '=', c.id).where('name', '=', destName).executeTakeFirst();
       const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
       await this.checkQuota(c, delta, trx);
@@ -191,8 +206,6 @@ export class ObjectService {
       const row = this.versionRow(c, destName, version, live, attrs, opts.modifiedBy);
       const publicToken = nextPublicToken(live.publicToken, opts.publish);
       await trx.updateTable('objects').set({ ...row, public_token: publicToken }).where('id', '=', live.id).execute();
-      // The image follows its object: its owner is the object's account.
-      if (c.account !== live.account) await trx.updateTable('images').set({ owner: c.account }).where('id', '=', live.uuid).execute();
       if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
       await this.touchContainer(live.containerId, trx);
       return (await this.get(c.account, c.name, destName, trx))!;
@@ -237,7 +250,7 @@ export class ObjectService {
       await lockCommits(trx);
       await trx.updateTable('objects').set((eb) => ({ version: eb.ref('version') })).where('uuid', '=', obj.uuid).execute();
       const live = await this.requireLive(obj, trx);
-      if (live.containerId !== obj.containerId || live.name !== obj.name) throw notFound('Object does not exist');
+      if (live.containerId !== obj.containerId || live.name !== obj.name) throw new NotFound('object');
       if (change.meta) {
         const meta = applyMetaChange(live.meta, change.meta);
         const set = (v: string | undefined, current: string | null) => (v === undefined ? (change.meta!.replace ? null : current) : v === '' ? null : v);
@@ -371,19 +384,19 @@ export class ObjectService {
   // ---- helpers -------------------------------------------------------------------------------
 
   /** Takes the next server-wide version id. Being an UPDATE, it is the row lock that orders commits and gc. */
-  private nextVersion(trx: Transaction<Database>): Promise<number> {
+  private nextVersion(trx: Trx): Promise<number> {
     return takeCommitLockAndNextVersion(trx);
   }
 
   private async liveContainer(id: number, trx: Db): Promise<ContainerRecord> {
     const r = await trx.selectFrom('containers').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!r) throw notFound('Container does not exist');
+    if (!r) throw new NotFound('container');
     return { id: r.id, account: r.account, name: r.name, quota: r.quota, versioning: r.versioning, project: r.project, meta: JSON.parse(r.meta), modifiedAt: r.modified_at };
   }
 
   private async requireLive(obj: ObjectRecord, trx: Db): Promise<ObjectRecord> {
     const live = await this.getByUuid(obj.uuid, trx);
-    if (!live) throw notFound('Object does not exist');
+    if (!live) throw new NotFound('object');
     return live;
   }
 
@@ -391,7 +404,7 @@ export class ObjectService {
     if (c.quota <= 0 || delta <= 0) return;
     const r = await trx.selectFrom('objects').select((eb) => eb.fn.sum<number>('size').as('bytes')).where('container_id', '=', c.id).executeTakeFirstOrThrow();
     const usage = Number(r.bytes ?? 0);
-    if (usage + delta > c.quota) throw tooLarge(`Quota error: Container quota exceeded: limit: ${c.quota}, usage: ${usage}`);
+    if (usage + delta > c.quota) throw new QuotaExceeded(c.quota, usage);
   }
 
   private async touchContainer(id: number, trx: Db): Promise<void> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider, type Transaction } from 'kysely';
 import pg from 'pg';
 import { CliError } from '../../errors.ts';
 import type { Database } from './schema.ts';
@@ -9,6 +9,8 @@ import { migrationKit, type Dialect } from './migrations/migration-kit.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
 export type Db = Kysely<Database>;
+/** What must run inside a transaction takes one of these, so it cannot be called outside one. */
+export type Trx = Transaction<Database>;
 
 /**
  * Kysely's SQLite driver prepares every query anew; preparing costs more than running the small

@@ -2,9 +2,9 @@
  * Query parameters of the image lists (image-api.md §5.2), checked in the spec's order. Unknown
  * parameters are ignored; the query map already keeps the last value of a repeated one.
  */
-import { badRequest } from '../../errors.ts';
-import { SORT_KEYS, type ImageListQuery, type SortKey } from '../../domain/images/image-list-query.ts';
-import { canonicalUuid, normalizeKey } from '../../domain/images/image-values.ts';
+import { badRequest } from '../../../errors.ts';
+import { SORT_KEYS, type ImageListQuery, type SortKey } from '../../../domain/images/image-list-query.ts';
+import { canonicalUuid, normalizeKey } from '../../../domain/images/image-values.ts';
 
 const PROPERTY_PREFIX = 'property-';
 

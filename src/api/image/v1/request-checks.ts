@@ -1,14 +1,19 @@
 /**
- * The request checks of image-api.md §5.3 (steps 2–12) and §5.6 (steps 2–3) that need nothing but
- * the request itself. They run in the spec's order — the first failure is the answer — and turn
- * decoded metadata into typed values for image-service.ts. Pure: no I/O, no HTTP.
+ * The Glance v1 request checks of image-api.md §5.3 (steps 2–12) and §5.6 (steps 2–3) that need
+ * nothing but the request itself. They run in the spec's order — the first failure is the answer,
+ * worded as v1 words it — and turn decoded metadata into typed values; image-commands.ts turns
+ * those into the domain's commands. Pure: no I/O.
  */
-import { badRequest } from '../../errors.ts';
+import { badRequest } from '../../../errors.ts';
+import type { ImageAttributes } from '../../../domain/images/image-commands.ts';
+import type { ObjectPath } from '../../../domain/images/image-model.ts';
+import { MAX_PROPERTIES } from '../../../domain/images/image-service.ts';
+import { canonicalUuid, codePoints, parseBoolean, parseChecksum, parseCount } from '../../../domain/images/image-values.ts';
 import {
-  externalSources, invalidChecksum, invalidImageName, invalidMetadata, invalidSize, uploadTooLarge,
-} from './image-errors.ts';
-import type { ObjectPath } from './image-model.ts';
-import { canonicalUuid, codePoints, parseBoolean, parseChecksum, parseCount } from './image-values.ts';
+  externalSources, invalidChecksum, invalidImageName, invalidMetadata, invalidSize, tooManyProperties, uploadTooLarge,
+} from './messages.ts';
+
+export { MAX_PROPERTIES, tooManyProperties };
 
 /** Image metadata as a request states it (§3.2), decoded but not yet checked. */
 export interface ImageMetaInput {
@@ -37,17 +42,6 @@ export interface ImageLimits {
   readonly diskFormats: readonly string[];
   readonly containerFormats: readonly string[];
   readonly sizeCap: number;
-}
-
-/** The settable attributes of an image record; absent = not given. */
-export interface ImageAttributes {
-  readonly name?: string;
-  readonly diskFormat?: string;
-  readonly containerFormat?: string;
-  readonly minRam?: number;
-  readonly minDisk?: number;
-  readonly protected?: boolean;
-  readonly isPublic?: boolean;
 }
 
 export type CreateMode = 'register' | 'upload' | 'reserve';
@@ -80,8 +74,6 @@ export interface UpdateRequest {
 /** §4.7: Plankton's Pithos-metadata limits, kept with their messages. */
 export const MAX_KEY_LENGTH = 93;
 export const MAX_VALUE_LENGTH = 256;
-export const MAX_PROPERTIES = 28;
-export const tooManyProperties = () => badRequest('Pithos+ resources cannot have more than 32 metadata items per domain');
 
 const CREATE_FIELDS = new Set(['name', 'location', 'id', 'store', 'disk_format', 'container_format', 'size',
   'checksum', 'is_public', 'protected', 'min_ram', 'min_disk', 'owner']);

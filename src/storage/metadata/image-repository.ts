@@ -1,15 +1,16 @@
 /**
- * Reading images: one image by id, the lists of image-api.md §5.2 and §5.12. Every read is one
- * SQL statement joining images, objects and containers; grants and properties come in correlated
- * sub-selects on their primary keys, so a page of N images costs one query, not N + 1, and `HEAD`
- * is one indexed lookup.
+ * The images aggregate in SQL: records, properties and status compare-and-sets (the status
+ * machine that names them is domain/images/image-status.ts), and the reads — one image by id, the
+ * lists of image-api.md §5.2 and §5.12. Every read is one SQL statement joining images, objects
+ * and containers; grants and properties come in correlated sub-selects on their primary keys, so
+ * a page of N images costs one query, not N + 1, and `HEAD` is one indexed lookup.
  */
-import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
-import type { Db } from '../../storage/metadata/database.ts';
-import type { Dialect } from '../../storage/metadata/migrations/migration-kit.ts';
-import type { Database } from '../../storage/metadata/schema.ts';
-import type { ImageListQuery, SortKey } from './image-list-query.ts';
-import { isImageStatus, type ImageFacts, type ImageOrigin } from './image-model.ts';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import type { ImageListQuery, SortKey } from '../../domain/images/image-list-query.ts';
+import { isImageStatus, type ImageFacts, type ImageOrigin, type ImageStatus } from '../../domain/images/image-model.ts';
+import type { Db } from './database.ts';
+import type { Dialect } from './migrations/migration-kit.ts';
+import type { Database, ImagesTable } from './schema.ts';
 
 /** An image's facts plus what permission checks need of its object. */
 export interface ImageEntry extends ImageFacts {
@@ -22,13 +23,23 @@ export interface ImageEntry extends ImageFacts {
 
 type Eb = ExpressionBuilder<Database & { i: Database['images']; o: Database['objects']; c: Database['containers'] }, 'i' | 'o' | 'c'>;
 
-export class ImageQueries {
+export class ImageRepository {
   readonly #db: Db;
   readonly #dialect: Dialect;
 
   constructor(db: Db, dialect: Dialect) {
     this.#db = db;
     this.#dialect = dialect;
+  }
+
+  /** The status of an image, or undefined when the object is no image. */
+  async statusOf(id: string, db: Db = this.#db): Promise<string | undefined> {
+    return (await db.selectFrom('images').select('status').where('id', '=', id).executeTakeFirst())?.status;
+  }
+
+  /** Records the image's new owner (its object moved to another account). */
+  async setOwner(id: string, owner: string, db: Db = this.#db): Promise<void> {
+    await db.updateTable('images').set({ owner }).where('id', '=', id).execute();
   }
 
   /** One image by canonical id, or undefined (no record, or the id is not an image). */
@@ -107,16 +118,19 @@ export class ImageQueries {
    * the row lock; SQLite runs one write transaction at a time anyway. Object first, record second,
    * the same order as an upload's commit, so the two cannot deadlock. False when there is no object.
    */
-  async lockObject(trx: Db, uuid: string): Promise<boolean> {
+  async lockObject(trx: Transaction<Database>, uuid: string): Promise<boolean> {
     let q = trx.selectFrom('objects').select('id').where('uuid', '=', uuid);
     if (this.#dialect === 'postgres') q = q.forUpdate();
     return (await q.executeTakeFirst()) !== undefined;
   }
 
-  /** Listed (§4.6): owner, or named (or `*`) in the object's read or write grants. */
+  /**
+   * Listed (§4.6): owner, or named (or `*`) in the object's read or write grants. The owner is
+   * `images.owner` (indexed with `created_at`), which the move hook keeps equal to the object's account.
+   */
   #listedFor(eb: Eb, uuid: string): Expression<SqlBool> {
     return eb.or([
-      eb('o.account', '=', uuid),
+      eb('i.owner', '=', uuid),
       eb.exists(eb.selectFrom('grants as lg').select('lg.object_id').whereRef('lg.object_id', '=', 'o.id').where('lg.grantee', 'in', [uuid, '*'])),
     ]);
   }
@@ -194,4 +208,66 @@ function toEntry(r: EntryRow): ImageEntry {
     objectId: r.object_id, account: r.object_account, readGrants, writeGrants: splitGrants(r.write_grants),
     publicToken: r.public_token,
   };
+}
+
+// ---- writes: records, properties, status -----------------------------------------------------
+
+/** A new record's columns, status excepted: the status comes from how the image starts. */
+export type NewImageRecord = Omit<Insertable<ImagesTable>, 'status'>;
+
+/** Record columns a change may set (never the id or the status). */
+export type RecordChanges = Partial<Omit<ImagesTable, 'id' | 'status'>>;
+
+export async function insertImageRecord(trx: Transaction<Database>, record: NewImageRecord, status: ImageStatus): Promise<void> {
+  await trx.insertInto('images').values({ ...record, status }).execute();
+}
+
+/** Sets `to` (and `changes`) if the status is one of `from`; true when this call made the change. */
+export async function compareAndSetStatus(db: Db, id: string, from: readonly ImageStatus[], to: ImageStatus, changes: RecordChanges = {}): Promise<boolean> {
+  const r = await db.updateTable('images').set({ ...changes, status: to })
+    .where('id', '=', id).where('status', 'in', [...from]).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function imageRecordExists(trx: Transaction<Database>, id: string): Promise<boolean> {
+  return (await trx.selectFrom('images').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+/** Deletes the record unless its status is `keep`; true when deleted. */
+export async function deleteImageRecordUnless(db: Db, id: string, keep: ImageStatus): Promise<boolean> {
+  const r = await db.deleteFrom('images').where('id', '=', id).where('status', '!=', keep).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
+
+/** Sets record columns and `updated_at`; false when the image is gone. */
+export async function updateImageRecord(trx: Transaction<Database>, id: string, changes: RecordChanges, now: number): Promise<boolean> {
+  const r = await trx.updateTable('images').set({ ...changes, updated_at: now }).where('id', '=', id).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Declared size/checksum belong to a reservation: set only while the image is queued. */
+export async function declareData(trx: Transaction<Database>, id: string, declared: { size?: number; checksum?: string }): Promise<void> {
+  const set: RecordChanges = {
+    ...(declared.size !== undefined ? { declared_size: declared.size } : {}),
+    ...(declared.checksum !== undefined ? { declared_checksum: declared.checksum } : {}),
+  };
+  if (Object.keys(set).length) await trx.updateTable('images').set(set).where('id', '=', id).where('status', '=', 'queued').execute();
+}
+
+/** The properties become exactly `properties`. */
+export async function replaceProperties(trx: Transaction<Database>, id: string, properties: Readonly<Record<string, string>>): Promise<void> {
+  await trx.deleteFrom('image_properties').where('image_id', '=', id).execute();
+  await insertProperties(trx, id, properties);
+}
+
+/** Sets some properties and deletes others, keeping the rest. */
+export async function mergeProperties(trx: Transaction<Database>, id: string, set: Readonly<Record<string, string>>, remove: readonly string[]): Promise<void> {
+  const drop = [...remove, ...Object.keys(set)];
+  if (drop.length) await trx.deleteFrom('image_properties').where('image_id', '=', id).where('key', 'in', drop).execute();
+  await insertProperties(trx, id, set);
+}
+
+async function insertProperties(trx: Transaction<Database>, id: string, properties: Readonly<Record<string, string>>): Promise<void> {
+  const rows = Object.entries(properties).map(([key, value]) => ({ image_id: id, key, value }));
+  if (rows.length) await trx.insertInto('image_properties').values(rows).execute();
 }

@@ -3,11 +3,11 @@
  * as latin1 strings and joins repeated headers, so everything here works on `rawHeaders` and on
  * the octets the client sent. Decoding is strict: malformed percent-encoding is bad input.
  */
-import { badRequest } from '../../errors.ts';
-import type { ImageMetaInput } from '../../domain/images/image-input.ts';
-import type { ObjectPath } from '../../domain/images/image-model.ts';
-import { normalizeKey } from '../../domain/images/image-values.ts';
-import { decodeHeaderText, quote } from '../http/percent.ts';
+import { badRequest } from '../../../errors.ts';
+import type { ImageMetaInput } from './request-checks.ts';
+import type { ObjectPath } from '../../../domain/images/image-model.ts';
+import { normalizeKey } from '../../../domain/images/image-values.ts';
+import { decodeHeaderText, quote } from '../../http/percent.ts';
 
 const PROPERTY_PREFIX = 'x-image-meta-property-';
 const FIELD_PREFIX = 'x-image-meta-';

@@ -3,10 +3,10 @@
  * underscores as Glance v1 sent them (glanceclient builds its image object from those names), and
  * the JSON detail and summary objects.
  */
-import { imageTime } from '../../domain/time.ts';
-import type { ImageView } from '../../domain/images/image-model.ts';
-import { isMd5 } from '../../domain/images/image-values.ts';
-import { quote } from '../http/percent.ts';
+import { imageTime } from '../../../domain/time.ts';
+import type { ImageView } from '../../../domain/images/image-model.ts';
+import { isMd5 } from '../../../domain/images/image-values.ts';
+import { quote } from '../../http/percent.ts';
 import { renderLocation } from './image-metadata-headers.ts';
 
 const pyBool = (b: boolean) => (b ? 'True' : 'False');

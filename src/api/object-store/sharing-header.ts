@@ -1,6 +1,6 @@
 import { badRequest } from '../../errors.ts';
-import { canonicalUuid, type Users } from '../identity/users.ts';
-import type { Grants } from './object-service.ts';
+import { canonicalUuid, type Users } from '../../domain/identity/users.ts';
+import type { Grants } from '../../domain/objects/object-service.ts';
 
 /**
  * `X-Object-Sharing` (already percent-decoded) → grant lists (object-store.md §8.1). Entries are

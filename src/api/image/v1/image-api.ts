@@ -3,11 +3,12 @@
  * Errors are rendered here rather than by the dispatcher because a `HEAD` reply of this API carries
  * no `Content-Type` at all (§2: glanceclient parses any reply labelled JSON).
  */
-import { endpointNotFound, methodNotAllowed, ServiceError } from '../../errors.ts';
-import type { ApiRequest } from '../http/api-request.ts';
-import { authenticate } from '../http/auth.ts';
-import { errorResponse, json, unexpectedError, type ApiResponse, type FaultNames } from '../http/reply.ts';
-import type { Api } from '../router.ts';
+import { endpointNotFound, methodNotAllowed } from '../../../errors.ts';
+import type { ApiRequest } from '../../http/api-request.ts';
+import { authenticate } from '../../http/auth.ts';
+import { failureResponse, json, type ApiResponse, type FaultNames } from '../../http/reply.ts';
+import { imageV1Fault } from './faults.ts';
+import type { Api } from '../../router.ts';
 import {
   addMember, createImage, getImageData, headImage, listDetails, listMembers, listSharedImages, listSummaries,
   removeMember, replaceMembers, unregisterImage, updateImage, type ImageHandler,
@@ -44,7 +45,7 @@ async function handleImage(req: ApiRequest): Promise<ApiResponse> {
   try {
     response = await route(req);
   } catch (err) {
-    response = err instanceof ServiceError ? errorResponse(err, FAULT_NAMES) : unexpectedError(req.log, err);
+    response = failureResponse(req.log, err, imageV1Fault, FAULT_NAMES);
   }
   if (req.method !== 'HEAD') return response;
   const headers = Object.fromEntries(Object.entries(response.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'content-type'));
@@ -56,5 +57,6 @@ export const imageApi: Api = {
   prefix: /^\/image(\/|$)/,
   handle: handleImage,
   faultNames: FAULT_NAMES,
+  faults: imageV1Fault,
   commonHeaders: COMMON_HEADERS,
 };

@@ -3,16 +3,18 @@
  * Routing, 405, the token and error rendering happen before and after, in image-api.ts.
  */
 import type { IncomingMessage } from 'node:http';
-import { rangeNotSatisfiable, checkConditions, parseRange } from '../http/conditional.ts';
-import { hasBody, mediaType, type ApiRequest } from '../http/api-request.ts';
-import { json, type ApiResponse } from '../http/reply.ts';
-import type { User } from '../../domain/identity/users.ts';
-import { DataInterrupted, type ImageData } from '../../domain/images/image-data.ts';
-import type { ImageView } from '../../domain/images/image-model.ts';
+import { serveData } from '../../http/serve-data.ts';
+import { hasBody, mediaType, type ApiRequest } from '../../http/api-request.ts';
+import { json, type ApiResponse } from '../../http/reply.ts';
+import { DataInterrupted } from '../../../domain/errors.ts';
+import type { User } from '../../../domain/identity/users.ts';
+import type { ImageUpload, UpdateImage } from '../../../domain/images/image-commands.ts';
+import type { ImageView } from '../../../domain/images/image-model.ts';
 import { readImageHeaders } from './image-metadata-headers.ts';
 import { imageDetail, imageHeaders, imageSummary } from './image-rendering.ts';
 import { parseListParameters } from './list-parameters.ts';
 import { readMembershipsBody } from './members-body.ts';
+import { checkCreateRequest, checkUpdateRequest, checkUploadDeclaration, type DataDeclaration, type ImageLimits } from './request-checks.ts';
 import type { RouteMatch } from './image-routes.ts';
 
 export type ImageHandler = (req: ApiRequest, caller: User, route: RouteMatch) => Promise<ApiResponse>;
@@ -41,10 +43,21 @@ export const listDetails: ImageHandler = async (req, caller, route) => {
   return listReply(route, images.map(imageDetail));
 };
 
-/** E3: register, upload or reserve, depending on the location header and the body. */
+/** E3: register, upload or reserve, depending on the location header and the body (decided here, §5.3 step 5). */
 export const createImage: ImageHandler = async (req, caller) => {
   const meta = readImageHeaders(req.raw.rawHeaders);
-  return imageReply(await req.services.images.create(caller, meta, requestData(req.raw)));
+  const declaration = dataDeclaration(req.raw);
+  const r = checkCreateRequest(meta, declaration, limitsOf(req));
+  const { images } = req.services;
+  const common = { attributes: r.attributes, properties: r.properties, id: r.id, size: r.size, checksum: r.checksum };
+  switch (r.mode) {
+    case 'register':
+      return imageReply(await images.register(caller, { ...common, location: r.location! }));
+    case 'reserve':
+      return imageReply(await images.reserve(caller, { ...common, owner: r.owner }));
+    case 'upload':
+      return imageReply(await images.createWithData(caller, { ...common, owner: r.owner, data: imageUpload(req.raw, declaration, r.size) }));
+  }
 };
 
 /** E5: metadata in headers; no body and no Content-Type (§2). */
@@ -60,31 +73,31 @@ export const getImageData: ImageHandler = async (req, caller, route) => {
   const { images } = req.services;
   const source = await images.dataSource(caller, route.id!);
   const { image, object } = source;
-  const notModified = checkConditions(req.raw, { exists: true, etag: image.etag, lastModified: object.versionTs }, { matchHeaders: true });
-  if (notModified) return notModified;
-  const range = parseRange(req.raw, object.size, image.etag, object.versionTs);
-  if (range === 'unsatisfiable') throw rangeNotSatisfiable(object.size);
-  const headers = {
-    ...imageHeaders(image, { checksum: 'md5-only' }),
-    // glanceclient streams the body only for exactly this type.
-    'Content-Type': 'application/octet-stream',
-    ETag: image.etag,
-    'Accept-Ranges': 'bytes',
-  };
-  if (range === undefined) {
-    return { status: 200, headers: { ...headers, 'Content-Length': object.size }, body: images.openData(source) };
-  }
-  return {
-    status: 206,
-    headers: { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${object.size}` },
-    body: images.openData(source, range.start, range.end),
-  };
+  return serveData(req.raw, {
+    size: object.size, etag: image.etag, lastModified: object.versionTs,
+    headers: {
+      ...imageHeaders(image, { checksum: 'md5-only' }),
+      // glanceclient streams the body only for exactly this type.
+      'Content-Type': 'application/octet-stream',
+      ETag: image.etag,
+    },
+    open: (start, end) => images.openData(source, start, end),
+  });
 };
 
-/** E7 */
+/** E7: metadata, and data when the body carries some (§5.6). */
 export const updateImage: ImageHandler = async (req, caller, route) => {
   const meta = readImageHeaders(req.raw.rawHeaders);
-  return imageReply(await req.services.images.update(caller, route.id!, meta, meta.purgeProps, requestData(req.raw)));
+  const r = checkUpdateRequest(meta, limitsOf(req));
+  const declaration = dataDeclaration(req.raw);
+  const command: UpdateImage = {
+    attributes: r.attributes, size: r.size, checksum: r.checksum, status: r.status,
+    properties: { set: r.setProperties, remove: r.deleteProperties, replaceAll: meta.purgeProps },
+    ...(declaration.present
+      ? { data: imageUpload(req.raw, declaration, r.size), checkData: () => checkUploadDeclaration(declaration, r.size) }
+      : {}),
+  };
+  return imageReply(await req.services.images.update(caller, route.id!, command));
 };
 
 /** E8 */
@@ -125,18 +138,28 @@ export const listSharedImages: ImageHandler = async (req, caller, route) => {
   return json(200, { shared_images: ids.map((image_id) => ({ image_id, can_share: false })) });
 };
 
-/** The request body as image data: declared length and type, and the stream itself. */
-function requestData(raw: IncomingMessage): ImageData {
+const limitsOf = (req: ApiRequest): ImageLimits => {
+  const s = req.services.settings;
+  return { diskFormats: s.diskFormats, containerFormats: s.containerFormats, sizeCap: s.imageSizeCap };
+};
+
+/** What the request says about its body before it is read: present, type, length. */
+function dataDeclaration(raw: IncomingMessage): DataDeclaration {
   const chunked = raw.headers['transfer-encoding'] !== undefined;
   const length = raw.headers['content-length'];
   return {
-    declaration: {
-      present: hasBody(raw),
-      mediaType: mediaType(raw),
-      ...(length !== undefined && !chunked ? { contentLength: Number(length) } : {}),
-    },
-    body: interruptible(raw),
+    present: hasBody(raw),
+    mediaType: mediaType(raw),
+    ...(length !== undefined && !chunked ? { contentLength: Number(length) } : {}),
   };
+}
+
+/**
+ * The request body as image data. v1's "empty data is no data" holds unless this very request
+ * declared a size other than 0.
+ */
+function imageUpload(raw: IncomingMessage, declaration: DataDeclaration, sizeInRequest: number | undefined): ImageUpload {
+  return { body: interruptible(raw), announcedLength: declaration.contentLength, emptyIsNoData: !sizeInRequest };
 }
 
 /**

@@ -3,7 +3,7 @@
  * both ends; no trailing-slash redirects, no HEAD answered from GET. Anything under `/image` that
  * matches no row is E17.
  */
-import { percentDecode, octets, utf8 } from '../http/percent.ts';
+import { percentDecode, octets, utf8 } from '../../http/percent.ts';
 
 export type RouteName = 'versions' | 'images' | 'detail' | 'image' | 'members' | 'member' | 'sharedImages';
 

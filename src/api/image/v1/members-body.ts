@@ -3,10 +3,10 @@
  * this order, so even an unknown image id answers them.
  */
 import type { IncomingMessage } from 'node:http';
-import { badRequest } from '../../errors.ts';
-import { canonicalUuid } from '../../domain/images/image-values.ts';
-import { invalidMemberId } from '../../domain/images/image-errors.ts';
-import { mediaType, parseJson, readSmallBody } from '../http/api-request.ts';
+import { badRequest } from '../../../errors.ts';
+import { canonicalUuid } from '../../../domain/images/image-values.ts';
+import { invalidMemberId } from './messages.ts';
+import { mediaType, parseJson, readSmallBody } from '../../http/api-request.ts';
 
 const JSON_BODY_LIMIT = 1024 * 1024;
 

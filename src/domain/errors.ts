@@ -1,0 +1,120 @@
+/**
+ * What the domain reports when a rule says no. Each error carries data, never an HTTP status,
+ * header or wire message: every API words them in its own faults module
+ * (`src/api/<protocol>/faults.ts`), so one rule can answer Pithos, Glance v1 and later v2 clients
+ * each in their own terms.
+ */
+
+/** Base of every rule violation; anything else that escapes the domain is a server fault. */
+export abstract class DomainError extends Error {
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** Things the domain looks up by name or id. */
+export type Entity = 'account' | 'container' | 'object' | 'image' | 'image-data';
+
+/** The entity does not exist, or the caller may not know that it does (a private image). */
+export class NotFound extends DomainError {
+  constructor(readonly entity: Entity) {
+    super(`${entity} not found`);
+  }
+}
+
+/**
+ * Why the caller may not do what he asked. `not-allowed` is the plain "no" of the object store;
+ * the others are the image rules that clients are told apart.
+ */
+export type ForbiddenReason =
+  | 'not-allowed'
+  | 'register-not-owner'
+  | 'upload-not-owner'
+  | 'modify-image'
+  | 'change-visibility'
+  | 'modify-status'
+  | 'unregister-not-owner'
+  | 'image-protected'
+  | 'members-not-owner';
+
+export class Forbidden extends DomainError {
+  constructor(readonly reason: ForbiddenReason = 'not-allowed') {
+    super(`forbidden: ${reason}`);
+  }
+}
+
+/**
+ * A value the rules refuse. `size`/`checksum`: the data does not match what was declared (or the
+ * declaration comes too late); `owner`, `member`: no such user (`value` says which);
+ * `member-id`: not a user id at all; `marker`: not in the caller's list; `image-id`: an id that
+ * cannot be chosen here;
+ * `metadata`: declared data values on an image that is not queued.
+ */
+export type InvalidField = 'size' | 'checksum' | 'owner' | 'member' | 'member-id' | 'marker' | 'image-id' | 'metadata';
+
+export class InvalidValue extends DomainError {
+  constructor(readonly field: InvalidField, readonly value?: string) {
+    super(`invalid ${field}${value === undefined ? '' : `: ${value}`}`);
+  }
+}
+
+/** A name or id is taken (`name` as the caller would write it: an image id, `container/object`). */
+export class AlreadyExists extends DomainError {
+  constructor(readonly entity: 'image' | 'object', readonly id: string) {
+    super(`${entity} ${id} already exists`);
+  }
+}
+
+/** The image's data is being saved: no other change of its status, nor a move, until it ends. */
+export class ImageBeingSaved extends DomainError {
+  constructor() {
+    super('image is being saved');
+  }
+}
+
+/** Data may only go into a queued image. */
+export class ImageNotQueued extends DomainError {
+  constructor() {
+    super('image is not queued');
+  }
+}
+
+export class ContainerNotEmpty extends DomainError {
+  constructor() {
+    super('container is not empty');
+  }
+}
+
+/** A write would take a container past its quota (bytes). */
+export class QuotaExceeded extends DomainError {
+  constructor(readonly limit: number, readonly usage: number) {
+    super(`quota exceeded: limit ${limit}, usage ${usage}`);
+  }
+}
+
+/**
+ * More data than the limit (bytes) allows for this kind of upload. `announced`: the sender said
+ * so before sending (a declared size or length), rather than the data running over.
+ */
+export class DataTooLarge extends DomainError {
+  constructor(readonly limit: number, readonly announced = false) {
+    super(`data larger than ${limit} bytes`);
+  }
+}
+
+/** A resource (object, container, account, image) would carry more metadata items than allowed. */
+export class TooManyMetadataItems extends DomainError {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} metadata items`);
+  }
+}
+
+/**
+ * The source of an upload failed (the client went away, a broken chunked encoding). The client's
+ * doing, not the server's: nothing is kept and the image does not go to `error`.
+ */
+export class DataInterrupted extends DomainError {
+  constructor(cause: unknown) {
+    super('the data stream was interrupted', { cause });
+  }
+}

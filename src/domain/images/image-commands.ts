@@ -1,0 +1,95 @@
+/**
+ * The typed inputs of ImageService: what each protocol's adapter builds from its request once
+ * the request's own checks (field lists, value syntax, check order, messages) are done. No HTTP
+ * here: Glance v1 headers, and later Image API v2 JSON and PATCH documents, become these.
+ */
+import type { ObjectPath } from './image-model.ts';
+
+/** The settable attributes of an image record; absent = not given. */
+export interface ImageAttributes {
+  readonly name?: string;
+  readonly diskFormat?: string;
+  readonly containerFormat?: string;
+  readonly minRam?: number;
+  readonly minDisk?: number;
+  readonly protected?: boolean;
+  readonly isPublic?: boolean;
+}
+
+/** A new image's attributes: the name is required, the rest take their defaults. */
+export type NewImageAttributes = ImageAttributes & { readonly name: string };
+
+/** Size and checksum the data must have (a checksum: 32 hex digits = MD5, 64 = object hash). */
+export interface DeclaredData {
+  readonly size?: number;
+  readonly checksum?: string;
+}
+
+/** Register an existing object as an image (its id becomes the object's uuid). */
+export interface RegisterImage extends DeclaredData {
+  readonly location: ObjectPath;
+  /** An id the caller asks for: accepted only when it is the object's uuid. */
+  readonly id?: string;
+  readonly attributes: NewImageAttributes;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+/** Reserve an image without data (status queued); data comes later with `upload`. */
+export interface ReserveImage extends DeclaredData {
+  readonly id?: string;
+  /** Owner uuid: only an admin's choice counts. */
+  readonly owner?: string;
+  readonly attributes: NewImageAttributes;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+/** The bytes of an upload and what is known of them before reading. */
+export interface ImageUpload {
+  /**
+   * The bytes. A failure of the source itself (the client went away, a broken chunked encoding)
+   * must surface as `DataInterrupted`, so that it is told apart from a storage failure: the
+   * first keeps nothing, the second marks the image `error`.
+   */
+  readonly body: AsyncIterable<Buffer>;
+  /** The length the sender announced, when it did (checked against the declared size and the cap). */
+  readonly announcedLength?: number;
+  /**
+   * Glance v1's "empty data is no data": a body that ends after 0 bytes uploads nothing and the
+   * image stays (or goes back to) queued, instead of becoming an empty available image.
+   */
+  readonly emptyIsNoData: boolean;
+}
+
+/** Reserve and upload in one step (status saving, then available). */
+export interface CreateImageWithData extends ReserveImage {
+  readonly data: ImageUpload;
+}
+
+/**
+ * How an update changes the properties: `set` some and `remove` others, keeping the rest; with
+ * `replaceAll` the properties become exactly `set`.
+ */
+export interface PropertyChange {
+  readonly set: Readonly<Record<string, string>>;
+  readonly remove: readonly string[];
+  readonly replaceAll: boolean;
+}
+
+export interface UpdateImage extends DeclaredData {
+  readonly attributes: ImageAttributes;
+  readonly properties: PropertyChange;
+  /** A status the caller states: only the current one is accepted (status moves by the rules alone). */
+  readonly status?: string;
+  /**
+   * Data for a queued image, uploaded as part of this update (Glance v1 `PUT` with a body). The
+   * metadata is applied with the data's commit.
+   */
+  readonly data?: ImageUpload;
+  /**
+   * The adapter's own checks of its data declaration, run where the rules know the image accepts
+   * data, so that a refusal by the image (forbidden, not queued) comes first.
+   */
+  readonly checkData?: (update: UpdateImage) => void;
+}
+
+export const NO_PROPERTY_CHANGE: PropertyChange = Object.freeze({ set: {}, remove: [], replaceAll: false });
