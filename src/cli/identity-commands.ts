@@ -4,6 +4,7 @@ import { CliError } from '../errors.ts';
 import { Tokens } from '../domain/identity/tokens.ts';
 import { Users, type User } from '../domain/identity/users.ts';
 import { MetadataStore } from '../storage/metadata/database.ts';
+import { IdentityRepository } from '../storage/metadata/identity-repository.ts';
 import { isoMicros } from '../domain/time.ts';
 import { out, outJson, table } from './output.ts';
 import { storageOptions, type StorageFlags } from './storage-options.ts';
@@ -14,7 +15,8 @@ async function withIdentity<T>(flags: StorageFlags, work: (users: Users, tokens:
   const store = MetadataStore.open(settings.databaseUrl, settings.dataDir);
   try {
     await store.migrate();
-    return await work(new Users(store.db), new Tokens(store.db), settings.tokenTtlSeconds);
+    const repo = new IdentityRepository(store.db);
+    return await work(new Users(repo), new Tokens(repo), settings.tokenTtlSeconds);
   } finally {
     await store.close();
   }
