@@ -2,6 +2,7 @@ import { handleHealth } from './health.ts';
 import type { ApiRequest } from './http/api-request.ts';
 import type { ApiResponse, FaultNames } from './http/reply.ts';
 import { handleAccount, handleIdentity } from './identity/identity-api.ts';
+import { handleIdentityV3, IDENTITY_V3_PREFIX } from './identity/v3/v3-api.ts';
 import { imageApi } from './image/image-api.ts';
 import { handleObjectStore } from './object-store/object-store-api.ts';
 import { handlePublic } from './public/public-api.ts';
@@ -20,6 +21,7 @@ export interface Api {
 /** Every API on the one listener (spec/README.md, "One listener, six prefixes"). */
 export const APIS: readonly Api[] = [
   { name: 'health', prefix: /^\/healthz$/, handle: handleHealth },
+  { name: 'identity-v3', prefix: IDENTITY_V3_PREFIX, handle: handleIdentityV3 },
   { name: 'identity', prefix: /^\/identity(\/|$)/, handle: handleIdentity },
   { name: 'account', prefix: /^\/account(\/|$)/, handle: handleAccount },
   { name: 'object-store', prefix: /^\/object-store(\/|$)/, handle: handleObjectStore },
