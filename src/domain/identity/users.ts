@@ -34,6 +34,17 @@ export function validateDisplayName(name: string): void {
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new UserError('a display name cannot contain control characters');
 }
 
+/** True when `name` passes validateDisplayName and is well-formed UTF-16. */
+function couldBeDisplayName(name: string): boolean {
+  if (name.length === 0 || name.length > 1024 || Buffer.from(name, 'utf8').toString('utf8') !== name) return false;
+  try {
+    validateDisplayName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Users (= accounts of the object store). Users are never deleted, only disabled. */
 export class Users {
   constructor(private readonly repo: IdentityRepository) {}
@@ -61,6 +72,8 @@ export class Users {
   }
 
   async byName(name: string): Promise<User | undefined> {
+    // A name no user can have is not looked up: PostgreSQL refuses NUL and unpaired surrogates.
+    if (!couldBeDisplayName(name)) return undefined;
     const r = await this.repo.userByName(name);
     return r && toUser(r);
   }
