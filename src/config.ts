@@ -25,6 +25,12 @@ export interface Settings extends StorageSettings {
   readonly publicUrl: string;
   readonly publicUrlGiven: boolean;
   readonly tokenTtlSeconds: number;
+  /** Lifetime of the token a Keystone v3 password login mints. */
+  readonly v3TokenTtlSeconds: number;
+  /** Region id in the Keystone v3 catalog. */
+  readonly region: string;
+  /** Sliding window of the failed-password throttle. */
+  readonly loginWindowSeconds: number;
   readonly imageSizeCap: number;
   readonly objectMaxUpload: number;
   readonly diskFormats: readonly string[];
@@ -78,6 +84,9 @@ const schema = z.object({
   databaseUrl: databaseUrl.optional(),
   blocks: blocks.optional(),
   tokenTtl: duration.default(30 * 86400),
+  v3TokenTtl: duration.default(12 * 3600),
+  region: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a region id like RegionOne (letters, digits, . _ -)').default('RegionOne'),
+  loginWindow: duration.default(15 * 60),
   imageSizeCap: byteCount.default(TIB),
   objectMaxUpload: byteCount.default(TIB),
   diskFormats: list.default([...DEFAULT_DISK_FORMATS]),
@@ -96,6 +105,9 @@ const ENV: Record<keyof RawSettings, string> = {
   databaseUrl: 'PLANKTON_DATABASE_URL',
   blocks: 'PLANKTON_BLOCKS',
   tokenTtl: 'PLANKTON_TOKEN_TTL',
+  v3TokenTtl: 'PLANKTON_V3_TOKEN_TTL',
+  region: 'PLANKTON_REGION',
+  loginWindow: 'PLANKTON_LOGIN_WINDOW',
   imageSizeCap: 'PLANKTON_IMAGE_SIZE_CAP',
   objectMaxUpload: 'PLANKTON_OBJECT_MAX_UPLOAD',
   diskFormats: 'PLANKTON_DISK_FORMATS',
@@ -130,6 +142,9 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     databaseUrl: s.databaseUrl,
     blocks: s.blocks ?? path.join(dataDir, 'blocks'),
     tokenTtlSeconds: s.tokenTtl,
+    v3TokenTtlSeconds: s.v3TokenTtl,
+    region: s.region,
+    loginWindowSeconds: s.loginWindow,
     imageSizeCap: s.imageSizeCap,
     objectMaxUpload: s.objectMaxUpload,
     diskFormats: Object.freeze([...s.diskFormats]),

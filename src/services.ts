@@ -1,4 +1,7 @@
 import type { Settings } from './config.ts';
+import { Authentication } from './domain/identity/authentication.ts';
+import { LoginThrottle } from './domain/identity/login-throttle.ts';
+import { Passwords } from './domain/identity/passwords.ts';
 import { Tokens } from './domain/identity/tokens.ts';
 import { Users } from './domain/identity/users.ts';
 import { ImageService } from './domain/images/image-service.ts';
@@ -7,6 +10,11 @@ import { ObjectService } from './domain/objects/object-service.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
 import { MetadataStore } from './storage/metadata/database.ts';
+import { IdentityRepository } from './storage/metadata/identity-repository.ts';
+
+/** Failed password attempts allowed per window (PLANKTON_LOGIN_WINDOW), per user and per client address. */
+export const LOGIN_FAILURES_PER_USER = 10;
+export const LOGIN_FAILURES_PER_ADDRESS = 30;
 
 /**
  * The composition root: storage drivers chosen from the settings, domain services built on them.
@@ -15,14 +23,23 @@ import { MetadataStore } from './storage/metadata/database.ts';
 export class Services {
   readonly users: Users;
   readonly tokens: Tokens;
+  readonly passwords: Passwords;
+  /** Keystone v3 logins (token, password, application credential). */
+  readonly authentication: Authentication;
   readonly containers: Containers;
   readonly objects: ObjectService;
   readonly images: ImageService;
   #publicUrl: string;
 
   private constructor(readonly settings: Settings, readonly metadata: MetadataStore, readonly blocks: BlockStore) {
-    this.users = new Users(metadata.db);
-    this.tokens = new Tokens(metadata.db);
+    const identity = new IdentityRepository(metadata.db);
+    this.users = new Users(identity);
+    this.tokens = new Tokens(identity);
+    this.passwords = new Passwords(identity);
+    const throttle = new LoginThrottle(identity, {
+      windowSeconds: settings.loginWindowSeconds, perUser: LOGIN_FAILURES_PER_USER, perAddress: LOGIN_FAILURES_PER_ADDRESS,
+    });
+    this.authentication = new Authentication(this.users, this.tokens, this.passwords, throttle, settings.v3TokenTtlSeconds);
     this.containers = new Containers(metadata.db);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
     this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings);

@@ -4,6 +4,7 @@ import type { ApiResponse, FaultMapper, FaultNames } from './http/reply.ts';
 import { handleAccount, handleIdentity } from './identity/identity-api.ts';
 import { imageApi } from './image/v1/image-api.ts';
 import { pithosFault } from './object-store/faults.ts';
+import { handleIdentityV3, IDENTITY_V3_PREFIX } from './identity/v3/v3-api.ts';
 import { handleObjectStore } from './object-store/object-store-api.ts';
 import { handlePublic } from './public/public-api.ts';
 
@@ -23,6 +24,7 @@ export interface Api {
 /** Every API on the one listener (spec/README.md, "One listener, six prefixes"). */
 export const APIS: readonly Api[] = [
   { name: 'health', prefix: /^\/healthz$/, handle: handleHealth },
+  { name: 'identity-v3', prefix: IDENTITY_V3_PREFIX, handle: handleIdentityV3 },
   { name: 'identity', prefix: /^\/identity(\/|$)/, handle: handleIdentity },
   { name: 'account', prefix: /^\/account(\/|$)/, handle: handleAccount },
   { name: 'object-store', prefix: /^\/object-store(\/|$)/, handle: handleObjectStore, faults: pithosFault },

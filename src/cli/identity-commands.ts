@@ -1,20 +1,24 @@
 import type { Command } from 'commander';
 import { loadSettings, parseDuration } from '../config.ts';
 import { CliError } from '../errors.ts';
+import { Passwords, checkNewPassword } from '../domain/identity/passwords.ts';
 import { Tokens } from '../domain/identity/tokens.ts';
 import { Users, type User } from '../domain/identity/users.ts';
 import { MetadataStore } from '../storage/metadata/database.ts';
+import { IdentityRepository } from '../storage/metadata/identity-repository.ts';
 import { isoMicros } from '../domain/time.ts';
 import { out, outJson, table } from './output.ts';
+import { readNewPassword } from './password-input.ts';
 import { storageOptions, type StorageFlags } from './storage-options.ts';
 
 /** Opens only the metadata database (user and token commands need no block store). */
-async function withIdentity<T>(flags: StorageFlags, work: (users: Users, tokens: Tokens, ttl: number) => Promise<T>): Promise<T> {
+async function withIdentity<T>(flags: StorageFlags, work: (users: Users, tokens: Tokens, ttl: number, passwords: Passwords) => Promise<T>): Promise<T> {
   const settings = loadSettings(flags);
   const store = MetadataStore.open(settings.databaseUrl, settings.dataDir);
   try {
     await store.migrate();
-    return await work(new Users(store.db), new Tokens(store.db), settings.tokenTtlSeconds);
+    const repo = new IdentityRepository(store.db);
+    return await work(new Users(repo), new Tokens(repo), settings.tokenTtlSeconds, new Passwords(repo));
   } finally {
     await store.close();
   }
@@ -37,9 +41,14 @@ export function registerIdentityCommands(program: Command): void {
     .option('--admin', 'give the user the admin flag')
     .option('--uuid <uuid>', 'use this UUID instead of a random one')
     .option('--ttl <duration>', 'lifetime of the first token, e.g. 30d, 12h')
+    .option('--password-stdin', 'also set a password (for Keystone v3 logins), read from standard input')
     .option('--json', 'print exactly one JSON line {"uuid", "name", "token"}'))
-    .action(async (name: string, o) => withIdentity(o, async (users, tokens, ttl) => {
+    .action(async (name: string, o) => withIdentity(o, async (users, tokens, ttl, passwords) => {
+      // Read and check the password first: a refused password must not leave a half-made user.
+      const password = o.passwordStdin ? await readNewPassword(true) : undefined;
+      if (password !== undefined) checkNewPassword(password);
       const u = await users.create(name, { admin: o.admin, uuid: o.uuid });
+      if (password !== undefined) await passwords.set(u.uuid, password);
       const t = await tokens.issue(u.uuid, ttlSeconds(o.ttl, ttl), 'created with the user');
       if (o.json) return outJson({ uuid: u.uuid, name: u.name, token: t.secret });
       out(`uuid:    ${u.uuid}\nname:    ${u.name}\nadmin:   ${u.admin}\ntoken:   ${t.secret}\nexpires: ${isoMicros(t.expiresAt)}`);
@@ -60,6 +69,19 @@ export function registerIdentityCommands(program: Command): void {
       out(`uuid:    ${u.uuid}\nname:    ${u.name}\nadmin:   ${u.admin}\nactive:  ${u.active}\ncreated: ${isoMicros(u.createdAt)}\ntokens:`);
       for (const t of list) out(`  ${t.tokenId}  ${t.state}  expires ${isoMicros(t.expiresAt)}${t.note ? '  ' + t.note : ''}`);
     }));
+
+  storageOptions(user.command('password <user>')
+    .description('set the password of a user for Keystone v3 logins (prompted on a terminal; stored as a salted scrypt hash)')
+    .option('--stdin', 'read the password from standard input instead of prompting (one trailing newline is removed)'))
+    .action(async (ref: string, o) => {
+      const password = await readNewPassword(o.stdin === true);
+      checkNewPassword(password);
+      await withIdentity(o, async (users, _tokens, _ttl, passwords) => {
+        const u = await users.find(ref);
+        await passwords.set(u.uuid, password);
+        out(`password set for ${u.name} (${u.uuid})`);
+      });
+    });
 
   storageOptions(user.command('rename <user> <new-display-name>').description('change the display name'))
     .action(async (ref: string, name: string, o) => withIdentity(o, async (users) => out((await users.rename(ref, name)).name)));

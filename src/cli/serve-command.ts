@@ -30,7 +30,7 @@ export function registerServeCommand(program: Command): void {
       // Only once the port is ours: a failed start must not create an admin whose token nobody saw.
       const firstAdmin = (await services.users.anyAdmin()) ? undefined : await createFirstAdmin(services);
       log.info({ url: server.url, publicUrl: services.publicUrl(), database: services.metadata.label, blocks: services.blocks.label, sweptTempFiles: swept }, 'plankton is serving');
-      err(banner(services.publicUrl(), firstAdmin));
+      err(banner(services.publicUrl(), firstAdmin, services.settings.region));
       const stop = async (signal: string) => {
         log.info({ signal }, 'shutting down');
         await server.close();
@@ -42,15 +42,22 @@ export function registerServeCommand(program: Command): void {
     });
 }
 
-async function createFirstAdmin(services: Services): Promise<{ uuid: string; token: string }> {
+async function createFirstAdmin(services: Services): Promise<FirstAdmin> {
   const name = (await services.users.byName('admin')) ? `admin-${Date.now()}` : 'admin';
   const user = await services.users.create(name, { admin: true });
   const token = await services.tokens.issue(user.uuid, services.settings.tokenTtlSeconds, 'first start');
-  return { uuid: user.uuid, token: token.secret };
+  return { uuid: user.uuid, token: token.secret, tokenId: token.tokenId };
+}
+
+interface FirstAdmin {
+  readonly uuid: string;
+  readonly token: string;
+  /** The token's public id: the application credential id of Keystone v3 clients. */
+  readonly tokenId: string;
 }
 
 /** Plain text for people, outside the JSON log: how to log in. The secret is printed only on the first start. */
-export function banner(publicUrl: string, admin: { uuid: string; token: string } | undefined): string {
+export function banner(publicUrl: string, admin: FirstAdmin | undefined, region = 'RegionOne'): string {
   const P = publicUrl;
   if (!admin) {
     return `\nPlankton is serving at ${P}\nGet a token with:  npx plankton token issue admin   (same --data-dir/--database-url as serve)\n`;
@@ -75,6 +82,22 @@ glance v1 CLI:
 
 swift CLI:
   swift --os-storage-url ${P}/object-store/v1/${admin.uuid} --os-auth-token ${T} stat
+
+openstack CLI, openstacksdk, Ansible, Terraform (Keystone v3; the token is an application credential):
+  openstack --os-auth-type v3applicationcredential --os-auth-url ${P}/identity \\
+    --os-application-credential-id ${admin.tokenId} --os-application-credential-secret ${T} catalog list
+
+clouds.yaml (~/.config/openstack/clouds.yaml; then: openstack --os-cloud plankton token issue):
+  clouds:
+    plankton:
+      auth_type: v3applicationcredential
+      auth:
+        auth_url: ${P}/identity
+        application_credential_id: ${admin.tokenId}
+        application_credential_secret: ${T}
+      region_name: ${region}
+      identity_api_version: 3
+      image_api_version: 2
 
 More users:  npx plankton user create alice@example.org
 `;

@@ -1,14 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { unauthorized } from '../../errors.ts';
-import type { Db } from '../../storage/metadata/database.ts';
+import type { IdentityRepository } from '../../storage/metadata/identity-repository.ts';
 import { nowMicros } from '../time.ts';
-import { UserError, type User } from './users.ts';
+import { AuthenticationFailed } from './identity-errors.ts';
+import { toUser, UserError, type User } from './users.ts';
 
 export interface IssuedToken {
   readonly tokenId: string;
   readonly userUuid: string;
   /** Shown once, never stored or logged. */
   readonly secret: string;
+  readonly issuedAt: number;
   readonly expiresAt: number;
 }
 
@@ -28,15 +30,23 @@ export interface Caller {
   readonly user: User;
   readonly tokenId: string;
   readonly expiresAt: number;
+  /** When the token was issued (microseconds). */
+  readonly issuedAt: number;
 }
 
 /** Only the SHA-256 of a secret is stored: a lookup by hash compares no secret character by character. */
 export const tokenHash = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
 
-export class Tokens {
-  constructor(private readonly db: Db) {}
+/** The Astakos / Plankton 401 messages (identity.md §4) of each way a token can be refused. */
+const LEGACY_MESSAGES: Partial<Record<AuthenticationFailed['reason'], string>> = {
+  'user-disabled': 'User inactive',
+  'expired-token': 'Authentication expired',
+};
 
-  async issue(userUuid: string, ttlSeconds: number, note?: string): Promise<IssuedToken> {
+export class Tokens {
+  constructor(private readonly repo: IdentityRepository) {}
+
+  async issue(userUuid: string, ttlSeconds: number, note?: string, opts: { minted?: boolean } = {}): Promise<IssuedToken> {
     // A secret starting with '-' would read as an option in `swift --os-auth-token T`: draw again.
     let secret: string;
     do secret = randomBytes(32).toString('base64url');
@@ -44,57 +54,61 @@ export class Tokens {
     const tokenId = randomBytes(6).toString('hex');
     const createdAt = nowMicros();
     const expiresAt = createdAt + ttlSeconds * 1_000_000;
-    await this.db.insertInto('tokens').values({
-      token_id: tokenId, user_uuid: userUuid, hash: tokenHash(secret), created_at: createdAt,
-      expires_at: expiresAt, revoked_at: null, note: note ?? null,
-    }).execute();
-    return { tokenId, userUuid, secret, expiresAt };
+    await this.repo.insertToken({
+      tokenId, userUuid, hash: tokenHash(secret), createdAt, expiresAt, note: note ?? null, minted: opts.minted === true,
+    });
+    return { tokenId, userUuid, secret, issuedAt: createdAt, expiresAt };
   }
 
-  /** Resolves a presented secret to its caller, or throws the 401 of identity.md §4. */
+  /** Resolves a presented secret to its caller, or throws AuthenticationFailed saying why not. */
+  async resolve(secret: string): Promise<Caller> {
+    const row = await this.repo.tokenByHash(tokenHash(secret));
+    if (!row) throw new AuthenticationFailed('unknown-token');
+    if (row.revoked_at !== null) throw new AuthenticationFailed('revoked-token');
+    if (row.user.active !== 1) throw new AuthenticationFailed('user-disabled');
+    if (row.expires_at <= Date.now() * 1000) throw new AuthenticationFailed('expired-token');
+    return { user: toUser(row.user), tokenId: row.token_id, expiresAt: row.expires_at, issuedAt: row.created_at };
+  }
+
+  /**
+   * `resolve` with the 401 of identity.md §4, for the APIs that speak Plankton's fault shape
+   * (object store, image API, Astakos identity). Kept here so their callers stay as they are.
+   */
   async authenticate(secret: string): Promise<Caller> {
-    const row = await this.db.selectFrom('tokens')
-      .innerJoin('users', 'users.uuid', 'tokens.user_uuid')
-      .select(['tokens.token_id', 'tokens.expires_at', 'tokens.revoked_at',
-        'users.uuid', 'users.display_name', 'users.admin', 'users.active', 'users.created_at'])
-      .where('tokens.hash', '=', tokenHash(secret))
-      .executeTakeFirst();
-    if (!row || row.revoked_at !== null) throw unauthorized('Invalid token');
-    if (row.active !== 1) throw unauthorized('User inactive');
-    if (row.expires_at <= Date.now() * 1000) throw unauthorized('Authentication expired');
-    return {
-      user: { uuid: row.uuid, name: row.display_name, admin: row.admin === 1, active: true, createdAt: row.created_at },
-      tokenId: row.token_id,
-      expiresAt: row.expires_at,
-    };
+    try {
+      return await this.resolve(secret);
+    } catch (err) {
+      if (err instanceof AuthenticationFailed) throw unauthorized(LEGACY_MESSAGES[err.reason] ?? 'Invalid token');
+      throw err;
+    }
   }
 
   /** Revokes one token given by its secret or its token_id; returns its token_id. */
   async revoke(ref: string): Promise<string> {
-    const row = await this.db.selectFrom('tokens').select('token_id')
-      .where((eb) => eb.or([eb('hash', '=', tokenHash(ref)), eb('token_id', '=', ref)]))
-      .executeTakeFirst();
-    if (!row) throw new UserError('no such token (give the token itself or its token_id; see "plankton token list")');
-    await this.db.updateTable('tokens').set({ revoked_at: nowMicros() })
-      .where('token_id', '=', row.token_id).where('revoked_at', 'is', null).execute();
-    return row.token_id;
+    const tokenId = await this.repo.tokenIdByRef(tokenHash(ref), ref);
+    if (!tokenId) throw new UserError('no such token (give the token itself or its token_id; see "plankton token list")');
+    await this.repo.revokeToken(tokenId, nowMicros());
+    return tokenId;
+  }
+
+  /** Revokes one token known by its token_id (already resolved by the caller). */
+  async revokeById(tokenId: string): Promise<void> {
+    await this.repo.revokeToken(tokenId, nowMicros());
   }
 
   /** Revokes every live token of a user; returns how many. */
-  async revokeAll(userUuid: string): Promise<number> {
-    const res = await this.db.updateTable('tokens').set({ revoked_at: nowMicros() })
-      .where('user_uuid', '=', userUuid).where('revoked_at', 'is', null).executeTakeFirst();
-    return Number(res.numUpdatedRows);
+  revokeAll(userUuid: string): Promise<number> {
+    return this.repo.revokeUserTokens(userUuid, nowMicros());
+  }
+
+  /** Deletes the user's minted (password-login) tokens that have expired; returns how many. */
+  purgeExpiredMinted(userUuid: string): Promise<number> {
+    return this.repo.purgeExpiredMinted(userUuid, Date.now() * 1000);
   }
 
   async list(userUuid?: string): Promise<TokenInfo[]> {
-    let q = this.db.selectFrom('tokens').innerJoin('users', 'users.uuid', 'tokens.user_uuid')
-      .select(['tokens.token_id', 'tokens.user_uuid', 'users.display_name', 'tokens.created_at',
-        'tokens.expires_at', 'tokens.revoked_at', 'tokens.note'])
-      .orderBy('tokens.created_at');
-    if (userUuid) q = q.where('tokens.user_uuid', '=', userUuid);
     const now = Date.now() * 1000;
-    return (await q.execute()).map((r) => ({
+    return (await this.repo.listTokens(userUuid)).map((r) => ({
       tokenId: r.token_id, userUuid: r.user_uuid, userName: r.display_name, createdAt: r.created_at,
       expiresAt: r.expires_at, revokedAt: r.revoked_at, note: r.note,
       state: r.revoked_at !== null ? 'revoked' : r.expires_at <= now ? 'expired' : 'active',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../storage/metadata/database.ts';
+import type { IdentityRepository } from '../../storage/metadata/identity-repository.ts';
 import type { UserRow } from '../../storage/metadata/schema.ts';
 import { nowMicros } from '../time.ts';
 
@@ -13,7 +13,7 @@ export interface User {
 
 export class UserError extends Error {}
 
-const toUser = (r: UserRow): User => ({
+export const toUser = (r: UserRow): User => ({
   uuid: r.uuid, name: r.display_name, admin: r.admin === 1, active: r.active === 1, createdAt: r.created_at,
 });
 
@@ -34,9 +34,20 @@ export function validateDisplayName(name: string): void {
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new UserError('a display name cannot contain control characters');
 }
 
+/** True when `name` passes validateDisplayName and is well-formed UTF-16. */
+function couldBeDisplayName(name: string): boolean {
+  if (name.length === 0 || name.length > 1024 || Buffer.from(name, 'utf8').toString('utf8') !== name) return false;
+  try {
+    validateDisplayName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Users (= accounts of the object store). Users are never deleted, only disabled. */
 export class Users {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly repo: IdentityRepository) {}
 
   async create(name: string, opts: { admin?: boolean; uuid?: string } = {}): Promise<User> {
     validateDisplayName(name);
@@ -49,22 +60,21 @@ export class Users {
     if (await this.byName(name)) throw new UserError(`a user named "${name}" already exists`);
     if (await this.byUuid(uuid)) throw new UserError(`a user with uuid ${uuid} already exists`);
     const row: UserRow = { uuid, display_name: name, admin: opts.admin ? 1 : 0, active: 1, created_at: nowMicros() };
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('users').values(row).execute();
-      await trx.insertInto('accounts').values({ uuid, meta: '{}', modified_at: row.created_at }).execute();
-    });
+    await this.repo.insertUser(row);
     return toUser(row);
   }
 
   async byUuid(uuid: string): Promise<User | undefined> {
     const c = canonicalUuid(uuid);
     if (!c) return undefined;
-    const r = await this.db.selectFrom('users').selectAll().where('uuid', '=', c).executeTakeFirst();
+    const r = await this.repo.userByUuid(c);
     return r && toUser(r);
   }
 
   async byName(name: string): Promise<User | undefined> {
-    const r = await this.db.selectFrom('users').selectAll().where('display_name', '=', name).executeTakeFirst();
+    // A name no user can have is not looked up: PostgreSQL refuses NUL and unpaired surrogates.
+    if (!couldBeDisplayName(name)) return undefined;
+    const r = await this.repo.userByName(name);
     return r && toUser(r);
   }
 
@@ -76,24 +86,23 @@ export class Users {
   }
 
   async list(): Promise<User[]> {
-    const rows = await this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('uuid').execute();
-    return rows.map(toUser);
+    return (await this.repo.listUsers()).map(toUser);
   }
 
   async anyAdmin(): Promise<boolean> {
-    return (await this.db.selectFrom('users').select('uuid').where('admin', '=', 1).limit(1).executeTakeFirst()) !== undefined;
+    return this.repo.anyAdmin();
   }
 
   /** Display names of the given canonical uuids that exist. */
   async namesOf(uuids: readonly string[]): Promise<Map<string, string>> {
     if (uuids.length === 0) return new Map();
-    const rows = await this.db.selectFrom('users').select(['uuid', 'display_name']).where('uuid', 'in', [...new Set(uuids)]).execute();
+    const rows = await this.repo.namesOf(uuids);
     return new Map(rows.map((r) => [r.uuid, r.display_name]));
   }
 
   async uuidsOf(names: readonly string[]): Promise<Map<string, string>> {
     if (names.length === 0) return new Map();
-    const rows = await this.db.selectFrom('users').select(['uuid', 'display_name']).where('display_name', 'in', [...new Set(names)]).execute();
+    const rows = await this.repo.uuidsOf(names);
     return new Map(rows.map((r) => [r.display_name, r.uuid]));
   }
 
@@ -102,13 +111,13 @@ export class Users {
     const user = await this.find(ref);
     const other = await this.byName(name);
     if (other && other.uuid !== user.uuid) throw new UserError(`a user named "${name}" already exists`);
-    await this.db.updateTable('users').set({ display_name: name }).where('uuid', '=', user.uuid).execute();
+    await this.repo.renameUser(user.uuid, name);
     return { ...user, name };
   }
 
   async setFlag(ref: string, flag: 'admin' | 'active', on: boolean): Promise<User> {
     const user = await this.find(ref);
-    await this.db.updateTable('users').set({ [flag]: on ? 1 : 0 }).where('uuid', '=', user.uuid).execute();
+    await this.repo.setUserFlag(user.uuid, flag, on);
     return { ...user, [flag]: on };
   }
 }

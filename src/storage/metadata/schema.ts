@@ -22,6 +22,22 @@ export interface TokensTable {
   expires_at: number;
   revoked_at: number | null;
   note: string | null;
+  /** 1 for the short-lived tokens a Keystone v3 password login mints (purged once expired). */
+  minted: Generated<number>;
+}
+
+/** A user's password as `scrypt$N$r$p$salt$hash` (base64url); the password itself is never stored. */
+export interface UserPasswordsTable {
+  user_uuid: string;
+  hash: string;
+  updated_at: number;
+}
+
+/** One failed password attempt, under a throttle key (`user:…` or `address:…`). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  key: string;
+  failed_at: number;
 }
 
 export interface AccountsTable {
@@ -105,6 +121,8 @@ export interface CountersTable {
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
+  user_passwords: UserPasswordsTable;
+  login_failures: LoginFailuresTable;
   accounts: AccountsTable;
   containers: ContainersTable;
   objects: ObjectsTable;
