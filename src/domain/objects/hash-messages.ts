@@ -1,5 +1,5 @@
 /**
- * The messages between the upload path and the hash workers (`hash-worker.ts`). Types only: the
+ * The messages between the upload path and the hash workers (`hash-worker.js`). Types only: the
  * worker and the pool import them without pulling each other's code into their thread.
  */
 

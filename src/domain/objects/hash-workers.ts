@@ -6,19 +6,13 @@ import type { HashReply, HashRequest, StreamAlgorithm } from './hash-messages.ts
  * Block hashing off the event loop. An upload must compute SHA-256 per block and digests of the
  * whole stream (MD5, and SHA-512 for protocols that report it); on the main thread they cap a
  * stream near 0.4 GB/s and starve the socket. Here blocks live in SharedArrayBuffers, so workers
- * (`hash-worker.ts`) read them without a copy: SHA-256 jobs go to any worker, each whole-stream
+ * (`hash-worker.js`) read them without a copy: SHA-256 jobs go to any worker, each whole-stream
  * digest stays on one worker (its state is sequential, and a worker handles its messages in
  * order), and the digests of one stream are spread over the workers.
  */
 
-const WORKER_URL = new URL('./hash-worker.ts', import.meta.url);
-
-/**
- * A worker inherits no loader hooks from its parent, whether tsx came by `--import tsx` (tests)
- * or by its API (`bin/plankton.js`), so the worker registers tsx itself before its `.ts` entry
- * loads. Nothing else of the parent's flags is passed.
- */
-const WORKER_EXEC_ARGV = WORKER_URL.pathname.endsWith('.ts') ? ['--import', new URL('../../tsx-worker-loader.js', import.meta.url).href] : [];
+/** Plain JavaScript, type-checked (see its header): runs without a loader in every mode. */
+const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
 
 /** The digests of one stream, fed its blocks in order. */
 export interface StreamDigests {
@@ -42,7 +36,8 @@ class HashPool {
   #worker(i: number): Worker {
     let w = this.#workers[i];
     if (!w) {
-      w = new Worker(WORKER_URL, { execArgv: WORKER_EXEC_ARGV });
+      // No loader flags (tsx) in the worker: it needs none, and a loader costs a second per start.
+      w = new Worker(WORKER_URL, { execArgv: [] });
       w.on('message', (r: HashReply) => {
         const p = this.#pending.get(r.id);
         this.#pending.delete(r.id);
