@@ -18,16 +18,20 @@ const EMPTY_SHA512 = 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d3
 
 const digestOf = (algorithm: StreamAlgorithm, data: Buffer): string => createHash(algorithm).update(data).digest('hex');
 
-/** Only `put` is used by the writer; the rest fails loudly if that ever changes. */
+/** Only `put` is used by the writer; any other member of the port fails loudly if that ever changes. */
 function memoryStore(): BlockStore & { blocks: Map<string, Buffer> } {
   const blocks = new Map<string, Buffer>();
-  const unused = () => { throw new Error('not used by writeBlocks'); };
-  return {
+  const store = {
     blocks,
     label: 'memory',
-    put: async (hash, data) => { blocks.set(hash, Buffer.from(data)); },
-    get: unused, has: unused, missing: unused, delete: unused, list: unused, sweep: unused, healthy: unused, close: unused,
+    put: async (hash: string, data: Buffer) => { blocks.set(hash, Buffer.from(data)); },
   };
+  return new Proxy(store, {
+    get(target, key) {
+      if (key in target) return target[key as keyof typeof target];
+      throw new Error(`writeBlocks used BlockStore.${String(key)}`);
+    },
+  }) as unknown as BlockStore & { blocks: Map<string, Buffer> };
 }
 
 /** `data` as a stream of chunks of the given sizes, cycled (a socket cuts bytes anywhere). */
