@@ -47,6 +47,15 @@ function content(id: number, size: number): Buffer {
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
+/** How fetch fails when the server dies under it: refused or reset connection, or a body cut short. */
+const isConnectionLost = (err: unknown): boolean =>
+  err instanceof TypeError && (err.message === 'fetch failed' || err.message === 'terminated');
+
+/** A reply the workload does not expect from a live server is a failure, whatever the kill does later. */
+async function expectStatus(r: Response, expected: readonly number[], what: string): Promise<void> {
+  if (!expected.includes(r.status)) assert.fail(`${what}: ${r.status} ${await r.text()} (expected ${expected.join(' or ')})`);
+}
+
 for (const dialect of DIALECTS) {
   describe(`crash consistency [${dialect}]`, () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-crash-'));
@@ -108,10 +117,9 @@ for (const dialect of DIALECTS) {
         const r = await fetch(`${server.url}/image/v1/images`, { method: 'POST', headers: {
           'X-Auth-Token': user.token, 'X-Image-Meta-Name': name, 'X-Image-Meta-Location': `pithos://${user.uuid}/c/${object}`,
         } });
-        if (r.status === 200) {
-          imageAcknowledged.set(object, name);
-          acknowledgedWrites++;
-        }
+        await expectStatus(r, [200], `register ${name} on ${object}`);
+        imageAcknowledged.set(object, name);
+        acknowledgedWrites++;
       };
 
       const writeOnce = async (server: ChildServer) => {
@@ -122,15 +130,16 @@ for (const dialect of DIALECTS) {
         (possible.get(name) ?? possible.set(name, new Set()).get(name)!).add(sum);
         const base = `${server.url}/object-store/v1/${user.uuid}/c`;
         const headers = { 'X-Auth-Token': user.token };
-        let ok: boolean;
         if (random() < 0.5) {
-          ok = (await fetch(`${base}/${name}`, { method: 'PUT', headers: { ...headers, ETag: sum }, body: new Uint8Array(data) })).status === 201;
+          const r = await fetch(`${base}/${name}`, { method: 'PUT', headers: { ...headers, ETag: sum }, body: new Uint8Array(data) });
+          await expectStatus(r, [201], `streamed PUT of ${name} (${size} bytes)`);
         } else {
           const blocks: Buffer[] = [];
           for (let off = 0; off < size; off += BLOCK_SIZE) blocks.push(data.subarray(off, off + BLOCK_SIZE));
           const hashmap = JSON.stringify({ bytes: size, hashes: blocks.map(blockHash) });
           const put = () => fetch(`${base}/${name}?hashmap&format=json`, { method: 'PUT', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: hashmap });
           let r = await put();
+          await expectStatus(r, [201, 409], `hashmap PUT of ${name} (${size} bytes)`);
           if (r.status === 409) {
             const missing: string[] = await r.json();
             for (const b of blocks) {
@@ -139,13 +148,11 @@ for (const dialect of DIALECTS) {
               assert.equal(post.status, 202);
             }
             r = await put();
+            await expectStatus(r, [201], `hashmap PUT of ${name} once its blocks are sent`);
           }
-          ok = r.status === 201;
         }
-        if (ok) {
-          acknowledged.set(name, sum);
-          acknowledgedWrites++;
-        }
+        acknowledged.set(name, sum);
+        acknowledgedWrites++;
       };
 
       for (let round = 0; round <= KILLS; round++) {
@@ -157,15 +164,25 @@ for (const dialect of DIALECTS) {
           break;
         }
         await fetch(`${server.url}/object-store/v1/${user.uuid}/c`, { method: 'PUT', headers: { 'X-Auth-Token': user.token } });
+        let killed = false;
         let stopping = false;
+        // Only the kill may interrupt a request: any other error (an assertion, a refused
+        // connection before the kill) fails the test, through `writing` below.
         const writer = async () => {
-          while (!stopping) await (random() < 0.25 ? registerOnce(server) : writeOnce(server)).catch(() => undefined);
+          while (!stopping) {
+            await (random() < 0.25 ? registerOnce(server) : writeOnce(server)).catch((err: unknown) => {
+              if (!(killed && isConnectionLost(err))) throw err;
+            });
+          }
         };
-        const writers = Array.from({ length: 4 }, writer);
+        const writing = Promise.all(Array.from({ length: 4 }, writer));
+        // A writer that fails before the kill must not be an unhandled rejection; `await writing` reports it.
+        writing.catch(() => undefined);
         await new Promise((r) => setTimeout(r, 300 + random() * 1500));
+        killed = true;
         await server.kill();
         stopping = true;
-        await Promise.all(writers);
+        await writing;
       }
       process.stderr.write(`# crash consistency [${dialect}]: ${KILLS} kills survived, ${acknowledgedWrites} acknowledged writes verified, ${imageAcknowledged.size} images\n`);
       assert.ok(acknowledgedWrites > 0, 'no write was acknowledged: the workload did not run');

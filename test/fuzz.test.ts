@@ -66,10 +66,18 @@ describe('fuzzing the running server', () => {
     server = await startTestServer('sqlite');
     alice = await server.user();
     bob = await server.user();
-    await server.fetch(`/object-store/v1/${alice.uuid}/c`, { method: 'PUT', token: alice.token });
-    await server.fetch(`/object-store/v1/${alice.uuid}/c/o`, { method: 'PUT', token: alice.token, body: 'hello' });
+    // The fuzzed paths aim at these resources: if set-up fails, the fuzzing would only hit 404s.
+    const container = await server.fetch(`/object-store/v1/${alice.uuid}/c`, { method: 'PUT', token: alice.token });
+    assert.equal(container.status, 201, 'set-up: container c');
+    const object = await server.fetch(`/object-store/v1/${alice.uuid}/c/o`, { method: 'PUT', token: alice.token, body: 'hello' });
+    assert.equal(object.status, 201, 'set-up: object c/o');
     const up = await server.fetch('/image/v1/images', { method: 'POST', token: alice.token, headers: { 'X-Image-Meta-Name': 'fuzz', 'Content-Type': 'application/octet-stream' }, body: 'data' });
-    imageId = up.ok ? (await up.json()).image.id : '00000000-0000-4000-8000-000000000000';
+    assert.equal(up.status, 200, 'set-up: image upload');
+    const image = (await up.json()).image;
+    assert.equal(image.status, 'available', 'set-up: the image is available');
+    assert.match(image.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'set-up: image id');
+    imageId = image.id;
+    assert.equal((await server.fetch(`/image/v1/images/${imageId}`, { method: 'HEAD', token: alice.token })).status, 200, 'set-up: the image is there');
   });
   after(() => server.close());
 

@@ -282,8 +282,9 @@ for (const dialect of DIALECTS) {
       const u = new Store(s, await s.user());
       await u.putContainer('c');
       assertFault(await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(1001, 1) }), 400, 'Maximum size is reached');
-      const chunked = await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(5000, 1), chunked: 100 }).catch((e: Error) => e);
-      if (!(chunked instanceof Error)) assertFault(chunked, 400, 'Maximum size is reached');
+      // Chunked: no length up front, so the limit is found mid-body; the server still answers the
+      // fault (it reads and drops the rest of the body rather than reset the connection).
+      assertFault(await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(5000, 1), chunked: 100 }), 400, 'Maximum size is reached');
       assertFault(await u.req('PUT', p(u.uuid, 'c', 'big', 'hashmap'), { body: JSON.stringify({ bytes: 1001, hashes: [HELLO] }) }), 400, 'Maximum size is reached');
       assert.equal((await u.req('HEAD', p(u.uuid, 'c', 'big'))).status, 404);
       assert.deepEqual(blockFiles(s.dataDir), []);

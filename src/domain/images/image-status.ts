@@ -22,27 +22,59 @@ import type { ImageStatus } from './image-model.ts';
 export type { NewImageRecord, RecordChanges };
 
 /** How an image comes into being, and the status it starts in. */
-const INITIAL: Record<'registered' | 'uploading' | 'reserved', ImageStatus> = {
+export const INITIAL: Readonly<Record<'registered' | 'uploading' | 'reserved', ImageStatus>> = {
   registered: 'available',
   uploading: 'saving',
   reserved: 'queued',
 };
 
+/** Every change of status of an existing image: the statuses it may start from, the one it sets. */
+export const TRANSITIONS = {
+  /** An upload into a reservation starts. */
+  startSaving: { from: ['queued'], to: 'saving' },
+  /** The data is committed. */
+  finishSaving: { from: ['saving'], to: 'available' },
+  /** The data was refused, cut off or empty; nothing of it was kept. */
+  backToQueued: { from: ['saving'], to: 'queued' },
+  /** The storage failed under an upload. */
+  failSaving: { from: ['saving'], to: 'error' },
+  /** POST with the location of an existing image: re-registration with fresh metadata. */
+  reRegister: { from: ['queued', 'available', 'error'], to: 'available' },
+} as const satisfies Record<string, { readonly from: readonly ImageStatus[]; readonly to: ImageStatus }>;
+
+export type Transition = keyof typeof TRANSITIONS;
+
+/** The status `transition` leads to from `status`; undefined when it is not allowed from there. */
+export function nextStatus(status: ImageStatus, transition: Transition): ImageStatus | undefined {
+  const t = TRANSITIONS[transition];
+  return (t.from as readonly ImageStatus[]).includes(status) ? t.to : undefined;
+}
+
+/** An image being saved cannot be unregistered; any other can. */
+const UNREMOVABLE: ImageStatus = 'saving';
+export const canRemove = (status: ImageStatus): boolean => status !== UNREMOVABLE;
+
 export async function createImageRecord(trx: Transaction<Database>, start: keyof typeof INITIAL, record: NewImageRecord): Promise<void> {
   await insertImageRecord(trx, record, INITIAL[start]);
 }
 
+/** Applies `name` if the status is one it may start from; true when this caller made the change. */
+function transition(db: Db, id: string, name: Transition, changes: RecordChanges = {}): Promise<boolean> {
+  const { from, to } = TRANSITIONS[name];
+  return compareAndSetStatus(db, id, from, to, changes);
+}
+
 /** queued → saving: the one way an upload may start; false when another upload won or it is not queued. */
-export const startSaving = (db: Db, id: string) => compareAndSetStatus(db, id, ['queued'], 'saving');
+export const startSaving = (db: Db, id: string) => transition(db, id, 'startSaving');
 
 /** saving → available, once the data is committed (call inside the commit transaction). */
-export const finishSaving = (trx: Transaction<Database>, id: string, changes: RecordChanges) => compareAndSetStatus(trx, id, ['saving'], 'available', changes);
+export const finishSaving = (trx: Transaction<Database>, id: string, changes: RecordChanges) => transition(trx, id, 'finishSaving', changes);
 
 /** saving → queued: the data was refused, cut off or empty; nothing of it was kept. */
-export const backToQueued = (db: Db, id: string) => compareAndSetStatus(db, id, ['saving'], 'queued');
+export const backToQueued = (db: Db, id: string) => transition(db, id, 'backToQueued');
 
 /** saving → error: the storage failed under an upload. */
-export const failSaving = (db: Db, id: string) => compareAndSetStatus(db, id, ['saving'], 'error');
+export const failSaving = (db: Db, id: string) => transition(db, id, 'failSaving');
 
 /**
  * Registration: a new record starts available; an existing one in any status but saving becomes
@@ -54,8 +86,8 @@ export async function registerLocation(trx: Transaction<Database>, record: NewIm
     return true;
   }
   const { id, ...changes } = record;
-  return compareAndSetStatus(trx, id, ['queued', 'available', 'error'], 'available', changes);
+  return transition(trx, id, 'reRegister', changes);
 }
 
 /** Unregistering removes the record, except while data is being saved; true when removed. */
-export const removeImageRecord = (db: Db, id: string) => deleteImageRecordUnless(db, id, 'saving');
+export const removeImageRecord = (db: Db, id: string) => deleteImageRecordUnless(db, id, UNREMOVABLE);

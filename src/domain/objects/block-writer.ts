@@ -1,13 +1,19 @@
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import { BLOCK_SIZE, EMPTY_HASH, objectHash } from '../hashing.ts';
+import type { StreamAlgorithm } from './hash-messages.ts';
 import { blockBuffers, hashPool } from './hash-workers.ts';
+
+export type { StreamAlgorithm } from './hash-messages.ts';
 
 export interface WrittenData {
   readonly size: number;
   /** Stored hashmap: `[EMPTY_HASH]` for empty data (hashing.md §5). */
   readonly hashes: string[];
   readonly objectHash: string;
+  /** MD5 of the whole stream: always computed, it is the ETag of the version. */
   readonly md5: string;
+  /** Every whole-stream digest computed (hex): `md5` and those the caller asked for. */
+  readonly digests: Readonly<Partial<Record<StreamAlgorithm, string>>>;
 }
 
 /** Blocks hashed or written at once per upload: overlaps hashing, storage and the socket; bounds memory (≤ 4 × 4 MiB). */
@@ -16,12 +22,16 @@ const MAX_IN_FLIGHT = 4;
 /**
  * Streams bytes into content-addressed blocks: cuts exact 4 MiB blocks whatever the chunking,
  * hashes each as it fills (on the hash workers), stores it, and computes the MD5 of the whole
- * stream on the way. Memory stays flat in the data size. Throws `tooLarge()` past `maxBytes`
+ * stream on the way, with any other whole-stream `digests` asked for (`['md5', 'sha512']`), all in
+ * the same single pass on the hash workers. Memory stays flat in the data size. Throws `tooLarge()` past `maxBytes`
  * (nothing is committed by this function: committing is the caller's job once it has checked
  * the result).
  */
-export async function writeBlocks(source: AsyncIterable<Buffer>, store: BlockStore, maxBytes: number, tooLarge: () => Error): Promise<WrittenData> {
-  const md5 = hashPool.md5Stream();
+export async function writeBlocks(
+  source: AsyncIterable<Buffer>, store: BlockStore, maxBytes: number, tooLarge: () => Error,
+  digests: readonly StreamAlgorithm[] = ['md5'],
+): Promise<WrittenData> {
+  const summing = hashPool.streamDigests(['md5', ...digests]);
   const hashes: string[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -31,15 +41,16 @@ export async function writeBlocks(source: AsyncIterable<Buffer>, store: BlockSto
 
   const flush = async (bytes: Buffer, length: number) => {
     const index = hashes.push('') - 1;
-    const summed = md5.update(bytes, length);
+    // Settles, never rejects: a failed digest is this upload's failure, and the buffer is then not reused.
+    const summed = summing.update(bytes, length).then(() => true, (err) => { failure ??= err; return false; });
     const p = hashPool.blockHash(bytes, length)
       .then(async ({ hash, end }) => {
         hashes[index] = hash;
         await store.put(hash, bytes.subarray(0, end));
       })
       .catch((err) => { failure ??= err; })
-      // The buffer is reused only when both the MD5 and the write are done with it.
-      .finally(() => summed.then(() => blockBuffers.release(bytes), () => undefined))
+      // The buffer is reused only when both the stream digests and the write are done with it.
+      .finally(() => summed.then((read) => { if (read) blockBuffers.release(bytes); }))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
@@ -67,16 +78,16 @@ export async function writeBlocks(source: AsyncIterable<Buffer>, store: BlockSto
   } catch (err) {
     // Too large, a client gone mid-body, a store failure: let the block writes already started
     // finish (whole blocks or nothing), so no write of this request outlives it.
-    md5.abort();
+    summing.abort();
     await Promise.allSettled(inFlight);
     throw err;
   }
   await Promise.all(inFlight);
   if (failure) {
-    md5.abort();
+    summing.abort();
     throw failure;
   }
-  const digest = await md5.digest();
+  const computed = await summing.digest();
   const stored = hashes.length ? hashes : [EMPTY_HASH];
-  return { size, hashes: stored, objectHash: objectHash(stored), md5: digest };
+  return { size, hashes: stored, objectHash: objectHash(stored), md5: computed.md5!, digests: computed };
 }

@@ -1,52 +1,34 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { HashReply, HashRequest, StreamAlgorithm } from './hash-messages.ts';
 
 /**
- * Block hashing off the event loop. An upload must compute SHA-256 per block and the MD5 of the
- * whole stream; on the main thread together they cap a stream near 0.4 GB/s and starve the
- * socket. Here blocks live in SharedArrayBuffers, so workers read them without a copy: SHA-256
- * jobs go to any worker, the MD5 of one stream stays on one worker (its state is sequential, and
- * a worker handles its messages in order).
+ * Block hashing off the event loop. An upload must compute SHA-256 per block and digests of the
+ * whole stream (MD5, and SHA-512 for protocols that report it); on the main thread they cap a
+ * stream near 0.4 GB/s and starve the socket. Here blocks live in SharedArrayBuffers, so workers
+ * (`hash-worker.js`) read them without a copy: SHA-256 jobs go to any worker, each whole-stream
+ * digest stays on one worker (its state is sequential, and a worker handles its messages in
+ * order), and the digests of one stream are spread over the workers.
  */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const streams = new Map();
-parentPort.on('message', (m) => {
-  try {
-    if (m.op === 'sha256') {
-      const bytes = Buffer.from(m.sab, 0, m.length);
-      let end = m.length;
-      while (end > 0 && bytes[end - 1] === 0) end--;
-      parentPort.postMessage({ id: m.id, hash: createHash('sha256').update(bytes.subarray(0, end)).digest('hex'), end });
-    } else if (m.op === 'md5-update') {
-      let h = streams.get(m.stream);
-      if (!h) streams.set(m.stream, (h = createHash('md5')));
-      h.update(Buffer.from(m.sab, 0, m.length));
-      parentPort.postMessage({ id: m.id });
-    } else if (m.op === 'md5-end') {
-      const h = streams.get(m.stream) || createHash('md5');
-      streams.delete(m.stream);
-      parentPort.postMessage({ id: m.id, hash: h.digest('hex') });
-    } else if (m.op === 'md5-abort') {
-      streams.delete(m.stream);
-    }
-  } catch (err) {
-    if (m.id !== undefined) parentPort.postMessage({ id: m.id, error: String(err) });
-  }
-});
-`;
 
-interface Reply {
-  id: number;
-  hash?: string;
-  end?: number;
-  error?: string;
+/** Plain JavaScript, type-checked (see its header): runs without a loader in every mode. */
+const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
+
+/** The digests of one stream, fed its blocks in order. */
+export interface StreamDigests {
+  /** Resolves once every digest has read `block[0, length)` (the buffer may then be reused). */
+  update(block: Buffer, length: number): Promise<unknown>;
+  /** Hex digests, one per algorithm asked for. */
+  digest(): Promise<Partial<Record<StreamAlgorithm, string>>>;
+  abort(): void;
 }
+
+/** A request without its `id`, which the pool assigns. */
+type Job = HashRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 class HashPool {
   readonly #workers: Worker[] = [];
-  readonly #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void }>();
   #nextId = 0;
   #nextStream = 0;
   #roundRobin = 0;
@@ -54,9 +36,9 @@ class HashPool {
   #worker(i: number): Worker {
     let w = this.#workers[i];
     if (!w) {
-      // No loader flags (tsx) in the worker: it runs plain JavaScript, and a loader would keep it alive.
-      w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
-      w.on('message', (r: Reply) => {
+      // No loader flags (tsx) in the worker: it needs none, and a loader costs a second per start.
+      w = new Worker(WORKER_URL, { execArgv: [] });
+      w.on('message', (r: HashReply) => {
         const p = this.#pending.get(r.id);
         this.#pending.delete(r.id);
         this.#refWhileBusy();
@@ -78,14 +60,18 @@ class HashPool {
     return Math.max(1, Math.min(2, availableParallelism()));
   }
 
-  #call(worker: number, message: object): Promise<Reply> {
+  #call(worker: number, job: Job): Promise<HashReply> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const w = this.#worker(worker);
       this.#pending.set(id, { resolve, reject });
       this.#refWhileBusy();
-      w.postMessage({ ...message, id });
+      w.postMessage({ ...job, id } satisfies HashRequest);
     });
+  }
+
+  #send(worker: number, message: Extract<HashRequest, { op: 'stream-open' | 'stream-abort' }>): void {
+    this.#worker(worker).postMessage(message);
   }
 
   /** Workers keep the process alive only while a job is pending (an idle pool never blocks exit). */
@@ -97,18 +83,32 @@ class HashPool {
   /** SHA-256 of `block[0, length)` without trailing NULs, and where the kept bytes end. */
   async blockHash(block: Buffer, length: number): Promise<{ hash: string; end: number }> {
     const w = this.#roundRobin++ % this.size;
-    const r = await this.#call(w, { op: 'sha256', sab: block.buffer, length });
+    const r = await this.#call(w, { op: 'block-sha256', sab: block.buffer as SharedArrayBuffer, length });
     return { hash: r.hash!, end: r.end! };
   }
 
-  /** A running MD5 over blocks fed in order. */
-  md5Stream() {
+  /**
+   * Running digests over blocks fed in order, one per algorithm (duplicates ignored). Each
+   * algorithm gets its own worker, starting at a different one per stream, so two digests of one
+   * stream hash in parallel and concurrent streams spread their load.
+   */
+  streamDigests(algorithms: readonly StreamAlgorithm[]): StreamDigests {
     const stream = this.#nextStream++;
-    const worker = stream % this.size;
+    const byWorker = new Map<number, StreamAlgorithm[]>();
+    [...new Set(algorithms)].forEach((algorithm, k) => {
+      const w = (stream + k) % this.size;
+      byWorker.set(w, [...(byWorker.get(w) ?? []), algorithm]);
+    });
+    for (const [w, list] of byWorker) this.#send(w, { op: 'stream-open', stream, algorithms: list });
+    const workers = [...byWorker.keys()];
     return {
-      update: (block: Buffer, length: number): Promise<unknown> => this.#call(worker, { op: 'md5-update', stream, sab: block.buffer, length }),
-      digest: async () => (await this.#call(worker, { op: 'md5-end', stream })).hash!,
-      abort: () => this.#worker(worker).postMessage({ op: 'md5-abort', stream }),
+      update: (block, length) => Promise.all(workers.map((w) =>
+        this.#call(w, { op: 'stream-update', stream, sab: block.buffer as SharedArrayBuffer, length }))),
+      digest: async () => {
+        const replies = await Promise.all(workers.map((w) => this.#call(w, { op: 'stream-end', stream })));
+        return Object.assign({}, ...replies.map((r) => r.digests));
+      },
+      abort: () => { for (const w of workers) this.#send(w, { op: 'stream-abort', stream }); },
     };
   }
 }

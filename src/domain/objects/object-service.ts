@@ -8,6 +8,7 @@ import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
 import { writeBlocks, type WrittenData } from './block-writer.ts';
+import { listingScope, subdirOf } from './listing-rollup.ts';
 import { Containers, applyMetaChange, lockCommits, prefixUpperBound, type ContainerRecord, type MetaChange } from './containers.ts';
 import { toObjectRecord, type GrantRow, type ObjectRecord } from './object-record.ts';
 import { readObject } from './object-reader.ts';
@@ -318,15 +319,8 @@ export class ObjectService {
 
   /** A page of a container listing in code point order, with prefix/delimiter roll-up (object-store.md §10). */
   async list(container: ContainerRecord, opts: ListOptions): Promise<ListEntry[]> {
-    let prefix = opts.prefix ?? '';
-    let delimiter = opts.delimiter;
-    if (opts.pathMode) {
-      prefix = opts.prefix === undefined || opts.prefix === '' ? '' : opts.prefix.replace(/\/*$/, '/');
-      delimiter = '/';
-    } else if (delimiter && prefix && !prefix.endsWith(delimiter)) {
-      prefix += delimiter;
-    }
-    prefix = prefix.replace(/^\//, '');
+    const scope = listingScope(opts);
+    const { prefix } = scope;
     const out: ListEntry[] = [];
     let after = opts.marker;
     let from: string | undefined = prefix || undefined;
@@ -349,10 +343,8 @@ export class ObjectService {
       const grants = await this.grantsOf(rows.map((r) => r.id));
       let skipTo: string | undefined;
       for (const row of rows) {
-        const rest = row.name.slice(prefix.length);
-        const cut = delimiter ? rest.indexOf(delimiter) : -1;
-        if (cut >= 0) {
-          const subdir = prefix + rest.slice(0, cut + delimiter!.length);
+        const subdir = subdirOf(row.name, scope);
+        if (subdir !== undefined) {
           if (!opts.pathMode) out.push({ subdir });
           // Skip every other name under this subdir in one step.
           skipTo = prefixUpperBound(subdir);

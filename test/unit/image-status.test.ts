@@ -1,0 +1,135 @@
+/**
+ * The image status machine below HTTP (image-api.md §4.2): the transition table itself, then the
+ * compare-and-set functions on a real database (each dialect) against that table, for every
+ * status × transition, and with concurrent callers.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { IMAGE_STATUSES, type ImageStatus } from '../../src/domain/images/image-model.ts';
+import {
+  INITIAL, TRANSITIONS, backToQueued, canRemove, createImageRecord, failSaving, finishSaving, nextStatus, registerLocation,
+  removeImageRecord, startSaving, type NewImageRecord, type Transition,
+} from '../../src/domain/images/image-status.ts';
+import type { Db } from '../../src/storage/metadata/database.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
+import { openTestServices, type TestServices } from '../helpers/test-services.ts';
+
+/** The diagram of image-api.md §4.2, transition by transition: from → to; absent: refused. */
+const SPEC: Record<Transition, Partial<Record<ImageStatus, ImageStatus>>> = {
+  startSaving: { queued: 'saving' },
+  finishSaving: { saving: 'available' },
+  backToQueued: { saving: 'queued' },
+  failSaving: { saving: 'error' },
+  reRegister: { queued: 'available', available: 'available', error: 'available' },
+};
+
+const TRANSITION_NAMES = Object.keys(TRANSITIONS) as Transition[];
+
+describe('image status machine: the table', () => {
+  it('covers exactly the transitions of the spec', () => {
+    assert.deepEqual(TRANSITION_NAMES.sort(), Object.keys(SPEC).sort());
+  });
+
+  for (const t of TRANSITION_NAMES) {
+    for (const from of IMAGE_STATUSES) {
+      const expected = SPEC[t][from];
+      it(`${t} from ${from} → ${expected ?? 'refused'}`, () => {
+        assert.equal(nextStatus(from, t), expected);
+      });
+    }
+  }
+
+  it('how an image starts: registered available, uploading saving, reserved queued', () => {
+    assert.deepEqual(INITIAL, { registered: 'available', uploading: 'saving', reserved: 'queued' });
+  });
+
+  it('only an image being saved cannot be removed', () => {
+    assert.deepEqual(IMAGE_STATUSES.filter((s) => !canRemove(s)), ['saving']);
+  });
+
+  it('nothing leads to saving but an upload into a queued image', () => {
+    for (const t of TRANSITION_NAMES) {
+      for (const from of IMAGE_STATUSES) {
+        if (nextStatus(from, t) === 'saving') assert.deepEqual([t, from], ['startSaving', 'queued']);
+      }
+    }
+  });
+});
+
+/** The function of image-status.ts that applies each transition (reRegister: POST same location). */
+const APPLY: Record<Transition, (db: Db, id: string, record: NewImageRecord) => Promise<boolean>> = {
+  startSaving: (db, id) => startSaving(db, id),
+  finishSaving: (db, id) => db.transaction().execute((trx) => finishSaving(trx, id, { updated_at: 2 })),
+  backToQueued: (db, id) => backToQueued(db, id),
+  failSaving: (db, id) => failSaving(db, id),
+  reRegister: (db, _id, record) => db.transaction().execute((trx) => registerLocation(trx, { ...record, name: 'renamed' })),
+};
+
+for (const dialect of DIALECTS) {
+  describe(`image status machine: compare-and-set in SQL [${dialect}]`, () => {
+    let t: TestServices;
+    let db: Db;
+
+    before(async () => {
+      t = await openTestServices(dialect);
+      db = t.services.metadata.db;
+    });
+    after(() => t.close());
+
+    /** An image record (on a fresh object, which images reference) in the given status. */
+    async function imageIn(status: ImageStatus): Promise<NewImageRecord> {
+      const record = await t.newImageRecord();
+      await db.transaction().execute((trx) => createImageRecord(trx, 'reserved', record));
+      await db.updateTable('images').set({ status }).where('id', '=', record.id).execute();
+      return record;
+    }
+    const statusOf = async (id: string) => (await db.selectFrom('images').select('status').where('id', '=', id).executeTakeFirst())?.status;
+
+    for (const name of TRANSITION_NAMES) {
+      for (const from of IMAGE_STATUSES) {
+        const expected = nextStatus(from, name);
+        it(`${name} from ${from}: ${expected ? `→ ${expected}` : 'refused, status kept'}`, async () => {
+          const record = await imageIn(from);
+          assert.equal(await APPLY[name](db, record.id, record), expected !== undefined);
+          assert.equal(await statusOf(record.id), expected ?? from);
+        });
+      }
+    }
+
+    for (const [start, status] of Object.entries(INITIAL)) {
+      it(`a ${start} image starts ${status}`, async () => {
+        const record = await t.newImageRecord();
+        await db.transaction().execute((trx) => createImageRecord(trx, start as keyof typeof INITIAL, record));
+        assert.equal(await statusOf(record.id), status);
+      });
+    }
+
+    it('registering a location with no record creates it available', async () => {
+      const record = await t.newImageRecord();
+      assert.equal(await db.transaction().execute((trx) => registerLocation(trx, record)), true);
+      assert.equal(await statusOf(record.id), 'available');
+    });
+
+    for (const status of IMAGE_STATUSES) {
+      it(`removing an image that is ${status}: ${canRemove(status) ? 'removed' : 'refused'}`, async () => {
+        const record = await imageIn(status);
+        assert.equal(await removeImageRecord(db, record.id), canRemove(status));
+        assert.equal(await statusOf(record.id), canRemove(status) ? undefined : status);
+      });
+    }
+
+    it('of concurrent uploads into one reservation exactly one starts saving', async () => {
+      const record = await imageIn('queued');
+      const won = await Promise.all(Array.from({ length: 8 }, () => startSaving(db, record.id)));
+      assert.equal(won.filter(Boolean).length, 1);
+      assert.equal(await statusOf(record.id), 'saving');
+    });
+
+    it('of a finish and a failure racing on one upload exactly one wins', async () => {
+      const record = await imageIn('saving');
+      const [finished, failed] = await Promise.all([db.transaction().execute((trx) => finishSaving(trx, record.id, { updated_at: 3 })), failSaving(db, record.id)]);
+      assert.equal(Number(finished) + Number(failed), 1);
+      assert.equal(await statusOf(record.id), finished ? 'available' : 'error');
+    });
+  });
+}
