@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ServiceError } from '../../src/errors.ts';
+import { TooManyMetadataItems } from '../../src/domain/errors.ts';
 import { MAX_META_ITEMS, applyMetaChange } from '../../src/domain/objects/containers.ts';
 import { mergeProperties, replaceProperties } from '../../src/storage/metadata/image-repository.ts';
 import { createImageRecord } from '../../src/domain/images/image-status.ts';
@@ -43,7 +43,7 @@ describe('meta merges (objects, containers, accounts)', () => {
     const full = Object.fromEntries(Array.from({ length: MAX_META_ITEMS }, (_, i) => [`k${i}`, 'v']));
     assert.equal(Object.keys(applyMetaChange({}, { meta: full, replace: false })).length, MAX_META_ITEMS);
     assert.throws(() => applyMetaChange(full, { meta: { one: 'more' }, replace: false }),
-      (err) => err instanceof ServiceError && err.status === 400 && /cannot have more than 32 metadata items/.test(err.message));
+      (err) => err instanceof TooManyMetadataItems && err.limit === MAX_META_ITEMS);
     // One out, one in: still 32.
     assert.equal(Object.keys(applyMetaChange(full, { meta: { k0: '', one: 'more' }, replace: false })).length, MAX_META_ITEMS);
     // Replacing a full set with a small one is fine.
