@@ -2,9 +2,10 @@
  * The gophercloud client harness (test/clients/gophercloud): builds the Go program once, offline,
  * against Debian's gophercloud 0.12 sources in GOPATH mode, and runs its commands.
  *
- * The binary lands in a temp folder named after a hash of the Go sources and the Go version, so
- * every test file of a run (each its own process) and later runs reuse one build; it is written
- * under a temporary name and renamed, so concurrent builders never see half a binary.
+ * The binary lands in a temp folder named after a hash of the Go sources, the Go version and the
+ * installed gophercloud, so every test file of a run (each its own process) and later runs reuse
+ * one build; it is written under a temporary name and renamed, so concurrent builders never see
+ * half a binary.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -56,7 +57,8 @@ function goEnv(work: string): NodeJS.ProcessEnv {
 }
 
 function sourceHash(goVersion: string): string {
-  const h = createHash('sha256').update(goVersion);
+  // The Go version and the installed gophercloud (its folder changes when the package does).
+  const h = createHash('sha256').update(goVersion).update(String(fs.statSync(GOPHERCLOUD_PKG).mtimeMs));
   for (const name of fs.readdirSync(GOPHERCLOUD_SOURCES).filter((n) => n.endsWith('.go')).sort()) {
     h.update(name).update('\0').update(fs.readFileSync(path.join(GOPHERCLOUD_SOURCES, name))).update('\0');
   }
