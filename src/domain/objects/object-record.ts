@@ -1,3 +1,4 @@
+import type { GrantRow } from '../../storage/metadata/grant-repository.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { unpackHashmap } from '../hashing.ts';
 
@@ -27,11 +28,7 @@ export interface ObjectRecord {
   readonly writeGrants: readonly string[];
 }
 
-export interface GrantRow {
-  object_id: number;
-  kind: string;
-  grantee: string;
-}
+export type { GrantRow };
 
 export function toObjectRecord(row: ObjectRow, container: string, grants: readonly GrantRow[]): ObjectRecord {
   return {

@@ -1,16 +1,17 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { NotFound, QuotaExceeded } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
-import type { ObjectRow } from '../../storage/metadata/schema.ts';
+import { GrantRepository } from '../../storage/metadata/grant-repository.ts';
+import { ObjectRepository, type LocatedObjectRow, type VersionValues } from '../../storage/metadata/object-repository.ts';
 import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
 import { writeBlocks, type WrittenData } from './block-writer.ts';
 import { listingScope, subdirOf } from './listing-rollup.ts';
 import { Containers, applyMetaChange, lockCommits, prefixUpperBound, type ContainerRecord, type MetaChange } from './containers.ts';
-import { toObjectRecord, type GrantRow, type ObjectRecord } from './object-record.ts';
+import { toObjectRecord, type ObjectRecord } from './object-record.ts';
 import { readObject } from './object-reader.ts';
 
 /** The data of a version. `md5` is null when the server never saw the whole stream. */
@@ -93,8 +94,13 @@ export const EMPTY_CONTENT: Content = { size: 0, hashes: [EMPTY_HASH], objectHas
  */
 export class ObjectService {
   readonly #moveHooks: MoveHook[] = [];
+  readonly #rows: ObjectRepository;
+  readonly #grants: GrantRepository;
 
-  constructor(private readonly db: Db, private readonly blocks: BlockStore, readonly containers: Containers) {}
+  constructor(private readonly db: Db, private readonly blocks: BlockStore, readonly containers: Containers) {
+    this.#rows = new ObjectRepository(db);
+    this.#grants = new GrantRepository(db);
+  }
 
   /**
    * Lets another aggregate take part in moves (the image module: an image moves with its
@@ -107,28 +113,22 @@ export class ObjectService {
   // ---- reads ---------------------------------------------------------------------------------
 
   async get(account: string, container: string, name: string, db: Db = this.db): Promise<ObjectRecord | undefined> {
-    const row = await db.selectFrom('objects as o').innerJoin('containers as c', 'c.id', 'o.container_id')
-      .selectAll('o').select('c.name as container_name')
-      .where('c.account', '=', account).where('c.name', '=', container).where('o.name', '=', name).executeTakeFirst();
-    return row && this.withGrants(row, row.container_name, db);
+    const row = await this.#rows.findByPath(account, container, name, db);
+    return row && this.withGrants(row, db);
   }
 
   async getByUuid(uuid: string, db: Db = this.db): Promise<ObjectRecord | undefined> {
-    const row = await db.selectFrom('objects as o').innerJoin('containers as c', 'c.id', 'o.container_id')
-      .selectAll('o').select('c.name as container_name').where('o.uuid', '=', uuid).executeTakeFirst();
-    return row && this.withGrants(row, row.container_name, db);
+    const row = await this.#rows.findByUuid(uuid, db);
+    return row && this.withGrants(row, db);
   }
 
   async getByPublicToken(token: string): Promise<ObjectRecord | undefined> {
-    const row = await this.db.selectFrom('objects as o').innerJoin('containers as c', 'c.id', 'o.container_id')
-      .selectAll('o').select('c.name as container_name').where('o.public_token', '=', token).executeTakeFirst();
-    return row && this.withGrants(row, row.container_name, this.db);
+    const row = await this.#rows.findByPublicToken(token);
+    return row && this.withGrants(row, this.db);
   }
 
-  private async withGrants(row: ObjectRow, container: string, db: Db): Promise<ObjectRecord> {
-    const grants = await db.selectFrom('grants').select(['object_id', 'kind', 'grantee'])
-      .where('object_id', '=', row.id).orderBy('position').execute();
-    return toObjectRecord(row, container, grants);
+  private async withGrants(row: LocatedObjectRow, db: Db): Promise<ObjectRecord> {
+    return toObjectRecord(row, row.container_name, await this.#grants.of(row.id, db));
   }
 
   /** Streams the bytes `[start, end]` of a version. */
@@ -200,13 +200,12 @@ export class ObjectService {
       const c = await this.liveContainer(dest.id, trx);
       // Whatever rides on the object (an image) may refuse the move or follow it.
       for (const hook of this.#moveHooks) await hook(trx, live, c);
-      const existing = await trx.selectFrom('objects').select(['id', 'size']).where('container_id', '=', c.id).where('name', '=', destName).executeTakeFirst();
+      const existing = await this.#rows.slot(trx, c.id, destName);
       const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
       await this.checkQuota(c, delta, trx);
-      if (existing) await trx.deleteFrom('objects').where('id', '=', existing.id).execute();
-      const row = this.versionRow(c, destName, version, live, attrs, opts.modifiedBy);
+      if (existing) await this.#rows.deleteById(trx, existing.id);
       const publicToken = nextPublicToken(live.publicToken, opts.publish);
-      await trx.updateTable('objects').set({ ...row, public_token: publicToken }).where('id', '=', live.id).execute();
+      await this.#rows.overwriteVersion(trx, live.id, this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken));
       if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
       await this.touchContainer(live.containerId, trx);
       return (await this.get(c.account, c.name, destName, trx))!;
@@ -214,19 +213,18 @@ export class ObjectService {
   }
 
   /** Writes a version row (insert or overwrite, keeping uuid, grants and token) inside a commit transaction. */
-  private async writeVersion(trx: Db, version: number, container: ContainerRecord, name: string, content: Content, attrs: Attributes, opts: WriteOptions): Promise<ObjectRecord> {
+  private async writeVersion(trx: Trx, version: number, container: ContainerRecord, name: string, content: Content, attrs: Attributes, opts: WriteOptions): Promise<ObjectRecord> {
     const c = await this.liveContainer(container.id, trx);
-    const existing = await trx.selectFrom('objects').select(['id', 'size', 'public_token']).where('container_id', '=', c.id).where('name', '=', name).executeTakeFirst();
+    const existing = await this.#rows.slot(trx, c.id, name);
     await this.checkQuota(c, content.size - (existing?.size ?? 0), trx);
-    const row = this.versionRow(c, name, version, content, attrs, opts.modifiedBy);
-    const publicToken = nextPublicToken(existing?.public_token ?? null, opts.publish);
+    const publicToken = nextPublicToken(existing?.publicToken ?? null, opts.publish);
+    const values = this.versionValues(c, name, version, content, attrs, opts.modifiedBy, publicToken);
     let id: number;
     if (existing) {
       id = existing.id;
-      await trx.updateTable('objects').set({ ...row, public_token: publicToken }).where('id', '=', id).execute();
+      await this.#rows.overwriteVersion(trx, id, values);
     } else {
-      id = (await trx.insertInto('objects').values({ ...row, uuid: opts.uuid ?? randomUUID(), public_token: publicToken })
-        .returning('id').executeTakeFirstOrThrow()).id;
+      id = await this.#rows.insertVersion(trx, values, opts.uuid);
     }
     if (opts.sharing) await this.setGrants(id, opts.sharing, trx);
     return (await this.get(c.account, c.name, name, trx))!;
@@ -249,7 +247,7 @@ export class ObjectService {
       // then its record and grants): concurrent POSTs and image member changes apply one after
       // the other (no lost change, no clash of grant rows), and the object is still at this path.
       await lockCommits(trx);
-      await trx.updateTable('objects').set((eb) => ({ version: eb.ref('version') })).where('uuid', '=', obj.uuid).execute();
+      await this.#rows.lockRow(trx, obj.uuid);
       const live = await this.requireLive(obj, trx);
       if (live.containerId !== obj.containerId || live.name !== obj.name) throw new NotFound('object');
       if (change.meta) {
@@ -261,16 +259,15 @@ export class ObjectService {
           || contentEncoding !== live.contentEncoding || contentDisposition !== live.contentDisposition;
         if (changed) {
           const version = await this.nextVersion(trx);
-          await trx.updateTable('objects').set({
-            meta: JSON.stringify(meta), content_encoding: contentEncoding, content_disposition: contentDisposition,
-            version, version_ts: nowMicros(), modified_by: change.modifiedBy,
-          }).where('id', '=', live.id).execute();
+          await this.#rows.setMetaVersion(trx, live.id, {
+            meta, contentEncoding, contentDisposition, version, versionTs: nowMicros(), modifiedBy: change.modifiedBy,
+          });
         }
       }
       if (change.sharing) await this.setGrants(live.id, change.sharing, trx);
       if (change.publish !== undefined) {
         const token = nextPublicToken(live.publicToken, change.publish);
-        if (token !== live.publicToken) await trx.updateTable('objects').set({ public_token: token }).where('id', '=', live.id).execute();
+        if (token !== live.publicToken) await this.#rows.setPublicToken(trx, live.id, token);
       }
       return (await this.getByUuid(live.uuid, trx))!;
     });
@@ -278,12 +275,7 @@ export class ObjectService {
 
   /** Replaces an object's grants (read list order is kept; write implies read). */
   async setGrants(objectId: number, grants: Grants, db: Db = this.db): Promise<void> {
-    await db.deleteFrom('grants').where('object_id', '=', objectId).execute();
-    const rows = [
-      ...grants.read.map((grantee, position) => ({ object_id: objectId, kind: 'read' as const, grantee, position })),
-      ...grants.write.map((grantee, position) => ({ object_id: objectId, kind: 'write' as const, grantee, position })),
-    ];
-    if (rows.length) await db.insertInto('grants').values(rows).execute();
+    await this.#grants.replace(objectId, grants, db);
   }
 
   /** Deletes an object: its grants, public token and image go with it. False when it was gone already. */
@@ -291,9 +283,7 @@ export class ObjectService {
     return this.db.transaction().execute(async (trx) => {
       await lockCommits(trx);
       // By id *and* path: an object moved away meanwhile keeps its row id and must not go.
-      const res = await trx.deleteFrom('objects').where('id', '=', obj.id).where('container_id', '=', obj.containerId)
-        .where('name', '=', obj.name).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) return false;
+      if (!(await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name))) return false;
       await this.touchContainer(obj.containerId, trx);
       return true;
     });
@@ -303,15 +293,9 @@ export class ObjectService {
   async deleteByPrefix(container: ContainerRecord, prefix: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       await lockCommits(trx);
-      let q = trx.deleteFrom('objects').where('container_id', '=', container.id);
-      if (prefix) {
-        q = q.where('name', '>=', prefix);
-        const upper = prefixUpperBound(prefix);
-        if (upper !== undefined) q = q.where('name', '<', upper);
-      }
-      const res = await q.executeTakeFirst();
+      const deleted = await this.#rows.deleteRange(trx, container.id, prefix ? { from: prefix, below: prefixUpperBound(prefix) } : {});
       await this.touchContainer(container.id, trx);
-      return Number(res.numDeletedRows);
+      return deleted;
     });
   }
 
@@ -327,20 +311,11 @@ export class ObjectService {
     const upper = prefix ? prefixUpperBound(prefix) : undefined;
     const batch = Math.min(Math.max(opts.limit, 100), 1000);
     while (out.length < opts.limit) {
-      let q = this.db.selectFrom('objects').selectAll().where('container_id', '=', container.id).orderBy('name').limit(batch);
-      if (after !== undefined) q = q.where('name', '>', after);
-      if (from !== undefined) q = q.where('name', '>=', from);
-      if (upper !== undefined) q = q.where('name', '<', upper);
-      if (opts.viewer !== undefined) {
-        const viewer = opts.viewer;
-        q = q.where((eb) => eb.exists(eb.selectFrom('grants as g').select('g.object_id').whereRef('g.object_id', '=', 'objects.id')
-          .where('g.grantee', 'in', [viewer, '*'])));
-      }
-      if (opts.shared) q = q.where((eb) => eb.exists(eb.selectFrom('grants as sg').select('sg.object_id').whereRef('sg.object_id', '=', 'objects.id')));
-      if (opts.published) q = q.where('public_token', 'is not', null);
-      const rows = await q.execute();
+      const rows = await this.#rows.page(container.id, {
+        limit: batch, after, from, below: upper, viewer: opts.viewer, shared: opts.shared, published: opts.published,
+      });
       if (rows.length === 0) break;
-      const grants = await this.grantsOf(rows.map((r) => r.id));
+      const grants = await this.#grants.ofMany(rows.map((r) => r.id));
       let skipTo: string | undefined;
       for (const row of rows) {
         const subdir = subdirOf(row.name, scope);
@@ -365,14 +340,6 @@ export class ObjectService {
     return out.slice(0, opts.limit);
   }
 
-  private async grantsOf(ids: number[]): Promise<Map<number, GrantRow[]>> {
-    const map = new Map<number, GrantRow[]>();
-    if (!ids.length) return map;
-    const rows = await this.db.selectFrom('grants').select(['object_id', 'kind', 'grantee']).where('object_id', 'in', ids).orderBy('position').execute();
-    for (const r of rows) (map.get(r.object_id) ?? map.set(r.object_id, []).get(r.object_id)!).push(r);
-    return map;
-  }
-
   // ---- helpers -------------------------------------------------------------------------------
 
   /** Takes the next server-wide version id. Being an UPDATE, it is the row lock that orders commits and gc. */
@@ -380,10 +347,8 @@ export class ObjectService {
     return takeCommitLockAndNextVersion(trx);
   }
 
-  private async liveContainer(id: number, trx: Db): Promise<ContainerRecord> {
-    const r = await trx.selectFrom('containers').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!r) throw new NotFound('container');
-    return { id: r.id, account: r.account, name: r.name, quota: r.quota, versioning: r.versioning, project: r.project, meta: JSON.parse(r.meta), modifiedAt: r.modified_at };
+  private liveContainer(id: number, trx: Trx): Promise<ContainerRecord> {
+    return this.containers.requireById(id, trx);
   }
 
   private async requireLive(obj: ObjectRecord, trx: Db): Promise<ObjectRecord> {
@@ -392,23 +357,23 @@ export class ObjectService {
     return live;
   }
 
-  private async checkQuota(c: ContainerRecord, delta: number, trx: Db): Promise<void> {
+  private async checkQuota(c: ContainerRecord, delta: number, trx: Trx): Promise<void> {
     if (c.quota <= 0 || delta <= 0) return;
-    const r = await trx.selectFrom('objects').select((eb) => eb.fn.sum<number>('size').as('bytes')).where('container_id', '=', c.id).executeTakeFirstOrThrow();
-    const usage = Number(r.bytes ?? 0);
+    const usage = await this.#rows.containerBytes(trx, c.id);
     if (usage + delta > c.quota) throw new QuotaExceeded(c.quota, usage);
   }
 
-  private async touchContainer(id: number, trx: Db): Promise<void> {
-    await trx.updateTable('containers').set({ modified_at: nowMicros() }).where('id', '=', id).execute();
+  private touchContainer(id: number, trx: Trx): Promise<void> {
+    return this.containers.touch(id, trx);
   }
 
-  private versionRow(c: ContainerRecord, name: string, version: number, content: Content, attrs: Attributes, modifiedBy: string) {
+  private versionValues(c: ContainerRecord, name: string, version: number, content: Content, attrs: Attributes, modifiedBy: string,
+    publicToken: string | null): VersionValues {
     return {
-      container_id: c.id, account: c.account, name, version, version_ts: nowMicros(), size: content.size,
-      hashmap: packHashmap(content.hashes), object_hash: content.objectHash, md5: content.md5,
-      content_type: attrs.contentType, content_encoding: attrs.contentEncoding, content_disposition: attrs.contentDisposition,
-      meta: JSON.stringify(attrs.meta), modified_by: modifiedBy,
+      containerId: c.id, account: c.account, name, version, versionTs: nowMicros(), size: content.size,
+      hashmap: packHashmap(content.hashes), objectHash: content.objectHash, md5: content.md5,
+      contentType: attrs.contentType, contentEncoding: attrs.contentEncoding, contentDisposition: attrs.contentDisposition,
+      meta: attrs.meta, modifiedBy, publicToken,
     };
   }
 }
