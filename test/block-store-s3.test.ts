@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CliError } from '../src/errors.ts';
 import { openBlockStore } from '../src/storage/blocks/open-block-store.ts';
-import { S3BlockStore } from '../src/storage/blocks/s3-block-store.ts';
+import { DELETE_BATCH, S3BlockStore } from '../src/storage/blocks/s3-block-store.ts';
+import { blockHash } from '../src/domain/hashing.ts';
+import { randomUUID } from 'node:crypto';
 import { runBlockStoreConformance } from './helpers/block-store-conformance.ts';
 
 const url = process.env.PLANKTON_TEST_S3;
@@ -44,6 +46,25 @@ describe('S3BlockStore.fromUrl', () => {
 
 if (url) {
   runBlockStoreConformance(`s3 (${url.split('?')[0]})`, () => openBlockStore(url));
+
+  describe('S3BlockStore.deleteMany', () => {
+    it('sends at most deleteBatch keys per DeleteObjects call (1,000 by default)', async () => {
+      const opened = (await openBlockStore(url)) as S3BlockStore;
+      const store = new S3BlockStore({ ...opened.options, deleteBatch: 10 });
+      await opened.close();
+      try {
+        const blocks = Array.from({ length: 25 }, (_, i) => Buffer.from(`deleteMany batch ${i} ${randomUUID()}`));
+        const hashes = blocks.map((b) => blockHash(b));
+        for (let i = 0; i < blocks.length; i++) await store.put(hashes[i], blocks[i]);
+        await store.deleteMany(hashes);
+        assert.equal(store.deleteCalls, 3);
+        assert.deepEqual(await store.missing(hashes), hashes);
+        assert.equal(DELETE_BATCH, 1000);
+      } finally {
+        await store.close();
+      }
+    });
+  });
 } else {
   describe('BlockStore conformance: s3', { skip: 'set PLANKTON_TEST_S3=s3://BUCKET?endpoint=…&region=… and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (scripts/swift-s3.sh start DIR prints them)' }, () => {});
 }

@@ -1,31 +1,42 @@
 import type { Command } from 'commander';
 import { loadSettings, parseDuration } from '../config.ts';
 import { CliError } from '../errors.ts';
-import { collectGarbage } from '../domain/objects/gc.ts';
+import { collectGarbage, type GcPhase } from '../domain/objects/gc.ts';
 import { Services } from '../services.ts';
 import { out, outJson } from './output.ts';
+import { ProgressBar } from './progress-bar.ts';
 import { storageOptions } from './storage-options.ts';
+
+const UNITS: Record<GcPhase, string> = { list: 'blocks listed', mark: 'object versions', sweep: 'candidates' };
 
 export function registerGcCommand(program: Command): void {
   storageOptions(program.command('gc')
     .description('remove blocks that no committed object references; safe while serve runs uploads')
-    .option('--grace <duration>', 'keep blocks written more recently than this (uploads in progress)', '1h')
+    .option('--grace <duration>', 'keep blocks written more recently than this, for uploads in progress (0: keep none; data stays safe, running uploads may fail)', '1h')
+    .option('--dry-run', 'report what would be removed, remove nothing')
     .option('--json', 'print one JSON line'))
     .action(async (o) => {
-      const grace = parseDuration(o.grace);
-      if (grace === undefined) throw new CliError(`invalid --grace "${o.grace}": give a duration like 1h or 30m`, 2);
+      // 0 is allowed here (unlike a token lifetime): commits re-check their blocks, so no data is at
+      // risk; only uploads running meanwhile may fail.
+      const grace = /^\s*0+\s*[smhd]?\s*$/.test(o.grace) ? 0 : parseDuration(o.grace);
+      if (grace === undefined) throw new CliError(`invalid --grace "${o.grace}": give a duration like 1h or 30m (0: no grace)`, 2);
+      const dryRun = o.dryRun === true;
       const services = await Services.open(loadSettings(o));
+      // Progress only for a person watching: a terminal on stderr, and never mixed into --json.
+      const bar = process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
       try {
-        const tty = process.stderr.isTTY;
         const report = await collectGarbage(services.metadata.db, services.blocks, {
           graceSeconds: grace,
-          onProgress: (n) => tty && process.stderr.write(`\rscanned ${n} blocks…`),
+          dryRun,
+          onProgress: bar && ((p) => bar.update(p.phase, p.done, p.total, UNITS[p.phase])),
         });
-        if (tty) process.stderr.write('\n');
-        if (o.json) return outJson({ scanned: report.scanned, candidates: report.candidates, removed: report.removed });
-        for (const h of report.removed) out(`removed ${h}`);
-        out(`scanned ${report.scanned} blocks, ${report.candidates} older than ${o.grace}, removed ${report.removed.length} unreferenced`);
+        bar?.finish();
+        if (o.json) return outJson({ scanned: report.scanned, candidates: report.candidates, removed: report.removed, dry_run: dryRun });
+        const verb = dryRun ? 'would remove' : 'removed';
+        for (const h of report.removed) out(`${verb} ${h}`);
+        out(`scanned ${report.scanned} blocks, ${report.candidates} older than ${o.grace}, ${verb} ${report.removed.length} unreferenced${dryRun ? ' (dry run: nothing removed)' : ''}`);
       } finally {
+        bar?.finish();
         await services.close();
       }
     });

@@ -141,6 +141,28 @@ export function runBlockStoreConformance(name: string, make: () => Promise<Block
       await store.delete(hash);
     });
 
+    it('deleteMany removes every given block, quiet about absent and repeated ones', async () => {
+      const kept = randomBlock();
+      const gone = Array.from({ length: 5 }, () => randomBlock(64));
+      for (const b of [kept, ...gone]) await store.put(b.hash, b.data);
+      const absent = randomBlock().hash;
+      await store.deleteMany([gone[0].hash, absent, ...gone.map((b) => b.hash), gone[0].hash]);
+      assert.deepEqual(await store.missing([kept.hash, ...gone.map((b) => b.hash)]), gone.map((b) => b.hash));
+      assert.deepEqual(await store.get(kept.hash), kept.data);
+      await store.deleteMany([]);
+      await store.deleteMany([kept.hash]);
+      assert.equal(await store.has(kept.hash), false);
+    });
+
+    it('deleteMany removes a few dozen blocks', async () => {
+      const blocks = Array.from({ length: 40 }, () => randomBlock(16));
+      await Promise.all(blocks.map((b) => store.put(b.hash, b.data)));
+      const hashes = blocks.map((b) => b.hash);
+      assert.deepEqual(await store.missing(hashes), []);
+      await store.deleteMany(hashes);
+      assert.deepEqual(await store.missing(hashes), hashes);
+    });
+
     it('list() yields written blocks with their write time', async () => {
       const started = Date.now();
       const blocks = [randomBlock(), randomBlock(), randomBlock()];
@@ -175,7 +197,13 @@ export function runBlockStoreConformance(name: string, make: () => Promise<Block
         await assert.rejects(store.has(bad));
         await assert.rejects(store.missing([bad]));
         await assert.rejects(store.delete(bad));
+        await assert.rejects(store.deleteMany([bad]));
       }
+      const good = randomBlock();
+      await store.put(good.hash, good.data);
+      await assert.rejects(store.deleteMany([good.hash, upper]));
+      assert.equal(await store.has(good.hash), true, 'nothing removed when one hash is bad');
+      await store.delete(good.hash);
     });
 
     describe('hash vectors: store blocks, read the object back by hashmap', () => {

@@ -1,4 +1,5 @@
 import { ContainerNotEmpty, NotFound, TooManyMetadataItems } from '../errors.ts';
+import { takeCommitLock as lockCommits } from '../../storage/metadata/commit-lock.ts';
 import type { Db } from '../../storage/metadata/database.ts';
 import type { ContainerRow } from '../../storage/metadata/schema.ts';
 import { nowMicros } from '../time.ts';
@@ -223,13 +224,8 @@ export class Containers {
   }
 }
 
-/**
- * Takes the version-counter row lock without taking a version: every commit takes it first
- * (object-service.ts), so whoever holds it sees and changes objects with no commit in between.
- */
-export async function lockCommits(trx: Db): Promise<void> {
-  await trx.updateTable('counters').set((eb) => ({ value: eb.ref('value') })).where('name', '=', 'version').execute();
-}
+/** The commit lock without a version (src/storage/metadata/commit-lock.ts), under its older name. */
+export { lockCommits };
 
 /** Touches a container row and returns it as it is now: the UPDATE locks it for the rest of the transaction. */
 async function lockContainerRow(trx: Db, key: { id: number } | { account: string; name: string }, now: number): Promise<ContainerRow> {

@@ -1,46 +1,136 @@
+import type { Kysely } from 'kysely';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
-import type { Db } from '../../storage/metadata/database.ts';
+import { committedHashmaps, countObjectVersions, hashmapsNewerThan, readVersionWatermark } from '../../storage/metadata/block-references.ts';
+import { takeCommitLock } from '../../storage/metadata/commit-lock.ts';
+import type { Database } from '../../storage/metadata/schema.ts';
 import { unpackHashmap } from '../hashing.ts';
 
+/**
+ * Garbage collection of blocks (hashing.md §4): removes the blocks that no committed object version
+ * references (only the live version of each object is kept, so an overwritten or deleted version's
+ * blocks are garbage unless another version names them) and that were written before the grace
+ * period. It runs while the server serves, in three phases:
+ *
+ * 1. **List** the stored blocks; those last written before `now - grace` are candidates.
+ * 2. **Mark**, without any lock: read the version counter (the watermark W), then scan every object
+ *    row and drop each hash it references from the candidates.
+ * 3. **Sweep**, a batch of candidates at a time, each in one transaction that takes the commit lock
+ *    (src/storage/metadata/commit-lock.ts), re-scans only the rows with a version above the last
+ *    watermark, drops what they reference, deletes the rest of the batch, and moves the watermark
+ *    to the counter's value under the lock. Commits wait only for one batch, never for the mark.
+ *
+ * Why no referenced block is removed. Every write that gives a row a hashmap (upload, hashmap PUT,
+ * copy, move) takes a new version from the counter under the commit lock, in the transaction that
+ * writes the row; the counter only moves under that lock, so a committed counter value W means
+ * every version up to W is committed; and row ids never change. Take a row that exists while a
+ * sweep batch holds the lock. If its version is above the previous watermark, the batch re-scans
+ * it. Otherwise the row has held this hashmap since before that watermark was read, so it existed
+ * throughout the scan that followed the reading (the mark, for the first batch; the previous
+ * batch's re-scan and, by the same argument, what it relied on, for later ones) and was seen.
+ * Nothing commits while the batch holds the lock, so every block referenced at deletion is kept.
+ *
+ * Why no commit references a removed block. An upload stores its blocks first and commits later;
+ * gc may remove such a block in between, because no committed row names it yet. Two rules cover it:
+ * - the grace period: an upload's blocks are younger than it, and re-putting a block that already
+ *   exists refreshes its write time on the local store (local-block-store.ts), so blocks an upload
+ *   is about to reference by hash are not candidates either (unless the re-put lands after the
+ *   listing saw the block as old: then only the next rule applies);
+ * - every commit re-checks under the commit lock that its blocks exist (object-service.ts `commit`),
+ *   so a commit after a sweep batch that removed one of its blocks is refused instead of being
+ *   committed (a hashmap PUT answers 409 with the missing list and the client sends the block
+ *   again; a streamed upload fails and has to be sent again).
+ * The grace period is what keeps uploads from failing; the re-check is what keeps data safe even
+ * with grace 0, or on S3, where re-putting an existing block does not refresh its time.
+ */
+
 export interface GcReport {
+  /** Blocks listed. */
   readonly scanned: number;
+  /** Listed blocks older than the grace period. */
   readonly candidates: number;
+  /** Blocks removed (with `dryRun`: that would have been removed), in sweep order. */
   readonly removed: string[];
+  readonly dryRun: boolean;
 }
 
-/**
- * Removes blocks that no committed object version references (hashing.md §4).
- *
- * Safe while uploads run: blocks written (or re-put) within the grace period are never
- * candidates, and the final check-and-delete holds the version-counter row lock that every
- * commit takes first, while every commit re-checks that its blocks exist under that same lock.
- * So a commit either happens before (its blocks are referenced and kept) or after (it sees a
- * removed block as missing and refuses to commit) — never in between.
- */
-export async function collectGarbage(db: Db, blocks: BlockStore, opts: { graceSeconds: number; onProgress?: (scanned: number) => void }): Promise<GcReport> {
-  const cutoff = Date.now() - opts.graceSeconds * 1000;
-  const candidates: string[] = [];
+export type GcPhase = 'list' | 'mark' | 'sweep';
+
+/** `done` of `total` units: blocks listed, object rows marked, candidates swept (`total` unknown while listing). */
+export interface GcProgress {
+  readonly phase: GcPhase;
+  readonly done: number;
+  readonly total?: number;
+}
+
+export interface GcOptions {
+  readonly graceSeconds: number;
+  /** Decide and report, delete nothing. */
+  readonly dryRun?: boolean;
+  /** The clock, milliseconds since the epoch (tests place the cutoff between two blocks' write times). */
+  readonly now?: number;
+  /** Candidates deleted per lock hold. */
+  readonly sweepBatch?: number;
+  readonly onProgress?: (p: GcProgress) => void;
+  /** Awaited between mark and sweep, without the lock (tests widen the window in which commits race gc). */
+  readonly afterMark?: () => Promise<void>;
+}
+
+const SWEEP_BATCH = 1000;
+/** Progress is reported every this many listed blocks. */
+const LIST_PROGRESS_EVERY = 1000;
+
+export async function collectGarbage(db: Kysely<Database>, blocks: BlockStore, opts: GcOptions): Promise<GcReport> {
+  const cutoff = (opts.now ?? Date.now()) - opts.graceSeconds * 1000;
+  const report = (p: GcProgress) => opts.onProgress?.(p);
+
+  // 1. List.
+  const unreferenced = new Set<string>();
   let scanned = 0;
   for await (const b of blocks.list()) {
     scanned++;
-    if (scanned % 1000 === 0) opts.onProgress?.(scanned);
-    if (b.writtenAt.getTime() < cutoff) candidates.push(b.hash);
+    if (scanned % LIST_PROGRESS_EVERY === 0) report({ phase: 'list', done: scanned });
+    if (b.writtenAt.getTime() < cutoff) unreferenced.add(b.hash);
   }
-  opts.onProgress?.(scanned);
-  if (candidates.length === 0) return { scanned, candidates: 0, removed: [] };
-  const removed = await db.transaction().execute(async (trx) => {
-    await trx.updateTable('counters').set((eb) => ({ value: eb.ref('value') })).where('name', '=', 'version').execute();
-    const referenced = new Set<string>();
-    let after = 0;
-    for (;;) {
-      const rows = await trx.selectFrom('objects').select(['id', 'hashmap']).where('id', '>', after).orderBy('id').limit(1000).execute();
-      for (const r of rows) for (const h of unpackHashmap(r.hashmap)) referenced.add(h);
-      if (rows.length < 1000) break;
-      after = rows[rows.length - 1].id;
-    }
-    const unreferenced = candidates.filter((h) => !referenced.has(h));
-    for (const h of unreferenced) await blocks.delete(h);
-    return unreferenced;
-  });
-  return { scanned, candidates: candidates.length, removed };
+  report({ phase: 'list', done: scanned });
+  const candidates = unreferenced.size;
+  const dryRun = opts.dryRun ?? false;
+  if (candidates === 0) return { scanned, candidates, removed: [], dryRun };
+
+  // 2. Mark, lock-free. Only the candidates are held in memory, not every referenced hash.
+  let watermark = await readVersionWatermark(db);
+  const rows = await countObjectVersions(db);
+  let marked = 0;
+  report({ phase: 'mark', done: 0, total: rows });
+  for await (const page of committedHashmaps(db)) {
+    dropReferenced(unreferenced, page);
+    marked += page.length;
+    report({ phase: 'mark', done: marked, total: Math.max(rows, marked) });
+  }
+
+  await opts.afterMark?.();
+
+  // 3. Sweep under the commit lock, one batch per lock hold.
+  const order = [...unreferenced];
+  const total = order.length;
+  const removed: string[] = [];
+  const batchSize = opts.sweepBatch ?? SWEEP_BATCH;
+  report({ phase: 'sweep', done: 0, total });
+  for (let i = 0; i < order.length; i += batchSize) {
+    const gone = await db.transaction().execute(async (trx) => {
+      const locked = await takeCommitLock(trx);
+      for await (const page of hashmapsNewerThan(trx, watermark)) dropReferenced(unreferenced, page);
+      watermark = locked;
+      const batch = order.slice(i, i + batchSize).filter((h) => unreferenced.has(h));
+      if (!dryRun && batch.length > 0) await blocks.deleteMany(batch);
+      return batch;
+    });
+    removed.push(...gone);
+    report({ phase: 'sweep', done: Math.min(i + batchSize, total), total });
+  }
+  return { scanned, candidates, removed, dryRun };
+}
+
+function dropReferenced(unreferenced: Set<string>, packedHashmaps: readonly string[]): void {
+  if (unreferenced.size === 0) return;
+  for (const packed of packedHashmaps) for (const h of unpackHashmap(packed)) unreferenced.delete(h);
 }

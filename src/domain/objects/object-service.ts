@@ -4,6 +4,7 @@ import { NotFound, QuotaExceeded } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
+import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
 import { writeBlocks, type WrittenData } from './block-writer.ts';
@@ -383,10 +384,8 @@ export class ObjectService {
   // ---- helpers -------------------------------------------------------------------------------
 
   /** Takes the next server-wide version id. Being an UPDATE, it is the row lock that orders commits and gc. */
-  private async nextVersion(trx: Db): Promise<number> {
-    const r = await trx.updateTable('counters').set((eb) => ({ value: eb('value', '+', 1) })).where('name', '=', 'version')
-      .returning('value').executeTakeFirstOrThrow();
-    return Number(r.value);
+  private nextVersion(trx: Trx): Promise<number> {
+    return takeCommitLockAndNextVersion(trx);
   }
 
   private async liveContainer(id: number, trx: Db): Promise<ContainerRecord> {

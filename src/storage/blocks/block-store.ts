@@ -8,6 +8,7 @@
  *   across a crash; putting an existing hash is a no-op.
  * - `get` returns exactly the bytes stored, or undefined.
  * - `list` yields every stored block with the time it was last written, for garbage collection.
+ * - `delete` and `deleteMany` remove blocks; an absent block is no error.
  */
 export interface BlockStore {
   /** Short description for logs, e.g. `local:/data/blocks` (no credentials). */
@@ -18,6 +19,11 @@ export interface BlockStore {
   /** The hashes of `hashes` that are not stored, in the given order, each once. */
   missing(hashes: readonly string[]): Promise<string[]>;
   delete(hash: string): Promise<void>;
+  /**
+   * Removes every block of `hashes` in as few calls as the store allows (gc's sweep). Every hash
+   * is checked before anything is removed; absent blocks are no error.
+   */
+  deleteMany(hashes: readonly string[]): Promise<void>;
   list(): AsyncIterable<{ hash: string; writtenAt: Date }>;
   /** Removes what interrupted writes left behind; returns how many leftovers were removed. */
   sweep(): Promise<number>;

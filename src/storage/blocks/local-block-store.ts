@@ -17,19 +17,25 @@ export function assertBlockHash(hash: string): void {
   if (!BLOCK_NAME.test(hash)) throw new Error(`not a block hash (64 lower-case hex characters): ${JSON.stringify(hash).slice(0, 80)}`);
 }
 
+/** Runs `fn` on every item, at most MISSING_CONCURRENCY at a time; results in item order. */
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MISSING_CONCURRENCY, items.length) }, worker));
+  return results;
+}
+
 /** `missing()` for drivers that can only ask one hash at a time: dedupe, then `has` with a small concurrency. */
 export async function missingByHas(hashes: readonly string[], has: (hash: string) => Promise<boolean>): Promise<string[]> {
   const unique = [...new Set(hashes)];
   unique.forEach(assertBlockHash);
-  const present = new Array<boolean>(unique.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < unique.length) {
-      const i = next++;
-      present[i] = await has(unique[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(MISSING_CONCURRENCY, unique.length) }, worker));
+  const present = await mapLimited(unique, has);
   return unique.filter((_, i) => !present[i]);
 }
 
@@ -120,6 +126,12 @@ export class LocalBlockStore implements BlockStore {
 
   async delete(hash: string): Promise<void> {
     await fs.rm(this.pathOf(hash), { force: true });
+  }
+
+  /** One unlink per block (a file system has no batch delete), a few in parallel. */
+  async deleteMany(hashes: readonly string[]): Promise<void> {
+    const files = [...new Set(hashes)].map((h) => this.pathOf(h));
+    await mapLimited(files, (file) => fs.rm(file, { force: true }));
   }
 
   async *list(): AsyncIterable<{ hash: string; writtenAt: Date }> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -18,11 +19,16 @@ export interface S3BlockStoreOptions {
   readonly region: string;
   /** Key prefix before `blocks/`; '' or ending in '/'. */
   readonly prefix: string;
+  /** Keys per DeleteObjects call; DELETE_BATCH (the API's limit) unless a test wants smaller calls. */
+  readonly deleteBatch?: number;
 }
 
 /** HTTP status of an SDK error, when the server answered. */
 const statusOf = (err: unknown): number | undefined =>
   (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+/** Keys one DeleteObjects call may name (the S3 API's limit). */
+export const DELETE_BATCH = 1000;
+
 const isNotFound = (err: unknown): boolean =>
   statusOf(err) === 404 || ['NoSuchKey', 'NotFound'].includes((err as Error).name);
 
@@ -36,6 +42,8 @@ export class S3BlockStore implements BlockStore {
   readonly label: string;
   private readonly client: S3Client;
   private readonly keyPrefix: string;
+  /** DeleteObjects calls made so far (tests check the batching). */
+  deleteCalls = 0;
 
   constructor(readonly options: S3BlockStoreOptions) {
     this.client = new S3Client({
@@ -147,6 +155,24 @@ export class S3BlockStore implements BlockStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(hash) }));
   }
 
+  /** DeleteObjects, up to DELETE_BATCH keys a call; absent keys count as deleted on S3. */
+  async deleteMany(hashes: readonly string[]): Promise<void> {
+    const keys = [...new Set(hashes)].map((h) => this.key(h));
+    const size = Math.min(this.options.deleteBatch ?? DELETE_BATCH, DELETE_BATCH);
+    for (let i = 0; i < keys.length; i += size) {
+      const batch = keys.slice(i, i + size);
+      const command = new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } });
+      withContentMd5(command);
+      // Quiet: the answer lists only the keys that could not be deleted.
+      const failed = (await this.client.send(command)).Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new Error(`S3 refused to delete ${failed.length} of ${batch.length} blocks, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim());
+      }
+      this.deleteCalls++;
+    }
+  }
+
   async *list(): AsyncIterable<{ hash: string; writtenAt: Date }> {
     let ContinuationToken: string | undefined;
     do {
@@ -180,4 +206,21 @@ export class S3BlockStore implements BlockStore {
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+/**
+ * DeleteObjects must carry a body checksum. The SDK sends a CRC32 header, which AWS accepts but
+ * other S3 APIs (Swift s3api, older MinIO) refuse with "Missing required header for this request:
+ * Content-MD5"; every one of them accepts Content-MD5, so send that instead.
+ */
+function withContentMd5(command: DeleteObjectsCommand): void {
+  command.middlewareStack.add((next) => async (args) => {
+    // The serialized request (smithy's HttpRequest), typed here by the two fields used.
+    const request = args.request as { headers: Record<string, string>; body: string | Uint8Array };
+    for (const name of Object.keys(request.headers)) {
+      if (/^x-amz-(sdk-)?checksum-/i.test(name)) delete request.headers[name];
+    }
+    request.headers['content-md5'] = createHash('md5').update(request.body).digest('base64');
+    return next(args);
+  }, { step: 'build', priority: 'low', name: 'planktonDeleteObjectsContentMd5' });
 }

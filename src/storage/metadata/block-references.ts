@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/**
+ * What gc reads from the metadata: which blocks committed object versions reference. Every query
+ * here is a plain read; the commit lock is taken by commit-lock.ts alone.
+ */
+
+/** Rows per query: small enough for short statements, large enough for few round trips. */
+const PAGE = 1000;
+
+/**
+ * The version counter as last committed, read without the lock. Every object row whose version is
+ * at most this value was committed before the read; any row written later gets a greater version.
+ */
+export async function readVersionWatermark(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirstOrThrow();
+  return Number(r.value);
+}
+
+/** How many object rows there are (the total of gc's mark progress). */
+export async function countObjectVersions(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('objects').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * The packed hashmaps (hashing.ts `packHashmap`) of every committed object version, a page at a
+ * time in row-id order. Row ids never change (an overwrite or a move updates its row in place),
+ * so a scan that spans several statements still sees every row that exists for its whole duration.
+ */
+export async function* committedHashmaps(db: Kysely<Database>): AsyncGenerator<string[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.selectFrom('objects').select(['id', 'hashmap']).where('id', '>', after).orderBy('id').limit(PAGE).execute();
+    if (rows.length > 0) yield rows.map((r) => r.hashmap);
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/**
+ * The packed hashmaps of the object versions committed after the watermark `newerThan`, by the
+ * `objects_version` index, so the cost follows the number of commits since, not the table size.
+ */
+export async function* hashmapsNewerThan(db: Kysely<Database>, newerThan: number): AsyncGenerator<string[]> {
+  let after: { version: number; id: number } | undefined;
+  for (;;) {
+    let q = db.selectFrom('objects').select(['id', 'version', 'hashmap']).orderBy('version').orderBy('id').limit(PAGE);
+    if (after === undefined) {
+      q = q.where('version', '>', newerThan);
+    } else {
+      const { version, id } = after; // past the previous page, in (version, id) order
+      q = q.where((eb) => eb.or([eb('version', '>', version), eb.and([eb('version', '=', version), eb('id', '>', id)])]));
+    }
+    const rows = await q.execute();
+    if (rows.length > 0) yield rows.map((r) => r.hashmap);
+    if (rows.length < PAGE) return;
+    const last = rows[rows.length - 1];
+    after = { version: Number(last.version), id: last.id };
+  }
+}
