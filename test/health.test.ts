@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DIALECTS } from './helpers/dialects.ts';
+import { DIALECTS, freshPostgresDatabase } from './helpers/dialects.ts';
 import { startTestServer } from './helpers/test-server.ts';
 import { eventually } from './helpers/object-store.ts';
 
@@ -84,5 +84,26 @@ describe('/healthz with a stalled S3 endpoint', { skip: s3 ? false : 'set PLANKT
     proxy.resume();
     const back = await eventually(async () => (await health(s.url)).status === 200, 60_000);
     assert.ok(back, '/healthz is 200 again once S3 answers, without a restart');
+  });
+});
+
+describe('/healthz with a stalled PostgreSQL', { skip: process.env.PG_URL ? false : 'set PG_URL' }, () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  after(async () => cleanup?.());
+
+  it('answers 503 naming the database within the check timeout, and 200 once it answers again', { timeout: 180_000 }, async () => {
+    const pgdb = await freshPostgresDatabase();
+    const real = new URL(pgdb.url);
+    const proxy = await stallableProxy({ host: real.hostname, port: Number(real.port) });
+    const viaProxy = new URL(pgdb.url);
+    viaProxy.port = String(proxy.port);
+    const s = await startTestServer('sqlite', { databaseUrl: viaProxy.toString() });
+    cleanup = async () => { await s.close(); await proxy.close(); await pgdb.drop(); };
+    assert.deepEqual(await health(s.url), { status: 200, body: { status: 'ok' } });
+    proxy.stall();
+    assert.deepEqual(await health(s.url), { status: 503, body: { status: 'unavailable', failed: ['database'] } });
+    proxy.resume();
+    const back = await eventually(async () => (await health(s.url)).status === 200, 60_000);
+    assert.ok(back, '/healthz is 200 again once PostgreSQL answers, without a restart');
   });
 });
