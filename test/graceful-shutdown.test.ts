@@ -85,7 +85,7 @@ for (const dialect of DIALECTS) {
       const auth = { 'X-Auth-Token': user.token };
       assert.equal((await fetch(base, { method: 'PUT', headers: auth })).status, 201);
       const stored = bytesOf('stored', 3 * SIZE);
-      assert.equal((await fetch(`${base}/stored`, { method: 'PUT', headers: auth, body: stored })).status, 201);
+      assert.equal((await fetch(`${base}/stored`, { method: 'PUT', headers: auth, body: new Uint8Array(stored) })).status, 201);
 
       const finishing = await Promise.all([0, 1, 2].map((i) => startUpload(`${base}/done-${i}`, user.token, bytesOf(`done-${i}`, SIZE))));
       const stalled = await Promise.all([0, 1, 2].map((i) => startUpload(`${base}/cut-${i}`, user.token, bytesOf(`cut-${i}`, SIZE))));
