@@ -108,6 +108,27 @@ for (const dialect of DIALECTS) {
       assert.equal((await s.fetch('/healthz')).status, 200);
     });
 
+    it('cuts many stalled downloads at the idle timeout, each after little more than the socket buffers', { timeout: 120_000 }, async () => {
+      const SIZE = 24 * 1024 * 1024;
+      assert.equal((await call(s, 'PUT', p(u.uuid, 'c', 'big8'), { token: u.token, body: bytesOf('big8', SIZE) })).status, 201);
+      const { hostname, port } = new URL(s.url);
+      const received = await Promise.all(Array.from({ length: 8 }, () => new Promise<number>((resolve) => {
+        const socket = net.connect(Number(port), hostname, () =>
+          socket.write(`GET ${p(u.uuid, 'c', 'big8')} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${u.token}\r\n\r\n`));
+        let n = 0;
+        // Stop reading at the first bytes; read again well past the 1 s idle timeout to see what was sent.
+        socket.once('data', () => {
+          socket.pause();
+          setTimeout(() => socket.resume(), 4000);
+        });
+        socket.on('data', (d: Buffer) => (n += d.length));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(n));
+      })));
+      for (const n of received) assert.ok(n < SIZE, `a stalled download was cut (${n} of ${SIZE} bytes sent)`);
+      assert.equal((await s.fetch('/healthz')).status, 200);
+    });
+
     it('closes connections beyond PLANKTON_MAX_CONNECTIONS and accepts again once some close', { timeout: 120_000 }, async () => {
       const capped = await startTestServer(dialect, { maxConnections: '2' });
       try {
