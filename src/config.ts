@@ -38,6 +38,16 @@ export interface Settings extends StorageSettings {
   /** Which image APIs refuse content that does not match its `disk_format` (unsafe content is always refused). */
   readonly requireFormatMatch: FormatMatchMode;
   readonly logLevel: string;
+  /** SIGTERM/SIGINT: how long requests in flight may still run before they are cut. */
+  readonly shutdownGraceSeconds: number;
+  /** A client must send its request line and headers within this (slowloris). */
+  readonly headersTimeoutSeconds: number;
+  /** A socket with no byte in either direction for this long is closed (stalled senders and readers). */
+  readonly idleTimeoutSeconds: number;
+  /** Open client connections; beyond it new ones are closed at once. */
+  readonly maxConnections: number;
+  /** Requests carrying a body in flight; beyond it 503 with Retry-After. */
+  readonly maxUploads: number;
 }
 
 /** `30d`, `12h`, `90m`, `45s` → seconds. */
@@ -56,6 +66,8 @@ const duration = z.string().transform((v, ctx) => {
 });
 const byteCount = z.string().regex(/^\d+$/, 'must be a number of bytes').transform(Number)
   .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive number of bytes');
+const positiveCount = z.string().regex(/^\d+$/, 'must be a positive whole number').transform(Number)
+  .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive whole number');
 const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .refine((l) => l.length > 0, 'must name at least one value');
 const databaseUrl = z.string().refine((v) => {
@@ -93,6 +105,11 @@ const schema = z.object({
   containerFormats: list.default([...DEFAULT_CONTAINER_FORMATS]),
   requireFormatMatch: z.enum(FORMAT_MATCH_MODES).default('v2'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  shutdownGrace: duration.default(30),
+  headersTimeout: duration.default(30),
+  idleTimeout: duration.default(60),
+  maxConnections: positiveCount.default(1024),
+  maxUploads: positiveCount.default(64),
 });
 
 type RawSettings = Partial<Record<keyof z.input<typeof schema>, string>>;
@@ -114,6 +131,11 @@ const ENV: Record<keyof RawSettings, string> = {
   containerFormats: 'PLANKTON_CONTAINER_FORMATS',
   requireFormatMatch: 'PLANKTON_REQUIRE_FORMAT_MATCH',
   logLevel: 'PLANKTON_LOG_LEVEL',
+  shutdownGrace: 'PLANKTON_SHUTDOWN_GRACE',
+  headersTimeout: 'PLANKTON_HEADERS_TIMEOUT',
+  idleTimeout: 'PLANKTON_IDLE_TIMEOUT',
+  maxConnections: 'PLANKTON_MAX_CONNECTIONS',
+  maxUploads: 'PLANKTON_MAX_UPLOADS',
 };
 
 /** Flag wins over environment variable wins over default; any invalid value is one clear error. */
@@ -151,5 +173,10 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     containerFormats: Object.freeze([...s.containerFormats]),
     requireFormatMatch: s.requireFormatMatch,
     logLevel: s.logLevel,
+    shutdownGraceSeconds: s.shutdownGrace,
+    headersTimeoutSeconds: s.headersTimeout,
+    idleTimeoutSeconds: s.idleTimeout,
+    maxConnections: s.maxConnections,
+    maxUploads: s.maxUploads,
   });
 }

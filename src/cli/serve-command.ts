@@ -31,14 +31,22 @@ export function registerServeCommand(program: Command): void {
       const firstAdmin = (await services.users.anyAdmin()) ? undefined : await createFirstAdmin(services);
       log.info({ url: server.url, publicUrl: services.publicUrl(), database: services.metadata.label, blocks: services.blocks.label, sweptTempFiles: swept }, 'plankton is serving');
       err(banner(services.publicUrl(), firstAdmin, services.settings.region));
+      let stopping = false;
       const stop = async (signal: string) => {
-        log.info({ signal }, 'shutting down');
-        await server.close();
+        if (stopping) return; // a second signal during the grace changes nothing
+        stopping = true;
+        const started = Date.now();
+        const graceSeconds = settings.shutdownGraceSeconds;
+        log.info({ signal, graceSeconds }, 'shutdown started');
+        const { inFlightAtStart, cut } = await server.shutdown(graceSeconds * 1000);
+        // Nothing writes blocks any more: temp files of the cut uploads can go now.
+        const swept = await services.blocks.sweep().catch(() => 0);
         await services.close();
+        log.info({ signal, inFlightAtStart, cut, sweptTempFiles: swept, ms: Date.now() - started }, 'shutdown finished');
         process.exit(0);
       };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
     });
 }
 

@@ -44,10 +44,10 @@ export interface ChildServer {
 const STARTUP_LIMIT_MS = 120_000;
 
 /** Starts `plankton serve` as a separate process and waits until /healthz answers. */
-export async function startChildServer(storageArgs: string[], opts: { logLevel?: string } = {}): Promise<ChildServer> {
+export async function startChildServer(storageArgs: string[], opts: { logLevel?: string; env?: Record<string, string> } = {}): Promise<ChildServer> {
   const p = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(p), ...storageArgs], {
-    env: cleanEnv({ PLANKTON_LOG_LEVEL: opts.logLevel ?? 'warn' }), stdio: ['ignore', 'pipe', 'pipe'],
+    env: cleanEnv({ PLANKTON_LOG_LEVEL: opts.logLevel ?? 'warn', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   let stdout = '';
