@@ -2,7 +2,7 @@ import { badRequest, endpointNotFound, methodNotAllowed, unauthorized } from '..
 import { isoMicros } from '../../domain/time.ts';
 import { canonicalUuid } from '../../domain/identity/users.ts';
 import { readSmallBody, mediaType, parseJson, type ApiRequest } from '../http/api-request.ts';
-import { authenticate } from '../http/auth.ts';
+import { authenticate, callerOf } from '../http/auth.ts';
 import { json, type ApiResponse } from '../http/reply.ts';
 import { serviceCatalog } from './service-catalog.ts';
 
@@ -29,7 +29,7 @@ export async function handleIdentity(req: ApiRequest): Promise<ApiResponse> {
   const secret = byToken ? byToken.id : byPassword!.password;
   if (typeof secret !== 'string') throw badRequest('Malformed request: missing token');
 
-  const caller = await req.services.tokens.authenticate(secret);
+  const caller = await callerOf(req.services.tokens, secret);
   const { user } = caller;
   if (!byToken && byPassword && byPassword.username !== user.uuid) throw unauthorized('Invalid credentials');
   if ('tenantName' in auth && auth.tenantName !== user.uuid) throw badRequest('Not conforming tenantName');

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { unauthorized } from '../../errors.ts';
 import type { IdentityRepository } from '../../storage/metadata/identity-repository.ts';
 import { nowMicros } from '../time.ts';
 import { AuthenticationFailed } from './identity-errors.ts';
@@ -37,12 +36,6 @@ export interface Caller {
 /** Only the SHA-256 of a secret is stored: a lookup by hash compares no secret character by character. */
 export const tokenHash = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
 
-/** The Astakos / Plankton 401 messages (identity.md §4) of each way a token can be refused. */
-const LEGACY_MESSAGES: Partial<Record<AuthenticationFailed['reason'], string>> = {
-  'user-disabled': 'User inactive',
-  'expired-token': 'Authentication expired',
-};
-
 export class Tokens {
   constructor(private readonly repo: IdentityRepository) {}
 
@@ -68,19 +61,6 @@ export class Tokens {
     if (row.user.active !== 1) throw new AuthenticationFailed('user-disabled');
     if (row.expires_at <= Date.now() * 1000) throw new AuthenticationFailed('expired-token');
     return { user: toUser(row.user), tokenId: row.token_id, expiresAt: row.expires_at, issuedAt: row.created_at };
-  }
-
-  /**
-   * `resolve` with the 401 of identity.md §4, for the APIs that speak Plankton's fault shape
-   * (object store, image API, Astakos identity). Kept here so their callers stay as they are.
-   */
-  async authenticate(secret: string): Promise<Caller> {
-    try {
-      return await this.resolve(secret);
-    } catch (err) {
-      if (err instanceof AuthenticationFailed) throw unauthorized(LEGACY_MESSAGES[err.reason] ?? 'Invalid token');
-      throw err;
-    }
   }
 
   /** Revokes one token given by its secret or its token_id; returns its token_id. */
