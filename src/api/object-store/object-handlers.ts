@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { badRequest, notFound, notImplemented, ServiceError } from '../../errors.ts';
 import { DataTooLarge, NotFound } from '../../domain/errors.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
@@ -7,7 +8,7 @@ import { MissingBlocksError, type Attributes, type Grants } from '../../domain/o
 import { etagOf, type ObjectRecord } from '../../domain/objects/object-record.ts';
 import { authorize, permits } from '../../domain/authorization.ts';
 import { parseSharing } from './sharing-header.ts';
-import { lastHeader, readSmallBody, type ApiRequest } from '../http/api-request.ts';
+import { lastHeader, parseJson, readSmallBody, type ApiRequest } from '../http/api-request.ts';
 import { checkConditions } from '../http/conditional.ts';
 import { serveData } from '../http/serve-data.ts';
 import { json, type ApiResponse, type HeaderMap } from '../http/reply.ts';
@@ -165,21 +166,23 @@ async function putRaw(req: ApiRequest, caller: Caller, dest: Destination, name: 
   return created(obj);
 }
 
+/**
+ * The hashmap PUT body (object-store.md §6.3): `hashes` an array (each entry checked below, for its
+ * own message), `bytes` a safe integer given as a JSON number or a decimal string, as kamaki sends it.
+ */
+const HASHMAP_BODY = z.object({
+  hashes: z.array(z.unknown()),
+  bytes: z.union([z.number(), z.string().regex(/^\s*-?\d+\s*$/).transform(Number)]).pipe(z.number().int().refine(Number.isSafeInteger)),
+});
+
 /** kamaki's upload: the hashmap names blocks; missing ones are answered 409 with their list. */
 async function putHashmap(req: ApiRequest, caller: Caller, dest: Destination, name: string, w: WriteHeaders): Promise<ApiResponse> {
   const body = await readSmallBody(req.raw, HASHMAP_BODY_LIMIT, () => badRequest('Maximum size is reached'));
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw badRequest('Invalid data formatting');
-  }
-  const d = doc as { hashes?: unknown; bytes?: unknown };
-  const bytes = typeof d?.bytes === 'number' ? d.bytes : typeof d?.bytes === 'string' && /^-?\d+$/.test(d.bytes.trim()) ? Number(d.bytes) : NaN;
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(d.hashes) || !Number.isSafeInteger(bytes)) {
-    throw badRequest('Invalid data formatting');
-  }
-  const hashes = d.hashes.map((h) => {
+  const invalid = 'Invalid data formatting';
+  const parsed = HASHMAP_BODY.safeParse(parseJson(body, invalid, invalid));
+  if (!parsed.success) throw badRequest(invalid);
+  const { hashes: given, bytes } = parsed.data;
+  const hashes = given.map((h) => {
     if (typeof h !== 'string' || !isHashHex(h)) throw badRequest(`Invalid hash: ${typeof h === 'string' ? h : JSON.stringify(h)}`);
     return h.toLowerCase();
   });
