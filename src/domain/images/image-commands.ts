@@ -14,6 +14,10 @@ export interface ImageAttributes {
   readonly minDisk?: number;
   readonly protected?: boolean;
   readonly isPublic?: boolean;
+  /** Image API v2 (openstack.md §5.3): hidden from lists; `*` means community; shared without members. */
+  readonly osHidden?: boolean;
+  readonly community?: boolean;
+  readonly sharedFlag?: boolean;
 }
 
 /** A new image's attributes: the name is required, the rest take their defaults. */

@@ -442,6 +442,7 @@ function newRecordColumns(a: NewImageAttributes) {
   return {
     name: a.name, disk_format: a.diskFormat ?? 'diskdump', container_format: a.containerFormat ?? 'bare',
     min_ram: a.minRam ?? 0, min_disk: a.minDisk ?? 0, protected: a.protected ? 1 : 0,
+    os_hidden: a.osHidden ? 1 : 0, community: a.community ? 1 : 0, shared: a.sharedFlag ? 1 : 0,
   };
 }
 

@@ -5,7 +5,7 @@
  * and containers; grants and properties come in correlated sub-selects on their primary keys, so
  * a page of N images costs one query, not N + 1, and `HEAD` is one indexed lookup.
  */
-import { sql, type Expression, type ExpressionBuilder, type Insertable, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type Updateable, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { ImageListQuery, SortKey } from '../../domain/images/image-list-query.ts';
 import { isImageStatus, type ImageFacts, type ImageOrigin, type ImageStatus } from '../../domain/images/image-model.ts';
 import type { Db } from './database.ts';
@@ -154,6 +154,9 @@ export class ImageRepository {
     const props = this.#dialect === 'postgres'
       ? sql<string | null>`(select json_object_agg(p.key, p.value)::text from image_properties p where p.image_id = i.id)`
       : sql<string | null>`(select json_group_object(p.key, p.value) from image_properties p where p.image_id = i.id)`;
+    const tags = this.#dialect === 'postgres'
+      ? sql<string | null>`(select json_agg(t.tag order by t.position)::text from image_tags t where t.image_id = i.id)`
+      : sql<string | null>`(select json_group_array(t.tag) from (select tag from image_tags where image_id = i.id order by position) t)`;
     const grants = (kind: 'read' | 'write') =>
       sql<string | null>`(select ${agg}(g.grantee, ',' order by g.position) from grants g where g.object_id = o.id and g.kind = ${kind})`;
     return db.selectFrom('images as i')
@@ -163,7 +166,7 @@ export class ImageRepository {
       .select([
         'o.id as object_id', 'o.account as object_account', 'c.name as object_container', 'o.name as object_name',
         'o.size as object_size', 'o.object_hash', 'o.md5', 'o.version_ts', 'o.public_token',
-        grants('read').as('read_grants'), grants('write').as('write_grants'), props.as('properties'),
+        grants('read').as('read_grants'), grants('write').as('write_grants'), props.as('properties'), tags.as('tags'),
       ]);
   }
 }
@@ -189,6 +192,8 @@ interface EntryRow {
   object_id: number; object_account: string; object_container: string; object_name: string; object_size: number;
   object_hash: string; md5: string | null; version_ts: number; public_token: string | null;
   read_grants: string | null; write_grants: string | null; properties: string | null;
+  os_hidden: number; community: number; shared: number; virtual_size: number | null;
+  os_hash_algo: string | null; os_hash_value: string | null; tags: string | null;
 }
 
 const splitGrants = (s: string | null): string[] => (s ? s.split(',') : []);
@@ -204,6 +209,9 @@ function toEntry(r: EntryRow): ImageEntry {
     object: { account: r.object_account, container: r.object_container, name: r.object_name },
     objectVersionTs: Number(r.version_ts), size: Number(r.object_size), objectHash: r.object_hash, md5: r.md5,
     isPublic: readGrants.includes('*'),
+    osHidden: Number(r.os_hidden) === 1, community: Number(r.community) === 1, sharedFlag: Number(r.shared) === 1,
+    virtualSize: r.virtual_size === null ? null : Number(r.virtual_size), osHashAlgo: r.os_hash_algo, osHashValue: r.os_hash_value,
+    tags: r.tags ? JSON.parse(r.tags) : [],
     properties: r.properties ? JSON.parse(r.properties) : {},
     objectId: r.object_id, account: r.object_account, readGrants, writeGrants: splitGrants(r.write_grants),
     publicToken: r.public_token,
@@ -216,7 +224,7 @@ function toEntry(r: EntryRow): ImageEntry {
 export type NewImageRecord = Omit<Insertable<ImagesTable>, 'status'>;
 
 /** Record columns a change may set (never the id or the status). */
-export type RecordChanges = Partial<Omit<ImagesTable, 'id' | 'status'>>;
+export type RecordChanges = Omit<Updateable<ImagesTable>, 'id' | 'status'>;
 
 export async function insertImageRecord(trx: Transaction<Database>, record: NewImageRecord, status: ImageStatus): Promise<void> {
   await trx.insertInto('images').values({ ...record, status }).execute();

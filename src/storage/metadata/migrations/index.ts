@@ -2,10 +2,13 @@ import type { Migration } from './migration-kit.ts';
 import { identity } from './001-identity.ts';
 import { objectStore } from './002-object-store.ts';
 import { images } from './003-images.ts';
+import { imageApiV2 } from './006-image-api-v2.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '001-identity': identity,
   '002-object-store': objectStore,
   '003-images': images,
+  // 004 and 005 are taken by branches merged beside this one.
+  '006-image-api-v2': imageApiV2,
 });
