@@ -54,8 +54,14 @@ export async function registerLocation(trx: Transaction<Database>, record: NewIm
     return true;
   }
   const { id, ...changes } = record;
-  return compareAndSetStatus(trx, id, ['queued', 'available', 'error'], 'available', changes);
+  return compareAndSetStatus(trx, id, ['queued', 'available', 'error', 'deactivated'], 'available', changes);
 }
 
 /** Unregistering removes the record, except while data is being saved; true when removed. */
 export const removeImageRecord = (db: Db, id: string) => deleteImageRecordUnless(db, id, 'saving');
+
+/** available → deactivated (Image API v2 action). */
+export const deactivate = (db: Db, id: string) => compareAndSetStatus(db, id, ['available'], 'deactivated');
+
+/** deactivated → available. */
+export const activate = (db: Db, id: string) => compareAndSetStatus(db, id, ['deactivated'], 'available');
