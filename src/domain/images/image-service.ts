@@ -100,6 +100,12 @@ export class ImageService {
     return toImageView(await readableImage(this.#queries, caller, id));
   }
 
+  /** The stored status of an image, whoever asks (for wording a refusal already decided). */
+  async statusOf(id: string): Promise<string | undefined> {
+    const uuid = canonicalUuid(id);
+    return uuid === undefined ? undefined : this.#queries.statusOf(uuid);
+  }
+
   /** The data of an available image, at the object version about to be read. */
   async dataSource(caller: User, id: string): Promise<ImageDataSource> {
     const entry = await readableImage(this.#queries, caller, id);
