@@ -1,6 +1,8 @@
 /**
- * The one catalogue of errors. Domain code throws a ServiceError naming a fault kind and the
- * message clients see; each API renders it in one place (src/api/http/reply.ts).
+ * The catalogue of wire faults: a ServiceError names a fault kind (its HTTP status) and the message
+ * clients see. API adapters throw them for bad requests and build them from domain errors in their
+ * faults module (src/domain/errors.ts holds those, with data and no wording); src/api/http/reply.ts
+ * renders them.
  */
 export const FAULTS = {
   badRequest: 400,

@@ -1,6 +1,6 @@
 /**
  * The first rule of every per-image endpoint (image-api.md §4.6): a caller who cannot read an
- * image gets exactly the 404 of an unknown or malformed id, so private images stay secret.
+ * image gets exactly the NotFound of an unknown or malformed id, so private images stay secret.
  */
 import type { User } from '../identity/users.ts';
 import { authorize } from '../authorization.ts';

@@ -94,7 +94,7 @@ export interface UpdateImage extends DeclaredData {
   readonly data?: ImageUpload;
   /**
    * The adapter's own checks of its data declaration, run where the rules know the image accepts
-   * data, so that a refusal by the image (403, not queued) comes first.
+   * data, so that a refusal by the image (forbidden, not queued) comes first.
    */
   readonly checkData?: (update: UpdateImage) => void;
 }

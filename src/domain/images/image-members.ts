@@ -1,7 +1,7 @@
 /**
  * Image members (image-api.md §5.8–§5.12). Members are the read grants of the image's object
  * minus `*`, and `is_public` is `*` among them, so members and the object store's
- * `X-Object-Sharing` edit the same list. Member changes are the owner's alone and do not touch
+ * sharing changes edit the same list. Member changes are the owner's alone and do not touch
  * the image record (they do not count as updates, §4.1).
  */
 import type { Db, Trx } from '../../storage/metadata/database.ts';

@@ -24,7 +24,7 @@ export const codePoints = (s: string): number => {
 
 /**
  * Boolean fields (`is_public`, `protected`): `none` means "not given" (glanceclient sends
- * `x-image-meta-is_public: None` on every create), a short list of words is true, anything else false.
+ * `is_public: None` on every create), a short list of words is true, anything else false.
  */
 export function parseBoolean(raw: string): boolean | undefined {
   const v = raw.trim().toLowerCase();
