@@ -256,6 +256,8 @@ for (const dialect of DIALECTS) {
       assert.equal(refused.status, 403);
       assert.match((await faultOf(refused)).message, /deactivated/);
       assert.equal((await call(admin, 'GET', `/images/${img.id}/file`)).status, 200);
+      assert.equal((await s.fetch(`${V1}/images/${img.id}`, { token: A.token })).status, 403);
+      assert.equal((await s.fetch(`${V1}/images/${img.id}`, { token: admin.token })).status, 200);
       assert.equal((await call(A, 'POST', `/images/${img.id}/actions/reactivate`)).status, 204);
       assert.equal((await call(A, 'GET', `/images/${img.id}/file`)).status, 200);
     });

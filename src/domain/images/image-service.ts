@@ -109,7 +109,9 @@ export class ImageService {
   /** The data of an available image, at the object version about to be read. */
   async dataSource(caller: User, id: string): Promise<ImageDataSource> {
     const entry = await readableImage(this.#queries, caller, id);
-    if (entry.status !== 'available') throw new NotFound('image-data');
+    // openstack.md §5.2: a deactivated image's data is refused to non-admins through every image API.
+    if (entry.status === 'deactivated' && !caller.admin) throw new ImageRuleRefused('image-deactivated');
+    if (entry.status !== 'available' && entry.status !== 'deactivated') throw new NotFound('image-data');
     const object = await this.#objects.getByUuid(entry.id);
     if (!object) throw new NotFound('image');
     const image = toImageView({
