@@ -102,6 +102,18 @@ for (const dialect of DIALECTS) {
       if (e === 'GET image members') return (await call(`${img}/members`)).status;
       if (e === 'PUT image member') return (await call(`${img}/members/${users.extra.uuid}`, { method: 'PUT' })).status;
       if (e === 'DELETE image member') return (await call(`${img}/members/${users.extra.uuid}`, { method: 'DELETE' })).status;
+      const v2 = `/image/v2/images/${f.imageId}`;
+      const v2json = (method: string, body: unknown, type = 'application/json') => call(v2Path, { method, headers: { 'Content-Type': type }, body: JSON.stringify(body) });
+      let v2Path = v2;
+      if (e === 'v2 GET image') return (await call(v2)).status;
+      if (e === 'v2 GET image file') return (await call(`${v2}/file`)).status;
+      if (e === 'v2 PATCH image (name)') return (await v2json('PATCH', [{ op: 'replace', path: '/name', value: `by ${caller}` }], 'application/openstack-images-v2.1-json-patch')).status;
+      if (e === 'v2 DELETE image') return (await call(v2, { method: 'DELETE' })).status;
+      if (e === 'v2 PUT image tag') return (await call(`${v2}/tags/t`, { method: 'PUT' })).status;
+      if (e === 'v2 POST image deactivate') return (await call(`${v2}/actions/deactivate`, { method: 'POST' })).status;
+      if (e === 'v2 GET image members') return (await call(`${v2}/members`)).status;
+      v2Path = `${v2}/members`;
+      if (e === 'v2 POST image member') return (await v2json('POST', { member: users.extra.uuid })).status;
       if (e.startsWith('POST image (register')) {
         return (await call('/image/v1/images', { method: 'POST', headers: { 'X-Image-Meta-Name': 'again', 'X-Image-Meta-Location': `pithos://${f.owner.uuid}/${f.container}/o`, 'X-Image-Meta-Is-Public': target === 'public' ? 'True' : 'False' } })).status;
       }

@@ -170,7 +170,8 @@ for (const dialect of DIALECTS) {
 
       it('S25: no trailing-slash redirects', async () => {
         const some = await register(s, A, 's25', await freshObject(A));
-        for (const path of [`${V1}/images/${some}/`, `${V1}/images/detail/`, '/image/v2/images', V1, `${V1}/`, `${V10}/`]) {
+        // `/image/v2/images` left this list: it is Image API v2 now (openstack.md Decision 7, issue 12).
+        for (const path of [`${V1}/images/${some}/`, `${V1}/images/detail/`, V1, `${V1}/`, `${V10}/`]) {
           await expectFault(image(s, A, 'GET', path), 400, 'API endpoint not found');
         }
       });
@@ -180,7 +181,11 @@ for (const dialect of DIALECTS) {
           const r = await s.fetch(path);
           assert.equal(r.status, 200, path);
           const doc = await r.json();
-          assert.deepEqual(doc.versions.map((v: any) => v.links[0].href), [`${s.url}/image/v1.0/`, `${s.url}/image/v1/`]);
+          // Image API v2 serves (issue 12): its entries come first, the v1.0 and v1 entries stay last.
+          const hrefs = doc.versions.map((v: any) => v.links[0].href);
+          assert.deepEqual(hrefs.slice(-2), [`${s.url}/image/v1.0/`, `${s.url}/image/v1/`]);
+          assert.ok(hrefs.slice(0, -2).every((h: string) => h === `${s.url}/image/v2/`));
+          assert.equal(doc.versions[0].id, 'v2.15');
           assert.equal(r.headers.get('cache-control'), NO_CACHE);
         }
         await expectFault(s.fetch('/image/versions', { method: 'POST' }), 405, 'Method not allowed', 'notAllowed');

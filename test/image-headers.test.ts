@@ -147,7 +147,8 @@ const FACTS: ImageFacts = {
   createdAt: 1392487853_863673, recordUpdatedAt: 1392487853_863673, declaredSize: null, declaredChecksum: null,
   object: { account: OWNER, container: 'images', name: 'disk.img' }, objectVersionTs: 1392487800_000000,
   size: 8390108, objectHash: '745c7fa72a6a007dea84bfba1120701b59d2f9973e2f9e746ba535bb4fe040d0', md5: null,
-  isPublic: false, properties: { osfamily: 'linux', root_partition: '1' },
+  isPublic: false, readGrants: [OWNER], properties: { osfamily: 'linux', root_partition: '1' },
+  osHidden: false, community: false, sharedFlag: false, virtualSize: null, osHashAlgo: null, osHashValue: null, tags: [],
 };
 
 describe('rendering (§4.3, §6)', () => {

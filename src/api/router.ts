@@ -3,6 +3,7 @@ import type { ApiRequest } from './http/api-request.ts';
 import type { ApiResponse, FaultMapper, FaultNames } from './http/reply.ts';
 import { handleAccount, handleIdentity } from './identity/identity-api.ts';
 import { imageApi } from './image/v1/image-api.ts';
+import { imageV2Api } from './image/v2/image-v2-api.ts';
 import { pithosFault } from './object-store/faults.ts';
 import { handleIdentityV3, IDENTITY_V3_PREFIX } from './identity/v3/v3-api.ts';
 import { handleObjectStore } from './object-store/object-store-api.ts';
@@ -29,6 +30,8 @@ export const APIS: readonly Api[] = [
   { name: 'account', prefix: /^\/account(\/|$)/, handle: handleAccount },
   { name: 'object-store', prefix: /^\/object-store(\/|$)/, handle: handleObjectStore, faults: pithosFault },
   { name: 'public', prefix: /^\/public(\/|$)/, handle: handlePublic, faults: pithosFault },
+  // Before the image API: `/image/v2/…` is v2, the rest of `/image` is v1 (openstack.md Decision 7).
+  imageV2Api,
   imageApi,
 ];
 

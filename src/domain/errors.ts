@@ -118,3 +118,35 @@ export class DataInterrupted extends DomainError {
     super('the data stream was interrupted', { cause });
   }
 }
+
+/**
+ * Image API v2 rules (openstack.md §4.6–§4.11, §5.3, §5.4) that v1 never meets; each API words
+ * them (v1 falls back to a plain refusal).
+ */
+export type ImageRule =
+  /** `private` while member grants exist: Plankton keeps no dormant grants (Decision 3). */
+  | 'private-with-members'
+  /** Member calls on an image whose visibility is not `shared`. */
+  | 'not-shared'
+  /** Only the owner adds or removes members. */
+  | 'members-not-owner'
+  | 'member-delete-not-owner'
+  /** Only the member changes his own status. */
+  | 'member-status-not-member'
+  | 'duplicate-member'
+  | 'member-not-found'
+  | 'tag-not-found'
+  /** Data needs both formats set first. */
+  | 'formats-required'
+  | 'deactivate-status'
+  | 'reactivate-status'
+  /** Data of a deactivated image, caller not admin. */
+  | 'image-deactivated'
+  /** Moving an image to another owner is not offered. */
+  | 'owner-change';
+
+export class ImageRuleRefused extends DomainError {
+  constructor(readonly rule: ImageRule, readonly detail?: string) {
+    super(`image rule: ${rule}${detail === undefined ? '' : ` (${detail})`}`);
+  }
+}

@@ -59,6 +59,16 @@ export const RULES: readonly Rule[] = [
   { api: 'image', endpoint: 'PUT image member', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
   { api: 'image', endpoint: 'DELETE image member', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
   { api: 'image', endpoint: 'POST image (register the object\'s location)', expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 403, 404), public: row(200, 403, 403, 403) } },
+
+  // Image API v2 (openstack.md §4): the same images; members only on `shared` images (403 otherwise, §4.10).
+  { api: 'image', endpoint: 'v2 GET image', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
+  { api: 'image', endpoint: 'v2 GET image file', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
+  { api: 'image', endpoint: 'v2 PATCH image (name)', expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 200, 404), public: row(200, 403, 403, 403) } },
+  { api: 'image', endpoint: 'v2 DELETE image', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
+  { api: 'image', endpoint: 'v2 PUT image tag', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 204, 404), public: row(204, 403, 403, 403) } },
+  { api: 'image', endpoint: 'v2 POST image deactivate', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
+  { api: 'image', endpoint: 'v2 GET image members', expect: { private: row(403, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(403, 403, 403, 403) } },
+  { api: 'image', endpoint: 'v2 POST image member', expect: { private: row(403, 404, 404, 404), shared: row(200, 403, 403, 404), public: row(403, 403, 403, 403) } },
 ];
 
 /** docs/authorization.md, generated from RULES. */

@@ -7,20 +7,25 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IMAGE_STATUSES, type ImageStatus } from '../../src/domain/images/image-model.ts';
 import {
-  INITIAL, TRANSITIONS, backToQueued, canRemove, createImageRecord, failSaving, finishSaving, nextStatus, registerLocation,
+  INITIAL, TRANSITIONS, activate, backToQueued, deactivate, canRemove, createImageRecord, failSaving, finishSaving, nextStatus, registerLocation,
   removeImageRecord, startSaving, type NewImageRecord, type Transition,
 } from '../../src/domain/images/image-status.ts';
 import type { Db } from '../../src/storage/metadata/database.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { openTestServices, type TestServices } from '../helpers/test-services.ts';
 
-/** The diagram of image-api.md §4.2, transition by transition: from → to; absent: refused. */
+/**
+ * The diagram of image-api.md §4.2 plus the Image API v2 actions (openstack.md §5.2), transition by
+ * transition: from → to; absent: refused.
+ */
 const SPEC: Record<Transition, Partial<Record<ImageStatus, ImageStatus>>> = {
   startSaving: { queued: 'saving' },
   finishSaving: { saving: 'available' },
   backToQueued: { saving: 'queued' },
   failSaving: { saving: 'error' },
-  reRegister: { queued: 'available', available: 'available', error: 'available' },
+  reRegister: { queued: 'available', available: 'available', error: 'available', deactivated: 'available' },
+  deactivate: { available: 'deactivated' },
+  reactivate: { deactivated: 'available' },
 };
 
 const TRANSITION_NAMES = Object.keys(TRANSITIONS) as Transition[];
@@ -63,6 +68,8 @@ const APPLY: Record<Transition, (db: Db, id: string, record: NewImageRecord) => 
   backToQueued: (db, id) => backToQueued(db, id),
   failSaving: (db, id) => failSaving(db, id),
   reRegister: (db, _id, record) => db.transaction().execute((trx) => registerLocation(trx, { ...record, name: 'renamed' })),
+  deactivate: (db, id) => deactivate(db, id),
+  reactivate: (db, id) => activate(db, id),
 };
 
 for (const dialect of DIALECTS) {

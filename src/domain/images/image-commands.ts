@@ -4,6 +4,7 @@
  * here: Glance v1 headers, and later Image API v2 JSON and PATCH documents, become these.
  */
 import type { ObjectPath } from './image-model.ts';
+import type { Visibility } from './image-visibility.ts';
 
 /** The settable attributes of an image record; absent = not given. */
 export interface ImageAttributes {
@@ -14,6 +15,10 @@ export interface ImageAttributes {
   readonly minDisk?: number;
   readonly protected?: boolean;
   readonly isPublic?: boolean;
+  /** Image API v2 (openstack.md §5.3): hidden from lists; `*` means community; shared without members. */
+  readonly osHidden?: boolean;
+  readonly community?: boolean;
+  readonly sharedFlag?: boolean;
 }
 
 /** A new image's attributes: the name is required, the rest take their defaults. */
@@ -37,6 +42,8 @@ export interface RegisterImage extends DeclaredData {
 /** Reserve an image without data (status queued); data comes later with `upload`. */
 export interface ReserveImage extends DeclaredData {
   readonly id?: string;
+  /** Image API v2 tags (deduplicated by the adapter). */
+  readonly tags?: readonly string[];
   /** Owner uuid: only an admin's choice counts. */
   readonly owner?: string;
   readonly attributes: NewImageAttributes;
@@ -93,3 +100,31 @@ export interface UpdateImage extends DeclaredData {
 }
 
 export const NO_PROPERTY_CHANGE: PropertyChange = Object.freeze({ set: {}, remove: [], replaceAll: false });
+
+/**
+ * A net change of an image (Image API v2 PATCH, planned by the adapter against the image as it is
+ * inside the update's transaction, so the whole patch applies or nothing does). Null name or
+ * formats clear them.
+ */
+export interface ImageChanges {
+  readonly core: {
+    readonly name?: string | null;
+    readonly visibility?: Visibility;
+    readonly protected?: boolean;
+    readonly osHidden?: boolean;
+    readonly minRam?: number;
+    readonly minDisk?: number;
+    readonly diskFormat?: string | null;
+    readonly containerFormat?: string | null;
+    readonly owner?: string | null;
+  };
+  /** The whole new tag list, when it changes. */
+  readonly tags?: readonly string[];
+  readonly setProperties: Readonly<Record<string, string>>;
+  readonly removeProperties: readonly string[];
+}
+
+/** Visibility of a new image, as v2 create asks it (default `shared`). */
+export function visibilityAttributes(v: Visibility): Pick<ImageAttributes, 'isPublic' | 'community' | 'sharedFlag'> {
+  return { isPublic: v === 'public' || v === 'community', community: v === 'community', sharedFlag: v === 'shared' };
+}

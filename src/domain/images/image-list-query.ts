@@ -27,3 +27,36 @@ export interface ImageListQuery {
   /** Normalised key → exact value. */
   readonly properties: Readonly<Record<string, string>>;
 }
+
+/** Equality, or membership (`in:a,b`). */
+export type MatchFilter = { readonly op: 'eq'; readonly value: string } | { readonly op: 'in'; readonly values: readonly string[] };
+export type TimeFilter = { readonly op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte'; readonly at: number };
+
+/**
+ * What an Image API v2 list asks for (openstack.md §4.3), protocol-neutral. Status values are v2
+ * names (`active`, `killed`); the repository maps them onto stored statuses.
+ */
+export interface ImageCatalogQuery {
+  readonly limit: number;
+  readonly marker?: string;
+  /** Tie-breakers included (the adapter appends `created_at`, `id`). */
+  readonly sort: readonly { readonly key: SortKey; readonly dir: SortDir }[];
+  readonly visibility?: 'public' | 'community' | 'shared' | 'private' | 'all';
+  readonly memberStatus: 'pending' | 'accepted' | 'rejected' | 'all';
+  readonly osHidden: boolean;
+  readonly protected?: boolean;
+  readonly id?: MatchFilter;
+  readonly name?: MatchFilter;
+  readonly status?: MatchFilter;
+  readonly containerFormat?: MatchFilter;
+  readonly diskFormat?: MatchFilter;
+  readonly createdAt?: TimeFilter;
+  readonly updatedAt?: TimeFilter;
+  readonly sizeMin?: number;
+  readonly sizeMax?: number;
+  readonly tags: readonly string[];
+  readonly owner?: string;
+  readonly checksum?: string;
+  readonly osHashValue?: string;
+  readonly properties: Readonly<Record<string, string>>;
+}

@@ -4,14 +4,27 @@
  * sharing changes edit the same list. Member changes are the owner's alone and do not touch
  * the image record (they do not count as updates, §4.1).
  */
-import type { Db } from '../../storage/metadata/database.ts';
+import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { User, Users } from '../identity/users.ts';
 import type { ObjectService } from '../objects/object-service.ts';
 import { authorize } from '../authorization.ts';
 import { readableImage } from './image-access.ts';
-import { InvalidValue, NotFound } from '../errors.ts';
+import { ImageRuleRefused, InvalidValue, NotFound } from '../errors.ts';
+import { membersOf, visibilityOf, type MemberStatus } from './image-visibility.ts';
+import { nowMicros } from '../time.ts';
+import type { ImageEntry } from '../../storage/metadata/image-repository.ts';
 import type { ImageRepository } from '../../storage/metadata/image-repository.ts';
 import { canonicalUuid } from './image-values.ts';
+
+/** One member of an image as Image API v2 shows it (a grant without a status row is accepted). */
+export interface ImageMember {
+  readonly imageId: string;
+  readonly memberId: string;
+  readonly status: MemberStatus;
+  /** Microseconds; the image's creation for grants made outside v2. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
 
 export class ImageMembers {
   readonly #db: Db;
@@ -68,8 +81,80 @@ export class ImageMembers {
     return this.#queries.sharedWith(caller.uuid, canonicalUuid(member) ?? member);
   }
 
+  // ---- Image API v2 (openstack.md §4.10, §5.4) ----------------------------------------------------
+
+  /** The owner sees every member; a member sees himself. Only `shared` images have members. */
+  async listV2(caller: User, id: string): Promise<ImageMember[]> {
+    const entry = await this.#sharedImage(caller, id);
+    const all = await this.#membersOf(entry);
+    return caller.uuid === entry.account || caller.admin ? all : all.filter((m) => m.memberId === caller.uuid);
+  }
+
+  async showV2(caller: User, id: string, member: string): Promise<ImageMember> {
+    const found = (await this.listV2(caller, id)).find((m) => m.memberId === member.toLowerCase());
+    if (!found) throw new ImageRuleRefused('member-not-found', member);
+    return found;
+  }
+
+  /** The owner adds a member (an existing user), who starts `pending`. */
+  async addV2(caller: User, id: string, member: string): Promise<ImageMember> {
+    const entry = await this.#sharedImage(caller, id);
+    if (caller.uuid !== entry.account) throw new ImageRuleRefused('members-not-owner');
+    const uuid = canonicalUuid(member);
+    if (uuid === undefined || !(await this.#users.byUuid(uuid))) throw new InvalidValue('member', member);
+    if (membersOf({ owner: entry.account, readGrants: entry.readGrants }).includes(uuid)) throw new ImageRuleRefused('duplicate-member', uuid);
+    const now = nowMicros();
+    await this.#changeReadGrants(entry.id, (current) => (current.includes(uuid) ? current : [...current, uuid]), async (trx) => {
+      await trx.deleteFrom('image_member_status').where('image_id', '=', entry.id).where('member', '=', uuid).execute();
+      await trx.insertInto('image_member_status').values({ image_id: entry.id, member: uuid, status: 'pending', created_at: now, updated_at: now }).execute();
+    });
+    return this.showV2(caller, id, uuid);
+  }
+
+  /** The member (only he) accepts, rejects or puts back to pending. */
+  async setStatusV2(caller: User, id: string, member: string, status: MemberStatus): Promise<ImageMember> {
+    const entry = await this.#sharedImage(caller, id);
+    const current = (await this.#membersOf(entry)).find((m) => m.memberId === member.toLowerCase());
+    if (!current) throw new ImageRuleRefused('member-not-found', member);
+    if (current.memberId !== caller.uuid) throw new ImageRuleRefused('member-status-not-member');
+    const now = nowMicros();
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('image_member_status').where('image_id', '=', entry.id).where('member', '=', current.memberId).execute();
+      await trx.insertInto('image_member_status')
+        .values({ image_id: entry.id, member: current.memberId, status, created_at: current.createdAt, updated_at: now }).execute();
+    });
+    return this.showV2(caller, id, current.memberId);
+  }
+
+  /** The owner removes a member (grant and status). */
+  async removeV2(caller: User, id: string, member: string): Promise<void> {
+    const entry = await this.#sharedImage(caller, id);
+    if (caller.uuid !== entry.account) throw new ImageRuleRefused('member-delete-not-owner');
+    const uuid = member.toLowerCase();
+    if (!membersOf({ owner: entry.account, readGrants: entry.readGrants }).includes(uuid)) throw new ImageRuleRefused('member-not-found', member);
+    await this.#changeReadGrants(entry.id, (current) => current.filter((g) => g !== uuid));
+  }
+
+  async #sharedImage(caller: User, id: string): Promise<ImageEntry> {
+    const entry = await readableImage(this.#queries, caller, id);
+    if (visibilityOf({ ...entry, owner: entry.account }) !== 'shared') throw new ImageRuleRefused('not-shared');
+    return entry;
+  }
+
+  async #membersOf(entry: ImageEntry): Promise<ImageMember[]> {
+    const rows = await this.#db.selectFrom('image_member_status').selectAll().where('image_id', '=', entry.id).execute();
+    const byMember = new Map(rows.map((r) => [r.member, r]));
+    return membersOf({ owner: entry.account, readGrants: entry.readGrants }).map((m) => {
+      const row = byMember.get(m);
+      return {
+        imageId: entry.id, memberId: m, status: (row?.status as MemberStatus | undefined) ?? 'accepted',
+        createdAt: row ? Number(row.created_at) : entry.createdAt, updatedAt: row ? Number(row.updated_at) : entry.createdAt,
+      };
+    });
+  }
+
   /** Rewrites the object's read grants from their current value, in one transaction; write grants stay. */
-  async #changeReadGrants(id: string, change: (current: readonly string[]) => readonly string[]): Promise<void> {
+  async #changeReadGrants(id: string, change: (current: readonly string[]) => readonly string[], also?: (trx: Trx) => Promise<void>): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await this.#queries.lockObject(trx, id);
       const obj = await this.#objects.getByUuid(id, trx);
@@ -78,6 +163,10 @@ export class ImageMembers {
       if (read.length !== obj.readGrants.length || read.some((g, i) => g !== obj.readGrants[i])) {
         await this.#objects.setGrants(obj.id, { read, write: obj.writeGrants }, trx);
       }
+      // A member whose grant went loses his v2 status, so a later grant starts afresh.
+      const gone = obj.readGrants.filter((g) => !read.includes(g));
+      if (gone.length) await trx.deleteFrom('image_member_status').where('image_id', '=', id).where('member', 'in', gone).execute();
+      await also?.(trx);
     });
   }
 }

@@ -5,7 +5,8 @@
  */
 import { etagOf } from '../objects/object-record.ts';
 
-export const IMAGE_STATUSES = ['queued', 'saving', 'available', 'error'] as const;
+/** `deactivated` (Image API v2 actions): data download refused to non-admins, everything else as `available`. */
+export const IMAGE_STATUSES = ['queued', 'saving', 'available', 'error', 'deactivated'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 export const isImageStatus = (s: string): s is ImageStatus => (IMAGE_STATUSES as readonly string[]).includes(s);
 
@@ -35,6 +36,18 @@ export interface ImageRecordFields {
   /** Declared at reservation, verified at upload; `queued` images only. */
   readonly declaredSize: number | null;
   readonly declaredChecksum: string | null;
+  /** Image API v2: left out of lists unless asked for. */
+  readonly osHidden: boolean;
+  /** With `*` granted: v2 `community` rather than `public` (openstack.md §5.3). */
+  readonly community: boolean;
+  /** Without `*` and without members: v2 `shared` rather than `private`. */
+  readonly sharedFlag: boolean;
+  readonly virtualSize: number | null;
+  /** `sha512` and its hex, once an upload computed it. */
+  readonly osHashAlgo: string | null;
+  readonly osHashValue: string | null;
+  /** Image API v2 tags, in the order they were added. */
+  readonly tags: readonly string[];
 }
 
 /** One image as every endpoint renders it. */
@@ -49,6 +62,8 @@ export interface ImageView extends ImageRecordFields {
   /** The object's ETag (object-store.md §6): its MD5 when known, else its object hash. */
   readonly etag: string;
   readonly isPublic: boolean;
+  /** The object's read grants (`*` and members, the owner included for v1-made images). */
+  readonly readGrants: readonly string[];
   readonly properties: Readonly<Record<string, string>>;
 }
 
@@ -61,12 +76,13 @@ export interface ImageFacts extends ImageRecordFields {
   readonly objectHash: string;
   readonly md5: string | null;
   readonly isPublic: boolean;
+  readonly readGrants: readonly string[];
   readonly properties: Readonly<Record<string, string>>;
 }
 
 /** §4.3: no checksum until the data is there; then the object hash, or the MD5 for uploads when known. */
 export function imageChecksum(f: Pick<ImageFacts, 'status' | 'origin' | 'md5' | 'objectHash'>): string {
-  if (f.status !== 'available') return '';
+  if (f.status !== 'available' && f.status !== 'deactivated') return '';
   if (f.origin === 'upload' && f.md5) return f.md5;
   return f.objectHash;
 }
@@ -77,6 +93,9 @@ export function toImageView(f: ImageFacts): ImageView {
     origin: f.origin, minRam: f.minRam, minDisk: f.minDisk, protected: f.protected, createdAt: f.createdAt,
     updatedAt: Math.max(f.recordUpdatedAt, f.objectVersionTs),
     declaredSize: f.declaredSize, declaredChecksum: f.declaredChecksum,
+    osHidden: f.osHidden, community: f.community, sharedFlag: f.sharedFlag, virtualSize: f.virtualSize,
+    osHashAlgo: f.osHashAlgo, osHashValue: f.osHashValue, tags: f.tags,
+    readGrants: f.readGrants,
     object: f.object, owner: f.object.account, size: f.size, checksum: imageChecksum(f),
     etag: etagOf(f),
     isPublic: f.isPublic, properties: f.properties,

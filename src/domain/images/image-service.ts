@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { Dialect } from '../../storage/metadata/migrations/migration-kit.ts';
 import {
-  AlreadyExists, DataTooLarge, DomainError, Forbidden, ImageBeingSaved, ImageNotQueued, InvalidValue,
+  AlreadyExists, DataTooLarge, DomainError, Forbidden, ImageBeingSaved, ImageNotQueued, ImageRuleRefused, InvalidValue,
   NotFound, TooManyMetadataItems,
 } from '../errors.ts';
 import type { User, Users } from '../identity/users.ts';
@@ -20,7 +20,7 @@ import { EMPTY_CONTENT, type Attributes, type ObjectService } from '../objects/o
 import { authorize } from '../authorization.ts';
 import { nowMicros } from '../time.ts';
 import type {
-  CreateImageWithData, DeclaredData, ImageAttributes, ImageUpload, NewImageAttributes, RegisterImage, ReserveImage, UpdateImage,
+  CreateImageWithData, DeclaredData, ImageAttributes, ImageChanges, ImageUpload, NewImageAttributes, RegisterImage, ReserveImage, UpdateImage,
 } from './image-commands.ts';
 import { NO_PROPERTY_CHANGE } from './image-commands.ts';
 import type { ImageListQuery } from './image-list-query.ts';
@@ -28,12 +28,18 @@ import { toImageView, type ImageView } from './image-model.ts';
 import { readableImage } from './image-access.ts';
 import { ImageMembers } from './image-members.ts';
 import {
-  declareData, ImageRepository, mergeProperties, replaceProperties, updateImageRecord, type ImageEntry,
+  addTag, declareData, ImageRepository, mergeProperties, removeTag, replaceProperties, replaceTags, updateImageRecord, type ImageEntry,
 } from '../../storage/metadata/image-repository.ts';
 import {
   backToQueued, createImageRecord, failSaving, finishSaving, registerLocation, removeImageRecord, startSaving, type RecordChanges,
 } from './image-status.ts';
 import { canonicalUuid, isMd5 } from './image-values.ts';
+import { membersOf } from './image-visibility.ts';
+import type { ImageCatalogQuery } from './image-list-query.ts';
+import { activate, deactivate } from './image-status.ts';
+
+/** Image API v2's limit on tags per image. */
+export const MAX_TAGS = 128;
 
 /** Uploads and reservations live in the owner's container of this name (created on demand). */
 export const IMAGES_CONTAINER = 'images';
@@ -94,10 +100,18 @@ export class ImageService {
     return toImageView(await readableImage(this.#queries, caller, id));
   }
 
+  /** The stored status of an image, whoever asks (for wording a refusal already decided). */
+  async statusOf(id: string): Promise<string | undefined> {
+    const uuid = canonicalUuid(id);
+    return uuid === undefined ? undefined : this.#queries.statusOf(uuid);
+  }
+
   /** The data of an available image, at the object version about to be read. */
   async dataSource(caller: User, id: string): Promise<ImageDataSource> {
     const entry = await readableImage(this.#queries, caller, id);
-    if (entry.status !== 'available') throw new NotFound('image-data');
+    // openstack.md §5.2: a deactivated image's data is refused to non-admins through every image API.
+    if (entry.status === 'deactivated' && !caller.admin) throw new ImageRuleRefused('image-deactivated');
+    if (entry.status !== 'available' && entry.status !== 'deactivated') throw new NotFound('image-data');
     const object = await this.#objects.getByUuid(entry.id);
     if (!object) throw new NotFound('image');
     const image = toImageView({
@@ -215,6 +229,7 @@ export class ImageService {
           declared_size: r.size ? r.size : null, declared_checksum: r.checksum ?? null,
         });
         await replaceProperties(trx, id, r.properties);
+        if (r.tags?.length) await replaceTags(trx, id, r.tags);
       },
     });
     // Two requests choosing one id for placeholders in different accounts meet at the uuid's unique index.
@@ -347,12 +362,137 @@ export class ImageService {
     await this.#removeRecord(entry);
   }
 
-  /** Removes the image and its object (the data goes to gc): Image API v2's delete. */
+  /**
+   * Image API v2's delete (openstack.md Decision 1): removes the image, and its object too when
+   * the data came through the image API (origin `upload`); a registered object stays.
+   */
   async deleteWithData(caller: User, id: string): Promise<void> {
     const entry = await this.#removable(caller, id);
     await this.#removeRecord(entry);
+    if (entry.origin !== 'upload') return;
     const obj = await this.#objects.getByUuid(entry.id);
     if (obj) await this.#objects.delete(obj);
+  }
+
+  // ---- Image API v2: catalog, patch, tags, actions, data -------------------------------------
+
+  /** The v2 list (openstack.md §4.3): visibility and member status, filters, multi-key sort, marker. */
+  async catalog(caller: User, q: ImageCatalogQuery): Promise<ImageView[]> {
+    const viewer = { uuid: caller.uuid, all: caller.admin };
+    let after: Record<string, unknown> | undefined;
+    if (q.marker !== undefined) {
+      after = await this.#queries.catalogMarker(viewer, q.marker, q);
+      if (!after) throw new InvalidValue('marker', q.marker);
+    }
+    return (await this.#queries.catalog(viewer, q, after)).map(toImageView);
+  }
+
+  /**
+   * Applies the changes `plan` computes from the image as it is, under the image's lock, so a
+   * concurrent change cannot slip between the plan and the write.
+   */
+  async patch(caller: User, id: string, plan: (current: ImageView) => ImageChanges): Promise<ImageView> {
+    const first = await readableImage(this.#queries, caller, id);
+    authorize(caller, 'write', { image: first });
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#queries.lockObject(trx, first.id);
+      const entry = await this.#queries.find(first.id, trx);
+      if (!entry) throw new NotFound('image');
+      const c = plan(toImageView(entry));
+      const core = c.core;
+      if (core.owner !== undefined && core.owner !== entry.account) throw new ImageRuleRefused('owner-change');
+      const after = new Set(Object.keys(entry.properties));
+      for (const k of c.removeProperties) after.delete(k);
+      for (const k of Object.keys(c.setProperties)) after.add(k);
+      if (after.size > Object.keys(entry.properties).length) checkPropertyCount(after.size);
+      if (c.tags && c.tags.length > MAX_TAGS && c.tags.length > entry.tags.length) throw new TooManyMetadataItems(MAX_TAGS);
+      const changes: RecordChanges = {
+        ...(core.name !== undefined ? { name: core.name ?? '' } : {}),
+        ...(core.diskFormat !== undefined ? { disk_format: core.diskFormat ?? '' } : {}),
+        ...(core.containerFormat !== undefined ? { container_format: core.containerFormat ?? '' } : {}),
+        ...(core.minRam !== undefined ? { min_ram: core.minRam } : {}),
+        ...(core.minDisk !== undefined ? { min_disk: core.minDisk } : {}),
+        ...(core.protected !== undefined ? { protected: core.protected ? 1 : 0 } : {}),
+        ...(core.osHidden !== undefined ? { os_hidden: core.osHidden ? 1 : 0 } : {}),
+      };
+      const v = core.visibility;
+      if (v !== undefined) {
+        const wantsStar = v === 'public' || v === 'community';
+        if (wantsStar) authorize(caller, 'publish', { image: entry });
+        if (v === 'private' && membersOf({ owner: entry.account, readGrants: entry.readGrants }).length > 0) throw new ImageRuleRefused('private-with-members');
+        Object.assign(changes, wantsStar ? { community: v === 'community' ? 1 : 0 } : { shared: v === 'shared' ? 1 : 0 });
+        if (wantsStar !== entry.readGrants.includes('*')) {
+          if (!wantsStar) authorize(caller, 'publish', { image: entry });
+          await this.#objects.setGrants(entry.objectId, { read: withPublic(entry.readGrants, wantsStar), write: entry.writeGrants }, trx);
+        }
+      }
+      if (!(await updateImageRecord(trx, entry.id, changes, nowMicros()))) throw new NotFound('image');
+      await mergeProperties(trx, entry.id, c.setProperties, c.removeProperties);
+      if (c.tags) await replaceTags(trx, entry.id, c.tags);
+    });
+    return this.#view(first.id);
+  }
+
+  /** Adds a tag (idempotent). */
+  async addTag(caller: User, id: string, tag: string): Promise<void> {
+    const entry = await readableImage(this.#queries, caller, id);
+    authorize(caller, 'write', { image: entry });
+    if (entry.tags.includes(tag)) return;
+    if (entry.tags.length >= MAX_TAGS) throw new TooManyMetadataItems(MAX_TAGS);
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#queries.lockObject(trx, entry.id);
+      await addTag(trx, entry.id, tag);
+      await updateImageRecord(trx, entry.id, {}, nowMicros());
+    });
+  }
+
+  /** Removes a tag; an absent one is `tag-not-found`. */
+  async removeTag(caller: User, id: string, tag: string): Promise<void> {
+    const entry = await readableImage(this.#queries, caller, id);
+    authorize(caller, 'write', { image: entry });
+    await this.#db.transaction().execute(async (trx) => {
+      if (!(await removeTag(trx, entry.id, tag))) throw new ImageRuleRefused('tag-not-found', tag);
+      await updateImageRecord(trx, entry.id, {}, nowMicros());
+    });
+  }
+
+  /** available → deactivated (already deactivated: nothing); the owner or an admin. */
+  async deactivate(caller: User, id: string): Promise<void> {
+    const entry = await readableImage(this.#queries, caller, id);
+    if (!caller.admin) authorize(caller, 'delete', { image: entry });
+    if (entry.status === 'deactivated') return;
+    if (entry.status !== 'available' || !(await deactivate(this.#db, entry.id))) throw new ImageRuleRefused('deactivate-status', entry.status);
+  }
+
+  /** deactivated → available (already available: nothing); the owner or an admin. */
+  async reactivate(caller: User, id: string): Promise<void> {
+    const entry = await readableImage(this.#queries, caller, id);
+    if (!caller.admin) authorize(caller, 'delete', { image: entry });
+    if (entry.status === 'available') return;
+    if (entry.status !== 'deactivated' || !(await activate(this.#db, entry.id))) throw new ImageRuleRefused('reactivate-status', entry.status);
+  }
+
+  /**
+   * The data for Image API v2's download: undefined while there is none (queued, saving); a
+   * deactivated image's data only for admins.
+   */
+  async dataSourceV2(caller: User, id: string): Promise<ImageDataSource | undefined> {
+    const entry = await readableImage(this.#queries, caller, id);
+    if (entry.status === 'deactivated' && !caller.admin) throw new ImageRuleRefused('image-deactivated');
+    if (entry.status !== 'available' && entry.status !== 'deactivated') return undefined;
+    const object = await this.#objects.getByUuid(entry.id);
+    if (!object) throw new NotFound('image');
+    const image = toImageView({ ...entry, size: object.size, md5: object.md5, objectHash: object.objectHash, objectVersionTs: object.versionTs });
+    return { image, object };
+  }
+
+  /** Image API v2's upload: a queued image with both formats set (openstack.md §4.7). */
+  async uploadV2(caller: User, id: string, data: ImageUpload): Promise<ImageView> {
+    const entry = await readableImage(this.#queries, caller, id);
+    authorize(caller, 'upload', { image: entry });
+    if (entry.status !== 'queued') throw new ImageNotQueued();
+    if (!entry.diskFormat || !entry.containerFormat) throw new ImageRuleRefused('formats-required');
+    return this.upload(caller, id, data);
   }
 
   async #removable(caller: User, id: string): Promise<ImageEntry> {
@@ -442,6 +582,7 @@ function newRecordColumns(a: NewImageAttributes) {
   return {
     name: a.name, disk_format: a.diskFormat ?? 'diskdump', container_format: a.containerFormat ?? 'bare',
     min_ram: a.minRam ?? 0, min_disk: a.minDisk ?? 0, protected: a.protected ? 1 : 0,
+    os_hidden: a.osHidden ? 1 : 0, community: a.community ? 1 : 0, shared: a.sharedFlag ? 1 : 0,
   };
 }
 

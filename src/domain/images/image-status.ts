@@ -39,7 +39,11 @@ export const TRANSITIONS = {
   /** The storage failed under an upload. */
   failSaving: { from: ['saving'], to: 'error' },
   /** POST with the location of an existing image: re-registration with fresh metadata. */
-  reRegister: { from: ['queued', 'available', 'error'], to: 'available' },
+  reRegister: { from: ['queued', 'available', 'error', 'deactivated'], to: 'available' },
+  /** Image API v2: the data is withheld from non-admins… */
+  deactivate: { from: ['available'], to: 'deactivated' },
+  /** …and served again. */
+  reactivate: { from: ['deactivated'], to: 'available' },
 } as const satisfies Record<string, { readonly from: readonly ImageStatus[]; readonly to: ImageStatus }>;
 
 export type Transition = keyof typeof TRANSITIONS;
@@ -91,3 +95,9 @@ export async function registerLocation(trx: Transaction<Database>, record: NewIm
 
 /** Unregistering removes the record, except while data is being saved; true when removed. */
 export const removeImageRecord = (db: Db, id: string) => deleteImageRecordUnless(db, id, UNREMOVABLE);
+
+/** available → deactivated (Image API v2 action). */
+export const deactivate = (db: Db, id: string) => transition(db, id, 'deactivate');
+
+/** deactivated → available. */
+export const activate = (db: Db, id: string) => transition(db, id, 'reactivate');

@@ -5,8 +5,8 @@
  * and containers; grants and properties come in correlated sub-selects on their primary keys, so
  * a page of N images costs one query, not N + 1, and `HEAD` is one indexed lookup.
  */
-import { sql, type Expression, type ExpressionBuilder, type Insertable, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
-import type { ImageListQuery, SortKey } from '../../domain/images/image-list-query.ts';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type Updateable, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import type { ImageCatalogQuery, ImageListQuery, MatchFilter, SortKey, TimeFilter } from '../../domain/images/image-list-query.ts';
 import { isImageStatus, type ImageFacts, type ImageOrigin, type ImageStatus } from '../../domain/images/image-model.ts';
 import type { Db } from './database.ts';
 import type { Dialect } from './migrations/migration-kit.ts';
@@ -85,6 +85,91 @@ export class ImageRepository {
   }
 
   /**
+   * The Image API v2 list (openstack.md §4.3, §5.3, §5.4): for a non-admin, his own images,
+   * public and community ones, and those shared with him whose member status matches (a grant
+   * without a status row is accepted); then the visibility, hidden flag and filters; ordered by
+   * the sort keys, after the marker's position (`after`: its sort values), at most `limit`.
+   */
+  async catalog(viewer: { uuid: string; all: boolean }, q: ImageCatalogQuery, after?: Record<string, unknown>): Promise<ImageEntry[]> {
+    let query = this.#select(this.#db).where('i.status', '!=', 'error');
+    if (!viewer.all) query = query.where((eb) => this.#catalogBase(eb, viewer.uuid, q.memberStatus));
+    query = query.where((eb) => this.#visibilityIs(eb, q.visibility, viewer.uuid));
+    query = query.where('i.os_hidden', '=', q.osHidden ? 1 : 0);
+    if (q.protected !== undefined) query = query.where('i.protected', '=', q.protected ? 1 : 0);
+    const matches: [MatchFilter | undefined, RawBuilder<unknown>, ((v: string) => string)?][] = [
+      [q.id, sql`i.id`, (v) => v.toLowerCase()], [q.name, sql`i.name`], [q.status, sql`i.status`, storedStatus],
+      [q.containerFormat, sql`i.container_format`], [q.diskFormat, sql`i.disk_format`],
+    ];
+    for (const [f, col, map = (v: string) => v] of matches) {
+      if (!f) continue;
+      const values = f.op === 'eq' ? [f.value] : f.values;
+      query = query.where(sql<SqlBool>`${col} in (${sql.join(values.map((v) => sql`${map(v)}`))})`);
+    }
+    const times: [TimeFilter | undefined, RawBuilder<unknown>][] = [[q.createdAt, sql`i.created_at`], [q.updatedAt, updatedAt]];
+    for (const [t, col] of times) if (t) query = query.where(sql<SqlBool>`${col} ${sql.raw(TIME_OPS[t.op])} ${t.at}`);
+    if (q.sizeMin !== undefined) query = query.where('o.size', '>=', q.sizeMin);
+    if (q.sizeMax !== undefined) query = query.where('o.size', '<=', q.sizeMax);
+    for (const tag of q.tags) {
+      query = query.where((eb) => eb.exists(eb.selectFrom('image_tags as t').select('t.image_id').whereRef('t.image_id', '=', 'i.id').where('t.tag', '=', tag)));
+    }
+    if (q.owner !== undefined) query = query.where('i.owner', '=', q.owner);
+    if (q.checksum !== undefined) query = query.where('o.md5', '=', q.checksum).where('i.status', 'in', ['available', 'deactivated']);
+    if (q.osHashValue !== undefined) query = query.where('i.os_hash_value', '=', q.osHashValue);
+    for (const [key, value] of Object.entries(q.properties)) {
+      query = query.where((eb) => eb.exists(eb.selectFrom('image_properties as p').select('p.image_id')
+        .whereRef('p.image_id', '=', 'i.id').where('p.key', '=', key).where('p.value', '=', value)));
+    }
+    if (after) {
+      // Keyset paging over several keys: (k0 > v0) or (k0 = v0 and k1 > v1) or …, each in its direction.
+      const terms = q.sort.map((s, n) => {
+        const equalBefore = q.sort.slice(0, n).map((p) => sql`${this.#sortExpression(p.key)} = ${this.#sortValueOf(p.key, after[p.key])}`);
+        const cmp = sql`${this.#sortExpression(s.key)} ${sql.raw(s.dir === 'asc' ? '>' : '<')} ${this.#sortValueOf(s.key, after[s.key])}`;
+        return sql`(${sql.join([...equalBefore, cmp], sql` and `)})`;
+      });
+      query = query.where(sql<SqlBool>`(${sql.join(terms, sql` or `)})`);
+    }
+    for (const s of q.sort) query = query.orderBy(this.#sortExpression(s.key), s.dir);
+    return (await query.limit(q.limit).execute()).map(toEntry);
+  }
+
+  /** The marker's sort values, or undefined when the viewer cannot see it (filters not applied). */
+  async catalogMarker(viewer: { uuid: string; all: boolean }, markerId: string, q: ImageCatalogQuery): Promise<Record<string, unknown> | undefined> {
+    let query = this.#db.selectFrom('images as i').innerJoin('objects as o', 'o.uuid', 'i.id')
+      .select(q.sort.map((s, n) => sortValue[s.key].as(`v${n}`))).where('i.id', '=', markerId.toLowerCase());
+    if (!viewer.all) query = query.where((eb) => this.#listedFor(eb as unknown as Eb, viewer.uuid));
+    const row = (await query.executeTakeFirst()) as Record<string, unknown> | undefined;
+    return row && Object.fromEntries(q.sort.map((s, n) => [s.key, row[`v${n}`]]));
+  }
+
+  #sortValueOf(key: SortKey, value: unknown): RawBuilder<unknown> {
+    return isText(key) ? this.#text(sql`${value}`) : sql`${value}`;
+  }
+
+  #catalogBase(eb: Eb, uuid: string, memberStatus: ImageCatalogQuery['memberStatus']): Expression<SqlBool> {
+    const memberGrant = eb.exists(eb.selectFrom('grants as mg').select('mg.object_id').whereRef('mg.object_id', '=', 'o.id')
+      .where('mg.kind', '=', 'read').where('mg.grantee', '=', uuid));
+    const statusMatches = memberStatus === 'all'
+      ? sql<SqlBool>`1 = 1`
+      : sql<SqlBool>`coalesce((select ms.status from image_member_status ms where ms.image_id = i.id and ms.member = ${uuid}), 'accepted') = ${memberStatus}`;
+    return eb.or([eb('i.owner', '=', uuid), this.#isPublic(eb), eb.and([memberGrant, statusMatches])]);
+  }
+
+  /** §5.3's table as SQL; no visibility asked: community images only when the viewer owns them. */
+  #visibilityIs(eb: Eb, v: ImageCatalogQuery['visibility'], uuid: string): Expression<SqlBool> {
+    const star = this.#isPublic(eb);
+    const members = eb.exists(eb.selectFrom('grants as vg').select('vg.object_id').whereRef('vg.object_id', '=', 'o.id')
+      .where('vg.kind', '=', 'read').where('vg.grantee', '!=', '*').whereRef('vg.grantee', '!=', 'i.owner'));
+    switch (v) {
+      case 'all': return sql<SqlBool>`1 = 1`;
+      case 'public': return eb.and([star, eb('i.community', '=', 0)]);
+      case 'community': return eb.and([star, eb('i.community', '=', 1)]);
+      case 'shared': return eb.and([eb.not(star), eb.or([members, eb('i.shared', '=', 1)])]);
+      case 'private': return eb.and([eb.not(star), eb.not(members), eb('i.shared', '=', 0)]);
+      case undefined: return eb.or([eb('i.community', '=', 0), eb.not(star), eb('i.owner', '=', uuid)]);
+    }
+  }
+
+  /**
    * Where the marker image stands in the order of `sortKey`: its sort value, or undefined when it
    * is not in the viewer's base set (filters are not applied to the marker).
    */
@@ -154,6 +239,9 @@ export class ImageRepository {
     const props = this.#dialect === 'postgres'
       ? sql<string | null>`(select json_object_agg(p.key, p.value)::text from image_properties p where p.image_id = i.id)`
       : sql<string | null>`(select json_group_object(p.key, p.value) from image_properties p where p.image_id = i.id)`;
+    const tags = this.#dialect === 'postgres'
+      ? sql<string | null>`(select json_agg(t.tag order by t.position)::text from image_tags t where t.image_id = i.id)`
+      : sql<string | null>`(select json_group_array(t.tag) from (select tag from image_tags where image_id = i.id order by position) t)`;
     const grants = (kind: 'read' | 'write') =>
       sql<string | null>`(select ${agg}(g.grantee, ',' order by g.position) from grants g where g.object_id = o.id and g.kind = ${kind})`;
     return db.selectFrom('images as i')
@@ -163,7 +251,7 @@ export class ImageRepository {
       .select([
         'o.id as object_id', 'o.account as object_account', 'c.name as object_container', 'o.name as object_name',
         'o.size as object_size', 'o.object_hash', 'o.md5', 'o.version_ts', 'o.public_token',
-        grants('read').as('read_grants'), grants('write').as('write_grants'), props.as('properties'),
+        grants('read').as('read_grants'), grants('write').as('write_grants'), props.as('properties'), tags.as('tags'),
       ]);
   }
 }
@@ -180,6 +268,13 @@ const sortValue: Record<SortKey, RawBuilder<unknown>> = {
   created_at: sql`i.created_at`,
   updated_at: updatedAt,
 };
+const TIME_OPS: Record<TimeFilter['op'], string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+/** v2 status names as stored: `active` is `available`, `killed` is `error`; v2-only states match nothing stored. */
+function storedStatus(v2: string): string {
+  return v2 === 'active' ? 'available' : v2 === 'killed' ? 'error' : v2;
+}
+
 const isText = (key: SortKey) => key !== 'size' && key !== 'created_at' && key !== 'updated_at';
 
 interface EntryRow {
@@ -189,6 +284,8 @@ interface EntryRow {
   object_id: number; object_account: string; object_container: string; object_name: string; object_size: number;
   object_hash: string; md5: string | null; version_ts: number; public_token: string | null;
   read_grants: string | null; write_grants: string | null; properties: string | null;
+  os_hidden: number; community: number; shared: number; virtual_size: number | null;
+  os_hash_algo: string | null; os_hash_value: string | null; tags: string | null;
 }
 
 const splitGrants = (s: string | null): string[] => (s ? s.split(',') : []);
@@ -204,6 +301,9 @@ function toEntry(r: EntryRow): ImageEntry {
     object: { account: r.object_account, container: r.object_container, name: r.object_name },
     objectVersionTs: Number(r.version_ts), size: Number(r.object_size), objectHash: r.object_hash, md5: r.md5,
     isPublic: readGrants.includes('*'),
+    osHidden: Number(r.os_hidden) === 1, community: Number(r.community) === 1, sharedFlag: Number(r.shared) === 1,
+    virtualSize: r.virtual_size === null ? null : Number(r.virtual_size), osHashAlgo: r.os_hash_algo, osHashValue: r.os_hash_value,
+    tags: r.tags ? JSON.parse(r.tags) : [],
     properties: r.properties ? JSON.parse(r.properties) : {},
     objectId: r.object_id, account: r.object_account, readGrants, writeGrants: splitGrants(r.write_grants),
     publicToken: r.public_token,
@@ -216,7 +316,7 @@ function toEntry(r: EntryRow): ImageEntry {
 export type NewImageRecord = Omit<Insertable<ImagesTable>, 'status'>;
 
 /** Record columns a change may set (never the id or the status). */
-export type RecordChanges = Partial<Omit<ImagesTable, 'id' | 'status'>>;
+export type RecordChanges = Omit<Updateable<ImagesTable>, 'id' | 'status'>;
 
 export async function insertImageRecord(trx: Transaction<Database>, record: NewImageRecord, status: ImageStatus): Promise<void> {
   await trx.insertInto('images').values({ ...record, status }).execute();
@@ -270,4 +370,24 @@ export async function mergeProperties(trx: Transaction<Database>, id: string, se
 async function insertProperties(trx: Transaction<Database>, id: string, properties: Readonly<Record<string, string>>): Promise<void> {
   const rows = Object.entries(properties).map(([key, value]) => ({ image_id: id, key, value }));
   if (rows.length) await trx.insertInto('image_properties').values(rows).execute();
+}
+
+/** The tags become exactly `tags`, in order. */
+export async function replaceTags(trx: Transaction<Database>, id: string, tags: readonly string[]): Promise<void> {
+  await trx.deleteFrom('image_tags').where('image_id', '=', id).execute();
+  const rows = tags.map((tag, position) => ({ image_id: id, tag, position }));
+  if (rows.length) await trx.insertInto('image_tags').values(rows).execute();
+}
+
+/** Appends a tag (the caller checked it is absent). */
+export async function addTag(trx: Transaction<Database>, id: string, tag: string): Promise<void> {
+  const last = await trx.selectFrom('image_tags').select((eb) => eb.fn.max('position').as('p')).where('image_id', '=', id).executeTakeFirst();
+  const position = last?.p === null || last?.p === undefined ? 0 : Number(last.p) + 1;
+  await trx.insertInto('image_tags').values({ image_id: id, tag, position }).execute();
+}
+
+/** True when the tag was there. */
+export async function removeTag(trx: Transaction<Database>, id: string, tag: string): Promise<boolean> {
+  const r = await trx.deleteFrom('image_tags').where('image_id', '=', id).where('tag', '=', tag).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
 }

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /**
  * Tables of the metadata database, one code path for SQLite and PostgreSQL.
@@ -104,6 +104,26 @@ export interface ImagesTable {
   updated_at: number;
   declared_size: number | null;
   declared_checksum: string | null;
+  os_hidden: ColumnType<number, number | undefined, number>;
+  community: ColumnType<number, number | undefined, number>;
+  shared: ColumnType<number, number | undefined, number>;
+  virtual_size: number | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+}
+
+export interface ImageTagsTable {
+  image_id: string;
+  tag: string;
+  position: number;
+}
+
+export interface ImageMemberStatusTable {
+  image_id: string;
+  member: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface ImagePropertiesTable {
@@ -129,6 +149,8 @@ export interface Database {
   grants: GrantsTable;
   images: ImagesTable;
   image_properties: ImagePropertiesTable;
+  image_tags: ImageTagsTable;
+  image_member_status: ImageMemberStatusTable;
   counters: CountersTable;
 }
 

@@ -4,7 +4,7 @@
  */
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../../../errors.ts';
 import {
-  AlreadyExists, ContainerNotEmpty, DataInterrupted, DataTooLarge, Forbidden, ImageBeingSaved, ImageNotQueued,
+  AlreadyExists, ContainerNotEmpty, DataInterrupted, DataTooLarge, Forbidden, ImageBeingSaved, ImageNotQueued, ImageRuleRefused,
   InvalidValue, NotFound, QuotaExceeded, TooManyMetadataItems, type DomainError, type Entity, type ForbiddenReason,
   type InvalidField,
 } from '../../../domain/errors.ts';
@@ -58,5 +58,9 @@ export function imageV1Fault(err: DomainError): ServiceError {
   if (err instanceof TooManyMetadataItems) return tooManyProperties();
   if (err instanceof DataInterrupted) return badRequest('Bad request');
   if (err instanceof ContainerNotEmpty) return conflict('Container is not empty');
+  // Only this Image API v2 rule reaches v1 (a deactivated image's data).
+  if (err instanceof ImageRuleRefused && err.rule === 'image-deactivated') {
+    return forbidden('The requested image has been deactivated. Image data download is forbidden.');
+  }
   return badRequest('Bad request');
 }

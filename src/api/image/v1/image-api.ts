@@ -14,7 +14,7 @@ import {
   removeMember, replaceMembers, unregisterImage, updateImage, type ImageHandler,
 } from './image-handlers.ts';
 import { matchImageRoute, type RouteName } from './image-routes.ts';
-import { versionsDocument } from './versions-document.ts';
+import { imageVersionsDocument } from '../v2/versions.ts';
 
 /** 413 is `overLimit` in this API (spec/README.md, Errors). */
 const FAULT_NAMES: FaultNames = { requestEntityTooLarge: 'overLimit' };
@@ -35,7 +35,8 @@ async function route(req: ApiRequest): Promise<ApiResponse> {
   const match = matchImageRoute(req.path);
   if (!match) throw endpointNotFound();
   if (!match.allow.includes(req.method)) throw methodNotAllowed(match.allow);
-  if (match.route === 'versions') return json(200, versionsDocument(req.services.publicUrl()));
+  // v2 serves, so the document lists it beside v1.0 and v1 (openstack.md §3.1, Decision 7).
+  if (match.route === 'versions') return json(200, imageVersionsDocument(req.services.publicUrl()));
   const { user } = await authenticate(req);
   return HANDLERS[match.route][req.method](req, user, match);
 }

@@ -10,7 +10,7 @@
  * `v<N>[.<M>]` and every status CURRENT/STABLE/SUPPORTED/DEPRECATED. `v2.12` (image tasks) is left
  * out on purpose: glanceclient's `has_version('v2.12')` would then ask for tasks we don't serve.
  *
- * Not wired yet: listing v2 before it works would move openstackclient off v1 (§2.7).
+ * Wired: v1 answers it at `/image`, `/image/`, `/image/versions`, v2 at `/image/v2` (issue 12).
  */
 
 /** The paths (under the image prefix) that answer this document. */

@@ -4,6 +4,7 @@ import { objectStore } from './002-object-store.ts';
 import { images } from './003-images.ts';
 import { identityV3 } from './004-identity-v3.ts';
 import { objectsVersion } from './005-objects-version.ts';
+import { imageApiV2 } from './006-image-api-v2.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -12,4 +13,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '003-images': images,
   '004-identity-v3': identityV3,
   '005-objects-version': objectsVersion,
+  '006-image-api-v2': imageApiV2,
 });
