@@ -69,6 +69,8 @@ for (const dialect of DIALECTS) {
       assert.equal(img.visibility, 'shared');
       assert.equal(img.size, null);
       assert.equal(img.checksum, null);
+      assert.equal(img.os_hash_algo, null);
+      assert.equal(img.os_hash_value, null);
       assert.equal(img.os_distro, 'debian');
       assert.deepEqual(img.tags, ['x', 'y']);
       assert.equal(img.properties, undefined);
@@ -83,6 +85,9 @@ for (const dialect of DIALECTS) {
       assert.equal(after.status, 'active');
       assert.equal(after.size, DATA.length);
       assert.equal(after.checksum, md5(DATA));
+      // SHA-512 of the stream, computed in the upload's one pass (openstack.md §3.3).
+      assert.equal(after.os_hash_algo, 'sha512');
+      assert.equal(after.os_hash_value, createHash('sha512').update(DATA).digest('hex'));
 
       const dl = await call(A, 'GET', `/images/${img.id}/file`);
       assert.equal(dl.status, 200);

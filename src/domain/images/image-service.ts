@@ -42,6 +42,13 @@ import { activate, deactivate } from './image-status.ts';
 export const MAX_TAGS = 128;
 
 /** Uploads and reservations live in the owner's container of this name (created on demand). */
+/**
+ * The secure hash of an image's data that Image API v2 shows (`os_hash_algo`, `os_hash_value`),
+ * computed beside MD5 in the upload's single pass, for uploads through any image API.
+ */
+const IMAGE_HASH_ALGORITHM = 'sha512';
+type ImageHashes = { readonly os_hash_algo: string; readonly os_hash_value: string | null };
+
 export const IMAGES_CONTAINER = 'images';
 const DATA_ATTRIBUTES: Attributes = { contentType: 'application/octet-stream', contentEncoding: null, contentDisposition: null, meta: {} };
 
@@ -184,9 +191,9 @@ export class ImageService {
     const { id, container } = await this.#createPlaceholder(caller, r, 'uploading');
     const outcome = await this.#saveData(caller, id, { container, name: id }, r.data, { size: r.size, checksum: r.checksum }, {
       // created_at is the create's time; taking it at completion keeps created_at = updated_at (§4.4).
-      onCommit: async (trx) => {
+      onCommit: async (trx, hashes) => {
         const now = nowMicros();
-        return finishSaving(trx, id, { created_at: now, updated_at: now, declared_size: null, declared_checksum: null });
+        return finishSaving(trx, id, { ...hashes, created_at: now, updated_at: now, declared_size: null, declared_checksum: null });
       },
       discard: () => this.#removePlaceholder(id),
     });
@@ -288,8 +295,8 @@ export class ImageService {
     const expected = { size: r.size ?? entry.declaredSize ?? undefined, checksum: r.checksum ?? entry.declaredChecksum ?? undefined };
     const merged: UpdateImage = { ...r, properties: { ...r.properties, replaceAll: false } };
     const outcome = await this.#saveData(caller, entry.id, { container, name: entry.object.name }, data, expected, {
-      onCommit: async (trx) => {
-        const done = await finishSaving(trx, entry.id, { updated_at: nowMicros(), declared_size: null, declared_checksum: null });
+      onCommit: async (trx, hashes) => {
+        const done = await finishSaving(trx, entry.id, { ...hashes, updated_at: nowMicros(), declared_size: null, declared_checksum: null });
         return done && this.#applyUpdate(trx, entry.id, { ...merged, size: undefined, checksum: undefined });
       },
       discard: async () => void (await backToQueued(this.#db, entry.id)),
@@ -313,16 +320,21 @@ export class ImageService {
    */
   async #saveData(caller: User, id: string, target: { container: ContainerRecord; name: string }, data: ImageUpload,
     expected: DeclaredData,
-    on: { onCommit: (trx: Trx) => Promise<boolean>; discard: () => Promise<void> }): Promise<'saved' | 'empty'> {
+    on: { onCommit: (trx: Trx, hashes: ImageHashes) => Promise<boolean>; discard: () => Promise<void> }): Promise<'saved' | 'empty'> {
+    let hashes: ImageHashes | undefined;
     try {
       await this.#objects.upload(data.body, target.container, target.name, DATA_ATTRIBUTES, {
         modifiedBy: caller.uuid,
         ...this.#sizeLimit(expected.size),
-        verify: (written) => verifyData(written, expected, data.emptyIsNoData),
+        digests: [IMAGE_HASH_ALGORITHM],
+        verify: (written) => {
+          verifyData(written, expected, data.emptyIsNoData);
+          hashes = { os_hash_algo: IMAGE_HASH_ALGORITHM, os_hash_value: written.digests[IMAGE_HASH_ALGORITHM] ?? null };
+        },
         inCommit: async (trx, obj) => {
           // The commit landed on another object than the image's (the name was taken meanwhile): undo it.
           if (obj.uuid !== id) throw new AlreadyExists('object', `${target.container.name}/${target.name}`);
-          if (!(await on.onCommit(trx))) throw new Error(`image ${id} left saving during its upload`);
+          if (!hashes || !(await on.onCommit(trx, hashes))) throw new Error(`image ${id} left saving during its upload`);
         },
       });
       return 'saved';

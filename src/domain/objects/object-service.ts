@@ -8,7 +8,7 @@ import { ObjectRepository, type LocatedObjectRow, type VersionValues } from '../
 import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
-import { writeBlocks, type WrittenData } from './block-writer.ts';
+import { writeBlocks, type StreamAlgorithm, type WrittenData } from './block-writer.ts';
 import { listingScope, subdirOf } from './listing-rollup.ts';
 import { Containers, applyMetaChange, lockCommits, prefixUpperBound, type ContainerRecord, type MetaChange } from './containers.ts';
 import { toObjectRecord, type ObjectRecord } from './object-record.ts';
@@ -143,8 +143,10 @@ export class ObjectService {
     readonly maxBytes: number;
     readonly onTooLarge: () => Error;
     readonly verify?: (data: WrittenData) => void | Promise<void>;
+    /** Whole-stream digests wanted beside MD5 (computed in the same pass, on the hash workers). */
+    readonly digests?: readonly StreamAlgorithm[];
   }): Promise<ObjectRecord> {
-    const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge);
+    const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests);
     await opts.verify?.(data);
     return this.commit(container, name, data, attrs, opts);
   }
