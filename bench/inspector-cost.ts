@@ -41,7 +41,9 @@ function measure(label: string, first: Buffer, body: Buffer, consume: (chunk: Ui
   for (let done = CHUNK; done < TOTAL; done += CHUNK) consume(body);
   const ns = Number(process.hrtime.bigint() - start);
   const mibps = TOTAL / 1024 / 1024 / (ns / 1e9);
-  console.log(`${label.padEnd(28)} ${mibps.toFixed(0).padStart(9)} MiB/s  ${(ns / TOTAL).toFixed(4)} ns/byte  (${(ns / 1e6).toFixed(1)} ms for ${TOTAL / 1024 ** 3} GiB)`);
+  console.log(
+    `${label.padEnd(28)} ${mibps.toFixed(0).padStart(9)} MiB/s  ${(ns / TOTAL).toFixed(4)} ns/byte  (${(ns / 1e6).toFixed(1)} ms for ${TOTAL / 1024 ** 3} GiB)`,
+  );
   return ns;
 }
 
@@ -51,7 +53,9 @@ for (const kind of ['raw', 'qcow2', 'vmdk']) {
   const inspector = new StreamInspector();
   measure(`inspect ${kind}`, first, body, (c) => inspector.push(c));
   const report = inspector.finish();
-  console.log(`  -> ${report.format}, virtual size ${report.virtualSize}, failures ${report.safetyFailures.length}, peak retained ${inspector.retainedBytes.peak} bytes`);
+  console.log(
+    `  -> ${report.format}, virtual size ${report.virtualSize}, failures ${report.safetyFailures.length}, peak retained ${inspector.retainedBytes.peak} bytes`,
+  );
 }
 const hash = createHash('sha256');
 measure('sha256 (for scale)', firstChunk('raw'), body, (c) => hash.update(c));

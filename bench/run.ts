@@ -30,9 +30,11 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 async function main(): Promise<void> {
   const profile = parseOptions(process.argv.slice(2));
   const unknown = profile.only.filter((n) => !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}: choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown scenario ${unknown.join(', ')}: choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const missing = ['curl', 'wrk', 'nginx'].filter((tool) => !findTool(tool));
-  if (missing.length) throw new Error(`missing ${missing.join(', ')}: apt-get install curl wrk nginx-light (see bench/README.md)`);
+  if (missing.length)
+    throw new Error(`missing ${missing.join(', ')}: apt-get install curl wrk nginx-light (see bench/README.md)`);
   installCleanupHandlers();
 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-bench-'));
@@ -40,7 +42,10 @@ async function main(): Promise<void> {
   const dir = makeDirFactory(root);
   const results = new Results();
   const machine = describeMachine(profile.mode);
-  log('run', `${profile.mode} run in ${root}; load average ${machine.load_average_start.join(' ')} on ${machine.cores} cores`);
+  log(
+    'run',
+    `${profile.mode} run in ${root}; load average ${machine.load_average_start.join(' ')} on ${machine.cores} cores`,
+  );
 
   const dataDir = dir('data');
   const [dataFile, otherDataFile] = [path.join(dataDir, 'data.bin'), path.join(dataDir, 'other.bin')];
@@ -51,7 +56,15 @@ async function main(): Promise<void> {
 
   for (const scenario of SCENARIOS) {
     if (profile.only.length && !profile.only.includes(scenario.name)) continue;
-    const ctx: BenchContext = { profile, results, dataFile, otherDataFile, repo, dir, log: (m) => log(scenario.name, m) };
+    const ctx: BenchContext = {
+      profile,
+      results,
+      dataFile,
+      otherDataFile,
+      repo,
+      dir,
+      log: (m) => log(scenario.name, m),
+    };
     const t0 = Date.now();
     const load = Math.round(os.loadavg()[0] * 100) / 100;
     try {
@@ -66,10 +79,20 @@ async function main(): Promise<void> {
 
   const done = { ...machine, load_average_end: os.loadavg().map((l) => Math.round(l * 100) / 100) };
   if (Math.max(...done.load_average_end, ...done.load_average_start) > done.cores * 0.5) {
-    results.note(`The machine was busy with other work (load average ${done.load_average_start.join('/')} at the start, ${done.load_average_end.join('/')} at the end, on ${done.cores} cores): absolute figures are low and noisy; the ratios, measured side by side, hold up better.`);
+    results.note(
+      `The machine was busy with other work (load average ${done.load_average_start.join('/')} at the start, ${done.load_average_end.join('/')} at the end, on ${done.cores} cores): absolute figures are low and noisy; the ratios, measured side by side, hold up better.`,
+    );
   }
-  const files = writeReport(path.join(repo, 'bench', 'results'), { machine: done, profile, results, totalSeconds: elapsedSeconds() });
-  log('run', `done in ${elapsedSeconds().toFixed(0)} s: ${path.relative(repo, files.json)}, ${path.relative(repo, files.md)}`);
+  const files = writeReport(path.join(repo, 'bench', 'results'), {
+    machine: done,
+    profile,
+    results,
+    totalSeconds: elapsedSeconds(),
+  });
+  log(
+    'run',
+    `done in ${elapsedSeconds().toFixed(0)} s: ${path.relative(repo, files.json)}, ${path.relative(repo, files.md)}`,
+  );
 }
 
 try {

@@ -53,7 +53,13 @@ async function run(digests: string[], salt: number, mib = Number(values.mib)): P
   try {
     const started = process.hrtime.bigint();
     const cpuBefore = process.cpuUsage();
-    const written = await writeBlocks(body(mib, salt), store, Number.MAX_SAFE_INTEGER, () => new Error('too large'), digests);
+    const written = await writeBlocks(
+      body(mib, salt),
+      store,
+      Number.MAX_SAFE_INTEGER,
+      () => new Error('too large'),
+      digests,
+    );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpu = process.cpuUsage(cpuBefore);
     if (written.size !== mib * 1024 * 1024) throw new Error(`wrote ${written.size} bytes`);
@@ -67,7 +73,9 @@ let salt = 0;
 await run(['md5', 'sha512'], salt++, 64); // warm-up: starts the workers, compiles the hot paths
 const best: Record<string, { wall: number; cpu: number }> = {};
 const show = (label: string, key: string, r: { wall: number; cpu: number }) =>
-  console.log(`${label} ${key.padEnd(10)} ${r.wall.toFixed(0).padStart(5)} MiB/s  ${r.cpu.toFixed(0).padStart(5)} MiB/CPU-s`);
+  console.log(
+    `${label} ${key.padEnd(10)} ${r.wall.toFixed(0).padStart(5)} MiB/s  ${r.cpu.toFixed(0).padStart(5)} MiB/CPU-s`,
+  );
 for (let r = 0; r < Number(values.runs); r++) {
   for (const digests of [['md5'], ['md5', 'sha512']]) {
     const rate = await run(digests, salt++);

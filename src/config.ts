@@ -4,7 +4,18 @@ import { CliError } from './errors.ts';
 import { FORMAT_MATCH_MODES, type FormatMatchMode } from './domain/images/inspection/format-match.ts';
 
 export const DEFAULT_DISK_FORMATS = [
-  'diskdump', 'extdump', 'ntfsdump', 'raw', 'qcow2', 'vhd', 'vmdk', 'vdi', 'iso', 'aki', 'ari', 'ami',
+  'diskdump',
+  'extdump',
+  'ntfsdump',
+  'raw',
+  'qcow2',
+  'vhd',
+  'vmdk',
+  'vdi',
+  'iso',
+  'aki',
+  'ari',
+  'ami',
 ] as const;
 export const DEFAULT_CONTAINER_FORMATS = ['bare', 'ovf', 'aki', 'ari', 'ami'] as const;
 const TIB = 2 ** 40;
@@ -64,11 +75,24 @@ const duration = z.string().transform((v, ctx) => {
   if (s === undefined) ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 30d, 12h, 90m or 45s` });
   return s ?? 0;
 });
-const byteCount = z.string().regex(/^\d+$/, 'must be a number of bytes').transform(Number)
+const byteCount = z
+  .string()
+  .regex(/^\d+$/, 'must be a number of bytes')
+  .transform(Number)
   .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive number of bytes');
-const positiveCount = z.string().regex(/^\d+$/, 'must be a positive whole number').transform(Number)
+const positiveCount = z
+  .string()
+  .regex(/^\d+$/, 'must be a positive whole number')
+  .transform(Number)
   .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive whole number');
-const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+const list = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .refine((l) => l.length > 0, 'must name at least one value');
 const databaseUrl = z.string().refine((v) => {
   try {
@@ -78,26 +102,36 @@ const databaseUrl = z.string().refine((v) => {
     return false;
   }
 }, 'must look like postgres://USER@HOST:PORT/DATABASE');
-const blocks = z.string().min(1).refine((v) => {
-  if (!v.startsWith('s3://')) return !/^[a-z][a-z0-9+.-]*:\/\//i.test(v);
-  try {
-    return new URL(v).hostname !== '';
-  } catch {
-    return false;
-  }
-}, 'must be a folder or s3://BUCKET?endpoint=http://HOST:PORT&region=REGION');
+const blocks = z
+  .string()
+  .min(1)
+  .refine((v) => {
+    if (!v.startsWith('s3://')) return !/^[a-z][a-z0-9+.-]*:\/\//i.test(v);
+    try {
+      return new URL(v).hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be a folder or s3://BUCKET?endpoint=http://HOST:PORT&region=REGION');
 
 const schema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
-  port: z.string().regex(/^\d+$/, 'must be a port number').transform(Number)
-    .refine((p) => p >= 0 && p <= 65535, 'must be a port number from 0 to 65535').default(8080),
+  port: z
+    .string()
+    .regex(/^\d+$/, 'must be a port number')
+    .transform(Number)
+    .refine((p) => p >= 0 && p <= 65535, 'must be a port number from 0 to 65535')
+    .default(8080),
   publicUrl: z.string().url('must be an absolute URL like http://host:8080').optional(),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: databaseUrl.optional(),
   blocks: blocks.optional(),
   tokenTtl: duration.default(30 * 86400),
   v3TokenTtl: duration.default(12 * 3600),
-  region: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a region id like RegionOne (letters, digits, . _ -)').default('RegionOne'),
+  region: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a region id like RegionOne (letters, digits, . _ -)')
+    .default('RegionOne'),
   loginWindow: duration.default(15 * 60),
   imageSizeCap: byteCount.default(TIB),
   objectMaxUpload: byteCount.default(TIB),
@@ -149,7 +183,7 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue.path[0] as keyof RawSettings;
-    const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw new CliError(`invalid ${flag} (${ENV[key]}) "${raw[key]}": ${issue.message}`, 2);
   }
   const s = parsed.data;

@@ -28,7 +28,11 @@ export class ServiceError extends Error {
   /** Extra response headers that belong to the error (`Allow`, `Content-Range`). */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(readonly kind: FaultKind, message: string, headers: Record<string, string> = {}) {
+  constructor(
+    readonly kind: FaultKind,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.status = FAULTS[kind];
     this.headers = headers;
@@ -48,7 +52,10 @@ export const endpointNotFound = () => badRequest('API endpoint not found');
 
 /** An error thrown by the command line: printed as one line, exit status 1 (or 2 for usage). */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }

@@ -32,7 +32,7 @@ const RETRY_AFTER_SECONDS = 5;
 /** After the grace, how long cut requests get to unwind (abort their uploads, remove temp files). */
 const UNWIND_LIMIT_MS = 10_000;
 
-const requestIdPrefix = randomBytes(4).toString('hex') + '-';
+const requestIdPrefix = `${randomBytes(4).toString('hex')}-`;
 let requestCounter = 0;
 
 /** Request line plus headers larger than this → 400 "Request headers too large" (spec/README.md). */
@@ -51,29 +51,32 @@ export function createLogger(level: string): Logger {
 export function createHttpServer(services: Services, log: Logger, state: ShellState = newShellState()): http.Server {
   const { headersTimeoutSeconds, idleTimeoutSeconds, maxConnections } = services.settings;
   const headersTimeout = headersTimeoutSeconds * 1000;
-  const server = http.createServer({
-    maxHeaderSize: MAX_HEADER_SIZE,
-    // Uploads of any length are fine as long as bytes keep moving (the idle timeout below).
-    requestTimeout: 0,
-    // Request line and headers must all arrive within this: a slowloris sender is answered 408 and closed.
-    headersTimeout,
-    // Node checks the headers deadline on this period (default 30 s): check often enough to keep it.
-    connectionsCheckingInterval: Math.max(250, Math.min(30_000, headersTimeout / 4)),
-    keepAliveTimeout: Math.min(5000, headersTimeout),
-  }, (req, res) => {
-    // Unique per process start, cheap per request (no RNG call on the hot path).
-    const id = requestIdPrefix + (++requestCounter).toString(36);
-    const reqLog = log.child({ reqId: id });
-    // Keep-alive connections must not carry new requests past a shutdown.
-    if (state.stopping) res.setHeader('Connection', 'close');
-    const handled = dispatch(req, res, id, reqLog, services, state).catch((err: unknown) => {
-      // Only writing the reply can fail here (every handler error became a reply): cut the connection.
-      reqLog.error({ err }, 'could not send the reply');
-      res.destroy();
-    });
-    state.inFlight.add(handled);
-    void handled.finally(() => state.inFlight.delete(handled));
-  });
+  const server = http.createServer(
+    {
+      maxHeaderSize: MAX_HEADER_SIZE,
+      // Uploads of any length are fine as long as bytes keep moving (the idle timeout below).
+      requestTimeout: 0,
+      // Request line and headers must all arrive within this: a slowloris sender is answered 408 and closed.
+      headersTimeout,
+      // Node checks the headers deadline on this period (default 30 s): check often enough to keep it.
+      connectionsCheckingInterval: Math.max(250, Math.min(30_000, headersTimeout / 4)),
+      keepAliveTimeout: Math.min(5000, headersTimeout),
+    },
+    (req, res) => {
+      // Unique per process start, cheap per request (no RNG call on the hot path).
+      const id = requestIdPrefix + (++requestCounter).toString(36);
+      const reqLog = log.child({ reqId: id });
+      // Keep-alive connections must not carry new requests past a shutdown.
+      if (state.stopping) res.setHeader('Connection', 'close');
+      const handled = dispatch(req, res, id, reqLog, services, state).catch((err: unknown) => {
+        // Only writing the reply can fail here (every handler error became a reply): cut the connection.
+        reqLog.error({ err }, 'could not send the reply');
+        res.destroy();
+      });
+      state.inFlight.add(handled);
+      void handled.finally(() => state.inFlight.delete(handled));
+    },
+  );
   // No byte either way for this long (a sender that stalls, a reader that stopped reading a
   // download): node destroys the socket, which aborts the upload or the block reads behind it.
   server.setTimeout(idleTimeoutSeconds * 1000);
@@ -94,7 +97,14 @@ function carriesBody(raw: http.IncomingMessage): boolean {
   return !(length === 0);
 }
 
-async function dispatch(raw: http.IncomingMessage, res: http.ServerResponse, id: string, log: Logger, services: Services, state: ShellState): Promise<void> {
+async function dispatch(
+  raw: http.IncomingMessage,
+  res: http.ServerResponse,
+  id: string,
+  log: Logger,
+  services: Services,
+  state: ShellState,
+): Promise<void> {
   const started = process.hrtime.bigint();
   const req = apiRequest(raw, id, log, services);
   const api = findApi(req.path);
@@ -102,7 +112,9 @@ async function dispatch(raw: http.IncomingMessage, res: http.ServerResponse, id:
   const upload = carriesBody(raw);
   try {
     if (upload && state.uploads >= services.settings.maxUploads) {
-      throw new ServiceError('serviceUnavailable', 'Too many uploads in progress, retry later', { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+      throw new ServiceError('serviceUnavailable', 'Too many uploads in progress, retry later', {
+        'Retry-After': String(RETRY_AFTER_SECONDS),
+      });
     }
     if (upload) {
       state.uploads++;
@@ -116,8 +128,16 @@ async function dispatch(raw: http.IncomingMessage, res: http.ServerResponse, id:
   res.setHeader('X-Request-Id', id);
   res.once('close', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.info({ method: req.method, url: redactUrl(raw.url ?? ''), status: res.statusCode, ms: Math.round(ms * 10) / 10,
-      aborted: !res.writableFinished || undefined }, 'request');
+    log.info(
+      {
+        method: req.method,
+        url: redactUrl(raw.url ?? ''),
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        aborted: !res.writableFinished || undefined,
+      },
+      'request',
+    );
   });
   await send(raw, res, response);
 }
@@ -130,13 +150,19 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   }
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     // The headers did not all arrive in time (PLANKTON_HEADERS_TIMEOUT).
-    const body = JSON.stringify({ requestTimeout: { code: 408, message: 'Request headers not received in time', details: '' } });
-    socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify({
+      requestTimeout: { code: 408, message: 'Request headers not received in time', details: '' },
+    });
+    socket.end(
+      `HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
     return;
   }
   const e = err.code === 'HPE_HEADER_OVERFLOW' ? badRequest('Request headers too large') : badRequest('Bad request');
   const body = JSON.stringify({ badRequest: { code: 400, message: e.message, details: '' } });
-  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export async function startServer(services: Services, log: Logger): Promise<RunningServer> {
@@ -158,23 +184,30 @@ export async function startServer(services: Services, log: Logger): Promise<Runn
   return {
     url,
     server,
-    close: () => new Promise<void>((resolve, reject) => {
-      // Idle keep-alive connections would hold close() open; requests in flight still finish.
-      server.close((err) => (err ? reject(err) : resolve()));
-      server.closeIdleConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // Idle keep-alive connections would hold close() open; requests in flight still finish.
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeIdleConnections();
+      }),
     shutdown: (graceMs) => shutdown(server, state, graceMs),
   };
 }
 
-async function shutdown(server: http.Server, state: ShellState, graceMs: number): Promise<{ inFlightAtStart: number; cut: number }> {
+async function shutdown(
+  server: http.Server,
+  state: ShellState,
+  graceMs: number,
+): Promise<{ inFlightAtStart: number; cut: number }> {
   state.stopping = true;
   const inFlightAtStart = state.inFlight.size;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Connections that go idle between requests are closed as they do; busy ones finish first.
   const sweeper = setInterval(() => server.closeIdleConnections(), 100);
   let timer: NodeJS.Timeout | undefined;
-  const graceOver = new Promise<'grace'>((resolve) => { timer = setTimeout(() => resolve('grace'), graceMs); });
+  const graceOver = new Promise<'grace'>((resolve) => {
+    timer = setTimeout(() => resolve('grace'), graceMs);
+  });
   const outcome = await Promise.race([closed.then(() => 'done' as const), graceOver]);
   clearTimeout(timer);
   clearInterval(sweeper);
@@ -183,8 +216,12 @@ async function shutdown(server: http.Server, state: ShellState, graceMs: number)
     // Cut everything still open: uploads see their body end early and commit nothing.
     server.closeAllConnections();
     let unwind: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...state.inFlight]),
-      new Promise((resolve) => { unwind = setTimeout(resolve, UNWIND_LIMIT_MS); })]);
+    await Promise.race([
+      Promise.allSettled([...state.inFlight]),
+      new Promise((resolve) => {
+        unwind = setTimeout(resolve, UNWIND_LIMIT_MS);
+      }),
+    ]);
     clearTimeout(unwind);
   }
   return { inFlightAtStart, cut };

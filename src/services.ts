@@ -31,15 +31,27 @@ export class Services {
   readonly images: ImageService;
   #publicUrl: string;
 
-  private constructor(readonly settings: Settings, readonly metadata: MetadataStore, readonly blocks: BlockStore) {
+  private constructor(
+    readonly settings: Settings,
+    readonly metadata: MetadataStore,
+    readonly blocks: BlockStore,
+  ) {
     const identity = new IdentityRepository(metadata.db);
     this.users = new Users(identity);
     this.tokens = new Tokens(identity);
     this.passwords = new Passwords(identity);
     const throttle = new LoginThrottle(identity, {
-      windowSeconds: settings.loginWindowSeconds, perUser: LOGIN_FAILURES_PER_USER, perAddress: LOGIN_FAILURES_PER_ADDRESS,
+      windowSeconds: settings.loginWindowSeconds,
+      perUser: LOGIN_FAILURES_PER_USER,
+      perAddress: LOGIN_FAILURES_PER_ADDRESS,
     });
-    this.authentication = new Authentication(this.users, this.tokens, this.passwords, throttle, settings.v3TokenTtlSeconds);
+    this.authentication = new Authentication(
+      this.users,
+      this.tokens,
+      this.passwords,
+      throttle,
+      settings.v3TokenTtlSeconds,
+    );
     this.containers = new Containers(metadata.db);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
     this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings);

@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CALLERS, RULES, TARGETS, authorizationDoc, type CallerKind, type Rule, type TargetKind } from './authz/rules.ts';
+import {
+  CALLERS,
+  RULES,
+  TARGETS,
+  authorizationDoc,
+  type CallerKind,
+  type Rule,
+  type TargetKind,
+} from './authz/rules.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
@@ -28,15 +36,25 @@ for (const dialect of DIALECTS) {
       users = { reader: await s.user(), writer: await s.user(), other: await s.user(), extra: await s.user() };
       const late = await s.user();
       const issued = await s.services.tokens.issue(late.uuid, 60);
-      await s.services.metadata.db.updateTable('tokens').set({ expires_at: Date.now() * 1000 - 1 }).where('token_id', '=', issued.tokenId).execute();
+      await s.services.metadata.db
+        .updateTable('tokens')
+        .set({ expires_at: Date.now() * 1000 - 1 })
+        .where('token_id', '=', issued.tokenId)
+        .execute();
       expiredToken = issued.secret;
     });
     after(() => s.close());
 
-    const tokenOf = (c: CallerKind, f: Fixture): string | undefined => ({
-      owner: f.owner.token, reader: users.reader.token, writer: users.writer.token, other: users.other.token,
-      anonymous: undefined, 'bad token': 'x'.repeat(43), 'expired token': expiredToken,
-    })[c];
+    const tokenOf = (c: CallerKind, f: Fixture): string | undefined =>
+      ({
+        owner: f.owner.token,
+        reader: users.reader.token,
+        writer: users.writer.token,
+        other: users.other.token,
+        anonymous: undefined,
+        'bad token': 'x'.repeat(43),
+        'expired token': expiredToken,
+      })[c];
 
     /** A fresh container with object `o` (and an image on it for image rules) in the target's state. */
     async function fixture(i: number, rule: Rule, target: TargetKind): Promise<Fixture> {
@@ -48,21 +66,33 @@ for (const dialect of DIALECTS) {
       assert.equal((await owner(os(`/${container}/o`), { method: 'PUT', body: 'some data' })).status, 201);
       const sharing = `read=${users.reader.uuid}; write=${users.writer.uuid}`;
       if (rule.api !== 'image') {
-        if (target === 'shared') await owner(os(`/${container}/o?update`), { method: 'POST', headers: { 'X-Object-Sharing': sharing } });
+        if (target === 'shared')
+          await owner(os(`/${container}/o?update`), { method: 'POST', headers: { 'X-Object-Sharing': sharing } });
         if (target === 'public') {
           await owner(os(`/${container}/o?update`), { method: 'POST', headers: { 'X-Object-Public': 'true' } });
-          return { owner: ownerUser, container, publicUrl: (await owner(os(`/${container}/o`), { method: 'HEAD' })).headers.get('x-object-public')! };
+          return {
+            owner: ownerUser,
+            container,
+            publicUrl: (await owner(os(`/${container}/o`), { method: 'HEAD' })).headers.get('x-object-public')!,
+          };
         }
         return { owner: ownerUser, container };
       }
-      const reg = await owner('/image/v1/images', { method: 'POST', headers: {
-        'X-Image-Meta-Name': 'img', 'X-Image-Meta-Location': `pithos://${ownerUser.uuid}/${container}/o`,
-        'X-Image-Meta-Is-Public': target === 'public' ? 'True' : 'False',
-      } });
+      const reg = await owner('/image/v1/images', {
+        method: 'POST',
+        headers: {
+          'X-Image-Meta-Name': 'img',
+          'X-Image-Meta-Location': `pithos://${ownerUser.uuid}/${container}/o`,
+          'X-Image-Meta-Is-Public': target === 'public' ? 'True' : 'False',
+        },
+      });
       assert.equal(reg.status, 200, await reg.clone().text());
       const imageId = reg.headers.get('x-image-meta-id')!;
       if (target === 'shared') {
-        await owner(os(`/${container}/o?update`), { method: 'POST', headers: { 'X-Object-Sharing': `read=${ownerUser.uuid},${users.reader.uuid}; write=${users.writer.uuid}` } });
+        await owner(os(`/${container}/o?update`), {
+          method: 'POST',
+          headers: { 'X-Object-Sharing': `read=${ownerUser.uuid},${users.reader.uuid}; write=${users.writer.uuid}` },
+        });
       }
       return { owner: ownerUser, container, imageId };
     }
@@ -75,19 +105,34 @@ for (const dialect of DIALECTS) {
       const img = `/image/v1/images/${f.imageId}`;
       const e = rule.endpoint;
       if (e.startsWith('POST /identity')) {
-        return (await s.fetch('/identity/v2.0/tokens', token === undefined ? { method: 'POST' }
-          : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth: { token: { id: token } } }) })).status;
+        return (
+          await s.fetch(
+            '/identity/v2.0/tokens',
+            token === undefined
+              ? { method: 'POST' }
+              : {
+                  method: 'POST',
+                  headers: { 'Content-Type': 'application/json' },
+                  body: JSON.stringify({ auth: { token: { id: token } } }),
+                },
+          )
+        ).status;
       }
-      if (e.startsWith('POST /account')) return (await call('/account/v1.0/user_catalogs', { method: 'POST', body: JSON.stringify({ uuids: [f.owner.uuid] }) })).status;
+      if (e.startsWith('POST /account'))
+        return (
+          await call('/account/v1.0/user_catalogs', { method: 'POST', body: JSON.stringify({ uuids: [f.owner.uuid] }) })
+        ).status;
       if (e === 'HEAD object') return (await call(obj, { method: 'HEAD' })).status;
       if (e === 'GET object') return (await call(obj)).status;
-      if (e === 'GET object ?hashmap') return (await call(obj + '?hashmap&format=json')).status;
+      if (e === 'GET object ?hashmap') return (await call(`${obj}?hashmap&format=json`)).status;
       if (e === 'PUT object (overwrite)') return (await call(obj, { method: 'PUT', body: 'new data' })).status;
-      if (e === 'PUT object (new name in the container)') return (await call(os(`/${f.container}/new-${caller}`), { method: 'PUT', body: 'x' })).status;
-      if (e === 'POST object (X-Object-Meta-*)') return (await call(obj + '?update', { method: 'POST', headers: { 'X-Object-Meta-Color': 'blue' } })).status;
+      if (e === 'PUT object (new name in the container)')
+        return (await call(os(`/${f.container}/new-${caller}`), { method: 'PUT', body: 'x' })).status;
+      if (e === 'POST object (X-Object-Meta-*)')
+        return (await call(`${obj}?update`, { method: 'POST', headers: { 'X-Object-Meta-Color': 'blue' } })).status;
       if (e === 'POST object (X-Object-Sharing)') {
         const same = target === 'shared' ? `read=${users.reader.uuid}; write=${users.writer.uuid}` : '';
-        return (await call(obj + '?update', { method: 'POST', headers: { 'X-Object-Sharing': same } })).status;
+        return (await call(`${obj}?update`, { method: 'POST', headers: { 'X-Object-Sharing': same } })).status;
       }
       if (e === 'DELETE object') return (await call(obj, { method: 'DELETE' })).status;
       if (e === 'HEAD container') return (await call(os(`/${f.container}`), { method: 'HEAD' })).status;
@@ -96,18 +141,34 @@ for (const dialect of DIALECTS) {
       if (e.startsWith('GET /public')) return (await call(f.publicUrl!)).status;
       if (e === 'HEAD image') return (await call(img, { method: 'HEAD' })).status;
       if (e === 'GET image (data)') return (await call(img)).status;
-      if (e === 'PUT image (name)') return (await call(img, { method: 'PUT', headers: { 'X-Image-Meta-Name': `by ${caller}` } })).status;
-      if (e === 'PUT image (is_public)') return (await call(img, { method: 'PUT', headers: { 'X-Image-Meta-Is-Public': target === 'public' ? 'True' : 'False' } })).status;
+      if (e === 'PUT image (name)')
+        return (await call(img, { method: 'PUT', headers: { 'X-Image-Meta-Name': `by ${caller}` } })).status;
+      if (e === 'PUT image (is_public)')
+        return (
+          await call(img, {
+            method: 'PUT',
+            headers: { 'X-Image-Meta-Is-Public': target === 'public' ? 'True' : 'False' },
+          })
+        ).status;
       if (e === 'DELETE image (unregister)') return (await call(img, { method: 'DELETE' })).status;
       if (e === 'GET image members') return (await call(`${img}/members`)).status;
       if (e === 'PUT image member') return (await call(`${img}/members/${users.extra.uuid}`, { method: 'PUT' })).status;
-      if (e === 'DELETE image member') return (await call(`${img}/members/${users.extra.uuid}`, { method: 'DELETE' })).status;
+      if (e === 'DELETE image member')
+        return (await call(`${img}/members/${users.extra.uuid}`, { method: 'DELETE' })).status;
       const v2 = `/image/v2/images/${f.imageId}`;
-      const v2json = (method: string, body: unknown, type = 'application/json') => call(v2Path, { method, headers: { 'Content-Type': type }, body: JSON.stringify(body) });
+      const v2json = (method: string, body: unknown, type = 'application/json') =>
+        call(v2Path, { method, headers: { 'Content-Type': type }, body: JSON.stringify(body) });
       let v2Path = v2;
       if (e === 'v2 GET image') return (await call(v2)).status;
       if (e === 'v2 GET image file') return (await call(`${v2}/file`)).status;
-      if (e === 'v2 PATCH image (name)') return (await v2json('PATCH', [{ op: 'replace', path: '/name', value: `by ${caller}` }], 'application/openstack-images-v2.1-json-patch')).status;
+      if (e === 'v2 PATCH image (name)')
+        return (
+          await v2json(
+            'PATCH',
+            [{ op: 'replace', path: '/name', value: `by ${caller}` }],
+            'application/openstack-images-v2.1-json-patch',
+          )
+        ).status;
       if (e === 'v2 DELETE image') return (await call(v2, { method: 'DELETE' })).status;
       if (e === 'v2 PUT image tag') return (await call(`${v2}/tags/t`, { method: 'PUT' })).status;
       if (e === 'v2 POST image deactivate') return (await call(`${v2}/actions/deactivate`, { method: 'POST' })).status;
@@ -115,7 +176,16 @@ for (const dialect of DIALECTS) {
       v2Path = `${v2}/members`;
       if (e === 'v2 POST image member') return (await v2json('POST', { member: users.extra.uuid })).status;
       if (e.startsWith('POST image (register')) {
-        return (await call('/image/v1/images', { method: 'POST', headers: { 'X-Image-Meta-Name': 'again', 'X-Image-Meta-Location': `pithos://${f.owner.uuid}/${f.container}/o`, 'X-Image-Meta-Is-Public': target === 'public' ? 'True' : 'False' } })).status;
+        return (
+          await call('/image/v1/images', {
+            method: 'POST',
+            headers: {
+              'X-Image-Meta-Name': 'again',
+              'X-Image-Meta-Location': `pithos://${f.owner.uuid}/${f.container}/o`,
+              'X-Image-Meta-Is-Public': target === 'public' ? 'True' : 'False',
+            },
+          })
+        ).status;
       }
       throw new Error(`no request for rule "${e}"`);
     }
@@ -135,7 +205,8 @@ for (const dialect of DIALECTS) {
             if (want === null) continue;
             const got = await perform(rule, target, f, caller);
             cells++;
-            if (got !== want) wrong.push(`${rule.api}: ${rule.endpoint} [${target}] as ${caller}: got ${got}, want ${want}`);
+            if (got !== want)
+              wrong.push(`${rule.api}: ${rule.endpoint} [${target}] as ${caller}: got ${got}, want ${want}`);
           }
         }
       }
@@ -148,6 +219,6 @@ for (const dialect of DIALECTS) {
 describe('docs/authorization.md', () => {
   it('is what test/authz/rules.ts generates (run `npm run docs:authz` after changing the rules)', () => {
     const file = path.resolve(import.meta.dirname, '../docs/authorization.md');
-    assert.equal(fs.readFileSync(file, 'utf8'), authorizationDoc() + '\n');
+    assert.equal(fs.readFileSync(file, 'utf8'), `${authorizationDoc()}\n`);
   });
 });

@@ -53,8 +53,17 @@ describe('LocalBlockStore', () => {
     const root = await tempDir();
     const store = new LocalBlockStore(path.join(root, 'blocks'));
     const good = blockHash(Buffer.from('x'));
-    for (const bad of [good.toUpperCase(), good.slice(1), good + '0', '../../' + good.slice(6), `${good.slice(0, 63)}g`]) {
-      await assert.rejects(store.put(bad, Buffer.from('x')), (err: Error) => err.constructor === Error && /block hash/.test(err.message));
+    for (const bad of [
+      good.toUpperCase(),
+      good.slice(1),
+      `${good}0`,
+      `../../${good.slice(6)}`,
+      `${good.slice(0, 63)}g`,
+    ]) {
+      await assert.rejects(
+        store.put(bad, Buffer.from('x')),
+        (err: Error) => err.constructor === Error && /block hash/.test(err.message),
+      );
       await assert.rejects(store.get(bad), /block hash/);
     }
     assert.deepEqual(await fs.readdir(root), [], 'nothing was created');
@@ -63,7 +72,10 @@ describe('LocalBlockStore', () => {
   it('openBlockStore turns an unusable folder into one CliError line', async () => {
     const file = path.join(await tempDir(), 'a-file');
     await fs.writeFile(file, '');
-    await assert.rejects(openBlockStore(path.join(file, 'blocks')), (err: Error) => err instanceof CliError && !err.message.includes('\n'));
+    await assert.rejects(
+      openBlockStore(path.join(file, 'blocks')),
+      (err: Error) => err instanceof CliError && !err.message.includes('\n'),
+    );
     await assert.rejects(openBlockStore('ftp://example.org/blocks'), CliError);
   });
 });

@@ -17,15 +17,28 @@ const url = process.env.PLANKTON_TEST_S3;
 
 describe('S3BlockStore.fromUrl', () => {
   it('reads bucket, endpoint, region and prefix; the label has no secrets', () => {
-    const store = S3BlockStore.fromUrl('s3://my-bucket?endpoint=http://127.0.0.1:9000/&region=eu-west-1&prefix=/plankton/');
-    assert.deepEqual(store.options, { bucket: 'my-bucket', endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', prefix: 'plankton/' });
+    const store = S3BlockStore.fromUrl(
+      's3://my-bucket?endpoint=http://127.0.0.1:9000/&region=eu-west-1&prefix=/plankton/',
+    );
+    assert.deepEqual(store.options, {
+      bucket: 'my-bucket',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-1',
+      prefix: 'plankton/',
+    });
     assert.equal(store.label, 's3:http://127.0.0.1:9000/my-bucket/plankton/');
     void store.close();
   });
 
   it('refuses credentials in the URL and a missing endpoint', () => {
-    assert.throws(() => S3BlockStore.fromUrl('s3://key:secret@bucket?endpoint=http://h:1'), (err: Error) => !err.message.includes('secret'));
-    assert.throws(() => S3BlockStore.fromUrl('s3://bucket?endpoint=http://key:secret@h:1'), (err: Error) => !err.message.includes('secret'));
+    assert.throws(
+      () => S3BlockStore.fromUrl('s3://key:secret@bucket?endpoint=http://h:1'),
+      (err: Error) => !err.message.includes('secret'),
+    );
+    assert.throws(
+      () => S3BlockStore.fromUrl('s3://bucket?endpoint=http://key:secret@h:1'),
+      (err: Error) => !err.message.includes('secret'),
+    );
     assert.throws(() => S3BlockStore.fromUrl('s3://bucket'), /endpoint/);
   });
 
@@ -35,8 +48,10 @@ describe('S3BlockStore.fromUrl', () => {
     process.env.AWS_ACCESS_KEY_ID ??= 'x';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'y';
     try {
-      await assert.rejects(openBlockStore('s3://b?endpoint=http://127.0.0.1:9&region=us-east-1'),
-        (err: Error) => err instanceof CliError && /cannot reach/.test(err.message) && !err.message.includes('\n'));
+      await assert.rejects(
+        openBlockStore('s3://b?endpoint=http://127.0.0.1:9&region=us-east-1'),
+        (err: Error) => err instanceof CliError && /cannot reach/.test(err.message) && !err.message.includes('\n'),
+      );
     } finally {
       if (env.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
       if (env.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
@@ -66,5 +81,7 @@ if (url) {
     });
   });
 } else {
-  describe('BlockStore conformance: s3', { skip: 'set PLANKTON_TEST_S3=s3://BUCKET?endpoint=…&region=… and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (scripts/swift-s3.sh start DIR prints them)' }, () => {});
+  describe('BlockStore conformance: s3', {
+    skip: 'set PLANKTON_TEST_S3=s3://BUCKET?endpoint=…&region=… and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (scripts/swift-s3.sh start DIR prints them)',
+  }, () => {});
 }

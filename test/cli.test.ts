@@ -18,14 +18,20 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 function tempDir(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-cli-'));
   dirs.push(d);
   return d;
 }
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function start(args: string[]): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -76,7 +82,9 @@ async function stop(child: ChildProcess): Promise<number | null> {
 
 async function authenticate(url: string, token: string) {
   const r = await fetch(`${url}/identity/v2.0/tokens`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth: { token: { id: token } } }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ auth: { token: { id: token } } }),
   });
   return { status: r.status, body: await r.json() };
 }
@@ -153,7 +161,10 @@ describe('plankton CLI', () => {
       plankton('user', 'list', '--database-url', 'nope', '--data-dir', tempDir()),
       plankton('user', 'list', '--data-dir', path.join(file, 'data')),
     ]);
-    for (const [r, pattern] of [[command, /unknown command 'frobnicate'/], [flag, /unknown option '--frobnicate'/]] as const) {
+    for (const [r, pattern] of [
+      [command, /unknown command 'frobnicate'/],
+      [flag, /unknown option '--frobnicate'/],
+    ] as const) {
       assert.equal(r.code, 2, r.stderr);
       assert.equal(r.stdout, '');
       assert.match(r.stderr.split('\n')[0], pattern);
@@ -195,11 +206,23 @@ describe('plankton CLI', () => {
     }
   });
 
-  it('works on PostgreSQL with --database-url', { ...SLOW, skip: !process.env.PG_URL && 'PG_URL not set' }, async () => {
+  it('works on PostgreSQL with --database-url', {
+    ...SLOW,
+    skip: !process.env.PG_URL && 'PG_URL not set',
+  }, async () => {
     const db = await freshPostgresDatabase();
     const dir = tempDir();
     try {
-      const created = await plankton('user', 'create', 'bob@example.org', '--json', '--database-url', db.url, '--data-dir', dir);
+      const created = await plankton(
+        'user',
+        'create',
+        'bob@example.org',
+        '--json',
+        '--database-url',
+        db.url,
+        '--data-dir',
+        dir,
+      );
       assert.equal(created.code, 0, created.stderr);
       const bob = JSON.parse(created.stdout);
       const server = await serve('--database-url', db.url, '--data-dir', dir);

@@ -53,7 +53,8 @@ const isConnectionLost = (err: unknown): boolean =>
 
 /** A reply the workload does not expect from a live server is a failure, whatever the kill does later. */
 async function expectStatus(r: Response, expected: readonly number[], what: string): Promise<void> {
-  if (!expected.includes(r.status)) assert.fail(`${what}: ${r.status} ${await r.text()} (expected ${expected.join(' or ')})`);
+  if (!expected.includes(r.status))
+    assert.fail(`${what}: ${r.status} ${await r.text()} (expected ${expected.join(' or ')})`);
 }
 
 for (const dialect of DIALECTS) {
@@ -65,8 +66,12 @@ for (const dialect of DIALECTS) {
       fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it(`survives ${KILLS} SIGKILLs with every acknowledged write intact (seed ${SEED})`, { timeout: 20 * 60_000 }, async () => {
-      process.stderr.write(`# crash consistency [${dialect}]: seed ${SEED}, ${KILLS} kills (CRASH_SEED=${SEED} to replay)\n`);
+    it(`survives ${KILLS} SIGKILLs with every acknowledged write intact (seed ${SEED})`, {
+      timeout: 20 * 60_000,
+    }, async () => {
+      process.stderr.write(
+        `# crash consistency [${dialect}]: seed ${SEED}, ${KILLS} kills (CRASH_SEED=${SEED} to replay)\n`,
+      );
       pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
       const storage = ['--data-dir', dataDir, ...(pgdb ? ['--database-url', pgdb.url] : [])];
       const user = JSON.parse(await plankton(['user', 'create', 'crash@example.org', '--json', ...storage]));
@@ -84,9 +89,11 @@ for (const dialect of DIALECTS) {
         const base = `${server.url}/object-store/v1/${user.uuid}/c`;
         const headers = { 'X-Auth-Token': user.token };
         const listing = await fetch(`${base}?format=json`, { headers });
-        const listed: { name: string; bytes: number; hash: string }[] = listing.status === 404 ? [] : await listing.json();
+        const listed: { name: string; bytes: number; hash: string }[] =
+          listing.status === 404 ? [] : await listing.json();
         const listedNames = new Set(listed.map((o) => o.name));
-        for (const name of acknowledged.keys()) assert.ok(listedNames.has(name), `acknowledged object ${name} is missing after a crash`);
+        for (const name of acknowledged.keys())
+          assert.ok(listedNames.has(name), `acknowledged object ${name} is missing after a crash`);
         for (const o of listed) {
           const body = Buffer.from(await (await fetch(`${base}/${o.name}`, { headers })).arrayBuffer());
           assert.equal(body.length, o.bytes, `${o.name}: listed size and data differ`);
@@ -97,12 +104,18 @@ for (const dialect of DIALECTS) {
           acknowledged.set(o.name, got);
           possible.set(o.name, new Set([got]));
         }
-        const images: { name: string; status: string; location: string }[] = (await (await fetch(`${server.url}/image/v1/images/detail`, { headers })).json()).images;
+        const images: { name: string; status: string; location: string }[] = (
+          await (await fetch(`${server.url}/image/v1/images/detail`, { headers })).json()
+        ).images;
         const byObject = new Map(images.map((i) => [decodeURIComponent(i.location.split('/').pop()!), i]));
-        for (const [object, name] of imageAcknowledged) assert.ok(byObject.has(object), `acknowledged image of ${object} (${name}) is missing after a crash`);
+        for (const [object, name] of imageAcknowledged)
+          assert.ok(byObject.has(object), `acknowledged image of ${object} (${name}) is missing after a crash`);
         for (const [object, image] of byObject) {
           assert.equal(image.status, 'available', `image of ${object} is ${image.status}`);
-          assert.ok(imagePossible.get(object)?.has(image.name), `image of ${object} is named ${image.name}, which was never sent`);
+          assert.ok(
+            imagePossible.get(object)?.has(image.name),
+            `image of ${object} is named ${image.name}, which was never sent`,
+          );
           imageAcknowledged.set(object, image.name);
           imagePossible.set(object, new Set([image.name]));
         }
@@ -114,9 +127,14 @@ for (const dialect of DIALECTS) {
         if (object === undefined) return;
         const name = `image-${nextId++}`;
         (imagePossible.get(object) ?? imagePossible.set(object, new Set()).get(object)!).add(name);
-        const r = await fetch(`${server.url}/image/v1/images`, { method: 'POST', headers: {
-          'X-Auth-Token': user.token, 'X-Image-Meta-Name': name, 'X-Image-Meta-Location': `pithos://${user.uuid}/c/${object}`,
-        } });
+        const r = await fetch(`${server.url}/image/v1/images`, {
+          method: 'POST',
+          headers: {
+            'X-Auth-Token': user.token,
+            'X-Image-Meta-Name': name,
+            'X-Image-Meta-Location': `pithos://${user.uuid}/c/${object}`,
+          },
+        });
         await expectStatus(r, [200], `register ${name} on ${object}`);
         imageAcknowledged.set(object, name);
         acknowledgedWrites++;
@@ -131,20 +149,33 @@ for (const dialect of DIALECTS) {
         const base = `${server.url}/object-store/v1/${user.uuid}/c`;
         const headers = { 'X-Auth-Token': user.token };
         if (random() < 0.5) {
-          const r = await fetch(`${base}/${name}`, { method: 'PUT', headers: { ...headers, ETag: sum }, body: new Uint8Array(data) });
+          const r = await fetch(`${base}/${name}`, {
+            method: 'PUT',
+            headers: { ...headers, ETag: sum },
+            body: new Uint8Array(data),
+          });
           await expectStatus(r, [201], `streamed PUT of ${name} (${size} bytes)`);
         } else {
           const blocks: Buffer[] = [];
           for (let off = 0; off < size; off += BLOCK_SIZE) blocks.push(data.subarray(off, off + BLOCK_SIZE));
           const hashmap = JSON.stringify({ bytes: size, hashes: blocks.map(blockHash) });
-          const put = () => fetch(`${base}/${name}?hashmap&format=json`, { method: 'PUT', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: hashmap });
+          const put = () =>
+            fetch(`${base}/${name}?hashmap&format=json`, {
+              method: 'PUT',
+              headers: { ...headers, 'Content-Type': 'application/octet-stream' },
+              body: hashmap,
+            });
           let r = await put();
           await expectStatus(r, [201, 409], `hashmap PUT of ${name} (${size} bytes)`);
           if (r.status === 409) {
             const missing: string[] = await r.json();
             for (const b of blocks) {
               if (!missing.includes(blockHash(b))) continue;
-              const post = await fetch(`${base}?update&format=json`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(b) });
+              const post = await fetch(`${base}?update&format=json`, {
+                method: 'POST',
+                headers: { ...headers, 'Content-Type': 'application/octet-stream' },
+                body: new Uint8Array(b),
+              });
               assert.equal(post.status, 202);
             }
             r = await put();
@@ -158,12 +189,19 @@ for (const dialect of DIALECTS) {
       for (let round = 0; round <= KILLS; round++) {
         const server = await startChildServer(storage);
         await verify(server);
-        assert.deepEqual(fs.readdirSync(path.join(dataDir, 'blocks', '.tmp')), [], 'temp files survived the start-up sweep');
+        assert.deepEqual(
+          fs.readdirSync(path.join(dataDir, 'blocks', '.tmp')),
+          [],
+          'temp files survived the start-up sweep',
+        );
         if (round === KILLS) {
           await server.stop();
           break;
         }
-        await fetch(`${server.url}/object-store/v1/${user.uuid}/c`, { method: 'PUT', headers: { 'X-Auth-Token': user.token } });
+        await fetch(`${server.url}/object-store/v1/${user.uuid}/c`, {
+          method: 'PUT',
+          headers: { 'X-Auth-Token': user.token },
+        });
         let killed = false;
         let stopping = false;
         // Only the kill may interrupt a request: any other error (an assertion, a refused
@@ -184,7 +222,9 @@ for (const dialect of DIALECTS) {
         stopping = true;
         await writing;
       }
-      process.stderr.write(`# crash consistency [${dialect}]: ${KILLS} kills survived, ${acknowledgedWrites} acknowledged writes verified, ${imageAcknowledged.size} images\n`);
+      process.stderr.write(
+        `# crash consistency [${dialect}]: ${KILLS} kills survived, ${acknowledgedWrites} acknowledged writes verified, ${imageAcknowledged.size} images\n`,
+      );
       assert.ok(acknowledgedWrites > 0, 'no write was acknowledged: the workload did not run');
       await checkDatabaseIntegrity(dialect, dataDir, pgdb?.url);
     });

@@ -15,7 +15,31 @@ const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'MOVE', 'PATCH'
 
 /** Printable ASCII, raw high octets, percent escapes (good and broken), dots, slashes and NULs. */
 const segmentChar = fc.oneof(
-  fc.constantFrom('a', 'Z', '0', '.', '..', '-', '_', '~', '+', '%', '%2', '%zz', '%00', '%2F', '%E2%98%82', '%C2', '%FF', '/', '//', '*', '?', '&', '='),
+  fc.constantFrom(
+    'a',
+    'Z',
+    '0',
+    '.',
+    '..',
+    '-',
+    '_',
+    '~',
+    '+',
+    '%',
+    '%2',
+    '%zz',
+    '%00',
+    '%2F',
+    '%E2%98%82',
+    '%C2',
+    '%FF',
+    '/',
+    '//',
+    '*',
+    '?',
+    '&',
+    '=',
+  ),
   fc.string({ minLength: 1, maxLength: 3 }),
   fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)),
 );
@@ -27,37 +51,108 @@ let bob: TestUser;
 let imageId: string;
 
 const prefixes = () => [
-  '/object-store/v1', `/object-store/v1/${alice.uuid}`, `/object-store/v1/${alice.uuid}/c`, `/object-store/v1/${alice.uuid}/c/o`,
-  `/object-store/v1/${bob.uuid}/c/o`, '/image', '/image/v1', '/image/v1.0/images', `/image/v1/images/${imageId}`,
-  `/image/v1/images/${imageId}/members`, '/image/v1/shared-images', '/identity/v2.0/tokens', '/account/v1.0/user_catalogs',
-  '/public', '/healthz', '/', '/nowhere',
+  '/object-store/v1',
+  `/object-store/v1/${alice.uuid}`,
+  `/object-store/v1/${alice.uuid}/c`,
+  `/object-store/v1/${alice.uuid}/c/o`,
+  `/object-store/v1/${bob.uuid}/c/o`,
+  '/image',
+  '/image/v1',
+  '/image/v1.0/images',
+  `/image/v1/images/${imageId}`,
+  `/image/v1/images/${imageId}/members`,
+  '/image/v1/shared-images',
+  '/identity/v2.0/tokens',
+  '/account/v1.0/user_catalogs',
+  '/public',
+  '/healthz',
+  '/',
+  '/nowhere',
 ];
 
 const headerName = fc.oneof(
-  fc.constantFrom('X-Object-Meta-Foo', 'X-Object-Sharing', 'X-Object-Public', 'X-Copy-From', 'X-Move-From', 'Destination',
-    'X-Container-Policy-Quota', 'X-Container-Meta-A', 'X-Account-Meta-B', 'Range', 'If-Match', 'If-None-Match', 'If-Range',
-    'If-Modified-Since', 'Content-Type', 'Content-Encoding', 'ETag', 'X-Image-Meta-Name', 'X-Image-Meta-Location',
-    'X-Image-Meta-Size', 'X-Image-Meta-Is_Public', 'X-Image-Meta-Property-Os', 'X-Image-Meta-Id', 'X-Image-Meta-Checksum',
-    'x-glance-registry-purge-props', 'Accept', 'X-Fresh-Metadata', 'Destination-Account', 'X-Source-Account'),
+  fc.constantFrom(
+    'X-Object-Meta-Foo',
+    'X-Object-Sharing',
+    'X-Object-Public',
+    'X-Copy-From',
+    'X-Move-From',
+    'Destination',
+    'X-Container-Policy-Quota',
+    'X-Container-Meta-A',
+    'X-Account-Meta-B',
+    'Range',
+    'If-Match',
+    'If-None-Match',
+    'If-Range',
+    'If-Modified-Since',
+    'Content-Type',
+    'Content-Encoding',
+    'ETag',
+    'X-Image-Meta-Name',
+    'X-Image-Meta-Location',
+    'X-Image-Meta-Size',
+    'X-Image-Meta-Is_Public',
+    'X-Image-Meta-Property-Os',
+    'X-Image-Meta-Id',
+    'X-Image-Meta-Checksum',
+    'x-glance-registry-purge-props',
+    'Accept',
+    'X-Fresh-Metadata',
+    'Destination-Account',
+    'X-Source-Account',
+  ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/),
 );
 const headerValue = fc.oneof(
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('', 'true', 'None', 'read=*', 'read=nobody;write=', 'bytes=0-', 'bytes=-0', 'bytes=5-1', 'bytes=0-1,3-4', '*',
-    '%', '%zz', '%E2%98', '/c/o', '/c', 'pithos://x/y/z', 'application/octet-stream', 'application/json', '-1', '99999999999999999999'),
+  fc.constantFrom(
+    '',
+    'true',
+    'None',
+    'read=*',
+    'read=nobody;write=',
+    'bytes=0-',
+    'bytes=-0',
+    'bytes=5-1',
+    'bytes=0-1,3-4',
+    '*',
+    '%',
+    '%zz',
+    '%E2%98',
+    '/c/o',
+    '/c',
+    'pithos://x/y/z',
+    'application/octet-stream',
+    'application/json',
+    '-1',
+    '99999999999999999999',
+  ),
   fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('latin1')),
   fc.integer({ min: 1000, max: 20000 }).map((n) => 'x'.repeat(n)),
 );
 
 async function send(method: string, path: string, headers: [string, string][], body: Buffer): Promise<void> {
-  const lines = [`${method} ${path} HTTP/1.1`, 'Host: fuzz', 'Connection: close', `X-Auth-Token: ${alice.token}`,
-    ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`];
-  const request = Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), body]);
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    'Host: fuzz',
+    'Connection: close',
+    `X-Auth-Token: ${alice.token}`,
+    ...headers.map(([k, v]) => `${k}: ${v}`),
+    `Content-Length: ${body.length}`,
+  ];
+  const request = Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
   const r = await rawRequest(server.url, request);
   // 501 is the documented answer for unsupported features (object-store.md §12); any other 5xx is a bug.
-  assert.ok(r.status >= 100 && (r.status < 500 || r.status === 501), `${method} ${JSON.stringify(path)} ${JSON.stringify(headers).slice(0, 300)} → ${r.status} ${r.body.toString().slice(0, 200)}`);
+  assert.ok(
+    r.status >= 100 && (r.status < 500 || r.status === 501),
+    `${method} ${JSON.stringify(path)} ${JSON.stringify(headers).slice(0, 300)} → ${r.status} ${r.body.toString().slice(0, 200)}`,
+  );
   if (r.status >= 400 && method !== 'HEAD' && r.body.length > 0) {
-    assert.doesNotThrow(() => JSON.parse(r.body.toString('utf8')), `error body is not JSON: ${r.body.toString().slice(0, 200)}`);
+    assert.doesNotThrow(
+      () => JSON.parse(r.body.toString('utf8')),
+      `error body is not JSON: ${r.body.toString().slice(0, 200)}`,
+    );
   }
 }
 
@@ -69,55 +164,138 @@ describe('fuzzing the running server', () => {
     // The fuzzed paths aim at these resources: if set-up fails, the fuzzing would only hit 404s.
     const container = await server.fetch(`/object-store/v1/${alice.uuid}/c`, { method: 'PUT', token: alice.token });
     assert.equal(container.status, 201, 'set-up: container c');
-    const object = await server.fetch(`/object-store/v1/${alice.uuid}/c/o`, { method: 'PUT', token: alice.token, body: 'hello' });
+    const object = await server.fetch(`/object-store/v1/${alice.uuid}/c/o`, {
+      method: 'PUT',
+      token: alice.token,
+      body: 'hello',
+    });
     assert.equal(object.status, 201, 'set-up: object c/o');
-    const up = await server.fetch('/image/v1/images', { method: 'POST', token: alice.token, headers: { 'X-Image-Meta-Name': 'fuzz', 'Content-Type': 'application/octet-stream' }, body: 'data' });
+    const up = await server.fetch('/image/v1/images', {
+      method: 'POST',
+      token: alice.token,
+      headers: { 'X-Image-Meta-Name': 'fuzz', 'Content-Type': 'application/octet-stream' },
+      body: 'data',
+    });
     assert.equal(up.status, 200, 'set-up: image upload');
     const image = (await up.json()).image;
     assert.equal(image.status, 'available', 'set-up: the image is available');
     assert.match(image.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'set-up: image id');
     imageId = image.id;
-    assert.equal((await server.fetch(`/image/v1/images/${imageId}`, { method: 'HEAD', token: alice.token })).status, 200, 'set-up: the image is there');
+    assert.equal(
+      (await server.fetch(`/image/v1/images/${imageId}`, { method: 'HEAD', token: alice.token })).status,
+      200,
+      'set-up: the image is there',
+    );
   });
   after(() => server.close());
 
   it(`paths and methods (${RUNS} cases)`, { timeout: 600_000 }, async () => {
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...METHODS), fc.nat(), fc.array(segment, { maxLength: 4 }), async (method, p, segs) => {
-      const list = prefixes();
-      await send(method, list[p % list.length] + segs.map((s) => '/' + s).join(''), [], Buffer.alloc(0));
-    }), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...METHODS),
+        fc.nat(),
+        fc.array(segment, { maxLength: 4 }),
+        async (method, p, segs) => {
+          const list = prefixes();
+          await send(method, list[p % list.length] + segs.map((s) => `/${s}`).join(''), [], Buffer.alloc(0));
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   it(`query strings (${RUNS} cases)`, { timeout: 600_000 }, async () => {
-    const key = fc.constantFrom('limit', 'marker', 'prefix', 'delimiter', 'path', 'format', 'hashmap', 'update', 'shared', 'public',
-      'sort_key', 'sort_dir', 'size_min', 'size_max', 'is_public', 'changes-since', 'property-os', 'X-Auth-Token', 'until', 'version');
+    const key = fc.constantFrom(
+      'limit',
+      'marker',
+      'prefix',
+      'delimiter',
+      'path',
+      'format',
+      'hashmap',
+      'update',
+      'shared',
+      'public',
+      'sort_key',
+      'sort_dir',
+      'size_min',
+      'size_max',
+      'is_public',
+      'changes-since',
+      'property-os',
+      'X-Auth-Token',
+      'until',
+      'version',
+    );
     const pair = fc.tuple(fc.oneof(key, segment), segment).map(([k, v]) => `${k}=${v}`);
-    await fc.assert(fc.asyncProperty(fc.constantFrom('GET', 'HEAD', 'PUT', 'POST', 'DELETE'), fc.nat(), fc.array(pair, { maxLength: 5 }), async (method, p, pairs) => {
-      const list = prefixes();
-      await send(method, `${list[p % list.length]}?${pairs.join('&')}`, [], Buffer.alloc(0));
-    }), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'HEAD', 'PUT', 'POST', 'DELETE'),
+        fc.nat(),
+        fc.array(pair, { maxLength: 5 }),
+        async (method, p, pairs) => {
+          const list = prefixes();
+          await send(method, `${list[p % list.length]}?${pairs.join('&')}`, [], Buffer.alloc(0));
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   it(`headers (${RUNS} cases)`, { timeout: 600_000 }, async () => {
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...METHODS), fc.nat(), fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }), async (method, p, headers) => {
-      const list = prefixes();
-      await send(method, list[p % list.length], headers, Buffer.alloc(0));
-    }), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...METHODS),
+        fc.nat(),
+        fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }),
+        async (method, p, headers) => {
+          const list = prefixes();
+          await send(method, list[p % list.length], headers, Buffer.alloc(0));
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   it(`bodies (${RUNS} cases)`, { timeout: 600_000 }, async () => {
     const body = fc.oneof(
       fc.json().map((j) => Buffer.from(j)),
-      fc.constantFrom('{"auth":{"token":{"id":null}}}', '{"hashes":["zz"],"bytes":1}', '{"hashes":[],"bytes":-1}', '{"memberships":[{"member_id":7}]}',
-        '{"uuids":[1]}', '{', '[]', 'null').map((s) => Buffer.from(s)),
+      fc
+        .constantFrom(
+          '{"auth":{"token":{"id":null}}}',
+          '{"hashes":["zz"],"bytes":1}',
+          '{"hashes":[],"bytes":-1}',
+          '{"memberships":[{"member_id":7}]}',
+          '{"uuids":[1]}',
+          '{',
+          '[]',
+          'null',
+        )
+        .map((s) => Buffer.from(s)),
       fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
     );
-    const ctype = fc.constantFrom('application/json', 'application/octet-stream', 'text/plain', 'multipart/form-data', '');
-    await fc.assert(fc.asyncProperty(fc.constantFrom('PUT', 'POST'), fc.nat(), ctype, fc.boolean(), body, async (method, p, type, hashmap, data) => {
-      const list = prefixes();
-      const path = list[p % list.length] + (hashmap ? '?hashmap&format=json' : '');
-      await send(method, path, type ? [['Content-Type', type]] : [], data);
-    }), { numRuns: RUNS });
+    const ctype = fc.constantFrom(
+      'application/json',
+      'application/octet-stream',
+      'text/plain',
+      'multipart/form-data',
+      '',
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('PUT', 'POST'),
+        fc.nat(),
+        ctype,
+        fc.boolean(),
+        body,
+        async (method, p, type, hashmap, data) => {
+          const list = prefixes();
+          const path = list[p % list.length] + (hashmap ? '?hashmap&format=json' : '');
+          await send(method, path, type ? [['Content-Type', type]] : [], data);
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   it('thousands of properties and huge headers', async () => {

@@ -77,14 +77,16 @@ for (const dialect of DIALECTS) {
       async function strayBlock(): Promise<string> {
         const data = randomData(3000);
         const r = await store.req('POST', p(store.uuid, 'c', undefined, 'update&format=json'), {
-          body: data, headers: { 'Content-Type': 'application/octet-stream' },
+          body: data,
+          headers: { 'Content-Type': 'application/octet-stream' },
         });
         assert.equal(r.status, 202, r.text());
         assert.deepEqual(r.json(), [blockHashOf(data)]);
         return blockHashOf(data);
       }
 
-      const stored = async (hashes: readonly string[]): Promise<boolean> => (await s.services.blocks.missing(hashes)).length === 0;
+      const stored = async (hashes: readonly string[]): Promise<boolean> =>
+        (await s.services.blocks.missing(hashes)).length === 0;
       const gone = async (hashes: readonly string[]): Promise<boolean> =>
         (await s.services.blocks.missing(hashes)).length === new Set(hashes).size;
 
@@ -100,7 +102,11 @@ for (const dialect of DIALECTS) {
         for await (const page of committedHashmaps(s.services.metadata.db)) {
           for (const packed of page) for (const h of unpackHashmap(packed)) if (h !== EMPTY_HASH) referenced.add(h);
         }
-        assert.deepEqual(await s.services.blocks.missing([...referenced]), [], 'blocks missing under committed versions');
+        assert.deepEqual(
+          await s.services.blocks.missing([...referenced]),
+          [],
+          'blocks missing under committed versions',
+        );
       }
 
       it('removes unreferenced old blocks and keeps referenced ones', async () => {
@@ -169,9 +175,13 @@ for (const dialect of DIALECTS) {
         await store.put('c', 'versioned', v1);
         await store.put('c', 'versioned', v2);
         // A meta change makes a new version with the same content; a move, a new version elsewhere.
-        const meta = await store.req('POST', p(store.uuid, 'c', 'versioned'), { headers: { 'X-Object-Meta-Colour': 'blue' } });
+        const meta = await store.req('POST', p(store.uuid, 'c', 'versioned'), {
+          headers: { 'X-Object-Meta-Colour': 'blue' },
+        });
         assert.equal(meta.status, 202, meta.text());
-        const moved = await store.req('MOVE', p(store.uuid, 'c', 'versioned'), { headers: { Destination: '/c/moved' } });
+        const moved = await store.req('MOVE', p(store.uuid, 'c', 'versioned'), {
+          headers: { Destination: '/c/moved' },
+        });
         assert.equal(moved.status, 201, moved.text());
 
         const report = await gc();
@@ -194,7 +204,13 @@ for (const dialect of DIALECTS) {
       });
 
       it('sweeps in batches, each under the commit lock', async () => {
-        const stray = [await strayBlock(), await strayBlock(), await strayBlock(), await strayBlock(), await strayBlock()];
+        const stray = [
+          await strayBlock(),
+          await strayBlock(),
+          await strayBlock(),
+          await strayBlock(),
+          await strayBlock(),
+        ];
         const sweeps: number[] = [];
         const report = await gc({ sweepBatch: 2, onProgress: (pr) => pr.phase === 'sweep' && sweeps.push(pr.done) });
         assert.deepEqual(sorted(report.removed), sorted(stray));
@@ -211,7 +227,8 @@ for (const dialect of DIALECTS) {
         const shared = ['s0', 's1', 's2', 's3'];
         const acknowledged = new Map<string, Buffer>();
         const statuses = new Map<string, number>();
-        const count = (what: string, status: number) => statuses.set(`${what} ${status}`, (statuses.get(`${what} ${status}`) ?? 0) + 1);
+        const count = (what: string, status: number) =>
+          statuses.set(`${what} ${status}`, (statuses.get(`${what} ${status}`) ?? 0) + 1);
         const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
         const streamWriter = async (w: number): Promise<void> => {
@@ -250,7 +267,8 @@ for (const dialect of DIALECTS) {
               for (const h of r.json() as string[]) {
                 assert.equal(h, blockHashOf(data));
                 const posted = await store.req('POST', p(store.uuid, 'race', undefined, 'update&format=json'), {
-                  body: data, headers: { 'Content-Type': 'application/octet-stream' },
+                  body: data,
+                  headers: { 'Content-Type': 'application/octet-stream' },
                 });
                 assert.equal(posted.status, 202, posted.text());
               }
@@ -266,7 +284,8 @@ for (const dialect of DIALECTS) {
             // Real clock, no grace at all: the harshest setting an operator can choose. Commits keep
             // landing during the pause between mark and sweep, as they would in a long mark.
             const report = await collectGarbage(s.services.metadata.db, s.services.blocks, {
-              graceSeconds: 0, afterMark: () => new Promise((r) => setTimeout(r, Math.random() * 40)),
+              graceSeconds: 0,
+              afterMark: () => new Promise((r) => setTimeout(r, Math.random() * 40)),
             });
             runs++;
             removedWhileWriting += report.removed.length;
@@ -279,7 +298,9 @@ for (const dialect of DIALECTS) {
           writing = false;
         });
         await Promise.all([writers, collector()]);
-        t.diagnostic(`gc runs ${runs}, blocks removed while writing ${removedWhileWriting}, replies ${JSON.stringify(Object.fromEntries(statuses))}`);
+        t.diagnostic(
+          `gc runs ${runs}, blocks removed while writing ${removedWhileWriting}, replies ${JSON.stringify(Object.fromEntries(statuses))}`,
+        );
 
         // A write that lost its blocks to gc is refused, never acknowledged.
         for (const [what, n] of statuses) assert.ok(/ (201|409|500)$/.test(what), `unexpected reply ${what} (×${n})`);
@@ -291,7 +312,10 @@ for (const dialect of DIALECTS) {
           const r: Reply = await store.req('GET', p(store.uuid, 'race', name));
           if (r.status === 404) continue;
           assert.equal(r.status, 200, `GET ${name}: ${r.status}`);
-          assert.ok(pool.some((d) => d.equals(r.body)), `${name} holds one of the written payloads`);
+          assert.ok(
+            pool.some((d) => d.equals(r.body)),
+            `${name} holds one of the written payloads`,
+          );
           assert.equal(r.header('etag'), md5(r.body));
         }
         // And once more after a final collection with nothing writing.
@@ -324,17 +348,50 @@ for (const dialect of DIALECTS) {
 
     it('pages through every row, and through the rows newer than a watermark in version order', async () => {
       const db = metadata.db;
-      const { id: containerId } = await db.insertInto('containers').values({
-        account: 'acct', name: 'c', quota: 0, versioning: 'auto', project: 'acct', meta: '{}', created_at: 0, modified_at: 0,
-      }).returning('id').executeTakeFirstOrThrow();
+      const { id: containerId } = await db
+        .insertInto('containers')
+        .values({
+          account: 'acct',
+          name: 'c',
+          quota: 0,
+          versioning: 'auto',
+          project: 'acct',
+          meta: '{}',
+          created_at: 0,
+          modified_at: 0,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       // 2,100 rows whose versions do not follow their ids, as after overwrites.
-      const rows = Array.from({ length: 2100 }, (_, i) => ({ name: `o${i}`, version: ((i * 7919) % 2100) + 1, hash: sha256(`block ${i}`) }));
+      const rows = Array.from({ length: 2100 }, (_, i) => ({
+        name: `o${i}`,
+        version: ((i * 7919) % 2100) + 1,
+        hash: sha256(`block ${i}`),
+      }));
       for (let i = 0; i < rows.length; i += 300) {
-        await db.insertInto('objects').values(rows.slice(i, i + 300).map((r) => ({
-          container_id: containerId, account: 'acct', name: r.name, uuid: randomUUID(), version: r.version, version_ts: 0, size: 1,
-          hashmap: r.hash, object_hash: r.hash, md5: null, content_type: 'application/octet-stream', content_encoding: null,
-          content_disposition: null, meta: '{}', modified_by: 'acct', public_token: null,
-        }))).execute();
+        await db
+          .insertInto('objects')
+          .values(
+            rows.slice(i, i + 300).map((r) => ({
+              container_id: containerId,
+              account: 'acct',
+              name: r.name,
+              uuid: randomUUID(),
+              version: r.version,
+              version_ts: 0,
+              size: 1,
+              hashmap: r.hash,
+              object_hash: r.hash,
+              md5: null,
+              content_type: 'application/octet-stream',
+              content_encoding: null,
+              content_disposition: null,
+              meta: '{}',
+              modified_by: 'acct',
+              public_token: null,
+            })),
+          )
+          .execute();
       }
       const collect = async (pages: AsyncIterable<string[]>) => {
         const out: string[] = [];
@@ -352,7 +409,10 @@ for (const dialect of DIALECTS) {
 
       const watermark = 850;
       const newer = await collect(hashmapsNewerThan(db, watermark));
-      const expected = rows.filter((r) => r.version > watermark).sort((a, b) => a.version - b.version).map((r) => r.hash);
+      const expected = rows
+        .filter((r) => r.version > watermark)
+        .sort((a, b) => a.version - b.version)
+        .map((r) => r.hash);
       assert.equal(newer.count, 2);
       assert.deepEqual(newer.out, expected);
       assert.deepEqual((await collect(hashmapsNewerThan(db, 2100))).out, []);
@@ -363,7 +423,11 @@ for (const dialect of DIALECTS) {
 
 // ---- the command line ------------------------------------------------------------------------
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function runCli(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -380,7 +444,10 @@ function runOnTerminal(args: string[]): Promise<Run> {
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, BIN, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -410,7 +477,8 @@ for (const dialect of DIALECTS) {
     async function strayBlock(hoursOld: number): Promise<string> {
       const data = randomData(2000);
       const r = await store.req('POST', p(store.uuid, 'c', undefined, 'update&format=json'), {
-        body: data, headers: { 'Content-Type': 'application/octet-stream' },
+        body: data,
+        headers: { 'Content-Type': 'application/octet-stream' },
       });
       assert.equal(r.status, 202, r.text());
       const h = blockHashOf(data);
@@ -455,7 +523,10 @@ for (const dialect of DIALECTS) {
       assert.equal(dry.code, 0, dry.stderr);
       const lines = dry.stdout.trimEnd().split('\n');
       assert.ok(lines.includes(`would remove ${young}`), dry.stdout);
-      assert.match(lines.at(-1)!, /^scanned \d+ blocks, \d+ older than 0, would remove \d+ unreferenced \(dry run: nothing removed\)$/);
+      assert.match(
+        lines.at(-1)!,
+        /^scanned \d+ blocks, \d+ older than 0, would remove \d+ unreferenced \(dry run: nothing removed\)$/,
+      );
       assert.ok(fs.existsSync(blockFile(young)));
 
       const real = await runCli(['gc', '--grace', '0', ...storage]);
@@ -475,12 +546,15 @@ for (const dialect of DIALECTS) {
       assert.match(r.stderr, /^[^\n]*invalid --grace "soon"[^\n]*\n$/);
     });
 
-    it('draws a progress bar on a terminal, and never with --json', { skip: dialect !== 'sqlite' && 'the terminal does not depend on the database' }, async () => {
+    it('draws a progress bar on a terminal, and never with --json', {
+      skip: dialect !== 'sqlite' && 'the terminal does not depend on the database',
+    }, async () => {
       const young = await strayBlock(0);
       const tty = await runOnTerminal(['gc', '--grace', '0', '--dry-run', ...storage]);
       assert.equal(tty.code, 0, tty.stdout);
-      for (const phase of ['list ', 'mark ', 'sweep']) assert.ok(tty.stdout.includes(`\r${phase}`), `${phase} drawn:\n${tty.stdout}`);
-      assert.match(tty.stdout, /\rsweep  \[#{30}\] 100% (\d+)\/\1 candidates/);
+      for (const phase of ['list ', 'mark ', 'sweep'])
+        assert.ok(tty.stdout.includes(`\r${phase}`), `${phase} drawn:\n${tty.stdout}`);
+      assert.match(tty.stdout, /\rsweep {2}\[#{30}\] 100% (\d+)\/\1 candidates/);
       assert.ok(tty.stdout.includes(`would remove ${young}`));
 
       const json = await runOnTerminal(['gc', '--grace', '0', '--dry-run', '--json', ...storage]);
@@ -494,7 +568,10 @@ for (const dialect of DIALECTS) {
 
 describe('progress bar', () => {
   it('renders a bar with a known total and a count without one', () => {
-    assert.equal(renderProgress('mark', 5, 10, 'object versions'), `mark   [${'#'.repeat(15)}${'-'.repeat(15)}]  50% 5/10 object versions`);
+    assert.equal(
+      renderProgress('mark', 5, 10, 'object versions'),
+      `mark   [${'#'.repeat(15)}${'-'.repeat(15)}]  50% 5/10 object versions`,
+    );
     assert.equal(renderProgress('sweep', 0, 0, 'candidates'), `sweep  [${'#'.repeat(30)}] 100% 0/0 candidates`);
     assert.equal(renderProgress('list', 1234, undefined, 'blocks listed'), 'list   1234 blocks listed');
   });
@@ -507,7 +584,10 @@ describe('progress bar', () => {
     bar.update('mark', 2, 2, 'object versions');
     bar.finish();
     bar.finish();
-    assert.equal(written.join(''), '\rlist   1000 blocks listed\rlist   1500 blocks listed\n'
-      + `\rmark   [${'#'.repeat(30)}] 100% 2/2 object versions\n`);
+    assert.equal(
+      written.join(''),
+      '\rlist   1000 blocks listed\rlist   1500 blocks listed\n' +
+        `\rmark   [${'#'.repeat(30)}] 100% 2/2 object versions\n`,
+    );
   });
 });

@@ -23,7 +23,9 @@ const GLANCE = '/usr/bin/glance';
  * 2-core machine; the limit is there only to end a command that hangs.
  */
 const CLI_LIMIT_MS = 180_000;
-const missing = fs.existsSync(GLANCE) ? false : `${GLANCE} not found: install python3-glanceclient to run the glance CLI tests`;
+const missing = fs.existsSync(GLANCE)
+  ? false
+  : `${GLANCE} not found: install python3-glanceclient to run the glance CLI tests`;
 if (missing) process.stderr.write(`# skipping: ${missing}\n`);
 
 const run = promisify(execFile);
@@ -37,19 +39,34 @@ interface Result {
 
 /** Parses glance's property table (`| key | value |`), joining wrapped value lines. */
 function properties(out: string): Record<string, string> {
-  const rows = out.split(/\r?\n/).filter((l) => l.startsWith('|')).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  const rows = out
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith('|'))
+    .map((l) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   const map: Record<string, string> = {};
   let last = '';
   for (const [k, v] of rows.slice(1)) {
     if (k === '' && last) map[last] += v;
-    else map[(last = k)] = v;
+    else {
+      last = k;
+      map[k] = v;
+    }
   }
   return map;
 }
 
 /** The first column of a list table (ids), header excluded. */
 const firstColumn = (out: string): string[] =>
-  out.split(/\r?\n/).filter((l) => l.startsWith('|')).slice(1).map((l) => l.split('|')[1].trim());
+  out
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith('|'))
+    .slice(1)
+    .map((l) => l.split('|')[1].trim());
 
 for (const dialect of DIALECTS) {
   // The tests share nothing but the server, and each runs a dozen slow Python start-ups: run them side by side.
@@ -61,22 +78,44 @@ for (const dialect of DIALECTS) {
     let file: string;
     let data: Buffer;
 
-    const base = (user: TestUser) => ['--os-image-api-version', '1', '--os-image-url', `${s.url}/image`, '--os-auth-token', user.token];
+    const base = (user: TestUser) => [
+      '--os-image-api-version',
+      '1',
+      '--os-image-url',
+      `${s.url}/image`,
+      '--os-auth-token',
+      user.token,
+    ];
 
     /** glance with standard input closed (`<&-`): "no data" to this client. */
     async function glance(user: TestUser, ...args: string[]): Promise<Result> {
-      return capture(run('bash', ['-c', `exec ${GLANCE} "$@" <&-`, 'glance', ...base(user), ...args], { encoding: 'utf8', timeout: CLI_LIMIT_MS }));
+      return capture(
+        run('bash', ['-c', `exec ${GLANCE} "$@" <&-`, 'glance', ...base(user), ...args], {
+          encoding: 'utf8',
+          timeout: CLI_LIMIT_MS,
+        }),
+      );
     }
 
     /** glance with standard input open on /dev/null: not a terminal, so it reads stdin as image data. */
     async function glanceDevNull(user: TestUser, ...args: string[]): Promise<Result> {
-      return capture(run('bash', ['-c', `exec ${GLANCE} "$@" </dev/null`, 'glance', ...base(user), ...args], { encoding: 'utf8', timeout: CLI_LIMIT_MS }));
+      return capture(
+        run('bash', ['-c', `exec ${GLANCE} "$@" </dev/null`, 'glance', ...base(user), ...args], {
+          encoding: 'utf8',
+          timeout: CLI_LIMIT_MS,
+        }),
+      );
     }
 
     /** glance on a pseudo-terminal (util-linux `script`), as typed at a shell. */
     async function glanceTty(user: TestUser, ...args: string[]): Promise<Result> {
       const command = [GLANCE, ...base(user), ...args].map(shellQuote).join(' ');
-      return capture(run('bash', ['-c', `exec script -qec ${shellQuote(command)} /dev/null </dev/null`], { encoding: 'utf8', timeout: CLI_LIMIT_MS }));
+      return capture(
+        run('bash', ['-c', `exec script -qec ${shellQuote(command)} /dev/null </dev/null`], {
+          encoding: 'utf8',
+          timeout: CLI_LIMIT_MS,
+        }),
+      );
     }
 
     async function capture(p: Promise<{ stdout: string; stderr: string }>): Promise<Result> {
@@ -107,8 +146,22 @@ for (const dialect of DIALECTS) {
     });
 
     it('image-create --file, image-show, image-download (MD5 verified), image-update, image-delete', async () => {
-      const created = await glance(alice, 'image-create', '--name', 'g1', '--disk-format', 'raw', '--container-format', 'bare',
-        '--property', 'distro=debian', '--min-ram', '512', '--file', file);
+      const created = await glance(
+        alice,
+        'image-create',
+        '--name',
+        'g1',
+        '--disk-format',
+        'raw',
+        '--container-format',
+        'bare',
+        '--property',
+        'distro=debian',
+        '--min-ram',
+        '512',
+        '--file',
+        file,
+      );
       ok(created, 'image-create');
       const c = properties(created.out);
       assert.equal(c.status, 'available');
@@ -121,14 +174,27 @@ for (const dialect of DIALECTS) {
       const shown = await glance(alice, 'image-show', id);
       ok(shown, 'image-show');
       const p = properties(shown.out);
-      assert.deepEqual([p.name, p.status, p.owner, p.disk_format, p.is_public], ['g1', 'available', alice.uuid, 'raw', 'False']);
+      assert.deepEqual(
+        [p.name, p.status, p.owner, p.disk_format, p.is_public],
+        ['g1', 'available', alice.uuid, 'raw', 'False'],
+      );
       assert.equal(p.location, `pithos://${alice.uuid}/images/${id}`);
 
       const out = path.join(dir, 'copy.raw');
       ok(await glance(alice, 'image-download', '--file', out, id), 'image-download');
       assert.equal(md5(fs.readFileSync(out)), md5(data));
 
-      const updated = await glanceTty(alice, 'image-update', id, '--name', 'g1 renamed', '--property', 'extra=1', '--min-disk', '2');
+      const updated = await glanceTty(
+        alice,
+        'image-update',
+        id,
+        '--name',
+        'g1 renamed',
+        '--property',
+        'extra=1',
+        '--min-disk',
+        '2',
+      );
       ok(updated, 'image-update');
       const u = properties((await glance(alice, 'image-show', id)).out);
       assert.equal(u.name, 'g1%20renamed', 'image-show prints header values as received');
@@ -149,25 +215,51 @@ for (const dialect of DIALECTS) {
       const gone = await glance(alice, 'image-show', id);
       assert.notEqual(gone.code, 0);
       assert.match(gone.out, /No image with a name or ID/);
-      assert.equal((await s.fetch(`/object-store/v1/${alice.uuid}/images/${id}`, { method: 'HEAD', token: alice.token })).status, 200, 'the file stays');
+      assert.equal(
+        (await s.fetch(`/object-store/v1/${alice.uuid}/images/${id}`, { method: 'HEAD', token: alice.token })).status,
+        200,
+        'the file stays',
+      );
     });
 
     it('member-create, member-list (by image and by tenant), member-delete', async () => {
-      const id = properties((await glance(alice, 'image-create', '--name', 'shared', '--disk-format', 'raw', '--container-format', 'bare', '--file', file)).out).id;
+      const id = properties(
+        (
+          await glance(
+            alice,
+            'image-create',
+            '--name',
+            'shared',
+            '--disk-format',
+            'raw',
+            '--container-format',
+            'bare',
+            '--file',
+            file,
+          )
+        ).out,
+      ).id;
       ok(await glance(alice, 'member-create', id, bob.uuid), 'member-create');
       const byImage = await glance(alice, 'member-list', '--image-id', id);
       ok(byImage, 'member-list --image-id');
       assert.match(byImage.out, new RegExp(bob.uuid));
       assert.match(byImage.out, new RegExp(alice.uuid), 'the owner is a member of a new image');
       // bob's own image (here a reservation, queued) lists him as member but is not shared with him.
-      const own = await s.fetch('/image/v1/images', { method: 'POST', token: bob.token, headers: { 'X-Image-Meta-Name': 'bobs-own' } });
+      const own = await s.fetch('/image/v1/images', {
+        method: 'POST',
+        token: bob.token,
+        headers: { 'X-Image-Meta-Name': 'bobs-own' },
+      });
       assert.equal(own.status, 200);
       const ownId = own.headers.get('x-image-meta-id')!;
       const byTenant = await glance(bob, 'member-list', '--tenant-id', bob.uuid);
       ok(byTenant, 'member-list --tenant-id');
       assert.match(byTenant.out, new RegExp(`${id}\\s*\\|\\s*${bob.uuid}`));
       assert.ok(firstColumn(byTenant.out).includes(id));
-      assert.ok(!firstColumn(byTenant.out).includes(ownId), `bob's own image is not listed as shared with him:\n${byTenant.out}`);
+      assert.ok(
+        !firstColumn(byTenant.out).includes(ownId),
+        `bob's own image is not listed as shared with him:\n${byTenant.out}`,
+      );
       assert.equal(properties((await glance(bob, 'image-show', id)).out).name, 'shared', 'a member can read the image');
       ok(await glance(alice, 'member-delete', id, bob.uuid), 'member-delete');
       assert.doesNotMatch((await glance(alice, 'member-list', '--image-id', id)).out, new RegExp(bob.uuid));
@@ -178,7 +270,18 @@ for (const dialect of DIALECTS) {
       const lister = await s.user('glance-lister@example.org');
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
-        const r = await glance(lister, 'image-create', '--name', `page-${i}`, '--disk-format', 'raw', '--container-format', 'bare', '--file', file);
+        const r = await glance(
+          lister,
+          'image-create',
+          '--name',
+          `page-${i}`,
+          '--disk-format',
+          'raw',
+          '--container-format',
+          'bare',
+          '--file',
+          file,
+        );
         ok(r, 'image-create');
         ids.push(properties(r.out).id);
       }
@@ -187,16 +290,43 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(firstColumn(listed.out).sort(), [...ids].sort());
       const filtered = await glance(lister, 'image-list', '--name', 'page-3');
       assert.deepEqual(firstColumn(filtered.out), [ids[3]]);
-      const byProperty = await glance(lister, 'image-list', '--size-min', String(data.length), '--disk-format', 'raw', '--page-size', '3');
+      const byProperty = await glance(
+        lister,
+        'image-list',
+        '--size-min',
+        String(data.length),
+        '--disk-format',
+        'raw',
+        '--page-size',
+        '3',
+      );
       assert.equal(firstColumn(byProperty.out).length, 5);
     });
 
     it('reserves with stdin closed or empty, then uploads with image-update --file', async () => {
-      const closed = await glance(alice, 'image-create', '--name', 'q-closed', '--disk-format', 'raw', '--container-format', 'bare');
+      const closed = await glance(
+        alice,
+        'image-create',
+        '--name',
+        'q-closed',
+        '--disk-format',
+        'raw',
+        '--container-format',
+        'bare',
+      );
       ok(closed, 'image-create (stdin closed)');
       const q1 = properties(closed.out);
       assert.deepEqual([q1.status, q1.size, q1.checksum], ['queued', '0', '']);
-      const devnull = await glanceDevNull(alice, 'image-create', '--name', 'q-devnull', '--disk-format', 'raw', '--container-format', 'bare');
+      const devnull = await glanceDevNull(
+        alice,
+        'image-create',
+        '--name',
+        'q-devnull',
+        '--disk-format',
+        'raw',
+        '--container-format',
+        'bare',
+      );
       ok(devnull, 'image-create (stdin /dev/null)');
       const q2 = properties(devnull.out);
       assert.equal(q2.status, 'queued', 'an empty body is no data');
@@ -211,8 +341,18 @@ for (const dialect of DIALECTS) {
 
     it('registers an existing object with --location; refuses --copy-from', async () => {
       await putObject(s, alice, 'images', 'my file.img', Buffer.from('registered bytes'));
-      const r = await glance(alice, 'image-create', '--name', 'reg', '--disk-format', 'raw', '--container-format', 'bare',
-        '--location', location(alice.uuid, 'images', 'my file.img'));
+      const r = await glance(
+        alice,
+        'image-create',
+        '--name',
+        'reg',
+        '--disk-format',
+        'raw',
+        '--container-format',
+        'bare',
+        '--location',
+        location(alice.uuid, 'images', 'my file.img'),
+      );
       ok(r, 'image-create --location');
       const p = properties(r.out);
       assert.equal(p.status, 'available');
@@ -220,7 +360,18 @@ for (const dialect of DIALECTS) {
       const out = path.join(dir, 'reg.out');
       ok(await glance(alice, 'image-download', '--file', out, p.id), 'image-download of a registered image');
       assert.equal(fs.readFileSync(out, 'utf8'), 'registered bytes');
-      const copy = await glance(alice, 'image-create', '--name', 'c', '--disk-format', 'raw', '--container-format', 'bare', '--copy-from', 'http://example.org/x.img');
+      const copy = await glance(
+        alice,
+        'image-create',
+        '--name',
+        'c',
+        '--disk-format',
+        'raw',
+        '--container-format',
+        'bare',
+        '--copy-from',
+        'http://example.org/x.img',
+      );
       assert.notEqual(copy.code, 0);
       assert.match(copy.out, /External sources are not supported|400/);
     });

@@ -13,7 +13,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
 import {
-  gophercloud, gophercloudBinary, gophercloudMissing, type GophercloudAuth, type GophercloudRun,
+  gophercloud,
+  gophercloudBinary,
+  gophercloudMissing,
+  type GophercloudAuth,
+  type GophercloudRun,
 } from './helpers/gophercloud.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
@@ -31,7 +35,11 @@ interface AuthOutput {
   user: { id: string; name: string; domain: { id: string; name: string } };
   project: { id: string; name: string; domain: { id: string; name: string } };
   roles: { id: string; name: string }[];
-  catalog: { type: string; name: string; endpoints: { interface: string; region: string; region_id: string; url: string }[] }[];
+  catalog: {
+    type: string;
+    name: string;
+    endpoints: { interface: string; region: string; region_id: string; url: string }[];
+  }[];
   endpoints: Record<string, { endpoint?: string; resource_base?: string; error?: { type: string } }>;
 }
 
@@ -110,7 +118,11 @@ for (const dialect of DIALECTS) {
 
     const at = (suffix = '/identity'): GophercloudAuth => ({ OS_AUTH_URL: s.url + suffix });
     const alicePassword = (suffix?: string): GophercloudAuth => ({
-      ...at(suffix), OS_USERNAME: alice.name, OS_PASSWORD: PASSWORD, OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_NAME: alice.name,
+      ...at(suffix),
+      OS_USERNAME: alice.name,
+      OS_PASSWORD: PASSWORD,
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_NAME: alice.name,
     });
     const aliceToken = (): GophercloudAuth => ({ ...at(), OS_TOKEN: alice.token });
     const bobToken = (): GophercloudAuth => ({ ...at(), OS_TOKEN: bob.token });
@@ -119,7 +131,9 @@ for (const dialect of DIALECTS) {
      * and gophercloud's own service constructors resolve them to usable bases. */
     function assertCatalog(out: AuthOutput, user: TestUser) {
       const expected: Record<string, string> = {
-        identity: `${s.url}/identity`, image: `${s.url}/image`, 'object-store': `${s.url}/object-store/v1/${user.uuid}`,
+        identity: `${s.url}/identity`,
+        image: `${s.url}/image`,
+        'object-store': `${s.url}/object-store/v1/${user.uuid}`,
       };
       assert.deepEqual(out.catalog.map((e) => e.type).sort(), Object.keys(expected).sort());
       for (const entry of out.catalog) {
@@ -131,7 +145,10 @@ for (const dialect of DIALECTS) {
       }
       // What gophercloud builds on: the image client appends v2/ to the unversioned endpoint.
       assert.deepEqual(out.endpoints.image, { endpoint: `${s.url}/image/`, resource_base: `${s.url}/image/v2/` });
-      assert.deepEqual(out.endpoints.identity, { endpoint: `${s.url}/identity/v3/`, resource_base: `${s.url}/identity/v3/` });
+      assert.deepEqual(out.endpoints.identity, {
+        endpoint: `${s.url}/identity/v3/`,
+        resource_base: `${s.url}/identity/v3/`,
+      });
       const store = `${s.url}/object-store/v1/${user.uuid}/`;
       assert.deepEqual(out.endpoints['object-store'], { endpoint: store, resource_base: store });
     }
@@ -160,15 +177,27 @@ for (const dialect of DIALECTS) {
       }
 
       it('password by user id, project by id', async () => {
-        const out = ok(await gophercloud<AuthOutput>({
-          ...at(), OS_USER_ID: alice.uuid, OS_PASSWORD: PASSWORD, OS_PROJECT_ID: alice.uuid,
-        }, 'auth'), 'password auth by id');
+        const out = ok(
+          await gophercloud<AuthOutput>(
+            {
+              ...at(),
+              OS_USER_ID: alice.uuid,
+              OS_PASSWORD: PASSWORD,
+              OS_PROJECT_ID: alice.uuid,
+            },
+            'auth',
+          ),
+          'password auth by id',
+        );
         assertAlice(out);
         assertCatalog(out, alice);
       });
 
-      it('password method with one of the user\'s tokens as the password', async () => {
-        const out = ok(await gophercloud<AuthOutput>({ ...alicePassword(), OS_PASSWORD: alice.token }, 'auth'), 'token as password');
+      it("password method with one of the user's tokens as the password", async () => {
+        const out = ok(
+          await gophercloud<AuthOutput>({ ...alicePassword(), OS_PASSWORD: alice.token }, 'auth'),
+          'token as password',
+        );
         assertAlice(out);
       });
 
@@ -181,7 +210,13 @@ for (const dialect of DIALECTS) {
       });
 
       it('a token with a project scope: POST with the token method', async () => {
-        const out = ok(await gophercloud<AuthOutput>({ ...aliceToken(), OS_PROJECT_NAME: alice.name, OS_PROJECT_DOMAIN_NAME: 'Default' }, 'auth'), 'scoped token auth');
+        const out = ok(
+          await gophercloud<AuthOutput>(
+            { ...aliceToken(), OS_PROJECT_NAME: alice.name, OS_PROJECT_DOMAIN_NAME: 'Default' },
+            'auth',
+          ),
+          'scoped token auth',
+        );
         assert.equal(out.kind, 'tokens.CreateResult');
         assert.equal(out.token, alice.token, 'the token method returns the same token');
         assertAlice(out);
@@ -189,9 +224,17 @@ for (const dialect of DIALECTS) {
       });
 
       it('an application credential (id = token_id, secret = the token), no scope', async () => {
-        const out = ok(await gophercloud<AuthOutput>({
-          ...at(), OS_APPLICATION_CREDENTIAL_ID: aliceTokenId, OS_APPLICATION_CREDENTIAL_SECRET: alice.token,
-        }, 'auth'), 'application credential auth');
+        const out = ok(
+          await gophercloud<AuthOutput>(
+            {
+              ...at(),
+              OS_APPLICATION_CREDENTIAL_ID: aliceTokenId,
+              OS_APPLICATION_CREDENTIAL_SECRET: alice.token,
+            },
+            'auth',
+          ),
+          'application credential auth',
+        );
         assert.equal(out.kind, 'tokens.CreateResult');
         assertAlice(out);
         assertCatalog(out, alice);
@@ -205,22 +248,38 @@ for (const dialect of DIALECTS) {
 
       it('region and interface filters: every interface in RegionOne, nothing elsewhere', async () => {
         for (const iface of ['public', 'internal', 'admin']) {
-          const out = ok(await gophercloud<AuthOutput>({ ...aliceToken(), OS_REGION_NAME: REGION, OS_INTERFACE: iface }, 'auth'), iface);
+          const out = ok(
+            await gophercloud<AuthOutput>({ ...aliceToken(), OS_REGION_NAME: REGION, OS_INTERFACE: iface }, 'auth'),
+            iface,
+          );
           assert.equal(out.endpoints.image.resource_base, `${s.url}/image/v2/`, iface);
         }
-        const out = ok(await gophercloud<AuthOutput>({ ...aliceToken(), OS_REGION_NAME: 'Elsewhere' }, 'auth'), 'other region');
+        const out = ok(
+          await gophercloud<AuthOutput>({ ...aliceToken(), OS_REGION_NAME: 'Elsewhere' }, 'auth'),
+          'other region',
+        );
         for (const service of ['identity', 'image', 'object-store']) {
           assert.equal(out.endpoints[service].error?.type, '*gophercloud.ErrEndpointNotFound', service);
         }
       });
 
-      it('refusals are gophercloud\'s ErrDefault401 with one Keystone-shaped message', async () => {
+      it("refusals are gophercloud's ErrDefault401 with one Keystone-shaped message", async () => {
         const refusals: [string, GophercloudAuth][] = [
           ['wrong password', { ...alicePassword(), OS_PASSWORD: 'not-the-password' }],
           ['unknown user', { ...alicePassword(), OS_USERNAME: 'nobody@example.org' }],
           ['unknown token', { ...at(), OS_TOKEN: 'not-a-token' }],
-          ['wrong application credential secret', { ...at(), OS_APPLICATION_CREDENTIAL_ID: aliceTokenId, OS_APPLICATION_CREDENTIAL_SECRET: bob.token }],
-          ['unknown application credential', { ...at(), OS_APPLICATION_CREDENTIAL_ID: 'no-such-credential', OS_APPLICATION_CREDENTIAL_SECRET: alice.token }],
+          [
+            'wrong application credential secret',
+            { ...at(), OS_APPLICATION_CREDENTIAL_ID: aliceTokenId, OS_APPLICATION_CREDENTIAL_SECRET: bob.token },
+          ],
+          [
+            'unknown application credential',
+            {
+              ...at(),
+              OS_APPLICATION_CREDENTIAL_ID: 'no-such-credential',
+              OS_APPLICATION_CREDENTIAL_SECRET: alice.token,
+            },
+          ],
         ];
         const bodies = new Set<string>();
         for (const [what, auth] of refusals) {
@@ -257,9 +316,24 @@ for (const dialect of DIALECTS) {
       it('create, upload, wait, verify the checksum, read, update, download, delete', async () => {
         const data = dataFile('tf.img', 5 * 1024 * 1024 + 123); // more than one 4 MiB block
         const created = await createImage(aliceToken(), [
-          '--name', 'tf-image', '--container-format', 'bare', '--disk-format', 'raw', '--visibility', 'private',
-          '--min-disk', '1', '--min-ram', '64', '--tags', 'terraform,test', '--property', 'os_distro=debian',
-          '--property', 'build=42',
+          '--name',
+          'tf-image',
+          '--container-format',
+          'bare',
+          '--disk-format',
+          'raw',
+          '--visibility',
+          'private',
+          '--min-disk',
+          '1',
+          '--min-ram',
+          '64',
+          '--tags',
+          'terraform,test',
+          '--property',
+          'os_distro=debian',
+          '--property',
+          'build=42',
         ]);
         assert.equal(created.status, 'queued');
         assert.equal(created.name, 'tf-image');
@@ -279,17 +353,32 @@ for (const dialect of DIALECTS) {
         ok(await gophercloud(aliceToken(), 'image-upload', ['--id', created.id, '--file', data.file]), 'upload (204)');
         const active = ok(await gophercloud<GoImage>(aliceToken(), 'image-wait', ['--id', created.id]), 'wait');
         assert.equal(active.status, 'active');
-        assert.equal(active.checksum, data.md5, 'Terraform compares checksum with the file\'s MD5');
+        assert.equal(active.checksum, data.md5, "Terraform compares checksum with the file's MD5");
         assert.equal(active.size, data.size);
 
         const got = ok(await gophercloud<GoImage>(aliceToken(), 'image-get', ['--id', created.id]), 'get');
         assert.equal(got.checksum, data.md5);
         assert.equal(got.properties?.os_distro, 'debian');
 
-        const updated = ok(await gophercloud<GoImage>(aliceToken(), 'image-update', [
-          '--id', created.id, '--name', 'tf-image-2', '--min-ram', '128', '--tags', 'renamed',
-          '--add', 'hw_disk_bus=virtio', '--replace', 'build=43', '--remove', 'os_distro',
-        ]), 'update (200)');
+        const updated = ok(
+          await gophercloud<GoImage>(aliceToken(), 'image-update', [
+            '--id',
+            created.id,
+            '--name',
+            'tf-image-2',
+            '--min-ram',
+            '128',
+            '--tags',
+            'renamed',
+            '--add',
+            'hw_disk_bus=virtio',
+            '--replace',
+            'build=43',
+            '--remove',
+            'os_distro',
+          ]),
+          'update (200)',
+        );
         assert.equal(updated.name, 'tf-image-2');
         assert.equal(updated.min_ram, 128);
         assert.deepEqual(updated.tags, ['renamed']);
@@ -298,11 +387,22 @@ for (const dialect of DIALECTS) {
         assert.equal(updated.properties?.os_distro, undefined);
         assert.equal(updated.checksum, data.md5, 'data untouched by a metadata update');
 
-        failedWith(await gophercloud(aliceToken(), 'image-update', ['--id', created.id, '--checksum', data.md5]), 403, 'checksum is read-only');
+        failedWith(
+          await gophercloud(aliceToken(), 'image-update', ['--id', created.id, '--checksum', data.md5]),
+          403,
+          'checksum is read-only',
+        );
 
         const out = path.join(work, 'tf.out');
-        const dl = ok(await gophercloud<{ bytes: number; md5: string; content_md5: string }>(
-          aliceToken(), 'image-download', ['--id', created.id, '--file', out]), 'download');
+        const dl = ok(
+          await gophercloud<{ bytes: number; md5: string; content_md5: string }>(aliceToken(), 'image-download', [
+            '--id',
+            created.id,
+            '--file',
+            out,
+          ]),
+          'download',
+        );
         assert.equal(dl.bytes, data.size);
         assert.equal(dl.md5, data.md5);
         assert.equal(dl.content_md5, data.md5, 'Content-MD5 is the hex MD5');
@@ -313,8 +413,16 @@ for (const dialect of DIALECTS) {
       });
 
       it('a protected image refuses deletion until unprotected', async () => {
-        const img = await createImage(aliceToken(), ['--name', 'tf-protected', '--protected', 'true',
-          '--container-format', 'bare', '--disk-format', 'raw']);
+        const img = await createImage(aliceToken(), [
+          '--name',
+          'tf-protected',
+          '--protected',
+          'true',
+          '--container-format',
+          'bare',
+          '--disk-format',
+          'raw',
+        ]);
         assert.equal(img.protected, true);
         failedWith(await gophercloud(aliceToken(), 'image-delete', ['--id', img.id]), 403, 'protected');
         ok(await gophercloud(aliceToken(), 'image-get', ['--id', img.id]), 'still there');
@@ -324,74 +432,191 @@ for (const dialect of DIALECTS) {
         const tag = `page-${dialect}`;
         const ids: string[] = [];
         for (let i = 0; i < 5; i++) {
-          const img = await createImage(aliceToken(), ['--name', `tf-page-${i}`, '--tags', tag,
-            '--container-format', 'bare', '--disk-format', 'raw']);
+          const img = await createImage(aliceToken(), [
+            '--name',
+            `tf-page-${i}`,
+            '--tags',
+            tag,
+            '--container-format',
+            'bare',
+            '--disk-format',
+            'raw',
+          ]);
           ids.push(img.id);
         }
-        const listed = ok(await gophercloud<{ images: GoImage[]; pages: string[][] }>(aliceToken(), 'image-list',
-          ['--tag', tag, '--limit', '2', '--sort-key', 'name', '--sort-dir', 'asc']), 'paged list');
-        assert.deepEqual(listed.pages.map((p) => p.length), [2, 2, 1]);
-        assert.deepEqual(listed.images.map((i) => i.name), [0, 1, 2, 3, 4].map((i) => `tf-page-${i}`));
+        const listed = ok(
+          await gophercloud<{ images: GoImage[]; pages: string[][] }>(aliceToken(), 'image-list', [
+            '--tag',
+            tag,
+            '--limit',
+            '2',
+            '--sort-key',
+            'name',
+            '--sort-dir',
+            'asc',
+          ]),
+          'paged list',
+        );
+        assert.deepEqual(
+          listed.pages.map((p) => p.length),
+          [2, 2, 1],
+        );
+        assert.deepEqual(
+          listed.images.map((i) => i.name),
+          [0, 1, 2, 3, 4].map((i) => `tf-page-${i}`),
+        );
         assert.deepEqual(listed.pages.flat(), ids);
         for (const img of listed.images) assertTimestamp(img.created_at, 'listed created_at');
 
-        const newStyle = ok(await gophercloud<{ images: GoImage[] }>(aliceToken(), 'image-list',
-          ['--tag', tag, '--sort', 'name:desc', '--limit', '3']), 'sort=name:desc');
-        assert.deepEqual(newStyle.images.map((i) => i.name), [4, 3, 2, 1, 0].map((i) => `tf-page-${i}`));
+        const newStyle = ok(
+          await gophercloud<{ images: GoImage[] }>(aliceToken(), 'image-list', [
+            '--tag',
+            tag,
+            '--sort',
+            'name:desc',
+            '--limit',
+            '3',
+          ]),
+          'sort=name:desc',
+        );
+        assert.deepEqual(
+          newStyle.images.map((i) => i.name),
+          [4, 3, 2, 1, 0].map((i) => `tf-page-${i}`),
+        );
 
-        const byName = ok(await gophercloud<{ images: GoImage[] }>(aliceToken(), 'image-list', ['--name', 'tf-page-3']), 'name filter');
-        assert.deepEqual(byName.images.map((i) => i.id), [ids[3]]);
+        const byName = ok(
+          await gophercloud<{ images: GoImage[] }>(aliceToken(), 'image-list', ['--name', 'tf-page-3']),
+          'name filter',
+        );
+        assert.deepEqual(
+          byName.images.map((i) => i.id),
+          [ids[3]],
+        );
 
-        const recent = ok(await gophercloud<{ images: GoImage[] }>(aliceToken(), 'image-list',
-          ['--tag', tag, '--created-after', '2000-01-01T00:00:00Z']), 'created_at=gt:…');
+        const recent = ok(
+          await gophercloud<{ images: GoImage[] }>(aliceToken(), 'image-list', [
+            '--tag',
+            tag,
+            '--created-after',
+            '2000-01-01T00:00:00Z',
+          ]),
+          'created_at=gt:…',
+        );
         assert.equal(recent.images.length, 5);
 
-        const bobSees = ok(await gophercloud<{ images: GoImage[] }>(bobToken(), 'image-list', ['--tag', tag]), 'bob lists');
+        const bobSees = ok(
+          await gophercloud<{ images: GoImage[] }>(bobToken(), 'image-list', ['--tag', tag]),
+          'bob lists',
+        );
         assert.deepEqual(bobSees.images, [], 'private images of another owner stay hidden');
       });
 
       it('members: the owner shares, the member accepts, the owner revokes', async () => {
-        const img = await createImage(aliceToken(), ['--name', 'tf-shared', '--visibility', 'shared',
-          '--container-format', 'bare', '--disk-format', 'raw']);
-        const added = ok(await gophercloud<GoMember>(aliceToken(), 'member-create', ['--id', img.id, '--member', bob.uuid]), 'add member (200)');
-        assert.deepEqual({ image_id: added.image_id, member_id: added.member_id, status: added.status },
-          { image_id: img.id, member_id: bob.uuid, status: 'pending' });
+        const img = await createImage(aliceToken(), [
+          '--name',
+          'tf-shared',
+          '--visibility',
+          'shared',
+          '--container-format',
+          'bare',
+          '--disk-format',
+          'raw',
+        ]);
+        const added = ok(
+          await gophercloud<GoMember>(aliceToken(), 'member-create', ['--id', img.id, '--member', bob.uuid]),
+          'add member (200)',
+        );
+        assert.deepEqual(
+          { image_id: added.image_id, member_id: added.member_id, status: added.status },
+          { image_id: img.id, member_id: bob.uuid, status: 'pending' },
+        );
         assertTimestamp(added.created_at, 'member created_at');
 
-        const members = ok(await gophercloud<{ members: GoMember[] }>(aliceToken(), 'member-list', ['--id', img.id]), 'member list');
-        assert.deepEqual(members.members.map((m) => m.member_id), [bob.uuid]);
+        const members = ok(
+          await gophercloud<{ members: GoMember[] }>(aliceToken(), 'member-list', ['--id', img.id]),
+          'member list',
+        );
+        assert.deepEqual(
+          members.members.map((m) => m.member_id),
+          [bob.uuid],
+        );
 
-        const pending = ok(await gophercloud<{ images: GoImage[] }>(bobToken(), 'image-list', ['--member-status', 'pending']), 'pending list');
+        const pending = ok(
+          await gophercloud<{ images: GoImage[] }>(bobToken(), 'image-list', ['--member-status', 'pending']),
+          'pending list',
+        );
         assert.ok(pending.images.some((i) => i.id === img.id));
         const notYet = ok(await gophercloud<{ images: GoImage[] }>(bobToken(), 'image-list'), 'default list');
         assert.ok(!notYet.images.some((i) => i.id === img.id), 'listed only once accepted');
 
-        failedWith(await gophercloud(aliceToken(), 'member-update', ['--id', img.id, '--member', bob.uuid, '--status', 'accepted']), 403,
-          'only the member changes its status');
-        const accepted = ok(await gophercloud<GoMember>(bobToken(), 'member-update', ['--id', img.id, '--member', bob.uuid, '--status', 'accepted']), 'accept');
+        failedWith(
+          await gophercloud(aliceToken(), 'member-update', [
+            '--id',
+            img.id,
+            '--member',
+            bob.uuid,
+            '--status',
+            'accepted',
+          ]),
+          403,
+          'only the member changes its status',
+        );
+        const accepted = ok(
+          await gophercloud<GoMember>(bobToken(), 'member-update', [
+            '--id',
+            img.id,
+            '--member',
+            bob.uuid,
+            '--status',
+            'accepted',
+          ]),
+          'accept',
+        );
         assert.equal(accepted.status, 'accepted');
-        const shown = ok(await gophercloud<GoMember>(aliceToken(), 'member-get', ['--id', img.id, '--member', bob.uuid]), 'member get');
+        const shown = ok(
+          await gophercloud<GoMember>(aliceToken(), 'member-get', ['--id', img.id, '--member', bob.uuid]),
+          'member get',
+        );
         assert.equal(shown.status, 'accepted');
         const listed = ok(await gophercloud<{ images: GoImage[] }>(bobToken(), 'image-list'), 'accepted list');
         assert.ok(listed.images.some((i) => i.id === img.id));
 
-        ok(await gophercloud(aliceToken(), 'member-delete', ['--id', img.id, '--member', bob.uuid]), 'remove member (204)');
+        ok(
+          await gophercloud(aliceToken(), 'member-delete', ['--id', img.id, '--member', bob.uuid]),
+          'remove member (204)',
+        );
         failedWith(await gophercloud(bobToken(), 'image-get', ['--id', img.id]), 404, 'no longer shared');
 
         const priv = await createImage(aliceToken(), ['--name', 'tf-private', '--visibility', 'private']);
-        failedWith(await gophercloud(aliceToken(), 'member-create', ['--id', priv.id, '--member', bob.uuid]), 403,
-          'only shared images have members');
+        failedWith(
+          await gophercloud(aliceToken(), 'member-create', ['--id', priv.id, '--member', bob.uuid]),
+          403,
+          'only shared images have members',
+        );
       });
 
       it('interoperable import: glance-direct stage then import', async () => {
-        const info = ok(await gophercloud<{ 'import-methods': { value: string[] } }>(aliceToken(), 'import-info'), 'import info');
+        const info = ok(
+          await gophercloud<{ 'import-methods': { value: string[] } }>(aliceToken(), 'import-info'),
+          'import info',
+        );
         assert.ok(info['import-methods'].value.includes('glance-direct'));
         const data = dataFile('staged.img', 70_000);
-        const img = await createImage(aliceToken(), ['--name', 'tf-import', '--container-format', 'bare', '--disk-format', 'raw']);
+        const img = await createImage(aliceToken(), [
+          '--name',
+          'tf-import',
+          '--container-format',
+          'bare',
+          '--disk-format',
+          'raw',
+        ]);
         ok(await gophercloud(aliceToken(), 'image-stage', ['--id', img.id, '--file', data.file]), 'stage (204)');
         const staged = ok(await gophercloud<GoImage>(aliceToken(), 'image-get', ['--id', img.id]), 'staged');
         assert.ok(['uploading', 'importing', 'active'].includes(staged.status), staged.status);
-        ok(await gophercloud(aliceToken(), 'image-import', ['--id', img.id, '--method', 'glance-direct']), 'import (202)');
+        ok(
+          await gophercloud(aliceToken(), 'image-import', ['--id', img.id, '--method', 'glance-direct']),
+          'import (202)',
+        );
         const active = ok(await gophercloud<GoImage>(aliceToken(), 'image-wait', ['--id', img.id]), 'wait');
         assert.equal(active.status, 'active');
         assert.equal(active.checksum, data.md5);
@@ -399,14 +624,27 @@ for (const dialect of DIALECTS) {
       });
 
       it('an upload from standard input, and errors gophercloud maps', async () => {
-        const img = await createImage(aliceToken(), ['--name', 'tf-stdin', '--container-format', 'bare', '--disk-format', 'raw']);
+        const img = await createImage(aliceToken(), [
+          '--name',
+          'tf-stdin',
+          '--container-format',
+          'bare',
+          '--disk-format',
+          'raw',
+        ]);
         const bytes = 'plankton via gophercloud\n'.repeat(100);
-        ok(await gophercloud(aliceToken(), 'image-upload', ['--id', img.id, '--file', '-'], { input: bytes }), 'upload stdin');
+        ok(
+          await gophercloud(aliceToken(), 'image-upload', ['--id', img.id, '--file', '-'], { input: bytes }),
+          'upload stdin',
+        );
         const active = ok(await gophercloud<GoImage>(aliceToken(), 'image-wait', ['--id', img.id]), 'wait');
         assert.equal(active.checksum, createHash('md5').update(bytes).digest('hex'));
-        failedWith(await gophercloud(aliceToken(), 'image-upload', ['--id', img.id, '--file', '-'], { input: 'again' }), 409,
-          'upload to an active image');
-        failedWith(await gophercloud(bobToken(), 'image-get', ['--id', img.id]), 404, 'another user\'s private image');
+        failedWith(
+          await gophercloud(aliceToken(), 'image-upload', ['--id', img.id, '--file', '-'], { input: 'again' }),
+          409,
+          'upload to an active image',
+        );
+        failedWith(await gophercloud(bobToken(), 'image-get', ['--id', img.id]), 404, "another user's private image");
         failedWith(await gophercloud(aliceToken(), 'image-get', ['--id', 'not-an-image']), 404, 'not an id');
       });
     });

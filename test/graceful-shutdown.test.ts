@@ -17,11 +17,21 @@ import { bytesOf, eventually, md5, tmpFiles } from './helpers/object-store.ts';
 const SIZE = 1024 * 1024;
 const GRACE_SECONDS = 4;
 
-interface Reply { status: number; body: Buffer }
+interface Reply {
+  status: number;
+  body: Buffer;
+}
 
 /** A PUT whose headers the server has taken (100-continue) and whose body is half sent. */
-async function startUpload(url: string, token: string, body: Buffer): Promise<{ finish(): Promise<Reply>; outcome: Promise<Reply | Error> }> {
-  const req = http.request(url, { method: 'PUT', headers: { 'X-Auth-Token': token, 'Content-Length': body.length, Expect: '100-continue' } });
+async function startUpload(
+  url: string,
+  token: string,
+  body: Buffer,
+): Promise<{ finish(): Promise<Reply>; outcome: Promise<Reply | Error> }> {
+  const req = http.request(url, {
+    method: 'PUT',
+    headers: { 'X-Auth-Token': token, 'Content-Length': body.length, Expect: '100-continue' },
+  });
   const outcome = new Promise<Reply | Error>((resolve) => {
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -55,13 +65,14 @@ async function startDownload(url: string, token: string): Promise<{ finish(): Pr
   });
   res.pause();
   return {
-    finish: () => new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-      res.resume();
-    }),
+    finish: () =>
+      new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+        res.resume();
+      }),
   };
 }
 
@@ -76,24 +87,39 @@ for (const dialect of DIALECTS) {
       fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it('lets requests in flight finish, cuts the rest, commits nothing cut, exits 0', { timeout: 10 * 60_000 }, async () => {
+    it('lets requests in flight finish, cuts the rest, commits nothing cut, exits 0', {
+      timeout: 10 * 60_000,
+    }, async () => {
       pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
       const storage = ['--data-dir', dataDir, ...(pgdb ? ['--database-url', pgdb.url] : [])];
       const user = JSON.parse(await plankton(['user', 'create', 'shutdown@example.org', '--json', ...storage]));
-      server = await startChildServer(storage, { logLevel: 'info', env: { PLANKTON_SHUTDOWN_GRACE: `${GRACE_SECONDS}s` } });
+      server = await startChildServer(storage, {
+        logLevel: 'info',
+        env: { PLANKTON_SHUTDOWN_GRACE: `${GRACE_SECONDS}s` },
+      });
       let base = `${server.url}/object-store/v1/${user.uuid}/c`;
       const auth = { 'X-Auth-Token': user.token };
       assert.equal((await fetch(base, { method: 'PUT', headers: auth })).status, 201);
       const stored = bytesOf('stored', 3 * SIZE);
-      assert.equal((await fetch(`${base}/stored`, { method: 'PUT', headers: auth, body: new Uint8Array(stored) })).status, 201);
+      assert.equal(
+        (await fetch(`${base}/stored`, { method: 'PUT', headers: auth, body: new Uint8Array(stored) })).status,
+        201,
+      );
 
-      const finishing = await Promise.all([0, 1, 2].map((i) => startUpload(`${base}/done-${i}`, user.token, bytesOf(`done-${i}`, SIZE))));
-      const stalled = await Promise.all([0, 1, 2].map((i) => startUpload(`${base}/cut-${i}`, user.token, bytesOf(`cut-${i}`, SIZE))));
+      const finishing = await Promise.all(
+        [0, 1, 2].map((i) => startUpload(`${base}/done-${i}`, user.token, bytesOf(`done-${i}`, SIZE))),
+      );
+      const stalled = await Promise.all(
+        [0, 1, 2].map((i) => startUpload(`${base}/cut-${i}`, user.token, bytesOf(`cut-${i}`, SIZE))),
+      );
       const downloads = await Promise.all([0, 1].map(() => startDownload(`${base}/stored`, user.token)));
 
       const exited = new Promise<number | null>((resolve) => server!.process.once('exit', (code) => resolve(code)));
       server.process.kill('SIGTERM');
-      assert.ok(await eventually(() => server!.stdout().includes('"shutdown started"')), 'the shutdown start is logged');
+      assert.ok(
+        await eventually(() => server!.stdout().includes('"shutdown started"')),
+        'the shutdown start is logged',
+      );
       // Stopped accepting: a new connection is refused while the old requests still run.
       await assert.rejects(fetch(`${server.url}/healthz`));
 
@@ -111,7 +137,11 @@ for (const dialect of DIALECTS) {
         assert.ok(r instanceof Error, 'an upload still sending at the end of the grace is cut, not answered');
       }
       assert.equal(await exited, 0, 'exit status 0');
-      const log = server.stdout().trim().split('\n').map((l) => JSON.parse(l));
+      const log = server
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const start = log.find((l) => l.msg === 'shutdown started');
       const end = log.find((l) => l.msg === 'shutdown finished');
       assert.equal(start.signal, 'SIGTERM');
@@ -125,12 +155,16 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < finishing.length; i++) {
         const r = await fetch(`${base}/done-${i}`, { headers: auth });
         assert.equal(r.status, 200);
-        assert.equal(md5(Buffer.from(await r.arrayBuffer())), md5(bytesOf(`done-${i}`, SIZE)), `done-${i} intact after restart`);
+        assert.equal(
+          md5(Buffer.from(await r.arrayBuffer())),
+          md5(bytesOf(`done-${i}`, SIZE)),
+          `done-${i} intact after restart`,
+        );
       }
       for (let i = 0; i < stalled.length; i++) {
         assert.equal((await fetch(`${base}/cut-${i}`, { headers: auth })).status, 404, `cut-${i} committed nothing`);
       }
-      const listing = await (await fetch(`${base}?format=json`, { headers: auth })).json() as { name: string }[];
+      const listing = (await (await fetch(`${base}?format=json`, { headers: auth })).json()) as { name: string }[];
       assert.deepEqual(listing.map((o) => o.name).sort(), ['done-0', 'done-1', 'done-2', 'stored']);
       await server.stop();
       assert.equal(server.process.exitCode, 0);

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
-  BLOCK_SIZE, EMPTY_HASH, EMPTY_MD5, blockCount, blockHash, isHashHex, objectHash, packHashmap, trimTrailingNuls,
+  BLOCK_SIZE,
+  EMPTY_HASH,
+  EMPTY_MD5,
+  blockCount,
+  blockHash,
+  isHashHex,
+  objectHash,
+  packHashmap,
+  trimTrailingNuls,
   unpackHashmap,
 } from '../src/domain/hashing.ts';
 import { loadHashVectors, sha256hex, splitBlocks, vectorInput } from './helpers/block-store-conformance.ts';
@@ -17,7 +25,10 @@ describe('hashing: spec/hashing.md vectors', () => {
 
       const blocks = splitBlocks(input);
       assert.equal(blocks.length, blockCount(v.bytes));
-      assert.deepEqual(blocks.map((b) => blockHash(b)), v.block_hashes);
+      assert.deepEqual(
+        blocks.map((b) => blockHash(b)),
+        v.block_hashes,
+      );
       // What the server stores: an empty object gets one hash of the empty string.
       const stored = v.block_hashes.length === 0 ? [EMPTY_HASH] : v.block_hashes;
       assert.deepEqual(stored, v.stored_hashmap);
@@ -55,6 +66,6 @@ describe('hashing: rules', () => {
     assert.equal(isHashHex(EMPTY_HASH), true);
     assert.equal(isHashHex(EMPTY_HASH.toUpperCase()), true);
     assert.equal(isHashHex(EMPTY_HASH.slice(1)), false);
-    assert.equal(isHashHex(EMPTY_HASH.slice(1) + 'g'), false);
+    assert.equal(isHashHex(`${EMPTY_HASH.slice(1)}g`), false);
   });
 });

@@ -12,22 +12,37 @@ import { startTestServer, type TestServer, type TestUser } from './helpers/test-
 const PASSWORD = 'correct horse battery staple';
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 const KEYSTONE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
-const UNAUTHORIZED = { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } };
+const UNAUTHORIZED = {
+  error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' },
+};
 
 type Json = Record<string, any>;
 
 function postAuth(s: TestServer, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return s.fetch('/identity/v3/auth/tokens', {
-    method: 'POST', headers: { 'Content-Type': 'application/json', ...headers },
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
   });
 }
 
-const byToken = (id: string, scope?: unknown) => ({ auth: { identity: { methods: ['token'], token: { id } }, ...(scope === undefined ? {} : { scope }) } });
-const byPassword = (user: Json, password: string, scope?: unknown) =>
-  ({ auth: { identity: { methods: ['password'], password: { user: { ...user, password } } }, ...(scope === undefined ? {} : { scope }) } });
-const byAppCredential = (id: string | undefined, secret: string) =>
-  ({ auth: { identity: { methods: ['application_credential'], application_credential: { ...(id === undefined ? { name: 'x', user: { name: 'y' } } : { id }), secret } } } });
+const byToken = (id: string, scope?: unknown) => ({
+  auth: { identity: { methods: ['token'], token: { id } }, ...(scope === undefined ? {} : { scope }) },
+});
+const byPassword = (user: Json, password: string, scope?: unknown) => ({
+  auth: {
+    identity: { methods: ['password'], password: { user: { ...user, password } } },
+    ...(scope === undefined ? {} : { scope }),
+  },
+});
+const byAppCredential = (id: string | undefined, secret: string) => ({
+  auth: {
+    identity: {
+      methods: ['application_credential'],
+      application_credential: { ...(id === undefined ? { name: 'x', user: { name: 'y' } } : { id }), secret },
+    },
+  },
+});
 
 /** A Keystone error body whose code is the status. */
 async function keystoneError(r: Response, status: number): Promise<Json> {
@@ -88,7 +103,11 @@ for (const dialect of DIALECTS) {
       await keystoneError(post, 405);
       await keystoneError(await s.fetch('/identity/v3/nothing-here'), 404);
       // kamaki's endpoint is untouched.
-      const v2 = await s.fetch('/identity/v2.0/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth: { token: { id: alice.token } } }) });
+      const v2 = await s.fetch('/identity/v2.0/tokens', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth: { token: { id: alice.token } } }),
+      });
       assert.equal(v2.status, 200);
       assert.equal((await v2.json()).access.token.id, alice.token);
     });
@@ -100,22 +119,37 @@ for (const dialect of DIALECTS) {
       assert.equal(r.headers.get('x-subject-token'), alice.token);
       const { token } = await r.json();
       assert.deepEqual(token.methods, ['token']);
-      assert.deepEqual(token.user, { id: alice.uuid, name: alice.name, domain: { id: 'default', name: 'Default' }, password_expires_at: null });
+      assert.deepEqual(token.user, {
+        id: alice.uuid,
+        name: alice.name,
+        domain: { id: 'default', name: 'Default' },
+        password_expires_at: null,
+      });
       assert.deepEqual(token.project, { id: alice.uuid, name: alice.name, domain: { id: 'default', name: 'Default' } });
       assert.match(token.expires_at, KEYSTONE_TIME);
       assert.match(token.issued_at, KEYSTONE_TIME);
       const caller = await s.services.tokens.resolve(alice.token);
       assert.equal(Date.parse(token.expires_at), Math.floor(caller.expiresAt / 1000));
-      assert.deepEqual(token.roles.map((x: Json) => x.name), ['member', 'reader']);
+      assert.deepEqual(
+        token.roles.map((x: Json) => x.name),
+        ['member', 'reader'],
+      );
       assert.equal(token.audit_ids.length, 1);
       assert.equal(token.is_domain, false);
 
       const types = token.catalog.map((e: Json) => e.type);
       assert.deepEqual(types, ['identity', 'image', 'object-store']);
-      const urls: Record<string, string> = { identity: `${s.url}/identity`, image: `${s.url}/image`, 'object-store': `${s.url}/object-store/v1/${alice.uuid}` };
+      const urls: Record<string, string> = {
+        identity: `${s.url}/identity`,
+        image: `${s.url}/image`,
+        'object-store': `${s.url}/object-store/v1/${alice.uuid}`,
+      };
       for (const entry of token.catalog) {
         assert.ok(entry.id && entry.name);
-        assert.deepEqual(entry.endpoints.map((e: Json) => e.interface), ['public', 'internal', 'admin']);
+        assert.deepEqual(
+          entry.endpoints.map((e: Json) => e.interface),
+          ['public', 'internal', 'admin'],
+        );
         for (const e of entry.endpoints) {
           assert.equal(e.url, urls[entry.type]);
           assert.equal(e.region, 'Plankton-1');
@@ -129,8 +163,12 @@ for (const dialect of DIALECTS) {
 
     it('password method: a real password by name (domain by name or id) or by id mints a 12h token; a token as the password returns that token', async () => {
       const logins = [
-        byPassword({ name: alice.name, domain: { name: 'Default' } }, PASSWORD, { project: { name: alice.name, domain: { name: 'Default' } } }),
-        byPassword({ name: alice.name, domain: { id: 'default' } }, PASSWORD, { project: { name: alice.name, domain: { id: 'default' } } }),
+        byPassword({ name: alice.name, domain: { name: 'Default' } }, PASSWORD, {
+          project: { name: alice.name, domain: { name: 'Default' } },
+        }),
+        byPassword({ name: alice.name, domain: { id: 'default' } }, PASSWORD, {
+          project: { name: alice.name, domain: { id: 'default' } },
+        }),
         byPassword({ name: alice.name, domain: { name: 'default' } }, PASSWORD),
         byPassword({ id: alice.uuid }, PASSWORD, { project: { id: alice.uuid } }),
         byPassword({ id: alice.uuid.toUpperCase() }, PASSWORD, { project: { id: alice.uuid } }),
@@ -148,7 +186,11 @@ for (const dialect of DIALECTS) {
         assert.equal(token.project.id, alice.uuid);
         const lifetime = Date.parse(token.expires_at) - Date.parse(token.issued_at);
         assert.ok(Math.abs(lifetime - 12 * 3600 * 1000) < 2000, `12h lifetime, got ${lifetime} ms`);
-        assert.equal((await s.fetch(`/object-store/v1/${alice.uuid}`, { token: secret })).status < 300, true, 'the minted token works');
+        assert.equal(
+          (await s.fetch(`/object-store/v1/${alice.uuid}`, { token: secret })).status < 300,
+          true,
+          'the minted token works',
+        );
       }
       assert.equal(minted.size, logins.length, 'each password login mints its own token');
       const list = await s.services.tokens.list(alice.uuid);
@@ -190,8 +232,15 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(token.methods, ['application_credential']);
       assert.equal(token.project.id, alice.uuid);
       assert.ok(token.catalog.length === 3);
-      assert.deepEqual(await keystoneError(await postAuth(s, byAppCredential(await tokenIdOf(bob, bob.token), alice.token)), 401), UNAUTHORIZED);
-      assert.deepEqual(await keystoneError(await postAuth(s, byAppCredential(undefined, alice.token)), 401), UNAUTHORIZED, 'by name is not supported');
+      assert.deepEqual(
+        await keystoneError(await postAuth(s, byAppCredential(await tokenIdOf(bob, bob.token), alice.token)), 401),
+        UNAUTHORIZED,
+      );
+      assert.deepEqual(
+        await keystoneError(await postAuth(s, byAppCredential(undefined, alice.token)), 401),
+        UNAUTHORIZED,
+        'by name is not supported',
+      );
     });
 
     it('scopes: own project by id or name, "unscoped" without catalog; any other project, domain or system scope is 401', async () => {
@@ -201,15 +250,26 @@ for (const dialect of DIALECTS) {
       assert.equal(token.project, undefined);
       assert.equal(token.catalog, undefined);
       assert.equal(token.roles, undefined);
-      for (const scope of [{ project: { id: alice.uuid } }, { project: { name: alice.name, domain: { name: 'Default' } } }, { project: { name: alice.name } }]) {
+      for (const scope of [
+        { project: { id: alice.uuid } },
+        { project: { name: alice.name, domain: { name: 'Default' } } },
+        { project: { name: alice.name } },
+      ]) {
         assert.equal((await postAuth(s, byToken(alice.token, scope))).status, 201, JSON.stringify(scope));
       }
       const foreign = [
-        { project: { id: bob.uuid } }, { project: { name: bob.name, domain: { id: 'default' } } },
-        { project: { name: alice.name, domain: { name: 'Other' } } }, { domain: { id: 'default' } }, { system: { all: true } },
+        { project: { id: bob.uuid } },
+        { project: { name: bob.name, domain: { id: 'default' } } },
+        { project: { name: alice.name, domain: { name: 'Other' } } },
+        { domain: { id: 'default' } },
+        { system: { all: true } },
       ];
       for (const scope of foreign) {
-        assert.deepEqual(await keystoneError(await postAuth(s, byToken(alice.token, scope)), 401), UNAUTHORIZED, JSON.stringify(scope));
+        assert.deepEqual(
+          await keystoneError(await postAuth(s, byToken(alice.token, scope)), 401),
+          UNAUTHORIZED,
+          JSON.stringify(scope),
+        );
       }
       // Admins too: no impersonation.
       await keystoneError(await postAuth(s, byToken(admin.token, { project: { id: alice.uuid } })), 401);
@@ -244,7 +304,11 @@ for (const dialect of DIALECTS) {
         assert.equal(r.headers.get('www-authenticate'), `Keystone uri="${s.url}/identity"`);
         bodies.add(await r.text());
       }
-      assert.deepEqual([...bodies].map((b) => JSON.parse(b)), [UNAUTHORIZED], 'one message for every failure');
+      assert.deepEqual(
+        [...bodies].map((b) => JSON.parse(b)),
+        [UNAUTHORIZED],
+        'one message for every failure',
+      );
     });
 
     it('GET and HEAD validate a token (catalog included, X-Subject-Token echoed); DELETE revokes it', async () => {
@@ -254,30 +318,73 @@ for (const dialect of DIALECTS) {
       assert.equal(own.headers.get('x-subject-token'), alice.token);
       const { token } = await own.json();
       assert.equal(token.project.id, alice.uuid, 'gophercloud reads the catalog of a token-only login from here');
-      assert.equal(token.catalog.find((e: Json) => e.type === 'object-store').endpoints[0].url, `${s.url}/object-store/v1/${alice.uuid}`);
-      const nocatalog = await s.fetch('/identity/v3/auth/tokens?nocatalog', { headers: headers(alice.token, alice.token) });
+      assert.equal(
+        token.catalog.find((e: Json) => e.type === 'object-store').endpoints[0].url,
+        `${s.url}/object-store/v1/${alice.uuid}`,
+      );
+      const nocatalog = await s.fetch('/identity/v3/auth/tokens?nocatalog', {
+        headers: headers(alice.token, alice.token),
+      });
       assert.equal((await nocatalog.json()).token.catalog, undefined);
-      assert.equal((await s.fetch('/identity/v3/auth/tokens', { method: 'HEAD', headers: headers(alice.token, alice.token) })).status, 200);
+      assert.equal(
+        (await s.fetch('/identity/v3/auth/tokens', { method: 'HEAD', headers: headers(alice.token, alice.token) }))
+          .status,
+        200,
+      );
 
-      await keystoneError(await s.fetch('/identity/v3/auth/tokens', { headers: headers('A'.repeat(43), alice.token) }), 401);
+      await keystoneError(
+        await s.fetch('/identity/v3/auth/tokens', { headers: headers('A'.repeat(43), alice.token) }),
+        401,
+      );
       await keystoneError(await s.fetch('/identity/v3/auth/tokens'), 401);
       await keystoneError(await s.fetch('/identity/v3/auth/tokens', { headers: { 'X-Auth-Token': alice.token } }), 400);
-      await keystoneError(await s.fetch('/identity/v3/auth/tokens', { headers: headers(alice.token, 'A'.repeat(43)) }), 404);
-      assert.equal((await s.fetch('/identity/v3/auth/tokens', { method: 'HEAD', headers: headers(alice.token, 'A'.repeat(43)) })).status, 404);
+      await keystoneError(
+        await s.fetch('/identity/v3/auth/tokens', { headers: headers(alice.token, 'A'.repeat(43)) }),
+        404,
+      );
+      assert.equal(
+        (await s.fetch('/identity/v3/auth/tokens', { method: 'HEAD', headers: headers(alice.token, 'A'.repeat(43)) }))
+          .status,
+        404,
+      );
       await keystoneError(await s.fetch('/identity/v3/auth/tokens', { headers: headers(bob.token, alice.token) }), 404);
-      assert.equal((await s.fetch('/identity/v3/auth/tokens', { headers: headers(admin.token, alice.token) })).status, 200, 'admins may validate any token');
+      assert.equal(
+        (await s.fetch('/identity/v3/auth/tokens', { headers: headers(admin.token, alice.token) })).status,
+        200,
+        'admins may validate any token',
+      );
 
       const victim = await s.services.tokens.issue(alice.uuid, 3600);
-      await keystoneError(await s.fetch('/identity/v3/auth/tokens', { method: 'DELETE', headers: headers(bob.token, victim.secret) }), 404);
-      const del = await s.fetch('/identity/v3/auth/tokens', { method: 'DELETE', headers: headers(alice.token, victim.secret) });
+      await keystoneError(
+        await s.fetch('/identity/v3/auth/tokens', { method: 'DELETE', headers: headers(bob.token, victim.secret) }),
+        404,
+      );
+      const del = await s.fetch('/identity/v3/auth/tokens', {
+        method: 'DELETE',
+        headers: headers(alice.token, victim.secret),
+      });
       assert.equal(del.status, 204);
       assert.equal(del.headers.get('content-type'), null);
-      await keystoneError(await s.fetch('/identity/v3/auth/tokens', { headers: headers(alice.token, victim.secret) }), 404);
+      await keystoneError(
+        await s.fetch('/identity/v3/auth/tokens', { headers: headers(alice.token, victim.secret) }),
+        404,
+      );
       assert.equal((await s.fetch(`/object-store/v1/${alice.uuid}`, { token: victim.secret })).status, 401);
-      await keystoneError(await s.fetch('/identity/v3/auth/tokens', { method: 'DELETE', headers: headers(alice.token, victim.secret) }), 404);
+      await keystoneError(
+        await s.fetch('/identity/v3/auth/tokens', { method: 'DELETE', headers: headers(alice.token, victim.secret) }),
+        404,
+      );
       const other = await s.services.tokens.issue(bob.uuid, 3600);
-      assert.equal((await s.fetch('/identity/v3/auth/tokens', { method: 'DELETE', headers: headers(admin.token, other.secret) })).status, 204, 'admins may revoke any token');
-      const put = await s.fetch('/identity/v3/auth/tokens', { method: 'PUT', headers: headers(alice.token, alice.token) });
+      assert.equal(
+        (await s.fetch('/identity/v3/auth/tokens', { method: 'DELETE', headers: headers(admin.token, other.secret) }))
+          .status,
+        204,
+        'admins may revoke any token',
+      );
+      const put = await s.fetch('/identity/v3/auth/tokens', {
+        method: 'PUT',
+        headers: headers(alice.token, alice.token),
+      });
       assert.equal(put.headers.get('allow'), 'POST, GET, HEAD, DELETE');
       await keystoneError(put, 405);
     });
@@ -285,32 +392,57 @@ for (const dialect of DIALECTS) {
     it('serves read-only projects, users and the default domain to any authenticated caller', async () => {
       const get = (path: string, token = bob.token) => s.fetch(path, { token });
       const project = (await (await get(`/identity/v3/projects/${alice.uuid}`)).json()).project;
-      assert.deepEqual({ id: project.id, name: project.name, domain_id: project.domain_id, enabled: project.enabled },
-        { id: alice.uuid, name: alice.name, domain_id: 'default', enabled: true });
+      assert.deepEqual(
+        { id: project.id, name: project.name, domain_id: project.domain_id, enabled: project.enabled },
+        { id: alice.uuid, name: alice.name, domain_id: 'default', enabled: true },
+      );
       assert.equal(project.links.self, `${s.url}/identity/v3/projects/${alice.uuid}`);
       await keystoneError(await get('/identity/v3/projects/alice'), 404);
       const byName = await (await get(`/identity/v3/projects?name=${encodeURIComponent(alice.name)}`)).json();
-      assert.deepEqual(byName.projects.map((p: Json) => p.id), [alice.uuid]);
+      assert.deepEqual(
+        byName.projects.map((p: Json) => p.id),
+        [alice.uuid],
+      );
       assert.deepEqual((await (await get('/identity/v3/projects?name=nobody')).json()).projects, []);
       await keystoneError(await get('/identity/v3/projects'), 403);
       const all = await (await get('/identity/v3/projects', admin.token)).json();
       assert.ok(all.projects.length >= 3);
       const mine = await (await get('/identity/v3/auth/projects')).json();
-      assert.deepEqual(mine.projects.map((p: Json) => p.id), [bob.uuid]);
+      assert.deepEqual(
+        mine.projects.map((p: Json) => p.id),
+        [bob.uuid],
+      );
       const catalog = await (await get('/identity/v3/auth/catalog')).json();
       assert.equal(catalog.catalog.length, 3);
 
       const user = (await (await get(`/identity/v3/users/${alice.uuid}`)).json()).user;
-      assert.deepEqual({ id: user.id, name: user.name, domain_id: user.domain_id }, { id: alice.uuid, name: alice.name, domain_id: 'default' });
+      assert.deepEqual(
+        { id: user.id, name: user.name, domain_id: user.domain_id },
+        { id: alice.uuid, name: alice.name, domain_id: 'default' },
+      );
       await keystoneError(await get('/identity/v3/users/nobody'), 404);
-      assert.deepEqual((await (await get(`/identity/v3/users?name=${encodeURIComponent(bob.name)}`)).json()).users.map((u: Json) => u.id), [bob.uuid]);
+      assert.deepEqual(
+        (await (await get(`/identity/v3/users?name=${encodeURIComponent(bob.name)}`)).json()).users.map(
+          (u: Json) => u.id,
+        ),
+        [bob.uuid],
+      );
 
       const domain = (await (await get('/identity/v3/domains/default')).json()).domain;
-      assert.deepEqual({ id: domain.id, name: domain.name, enabled: domain.enabled }, { id: 'default', name: 'Default', enabled: true });
+      assert.deepEqual(
+        { id: domain.id, name: domain.name, enabled: domain.enabled },
+        { id: 'default', name: 'Default', enabled: true },
+      );
       await keystoneError(await get('/identity/v3/domains/Default'), 404);
-      assert.deepEqual((await (await get('/identity/v3/domains?name=Default')).json()).domains.map((d: Json) => d.id), ['default']);
+      assert.deepEqual(
+        (await (await get('/identity/v3/domains?name=Default')).json()).domains.map((d: Json) => d.id),
+        ['default'],
+      );
       await keystoneError(await s.fetch(`/identity/v3/projects/${alice.uuid}`), 401);
-      await keystoneError(await s.fetch(`/identity/v3/projects/${alice.uuid}`, { method: 'DELETE', token: admin.token }), 405);
+      await keystoneError(
+        await s.fetch(`/identity/v3/projects/${alice.uuid}`, { method: 'DELETE', token: admin.token }),
+        405,
+      );
     });
 
     it('answers bad input with a Keystone-shaped 4xx, never a 5xx', async () => {
@@ -323,8 +455,24 @@ for (const dialect of DIALECTS) {
         ['missing methods', { auth: { identity: { token: { id: alice.token } } } }, 400],
         ['empty methods', { auth: { identity: { methods: [], token: { id: alice.token } } } }, 400],
         ['methods not strings', { auth: { identity: { methods: [1], token: { id: alice.token } } } }, 400],
-        ['unknown method', { auth: { identity: { methods: ['totp'], totp: { user: { id: alice.uuid, passcode: '1' } } } } }, 400],
-        ['several methods', { auth: { identity: { methods: ['token', 'password'], token: { id: alice.token }, password: { user: { id: alice.uuid, password: PASSWORD } } } } }, 400],
+        [
+          'unknown method',
+          { auth: { identity: { methods: ['totp'], totp: { user: { id: alice.uuid, passcode: '1' } } } } },
+          400,
+        ],
+        [
+          'several methods',
+          {
+            auth: {
+              identity: {
+                methods: ['token', 'password'],
+                token: { id: alice.token },
+                password: { user: { id: alice.uuid, password: PASSWORD } },
+              },
+            },
+          },
+          400,
+        ],
         ['method without its object', { auth: { identity: { methods: ['password'] } } }, 400],
         ['token id not a string', byToken(5 as unknown as string), 400],
         ['password not a string', byPassword({ id: alice.uuid }, null as unknown as string), 400],
@@ -336,10 +484,22 @@ for (const dialect of DIALECTS) {
         ["other user's project", byToken(alice.token, { project: { id: bob.uuid } }), 401],
         ['10,000-character user name', byPassword({ name: long, domain: { id: 'default' } }, PASSWORD), 401],
         ['10,000-character user id', byPassword({ id: long }, PASSWORD), 401],
-        ['10,000-character project name', byToken(alice.token, { project: { name: long, domain: { id: 'default' } } }), 401],
+        [
+          '10,000-character project name',
+          byToken(alice.token, { project: { name: long, domain: { id: 'default' } } }),
+          401,
+        ],
         ['10,000-character token', byToken(long), 401],
         ['10,000-character password', byPassword({ id: bob.uuid }, long), 400],
-        ['non-UTF-8 bytes', Buffer.concat([Buffer.from('{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "'), Buffer.from([0xff, 0xfe]), Buffer.from('", "password": "x"}}}}}')]), 400],
+        [
+          'non-UTF-8 bytes',
+          Buffer.concat([
+            Buffer.from('{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "'),
+            Buffer.from([0xff, 0xfe]),
+            Buffer.from('", "password": "x"}}}}}'),
+          ]),
+          400,
+        ],
         ['a body over 64 KiB', JSON.stringify(byPassword({ id: alice.uuid }, 'y'.repeat(70_000))), 413],
       ];
       for (const [what, body, status] of cases) {
@@ -349,14 +509,19 @@ for (const dialect of DIALECTS) {
         if (status === 400) assert.notEqual(err.error.message, '', what);
       }
       // Non-UTF-8 bytes in a user name given as valid JSON escapes reach the domain: unknown user.
-      await keystoneError(await postAuth(s, byPassword({ name: '\udcff\u0000', domain: { id: 'default' } }, PASSWORD)), 401);
+      await keystoneError(
+        await postAuth(s, byPassword({ name: '\udcff\u0000', domain: { id: 'default' } }, PASSWORD)),
+        401,
+      );
     });
   });
 
   // Each test has its own server (own database), so they run side by side: scrypt is slow on purpose.
   describe(`identity v3 login throttle [${dialect}]`, { concurrency: true }, () => {
     /** A server with this throttle window and one user with a password. */
-    async function throttleServer(window: number): Promise<{ s: TestServer; user: TestUser; attempt: (user: Json, password: string) => Promise<Response> }> {
+    async function throttleServer(
+      window: number,
+    ): Promise<{ s: TestServer; user: TestUser; attempt: (user: Json, password: string) => Promise<Response> }> {
       const s = await startTestServer(dialect, { loginWindow: `${window}s` });
       const user = await s.user();
       await s.services.passwords.set(user.uuid, PASSWORD);

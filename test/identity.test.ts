@@ -5,8 +5,11 @@ import { startTestServer, type TestServer, type TestUser } from './helpers/test-
 import { rawRequest } from './helpers/raw-http.ts';
 import { tokenHash } from '../src/domain/identity/tokens.ts';
 
-const postTokens = (s: TestServer, body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
-  s.fetch('/identity/v2.0/tokens', { method: 'POST', headers, body: Buffer.from(body) });
+const postTokens = (
+  s: TestServer,
+  body: string,
+  headers: Record<string, string> = { 'Content-Type': 'application/json' },
+) => s.fetch('/identity/v2.0/tokens', { method: 'POST', headers, body: Buffer.from(body) });
 
 for (const dialect of DIALECTS) {
   describe(`identity [${dialect}]`, () => {
@@ -40,13 +43,27 @@ for (const dialect of DIALECTS) {
     });
 
     it('accepts passwordCredentials with the owner uuid and tenantName, and marks admins', async () => {
-      const ok = await postTokens(s, JSON.stringify({ auth: { passwordCredentials: { username: admin.uuid, password: admin.token }, tenantName: admin.uuid } }));
+      const ok = await postTokens(
+        s,
+        JSON.stringify({
+          auth: { passwordCredentials: { username: admin.uuid, password: admin.token }, tenantName: admin.uuid },
+        }),
+      );
       assert.equal(ok.status, 200);
-      assert.deepEqual((await ok.json()).access.user.roles.map((r: any) => r.name), ['default', 'admin']);
-      const wrongUser = await postTokens(s, JSON.stringify({ auth: { passwordCredentials: { username: alice.uuid, password: admin.token } } }));
+      assert.deepEqual(
+        (await ok.json()).access.user.roles.map((r: any) => r.name),
+        ['default', 'admin'],
+      );
+      const wrongUser = await postTokens(
+        s,
+        JSON.stringify({ auth: { passwordCredentials: { username: alice.uuid, password: admin.token } } }),
+      );
       assert.equal(wrongUser.status, 401);
       assert.equal((await wrongUser.json()).unauthorized.message, 'Invalid credentials');
-      const wrongTenant = await postTokens(s, JSON.stringify({ auth: { token: { id: admin.token }, tenantName: 'x' } }));
+      const wrongTenant = await postTokens(
+        s,
+        JSON.stringify({ auth: { token: { id: admin.token }, tenantName: 'x' } }),
+      );
       assert.equal(wrongTenant.status, 400);
       assert.equal((await wrongTenant.json()).badRequest.message, 'Not conforming tenantName');
     });
@@ -75,7 +92,11 @@ for (const dialect of DIALECTS) {
         assert.equal(r.status, 400, body);
         assert.deepEqual(await r.json(), { badRequest: { code: 400, message, details: '' } });
       }
-      const notUtf8 = await s.fetch('/identity/v2.0/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: Buffer.from([0x7b, 0xff, 0x7d]) });
+      const notUtf8 = await s.fetch('/identity/v2.0/tokens', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: Buffer.from([0x7b, 0xff, 0x7d]),
+      });
       assert.equal((await notUtf8.json()).badRequest.message, 'Could not decode request as UTF-8 string');
     });
 
@@ -86,15 +107,31 @@ for (const dialect of DIALECTS) {
 
       const bob = await s.user();
       await s.services.tokens.revoke(bob.token);
-      assert.equal((await (await postTokens(s, JSON.stringify({ auth: { token: { id: bob.token } } }))).json()).unauthorized.message, 'Invalid token');
+      assert.equal(
+        (await (await postTokens(s, JSON.stringify({ auth: { token: { id: bob.token } } }))).json()).unauthorized
+          .message,
+        'Invalid token',
+      );
 
       const carol = await s.user();
       const short = await s.services.tokens.issue(carol.uuid, 1);
-      await s.services.metadata.db.updateTable('tokens').set({ expires_at: Date.now() * 1000 - 1 }).where('token_id', '=', short.tokenId).execute();
-      assert.equal((await (await postTokens(s, JSON.stringify({ auth: { token: { id: short.secret } } }))).json()).unauthorized.message, 'Authentication expired');
+      await s.services.metadata.db
+        .updateTable('tokens')
+        .set({ expires_at: Date.now() * 1000 - 1 })
+        .where('token_id', '=', short.tokenId)
+        .execute();
+      assert.equal(
+        (await (await postTokens(s, JSON.stringify({ auth: { token: { id: short.secret } } }))).json()).unauthorized
+          .message,
+        'Authentication expired',
+      );
 
       await s.services.users.setFlag(carol.uuid, 'active', false);
-      assert.equal((await (await postTokens(s, JSON.stringify({ auth: { token: { id: carol.token } } }))).json()).unauthorized.message, 'User inactive');
+      assert.equal(
+        (await (await postTokens(s, JSON.stringify({ auth: { token: { id: carol.token } } }))).json()).unauthorized
+          .message,
+        'User inactive',
+      );
     });
 
     it('stores tokens only as their sha256', async () => {
@@ -122,7 +159,9 @@ for (const dialect of DIALECTS) {
       const unknownUuid = 'ffffffff-0000-4000-8000-000000000000';
       const asked = [alice.uuid.toUpperCase(), unknownUuid, 'garbage'];
       const r = await s.fetch('/account/v1.0/user_catalogs', {
-        method: 'POST', token: alice.token, body: JSON.stringify({ uuids: asked, displaynames: ['root@example.org', 'nobody'] }),
+        method: 'POST',
+        token: alice.token,
+        body: JSON.stringify({ uuids: asked, displaynames: ['root@example.org', 'nobody'] }),
       });
       assert.equal(r.status, 200);
       assert.deepEqual(await r.json(), {
@@ -135,7 +174,10 @@ for (const dialect of DIALECTS) {
       const noToken = await s.fetch('/account/v1.0/user_catalogs/', { method: 'POST', body: '{}' });
       assert.equal(noToken.status, 401);
       assert.equal((await noToken.json()).unauthorized.message, 'Access denied. No authentication token');
-      const viaQuery = await s.fetch(`/account/v1.0/user_catalogs?X-Auth-Token=${alice.token}`, { method: 'POST', body: '{}' });
+      const viaQuery = await s.fetch(`/account/v1.0/user_catalogs?X-Auth-Token=${alice.token}`, {
+        method: 'POST',
+        body: '{}',
+      });
       assert.equal(viaQuery.status, 200);
       const cases: [string, string][] = [
         ['nope', 'Request body should be json formatted.'],
@@ -150,7 +192,11 @@ for (const dialect of DIALECTS) {
         assert.equal(r.status, 400, body);
         assert.equal((await r.json()).badRequest.message, message);
       }
-      const big = await s.fetch('/account/v1.0/user_catalogs', { method: 'POST', token: alice.token, body: '{"uuids":["' + 'a'.repeat(1024 * 1024) + '"]}' });
+      const big = await s.fetch('/account/v1.0/user_catalogs', {
+        method: 'POST',
+        token: alice.token,
+        body: `{"uuids":["${'a'.repeat(1024 * 1024)}"]}`,
+      });
       assert.equal(big.status, 413);
       assert.equal((await big.json()).requestEntityTooLarge.message, 'Request body too large');
     });
@@ -167,13 +213,19 @@ for (const dialect of DIALECTS) {
     });
 
     it('answers malformed HTTP and oversized headers with the fault body', async () => {
-      const huge = await rawRequest(s.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(140 * 1024)}\r\nConnection: close\r\n\r\n`);
+      const huge = await rawRequest(
+        s.url,
+        `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(140 * 1024)}\r\nConnection: close\r\n\r\n`,
+      );
       assert.equal(huge.status, 400);
       assert.equal(JSON.parse(huge.body.toString()).badRequest.message, 'Request headers too large');
       const bad = await rawRequest(s.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
       assert.equal(bad.status, 400);
       assert.equal(JSON.parse(bad.body.toString()).badRequest.message, 'Bad request');
-      const okBig = await rawRequest(s.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\nConnection: close\r\n\r\n`);
+      const okBig = await rawRequest(
+        s.url,
+        `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\nConnection: close\r\n\r\n`,
+      );
       assert.equal(okBig.status, 200);
     });
   });

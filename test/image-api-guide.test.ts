@@ -15,10 +15,35 @@ import { startTestServer, type TestServer, type TestUser } from './helpers/test-
 const SUMMARY_KEYS = ['container_format', 'disk_format', 'id', 'name', 'size', 'status'];
 /** The detail object of §6.2: the guide's "Image" fields plus Glance's min_ram/min_disk/protected. */
 const DETAIL_KEYS = [
-  'checksum', 'container_format', 'created_at', 'deleted_at', 'disk_format', 'id', 'is_public', 'is_snapshot', 'location',
-  'min_disk', 'min_ram', 'name', 'owner', 'properties', 'protected', 'size', 'status', 'updated_at',
+  'checksum',
+  'container_format',
+  'created_at',
+  'deleted_at',
+  'disk_format',
+  'id',
+  'is_public',
+  'is_snapshot',
+  'location',
+  'min_disk',
+  'min_ram',
+  'name',
+  'owner',
+  'properties',
+  'protected',
+  'size',
+  'status',
+  'updated_at',
 ];
-const SORT_KEYS = ['id', 'name', 'status', 'size', 'disk_format', 'container_format', 'created_at', 'updated_at'] as const;
+const SORT_KEYS = [
+  'id',
+  'name',
+  'status',
+  'size',
+  'disk_format',
+  'container_format',
+  'created_at',
+  'updated_at',
+] as const;
 const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -48,7 +73,10 @@ for (const dialect of DIALECTS) {
     /** A v1.0 list: a bare JSON array (the guide's example), never the Glance wrapper. */
     const list = async (user: TestUser, path: string): Promise<any[]> => {
       const body = await getJson(user, `${V10}${path}`);
-      assert.ok(Array.isArray(body), `GET ${V10}${path} must be a bare array, got ${JSON.stringify(body).slice(0, 80)}`);
+      assert.ok(
+        Array.isArray(body),
+        `GET ${V10}${path} must be a bare array, got ${JSON.stringify(body).slice(0, 80)}`,
+      );
       return body;
     };
     const names = async (path: string) => (await list(owner, path)).map((i) => i.name);
@@ -64,7 +92,8 @@ for (const dialect of DIALECTS) {
         ['fedora', 20, { 'X-Image-Meta-Container-Format': 'ovf', 'X-Image-Meta-Property-OSFamily': 'linux' }],
         ['windows', 40, { 'X-Image-Meta-Disk-Format': 'ntfsdump' }],
       ];
-      for (const [name, size, headers] of specs) ids[name] = await register(s, owner, name, await freshObject(owner, Buffer.alloc(size, 7)), headers);
+      for (const [name, size, headers] of specs)
+        ids[name] = await register(s, owner, name, await freshObject(owner, Buffer.alloc(size, 7)), headers);
     });
     after(() => s.close());
 
@@ -80,7 +109,12 @@ for (const dialect of DIALECTS) {
           }
         }
         assert.deepEqual((await list(owner, '/images/?name=ubuntu'))[0], {
-          id: ids.ubuntu, name: 'ubuntu', status: 'available', disk_format: 'diskdump', container_format: 'bare', size: 30,
+          id: ids.ubuntu,
+          name: 'ubuntu',
+          status: 'available',
+          disk_format: 'diskdump',
+          container_format: 'bare',
+          size: 30,
         });
       });
 
@@ -104,9 +138,18 @@ for (const dialect of DIALECTS) {
 
       it('lists what the user registered, what is shared with him and what is public', async () => {
         assert.equal((await image(s, owner, 'PUT', `${V10}/images/${ids.fedora}/members/${member.uuid}`)).status, 204);
-        assert.deepEqual((await list(member, '/images/?sort_key=name&sort_dir=asc')).map((i) => i.name), ['Ubuntu-10.04', 'fedora']);
-        assert.deepEqual((await list(stranger, '/images/')).map((i) => i.name), ['Ubuntu-10.04']);
-        assert.equal((await image(s, owner, 'DELETE', `${V10}/images/${ids.fedora}/members/${member.uuid}`)).status, 204);
+        assert.deepEqual(
+          (await list(member, '/images/?sort_key=name&sort_dir=asc')).map((i) => i.name),
+          ['Ubuntu-10.04', 'fedora'],
+        );
+        assert.deepEqual(
+          (await list(stranger, '/images/')).map((i) => i.name),
+          ['Ubuntu-10.04'],
+        );
+        assert.equal(
+          (await image(s, owner, 'DELETE', `${V10}/images/${ids.fedora}/members/${member.uuid}`)).status,
+          204,
+        );
       });
 
       for (const path of ['/images/', '/images/detail']) {
@@ -115,11 +158,27 @@ for (const dialect of DIALECTS) {
           assert.deepEqual(await names(`${path}?name=UBUNTU`), [], 'exact, case-sensitive');
           assert.deepEqual(await names(`${path}?container_format=ovf`), ['fedora']);
           assert.deepEqual(await names(`${path}?disk_format=extdump`), ['Ubuntu-10.04']);
-          assert.deepEqual(await names(`${path}?status=available&sort_key=name&sort_dir=asc`), ['Ubuntu-10.04', 'fedora', 'ubuntu', 'windows']);
+          assert.deepEqual(await names(`${path}?status=available&sort_key=name&sort_dir=asc`), [
+            'Ubuntu-10.04',
+            'fedora',
+            'ubuntu',
+            'windows',
+          ]);
           assert.deepEqual(await names(`${path}?status=queued`), []);
-          assert.deepEqual(await names(`${path}?size_min=20&sort_key=size&sort_dir=asc`), ['fedora', 'ubuntu', 'windows'], 'size >= size_min');
-          assert.deepEqual(await names(`${path}?size_max=20&sort_key=size&sort_dir=asc`), ['Ubuntu-10.04', 'fedora'], 'size <= size_max');
-          assert.deepEqual(await names(`${path}?size_min=20&size_max=30&disk_format=diskdump&sort_key=name&sort_dir=asc`), ['fedora', 'ubuntu']);
+          assert.deepEqual(
+            await names(`${path}?size_min=20&sort_key=size&sort_dir=asc`),
+            ['fedora', 'ubuntu', 'windows'],
+            'size >= size_min',
+          );
+          assert.deepEqual(
+            await names(`${path}?size_max=20&sort_key=size&sort_dir=asc`),
+            ['Ubuntu-10.04', 'fedora'],
+            'size <= size_max',
+          );
+          assert.deepEqual(
+            await names(`${path}?size_min=20&size_max=30&disk_format=diskdump&sort_key=name&sort_dir=asc`),
+            ['fedora', 'ubuntu'],
+          );
         });
       }
 
@@ -136,12 +195,23 @@ for (const dialect of DIALECTS) {
               // Rendered to the second; ties are broken by the stored precision, not visible here.
               assert.ok(cmp <= 0, `${key} asc`);
             } else {
-              assert.ok(cmp < 0 || (cmp === 0 && byCodePoint(a.id, b.id) < 0), `${key} asc: ${value(a)} before ${value(b)}`);
+              assert.ok(
+                cmp < 0 || (cmp === 0 && byCodePoint(a.id, b.id) < 0),
+                `${key} asc: ${value(a)} before ${value(b)}`,
+              );
             }
           }
-          assert.deepEqual(desc.map((i) => i.id), asc.map((i) => i.id).reverse(), `${key}: desc is asc reversed`);
+          assert.deepEqual(
+            desc.map((i) => i.id),
+            asc.map((i) => i.id).reverse(),
+            `${key}: desc is asc reversed`,
+          );
           const summaries = await list(owner, `/images/?sort_key=${key}&sort_dir=asc`);
-          assert.deepEqual(summaries.map((i) => i.id), asc.map((i) => i.id), `${key}: summary and detail agree`);
+          assert.deepEqual(
+            summaries.map((i) => i.id),
+            asc.map((i) => i.id),
+            `${key}: summary and detail agree`,
+          );
         }
         // The guide marks asc as the default; image-api.md §5.2 keeps Glance v1's desc
         // (created_at). kamaki always sends sort_dir, so only this default differs.
@@ -152,9 +222,24 @@ for (const dialect of DIALECTS) {
 
       it('400 for invalid sort_key, sort_dir, size_max or size_min; 401 without a token', async () => {
         for (const path of ['/images/', '/images/detail']) {
-          await expectFault(image(s, owner, 'GET', `${V10}${path}?sort_key=owner`), 400, "Invalid 'sort_key'", 'badRequest');
-          await expectFault(image(s, owner, 'GET', `${V10}${path}?sort_dir=up`), 400, "Invalid 'sort_dir'", 'badRequest');
-          await expectFault(image(s, owner, 'GET', `${V10}${path}?size_max=big`), 400, 'Malformed request.', 'badRequest');
+          await expectFault(
+            image(s, owner, 'GET', `${V10}${path}?sort_key=owner`),
+            400,
+            "Invalid 'sort_key'",
+            'badRequest',
+          );
+          await expectFault(
+            image(s, owner, 'GET', `${V10}${path}?sort_dir=up`),
+            400,
+            "Invalid 'sort_dir'",
+            'badRequest',
+          );
+          await expectFault(
+            image(s, owner, 'GET', `${V10}${path}?size_max=big`),
+            400,
+            'Malformed request.',
+            'badRequest',
+          );
           await expectFault(image(s, owner, 'GET', `${V10}${path}?size_min=`), 400, 'Malformed request.', 'badRequest');
           await expectFault(s.fetch(`${V10}${path}`), 401, 'Access denied. No authentication token', 'unauthorized');
         }
@@ -164,7 +249,10 @@ for (const dialect of DIALECTS) {
     describe('List Available Images in Detail: GET /images/detail', () => {
       it('answers a bare array of detail objects with the guide’s fields', async () => {
         const images = await list(owner, '/images/detail?sort_key=name&sort_dir=asc');
-        assert.deepEqual(images.map((i) => i.name), ['Ubuntu-10.04', 'fedora', 'ubuntu', 'windows']);
+        assert.deepEqual(
+          images.map((i) => i.name),
+          ['Ubuntu-10.04', 'fedora', 'ubuntu', 'windows'],
+        );
         for (const i of images) {
           assert.deepEqual(Object.keys(i).sort(), DETAIL_KEYS);
           assert.equal(i.owner, owner.uuid);
@@ -193,12 +281,21 @@ for (const dialect of DIALECTS) {
       });
 
       it('registers with the guide’s request headers; 200 with the image in headers (and in the body, §8)', async () => {
-        const r = await image(s, owner, 'POST', `${V10}/images`, { headers: {
-          'X-Image-Meta-Name': 'Debian%20Desktop', 'X-Image-Meta-Location': loc, 'X-Image-Meta-Store': 'pithos',
-          'X-Image-Meta-Disk-Format': 'diskdump', 'X-Image-Meta-Container-Format': 'bare', 'X-Image-Meta-Size': String(data.length),
-          'X-Image-Meta-Checksum': md5(data), 'X-Image-Meta-Is-Public': 'TRUE', 'X-Image-Meta-Owner': owner.uuid,
-          'X-Image-Meta-Property-OS': 'Debian Linux', 'X-Image-Meta-Property-Users': 'Root',
-        } });
+        const r = await image(s, owner, 'POST', `${V10}/images`, {
+          headers: {
+            'X-Image-Meta-Name': 'Debian%20Desktop',
+            'X-Image-Meta-Location': loc,
+            'X-Image-Meta-Store': 'pithos',
+            'X-Image-Meta-Disk-Format': 'diskdump',
+            'X-Image-Meta-Container-Format': 'bare',
+            'X-Image-Meta-Size': String(data.length),
+            'X-Image-Meta-Checksum': md5(data),
+            'X-Image-Meta-Is-Public': 'TRUE',
+            'X-Image-Meta-Owner': owner.uuid,
+            'X-Image-Meta-Property-OS': 'Debian Linux',
+            'X-Image-Meta-Property-Users': 'Root',
+          },
+        });
         assert.equal(r.status, 200);
         const h = metaHeaders(r);
         id = h['x-image-meta-id'];
@@ -233,12 +330,51 @@ for (const dialect of DIALECTS) {
       it('400 for no name, an illegal header value, a wrong size or checksum; 401; 404 for a missing file', async () => {
         const post = (headers: Record<string, string>) => image(s, owner, 'POST', `${V10}/images`, { headers });
         await expectFault(post({ 'X-Image-Meta-Location': loc }), 400, "Image 'name' parameter is required");
-        await expectFault(post({ 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': loc, 'X-Image-Meta-Disk-Format': 'floppy' }), 400, "Invalid disk format 'floppy'");
-        await expectFault(post({ 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': loc, 'X-Image-Meta-Size': String(data.length + 1) }), 400, "Invalid 'size' field");
-        await expectFault(post({ 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': loc, 'X-Image-Meta-Checksum': md5(Buffer.from('other')) }), 400, 'Invalid checksum field');
-        await expectFault(post({ 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': loc, 'X-Image-Meta-Id': '5583ffe1-5273-4c84-9e32-2fbe476bd7b7' }), 400, 'Setting the image ID is not supported');
-        await expectFault(s.fetch(`${V10}/images`, { method: 'POST', headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': loc } }), 401, 'Access denied. No authentication token');
-        await expectFault(post({ 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(owner.uuid, 'images', 'missing.img') }), 404, 'Object does not exist');
+        await expectFault(
+          post({ 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': loc, 'X-Image-Meta-Disk-Format': 'floppy' }),
+          400,
+          "Invalid disk format 'floppy'",
+        );
+        await expectFault(
+          post({
+            'X-Image-Meta-Name': 'x',
+            'X-Image-Meta-Location': loc,
+            'X-Image-Meta-Size': String(data.length + 1),
+          }),
+          400,
+          "Invalid 'size' field",
+        );
+        await expectFault(
+          post({
+            'X-Image-Meta-Name': 'x',
+            'X-Image-Meta-Location': loc,
+            'X-Image-Meta-Checksum': md5(Buffer.from('other')),
+          }),
+          400,
+          'Invalid checksum field',
+        );
+        await expectFault(
+          post({
+            'X-Image-Meta-Name': 'x',
+            'X-Image-Meta-Location': loc,
+            'X-Image-Meta-Id': '5583ffe1-5273-4c84-9e32-2fbe476bd7b7',
+          }),
+          400,
+          'Setting the image ID is not supported',
+        );
+        await expectFault(
+          s.fetch(`${V10}/images`, {
+            method: 'POST',
+            headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': loc },
+          }),
+          401,
+          'Access denied. No authentication token',
+        );
+        await expectFault(
+          post({ 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(owner.uuid, 'images', 'missing.img') }),
+          404,
+          'Object does not exist',
+        );
       });
 
       it('§8: without a location (the guide’s 501) the POST reserves a queued image', async () => {
@@ -246,17 +382,26 @@ for (const dialect of DIALECTS) {
         assert.equal(r.status, 200);
         assert.equal(r.headers.get('x-image-meta-status'), 'queued');
         const reserved = r.headers.get('x-image-meta-id')!;
-        assert.deepEqual((await list(owner, '/images/?status=queued')).map((i) => i.id), [reserved]);
+        assert.deepEqual(
+          (await list(owner, '/images/?status=queued')).map((i) => i.id),
+          [reserved],
+        );
         assert.equal((await image(s, owner, 'DELETE', `${V10}/images/${reserved}`)).status, 204);
       });
     });
 
     describe('Update an Image: PUT /images/<image-id>', () => {
       it('changes the given fields; properties not named stay', async () => {
-        const r = await image(s, owner, 'PUT', `${V10}/images/${ids.windows}`, { headers: {
-          'X-Image-Meta-Name': 'Windows%20Server', 'X-Image-Meta-Disk-Format': 'diskdump', 'X-Image-Meta-Container-Format': 'ovf',
-          'X-Image-Meta-Is-Public': 'false', 'X-Image-Meta-Property-OS': 'windows', 'X-Image-Meta-Property-Users': 'Administrator',
-        } });
+        const r = await image(s, owner, 'PUT', `${V10}/images/${ids.windows}`, {
+          headers: {
+            'X-Image-Meta-Name': 'Windows%20Server',
+            'X-Image-Meta-Disk-Format': 'diskdump',
+            'X-Image-Meta-Container-Format': 'ovf',
+            'X-Image-Meta-Is-Public': 'false',
+            'X-Image-Meta-Property-OS': 'windows',
+            'X-Image-Meta-Property-Users': 'Administrator',
+          },
+        });
         assert.equal(r.status, 200);
         const h = metaHeaders(r);
         assert.equal(h['x-image-meta-id'], ids.windows);
@@ -265,24 +410,53 @@ for (const dialect of DIALECTS) {
         assert.equal(h['x-image-meta-container_format'], 'ovf');
         assert.equal(h['x-image-meta-is_public'], 'False');
         assert.equal(h['x-image-meta-property-users'], 'Administrator');
-        const second = await image(s, owner, 'PUT', `${V10}/images/${ids.windows}`, { headers: { 'X-Image-Meta-Property-Kernel': 'NT' } });
+        const second = await image(s, owner, 'PUT', `${V10}/images/${ids.windows}`, {
+          headers: { 'X-Image-Meta-Property-Kernel': 'NT' },
+        });
         assert.equal(second.status, 200);
-        assert.deepEqual((await second.json()).image.properties, { os: 'windows', users: 'Administrator', kernel: 'NT' });
-        const back = await image(s, owner, 'PUT', `${V10}/images/${ids.windows}`, { headers: { 'X-Image-Meta-Name': 'windows', 'X-Image-Meta-Disk-Format': 'ntfsdump', 'X-Image-Meta-Container-Format': 'bare' } });
+        assert.deepEqual((await second.json()).image.properties, {
+          os: 'windows',
+          users: 'Administrator',
+          kernel: 'NT',
+        });
+        const back = await image(s, owner, 'PUT', `${V10}/images/${ids.windows}`, {
+          headers: {
+            'X-Image-Meta-Name': 'windows',
+            'X-Image-Meta-Disk-Format': 'ntfsdump',
+            'X-Image-Meta-Container-Format': 'bare',
+          },
+        });
         assert.equal(back.status, 200);
       });
 
       it('400 for an illegal value; 401; 404 for an unknown image; 403 where the guide says 405 (§4.6)', async () => {
-        const put = (user: TestUser | undefined, id: string, headers: Record<string, string>) => image(s, user, 'PUT', `${V10}/images/${id}`, { headers });
-        await expectFault(put(owner, ids.windows, { 'X-Image-Meta-Container-Format': 'box' }), 400, "Invalid container format 'box'");
+        const put = (user: TestUser | undefined, id: string, headers: Record<string, string>) =>
+          image(s, user, 'PUT', `${V10}/images/${id}`, { headers });
+        await expectFault(
+          put(owner, ids.windows, { 'X-Image-Meta-Container-Format': 'box' }),
+          400,
+          "Invalid container format 'box'",
+        );
         await expectFault(put(owner, ids.windows, { 'X-Image-Meta-Size': '1' }), 400, 'Invalid metadata');
         await expectFault(put(undefined, ids.windows, { 'X-Image-Meta-Name': 'x' }), 401);
-        await expectFault(put(owner, '00000000-0000-4000-8000-000000000000', { 'X-Image-Meta-Name': 'x' }), 404, 'Image not found');
+        await expectFault(
+          put(owner, '00000000-0000-4000-8000-000000000000', { 'X-Image-Meta-Name': 'x' }),
+          404,
+          'Image not found',
+        );
         // §8: an image the caller may not read is 404, as an unknown one.
         await expectFault(put(stranger, ids.windows, { 'X-Image-Meta-Name': 'x' }), 404, 'Image not found');
-        await expectFault(put(stranger, ids['Ubuntu-10.04'], { 'X-Image-Meta-Name': 'x' }), 403, 'Not allowed to modify this image');
+        await expectFault(
+          put(stranger, ids['Ubuntu-10.04'], { 'X-Image-Meta-Name': 'x' }),
+          403,
+          'Not allowed to modify this image',
+        );
         // §8: the state machine owns the status (the guide lists X-Image-Meta-Status as updatable).
-        await expectFault(put(owner, ids.windows, { 'X-Image-Meta-Status': 'error' }), 403, "Forbidden to modify 'status' of image.");
+        await expectFault(
+          put(owner, ids.windows, { 'X-Image-Meta-Status': 'error' }),
+          403,
+          "Forbidden to modify 'status' of image.",
+        );
       });
 
       it('PUT /images (Glance’s form, not the guide’s) is 405', async () => {
@@ -298,7 +472,23 @@ for (const dialect of DIALECTS) {
         assert.equal(r.status, 200);
         assert.equal((await r.arrayBuffer()).byteLength, 0);
         const h = metaHeaders(r);
-        for (const name of ['id', 'location', 'name', 'disk_format', 'container_format', 'size', 'checksum', 'created_at', 'updated_at', 'deleted_at', 'status', 'is_public', 'min_ram', 'min_disk', 'owner']) {
+        for (const name of [
+          'id',
+          'location',
+          'name',
+          'disk_format',
+          'container_format',
+          'size',
+          'checksum',
+          'created_at',
+          'updated_at',
+          'deleted_at',
+          'status',
+          'is_public',
+          'min_ram',
+          'min_disk',
+          'owner',
+        ]) {
           assert.ok(`x-image-meta-${name}` in h, name);
         }
         assert.equal(h['x-image-meta-id'], ids.ubuntu);
@@ -322,49 +512,102 @@ for (const dialect of DIALECTS) {
     });
 
     describe('memberships', () => {
-      const members = async (id: string, user = owner) => (await getJson(user, `${V10}/images/${id}/members`));
+      const members = async (id: string, user = owner) => await getJson(user, `${V10}/images/${id}/members`);
 
       it('List Image Memberships: {"members": [{member_id, can_share: false}]}; a new image lists its owner', async () => {
         assert.deepEqual(await members(ids.ubuntu), { members: [{ member_id: owner.uuid, can_share: false }] });
         // The guide: "returns an empty list if the image is publicly accessible"; §5.8 lists the
         // non-`*` members of a public image all the same (image-api.md keeps `*` out of the list).
-        assert.deepEqual(await members(ids['Ubuntu-10.04']), { members: [{ member_id: owner.uuid, can_share: false }] });
-        assert.deepEqual(await members(ids['Ubuntu-10.04'], stranger), { members: [{ member_id: owner.uuid, can_share: false }] }, 'a public image is readable');
+        assert.deepEqual(await members(ids['Ubuntu-10.04']), {
+          members: [{ member_id: owner.uuid, can_share: false }],
+        });
+        assert.deepEqual(
+          await members(ids['Ubuntu-10.04'], stranger),
+          { members: [{ member_id: owner.uuid, can_share: false }] },
+          'a public image is readable',
+        );
         await expectFault(image(s, stranger, 'GET', `${V10}/images/${ids.ubuntu}/members`), 404, 'Image not found');
         await expectFault(s.fetch(`${V10}/images/${ids.ubuntu}/members`), 401);
       });
 
       it('Replace a Membership List: the guide’s body (can_share optional and ignored) → 204', async () => {
         const other = await s.user('guide-other@example.org');
-        const body = JSON.stringify({ memberships: [{ member_id: member.uuid, can_share: false }, { member_id: other.uuid }] });
-        const put = (user: TestUser, id: string, b = body) => image(s, user, 'PUT', `${V10}/images/${id}/members`, { headers: { 'Content-Type': 'application/json' }, body: b });
+        const body = JSON.stringify({
+          memberships: [{ member_id: member.uuid, can_share: false }, { member_id: other.uuid }],
+        });
+        const put = (user: TestUser, id: string, b = body) =>
+          image(s, user, 'PUT', `${V10}/images/${id}/members`, {
+            headers: { 'Content-Type': 'application/json' },
+            body: b,
+          });
         const r = await put(owner, ids.ubuntu);
         assert.equal(r.status, 204);
         assert.equal((await r.arrayBuffer()).byteLength, 0);
-        assert.deepEqual(await members(ids.ubuntu), { members: [{ member_id: member.uuid, can_share: false }, { member_id: other.uuid, can_share: false }] }, 'the old list (the owner) is gone');
-        await expectFault(put(owner, ids.ubuntu, '{"members": []}'), 400, "Malformed request. Missing attribute 'memberships'.");
+        assert.deepEqual(
+          await members(ids.ubuntu),
+          {
+            members: [
+              { member_id: member.uuid, can_share: false },
+              { member_id: other.uuid, can_share: false },
+            ],
+          },
+          'the old list (the owner) is gone',
+        );
+        await expectFault(
+          put(owner, ids.ubuntu, '{"members": []}'),
+          400,
+          "Malformed request. Missing attribute 'memberships'.",
+        );
         await expectFault(put(owner, '00000000-0000-4000-8000-000000000000'), 404, 'Image not found');
         await expectFault(put(member, ids.ubuntu), 403, 'Only the image owner may change members'); // the guide: 405
       });
 
       it('Add a Member to an Image and Remove a Member from an Image → 204', async () => {
-        const add = await image(s, owner, 'PUT', `${V10}/images/${ids.fedora}/members/${member.uuid}`, { headers: { 'Content-Length': '0' } });
+        const add = await image(s, owner, 'PUT', `${V10}/images/${ids.fedora}/members/${member.uuid}`, {
+          headers: { 'Content-Length': '0' },
+        });
         assert.equal(add.status, 204);
-        assert.deepEqual((await members(ids.fedora)).members.map((m: any) => m.member_id), [owner.uuid, member.uuid]);
-        assert.equal((await image(s, member, 'HEAD', `${V10}/images/${ids.fedora}`)).status, 200, 'the member may now read it');
-        await expectFault(image(s, owner, 'PUT', `${V10}/images/00000000-0000-4000-8000-000000000000/members/${member.uuid}`), 404, 'Image not found');
+        assert.deepEqual(
+          (await members(ids.fedora)).members.map((m: any) => m.member_id),
+          [owner.uuid, member.uuid],
+        );
+        assert.equal(
+          (await image(s, member, 'HEAD', `${V10}/images/${ids.fedora}`)).status,
+          200,
+          'the member may now read it',
+        );
+        await expectFault(
+          image(s, owner, 'PUT', `${V10}/images/00000000-0000-4000-8000-000000000000/members/${member.uuid}`),
+          404,
+          'Image not found',
+        );
         const del = await image(s, owner, 'DELETE', `${V10}/images/${ids.fedora}/members/${member.uuid}`);
         assert.equal(del.status, 204);
-        assert.deepEqual((await members(ids.fedora)).members.map((m: any) => m.member_id), [owner.uuid]);
+        assert.deepEqual(
+          (await members(ids.fedora)).members.map((m: any) => m.member_id),
+          [owner.uuid],
+        );
         assert.equal((await image(s, member, 'HEAD', `${V10}/images/${ids.fedora}`)).status, 404, 'and no longer');
-        await expectFault(image(s, owner, 'DELETE', `${V10}/images/00000000-0000-4000-8000-000000000000/members/${member.uuid}`), 404, 'Image not found');
+        await expectFault(
+          image(s, owner, 'DELETE', `${V10}/images/00000000-0000-4000-8000-000000000000/members/${member.uuid}`),
+          404,
+          'Image not found',
+        );
       });
 
       it('List Shared Images: GET /shared-images/<uuid> (the guide’s table says DELETE) → {"shared_images": …}', async () => {
         // ubuntu's members are {member, other} since the replace above; the owner is no member of his own.
-        assert.deepEqual(await getJson(owner, `${V10}/shared-images/${member.uuid}`), { shared_images: [{ image_id: ids.ubuntu, can_share: false }] });
-        assert.deepEqual(await getJson(member, `${V10}/shared-images/${member.uuid}`), { shared_images: [{ image_id: ids.ubuntu, can_share: false }] });
-        assert.deepEqual(await getJson(owner, `${V10}/shared-images/${owner.uuid}`), { shared_images: [] }, 'an owner is not a member of his own images');
+        assert.deepEqual(await getJson(owner, `${V10}/shared-images/${member.uuid}`), {
+          shared_images: [{ image_id: ids.ubuntu, can_share: false }],
+        });
+        assert.deepEqual(await getJson(member, `${V10}/shared-images/${member.uuid}`), {
+          shared_images: [{ image_id: ids.ubuntu, can_share: false }],
+        });
+        assert.deepEqual(
+          await getJson(owner, `${V10}/shared-images/${owner.uuid}`),
+          { shared_images: [] },
+          'an owner is not a member of his own images',
+        );
         const del = await image(s, owner, 'DELETE', `${V10}/shared-images/${member.uuid}`);
         assert.equal(del.status, 405);
         assert.equal(del.headers.get('allow'), 'GET');
@@ -378,7 +621,11 @@ for (const dialect of DIALECTS) {
       assert.equal(r.status, 204);
       assert.equal((await image(s, owner, 'HEAD', `${V10}/images/${id}`)).status, 404);
       assert.ok(!(await list(owner, '/images/')).some((i) => i.id === id));
-      assert.equal((await s.fetch(`/object-store/v1/${owner.uuid}/images/guide-${n}.img`, { method: 'HEAD', token: owner.token })).status, 200);
+      assert.equal(
+        (await s.fetch(`/object-store/v1/${owner.uuid}/images/guide-${n}.img`, { method: 'HEAD', token: owner.token }))
+          .status,
+        200,
+      );
     });
   });
 }

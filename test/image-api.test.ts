@@ -9,7 +9,16 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
 import {
-  expectFault, fault, image, location, metaHeaders, postObject, putObject, register, V1, V10,
+  expectFault,
+  fault,
+  image,
+  location,
+  metaHeaders,
+  postObject,
+  putObject,
+  register,
+  V1,
+  V10,
 } from './helpers/image-client.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
@@ -33,8 +42,10 @@ for (const dialect of DIALECTS) {
       return location(user.uuid, 'images', name);
     };
     const head = (user: TestUser | undefined, id: string) => image(s, user, 'HEAD', `${V1}/images/${id}`);
-    const detail = async (user: TestUser, query = '') => (await (await image(s, user, 'GET', `${V1}/images/detail${query}`)).json()).images as any[];
-    const members = async (user: TestUser, id: string) => (await (await image(s, user, 'GET', `${V1}/images/${id}/members`)).json()).members;
+    const detail = async (user: TestUser, query = '') =>
+      (await (await image(s, user, 'GET', `${V1}/images/detail${query}`)).json()).images as any[];
+    const members = async (user: TestUser, id: string) =>
+      (await (await image(s, user, 'GET', `${V1}/images/${id}/members`)).json()).members;
 
     before(async () => {
       s = await startTestServer(dialect);
@@ -59,17 +70,26 @@ for (const dialect of DIALECTS) {
           [loc, "Image 'name' parameter is required"],
           [{ 'X-Image-Meta-Name': '', ...loc }, 'Invalid image name'],
           [{ ...NAME, 'X-Image-Meta-Location': '' }, "Invalid location ''"],
-          [{ ...NAME, 'X-Image-Meta-Location': `pitho://${A.uuid}/images/foo` }, `Invalid location 'pitho://${A.uuid}/images/foo'`],
+          [
+            { ...NAME, 'X-Image-Meta-Location': `pitho://${A.uuid}/images/foo` },
+            `Invalid location 'pitho://${A.uuid}/images/foo'`,
+          ],
           [{ ...NAME, 'X-Image-Meta-Location': `pithos://${A.uuid}/foo` }, `Invalid location 'pithos://${A.uuid}/foo'`],
           [{ ...NAME, ...loc, 'X-Image-Meta-Id': '1234' }, 'Invalid image id'],
           [{ ...NAME, ...loc, 'X-Image-Meta-Lolo': '1234' }, 'Invalid parameters'],
           [{ ...NAME, ...loc, 'X-Image-Meta-Status': 'x' }, 'Invalid parameters'],
-          [{ ...NAME, ...loc, 'X-Image-Meta-Store': 'pitho' }, "Invalid store 'pitho'. Only 'pithos' store is supported"],
+          [
+            { ...NAME, ...loc, 'X-Image-Meta-Store': 'pitho' },
+            "Invalid store 'pitho'. Only 'pithos' store is supported",
+          ],
           [{ ...NAME, ...loc, 'X-Image-Meta-Disk-Format': 'diskdumpp' }, "Invalid disk format 'diskdumpp'"],
           [{ ...NAME, ...loc, 'X-Image-Meta-Container-Format': 'baree' }, "Invalid container format 'baree'"],
           [{ ...NAME, ...loc, 'X-Image-Meta-Size': 'foo' }, "Invalid 'size' field"],
           [{ ...NAME, ...loc, 'X-Image-Meta-Size': '43' }, "Invalid 'size' field"],
-          [{ ...NAME, ...loc, 'X-Image-Meta-Size': '42', 'X-Image-Meta-Checksum': 'wrong_checksum' }, 'Invalid checksum field'],
+          [
+            { ...NAME, ...loc, 'X-Image-Meta-Size': '42', 'X-Image-Meta-Checksum': 'wrong_checksum' },
+            'Invalid checksum field',
+          ],
           [{ ...NAME, ...loc, 'X-Image-Meta-Checksum': 'a'.repeat(64) }, 'Invalid checksum field'],
           [{ ...NAME, ...loc, 'X-Image-Meta-Checksum': 'a'.repeat(32) }, 'Invalid checksum field'],
           [{ ...NAME, ...loc, 'x-glance-api-copy-from': 'http://example.org/x' }, 'External sources are not supported'],
@@ -79,18 +99,24 @@ for (const dialect of DIALECTS) {
       });
 
       it('T1.14: a raw 0xC2 octet in the name is not UTF-8', async () => {
-        const r = await rawRequest(s.url, Buffer.concat([
-          Buffer.from(`POST ${V10}/images/ HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${A.token}\r\nX-Image-Meta-Name: `),
-          Buffer.from([0xc2]),
-          Buffer.from(`\r\nX-Image-Meta-Location: ${diskLoc}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`),
-        ]));
+        const r = await rawRequest(
+          s.url,
+          Buffer.concat([
+            Buffer.from(`POST ${V10}/images/ HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${A.token}\r\nX-Image-Meta-Name: `),
+            Buffer.from([0xc2]),
+            Buffer.from(`\r\nX-Image-Meta-Location: ${diskLoc}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`),
+          ]),
+        );
         assert.equal(r.status, 400);
         assert.equal(JSON.parse(r.body.toString()).badRequest.message, 'Could not decode request as UTF-8 string');
       });
 
       it('T1.16: registers a location with a non-ASCII container', async () => {
         await putObject(s, A, '☂', 'foo', DATA);
-        const r = await post({ 'X-Image-Meta-Name': 'TestImage%E2%98%82', 'X-Image-Meta-Location': `pithos://${A.uuid}/%E2%98%82/foo` });
+        const r = await post({
+          'X-Image-Meta-Name': 'TestImage%E2%98%82',
+          'X-Image-Meta-Location': `pithos://${A.uuid}/%E2%98%82/foo`,
+        });
         assert.equal(r.status, 200);
         const h = metaHeaders(r);
         assert.equal(h['x-image-meta-location'], `pithos://${A.uuid}/%E2%98%82/foo`);
@@ -114,7 +140,13 @@ for (const dialect of DIALECTS) {
 
       it('T1.17: is_public and properties (encoded values decoded; keys normalised)', async () => {
         const loc = await freshObject(A);
-        const r = await post({ ...NAME, 'X-Image-Meta-Location': loc, 'X-Image-Meta-Is-Public': 'true', 'X-Image-Meta-Property-KEY1': 'val1', 'X-Image-Meta-Property-KEY2': '%E2%98%81' });
+        const r = await post({
+          ...NAME,
+          'X-Image-Meta-Location': loc,
+          'X-Image-Meta-Is-Public': 'true',
+          'X-Image-Meta-Property-KEY1': 'val1',
+          'X-Image-Meta-Property-KEY2': '%E2%98%81',
+        });
         assert.equal(r.status, 200);
         const id = (await r.json()).image.id;
         const h = await head(A, id);
@@ -130,19 +162,38 @@ for (const dialect of DIALECTS) {
 
       it('checks size and checksum against the object (object hash, or MD5 when known)', async () => {
         const loc = await freshObject(A);
-        await expectFault(post({ ...NAME, 'X-Image-Meta-Location': loc, 'X-Image-Meta-Size': '41' }), 400, "Invalid 'size' field");
+        await expectFault(
+          post({ ...NAME, 'X-Image-Meta-Location': loc, 'X-Image-Meta-Size': '41' }),
+          400,
+          "Invalid 'size' field",
+        );
         const md5 = createHash('md5').update(DATA).digest('hex');
-        const r = await post({ ...NAME, 'X-Image-Meta-Location': loc, 'X-Image-Meta-Size': '42', 'X-Image-Meta-Checksum': md5.toUpperCase() });
+        const r = await post({
+          ...NAME,
+          'X-Image-Meta-Location': loc,
+          'X-Image-Meta-Size': '42',
+          'X-Image-Meta-Checksum': md5.toUpperCase(),
+        });
         assert.equal(r.status, 200, 'an MD5 the object store knows matches');
-        const r2 = await post({ ...NAME, 'X-Image-Meta-Location': diskLoc, 'X-Image-Meta-Checksum': objectHash, 'X-Image-Meta-Store': 'pithos' });
+        const r2 = await post({
+          ...NAME,
+          'X-Image-Meta-Location': diskLoc,
+          'X-Image-Meta-Checksum': objectHash,
+          'X-Image-Meta-Store': 'pithos',
+        });
         assert.equal(r2.status, 200, 'the object hash matches');
       });
 
       it('accepts kamaki’s re-registration headers from a .meta file (owner "<uuid> (<name>)")', async () => {
         const loc = await freshObject(A);
         const r = await post({
-          ...NAME, 'X-Image-Meta-Location': loc, 'X-Image-Meta-Store': 'pithos', 'X-Image-Meta-Disk-Format': 'diskdump',
-          'X-Image-Meta-Container-Format': 'bare', 'X-Image-Meta-Size': '42', 'X-Image-Meta-Is-Public': 'False',
+          ...NAME,
+          'X-Image-Meta-Location': loc,
+          'X-Image-Meta-Store': 'pithos',
+          'X-Image-Meta-Disk-Format': 'diskdump',
+          'X-Image-Meta-Container-Format': 'bare',
+          'X-Image-Meta-Size': '42',
+          'X-Image-Meta-Is-Public': 'False',
           'X-Image-Meta-Owner': `${A.uuid} (alice@example.org)`,
         });
         assert.equal(r.status, 200);
@@ -151,9 +202,19 @@ for (const dialect of DIALECTS) {
 
       it('refuses a `Setting the image ID` that differs from the object UUID, accepts the same one', async () => {
         const loc = await freshObject(A);
-        await expectFault(post({ ...NAME, 'X-Image-Meta-Location': loc, 'X-Image-Meta-Id': '00000000-0000-4000-8000-000000000000' }), 400, 'Setting the image ID is not supported');
-        const uuid = (await s.fetch(`/object-store/v1/${A.uuid}/images/obj-${n}.img`, { method: 'HEAD', token: A.token })).headers.get('x-object-uuid')!;
-        const r = await post({ ...NAME, 'X-Image-Meta-Location': loc, 'X-Image-Meta-Id': uuid.replace(/-/g, '').toUpperCase() });
+        await expectFault(
+          post({ ...NAME, 'X-Image-Meta-Location': loc, 'X-Image-Meta-Id': '00000000-0000-4000-8000-000000000000' }),
+          400,
+          'Setting the image ID is not supported',
+        );
+        const uuid = (
+          await s.fetch(`/object-store/v1/${A.uuid}/images/obj-${n}.img`, { method: 'HEAD', token: A.token })
+        ).headers.get('x-object-uuid')!;
+        const r = await post({
+          ...NAME,
+          'X-Image-Meta-Location': loc,
+          'X-Image-Meta-Id': uuid.replace(/-/g, '').toUpperCase(),
+        });
         assert.equal(r.status, 200);
         assert.equal((await r.json()).image.id, uuid, 'image id = object uuid');
       });
@@ -210,7 +271,8 @@ for (const dialect of DIALECTS) {
           assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
           assert.equal(r.headers.get('cache-control'), NO_CACHE);
           if (method === 'HEAD') assert.equal(r.headers.get('content-type'), null, 'a HEAD reply has no Content-Type');
-          else assert.deepEqual(await r.json(), { notAllowed: { code: 405, message: 'Method not allowed', details: '' } });
+          else
+            assert.deepEqual(await r.json(), { notAllowed: { code: 405, message: 'Method not allowed', details: '' } });
         }
       });
 
@@ -227,8 +289,11 @@ for (const dialect of DIALECTS) {
 
       it('T6, S6: list parameter errors', async () => {
         const cases: [string, string][] = [
-          ['?size_max=', 'Malformed request.'], ['?sort_key=foo', "Invalid 'sort_key'"], ['?sort_dir=up', "Invalid 'sort_dir'"],
-          ['?size_min=abc', 'Malformed request.'], ['?marker=00000000-0000-4000-8000-000000000000', 'Invalid marker. Image could not be found.'],
+          ['?size_max=', 'Malformed request.'],
+          ['?sort_key=foo', "Invalid 'sort_key'"],
+          ['?sort_dir=up', "Invalid 'sort_dir'"],
+          ['?size_min=abc', 'Malformed request.'],
+          ['?marker=00000000-0000-4000-8000-000000000000', 'Invalid marker. Image could not be found.'],
         ];
         for (const [q, message] of cases) {
           await expectFault(image(s, A, 'GET', `${V1}/images/${q}`), 400, message);
@@ -239,7 +304,9 @@ for (const dialect of DIALECTS) {
       it('v1 and v1.0 reach the same handlers; glanceclient’s Content-Type on GET/HEAD is fine', async () => {
         const id = await register(s, A, 'both', await freshObject(A));
         for (const v of [V1, V10]) {
-          const r = await image(s, A, 'HEAD', `${v}/images/${id}`, { headers: { 'Content-Type': 'application/octet-stream' } });
+          const r = await image(s, A, 'HEAD', `${v}/images/${id}`, {
+            headers: { 'Content-Type': 'application/octet-stream' },
+          });
           assert.equal(r.status, 200);
           assert.equal(r.headers.get('x-image-meta-id'), id);
           assert.equal(r.headers.get('cache-control'), NO_CACHE);
@@ -269,10 +336,16 @@ for (const dialect of DIALECTS) {
       it('S7: a user lists his own, shared and public images, each once, newest first', async () => {
         // Other tests make public images too: look at this scenario's four, and at duplicates overall.
         const scenario = new Set([mine, priv, shared, pub]);
-        for (const [query, expected] of [['', ['pub', 'shared', 'mine']], ['?sort_dir=asc', ['mine', 'shared', 'pub']]] as const) {
+        for (const [query, expected] of [
+          ['', ['pub', 'shared', 'mine']],
+          ['?sort_dir=asc', ['mine', 'shared', 'pub']],
+        ] as const) {
           const listed = (await (await image(s, bobOnly, 'GET', `${V10}/images/${query}`)).json()) as any[];
           assert.equal(new Set(listed.map((i) => i.id)).size, listed.length, 'each once');
-          assert.deepEqual(listed.filter((i) => scenario.has(i.id)).map((i) => i.name), expected);
+          assert.deepEqual(
+            listed.filter((i) => scenario.has(i.id)).map((i) => i.name),
+            expected,
+          );
         }
       });
 
@@ -280,13 +353,34 @@ for (const dialect of DIALECTS) {
         const other = (bobOnly as any).other as TestUser;
         const unregistered = await register(s, other, 'gone', await freshObject(other));
         assert.equal((await image(s, other, 'DELETE', `${V1}/images/${unregistered}`)).status, 204);
-        const notAnImage = (await s.fetch(`/object-store/v1/${bobOnly.uuid}/images/obj-1.img`, { method: 'HEAD', token: bobOnly.token })).headers.get('x-object-uuid');
-        for (const id of ['not-a-uuid', '12345', '00000000-0000-4000-8000-000000000000', priv, unregistered, notAnImage ?? 'x']) {
+        const notAnImage = (
+          await s.fetch(`/object-store/v1/${bobOnly.uuid}/images/obj-1.img`, { method: 'HEAD', token: bobOnly.token })
+        ).headers.get('x-object-uuid');
+        for (const id of [
+          'not-a-uuid',
+          '12345',
+          '00000000-0000-4000-8000-000000000000',
+          priv,
+          unregistered,
+          notAnImage ?? 'x',
+        ]) {
           const r = await head(bobOnly, id);
           assert.equal(r.status, 404, id);
           assert.equal(r.headers.get('content-type'), null);
-          for (const [method, path] of [['GET', ''], ['PUT', ''], ['DELETE', ''], ['GET', '/members'], ['PUT', `/members/${A.uuid}`], ['DELETE', `/members/${A.uuid}`]]) {
-            await expectFault(image(s, bobOnly, method, `${V1}/images/${id}${path}`), 404, 'Image not found', 'itemNotFound');
+          for (const [method, path] of [
+            ['GET', ''],
+            ['PUT', ''],
+            ['DELETE', ''],
+            ['GET', '/members'],
+            ['PUT', `/members/${A.uuid}`],
+            ['DELETE', `/members/${A.uuid}`],
+          ]) {
+            await expectFault(
+              image(s, bobOnly, method, `${V1}/images/${id}${path}`),
+              404,
+              'Image not found',
+              'itemNotFound',
+            );
           }
         }
       });
@@ -295,11 +389,35 @@ for (const dialect of DIALECTS) {
         const h = await head(bobOnly, shared);
         assert.equal(h.status, 200);
         assert.equal(h.headers.get('x-image-meta-owner'), ((bobOnly as any).other as TestUser).uuid);
-        await expectFault(image(s, bobOnly, 'PUT', `${V1}/images/${shared}`, { headers: { 'X-Image-Meta-Name': 'x' } }), 403, 'Not allowed to modify this image', 'forbidden');
-        await expectFault(image(s, bobOnly, 'PUT', `${V1}/images/${shared}/members/${bobOnly.uuid}`), 403, 'Only the image owner may change members');
-        await expectFault(image(s, bobOnly, 'DELETE', `${V1}/images/${shared}/members/${bobOnly.uuid}`), 403, 'Only the image owner may change members');
-        await expectFault(image(s, bobOnly, 'PUT', `${V1}/images/${shared}/members`, { headers: { 'Content-Type': 'application/json' }, body: '{"memberships":[]}' }), 403, 'Only the image owner may change members');
-        await expectFault(image(s, bobOnly, 'DELETE', `${V1}/images/${shared}`), 403, 'Only the image owner may unregister the image');
+        await expectFault(
+          image(s, bobOnly, 'PUT', `${V1}/images/${shared}`, { headers: { 'X-Image-Meta-Name': 'x' } }),
+          403,
+          'Not allowed to modify this image',
+          'forbidden',
+        );
+        await expectFault(
+          image(s, bobOnly, 'PUT', `${V1}/images/${shared}/members/${bobOnly.uuid}`),
+          403,
+          'Only the image owner may change members',
+        );
+        await expectFault(
+          image(s, bobOnly, 'DELETE', `${V1}/images/${shared}/members/${bobOnly.uuid}`),
+          403,
+          'Only the image owner may change members',
+        );
+        await expectFault(
+          image(s, bobOnly, 'PUT', `${V1}/images/${shared}/members`, {
+            headers: { 'Content-Type': 'application/json' },
+            body: '{"memberships":[]}',
+          }),
+          403,
+          'Only the image owner may change members',
+        );
+        await expectFault(
+          image(s, bobOnly, 'DELETE', `${V1}/images/${shared}`),
+          403,
+          'Only the image owner may unregister the image',
+        );
         assert.equal((await image(s, bobOnly, 'GET', `${V1}/images/${shared}/members`)).status, 200);
       });
 
@@ -307,39 +425,99 @@ for (const dialect of DIALECTS) {
         for (const v of [V1, V10]) {
           const r = await image(s, bobOnly, 'GET', `${v}/shared-images/${bobOnly.uuid}`);
           assert.equal(r.status, 200);
-          assert.deepEqual(await r.json(), { shared_images: [{ image_id: shared, can_share: false }] }, 'his own image lists him as member, but is not shared with him');
+          assert.deepEqual(
+            await r.json(),
+            { shared_images: [{ image_id: shared, can_share: false }] },
+            'his own image lists him as member, but is not shared with him',
+          );
         }
-        const upper = await (await image(s, bobOnly, 'GET', `${V1}/shared-images/${bobOnly.uuid.toUpperCase().replace(/-/g, '')}`)).json();
-        assert.deepEqual(upper.shared_images.map((x: any) => x.image_id), [shared]);
-        assert.deepEqual(await (await image(s, bobOnly, 'GET', `${V1}/shared-images/nobody@example.org`)).json(), { shared_images: [] });
+        const upper = await (
+          await image(s, bobOnly, 'GET', `${V1}/shared-images/${bobOnly.uuid.toUpperCase().replace(/-/g, '')}`)
+        ).json();
+        assert.deepEqual(
+          upper.shared_images.map((x: any) => x.image_id),
+          [shared],
+        );
+        assert.deepEqual(await (await image(s, bobOnly, 'GET', `${V1}/shared-images/nobody@example.org`)).json(), {
+          shared_images: [],
+        });
         const owner = (bobOnly as any).other as TestUser;
         const ownerView = await (await image(s, owner, 'GET', `${V1}/shared-images/${owner.uuid}`)).json();
-        assert.deepEqual(ownerView, { shared_images: [] }, 'an owner is not a member of his own images (pub, shared, priv)');
+        assert.deepEqual(
+          ownerView,
+          { shared_images: [] },
+          'an owner is not a member of his own images (pub, shared, priv)',
+        );
         const sharedWithBob = await (await image(s, owner, 'GET', `${V1}/shared-images/${bobOnly.uuid}`)).json();
-        assert.deepEqual(sharedWithBob, { shared_images: [{ image_id: shared, can_share: false }] }, 'what the owner shares with him (glance member-list --tenant-id)');
+        assert.deepEqual(
+          sharedWithBob,
+          { shared_images: [{ image_id: shared, can_share: false }] },
+          'what the owner shares with him (glance member-list --tenant-id)',
+        );
       });
 
       it('admins read every image and list all of them with is_public=None', async () => {
         assert.equal((await head(admin, priv)).status, 200);
-        await expectFault(image(s, admin, 'PUT', `${V1}/images/${priv}`, { headers: { 'X-Image-Meta-Name': 'x' } }), 403, 'Not allowed to modify this image');
+        await expectFault(
+          image(s, admin, 'PUT', `${V1}/images/${priv}`, { headers: { 'X-Image-Meta-Name': 'x' } }),
+          403,
+          'Not allowed to modify this image',
+        );
         const all = await detail(admin, '?is_public=None');
-        for (const id of [mine, priv, shared, pub]) assert.ok(all.some((i) => i.id === id), id);
+        for (const id of [mine, priv, shared, pub])
+          assert.ok(
+            all.some((i) => i.id === id),
+            id,
+          );
         const own = await detail(admin);
         assert.ok(!own.some((i) => i.id === priv), 'without is_public=None an admin sees his listed set');
         const forUser = await detail(bobOnly, '?is_public=none');
-        assert.deepEqual(forUser.filter((i) => [mine, priv, shared, pub].includes(i.id)).map((i) => i.name).sort(), ['mine', 'pub', 'shared'], 'is_public=None is no filter for others');
+        assert.deepEqual(
+          forUser
+            .filter((i) => [mine, priv, shared, pub].includes(i.id))
+            .map((i) => i.name)
+            .sort(),
+          ['mine', 'pub', 'shared'],
+          'is_public=None is no filter for others',
+        );
       });
 
       it('S12, S13: registering another user’s file', async () => {
         await putObject(s, B, 'images', 'private.img', DATA);
-        await expectFault(image(s, A, 'POST', `${V10}/images/`, { headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(B.uuid, 'images', 'private.img') } }), 404, 'Object does not exist');
+        await expectFault(
+          image(s, A, 'POST', `${V10}/images/`, {
+            headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(B.uuid, 'images', 'private.img') },
+          }),
+          404,
+          'Object does not exist',
+        );
         await putObject(s, B, 'images', 'shared.img', DATA);
         await postObject(s, B, 'images', 'shared.img', { 'X-Object-Sharing': `read=${A.uuid}` });
-        await expectFault(image(s, A, 'POST', `${V10}/images/`, { headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(B.uuid, 'images', 'shared.img') } }), 403, 'Only the owner of the file may register it');
-        await expectFault(image(s, A, 'POST', `${V10}/images/`, { headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(A.uuid, 'images', 'missing') } }), 404, 'Object does not exist');
-        await expectFault(image(s, A, 'POST', `${V10}/images/`, { headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(A.uuid, 'nocontainer', 'missing') } }), 404, 'Object does not exist');
+        await expectFault(
+          image(s, A, 'POST', `${V10}/images/`, {
+            headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(B.uuid, 'images', 'shared.img') },
+          }),
+          403,
+          'Only the owner of the file may register it',
+        );
+        await expectFault(
+          image(s, A, 'POST', `${V10}/images/`, {
+            headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(A.uuid, 'images', 'missing') },
+          }),
+          404,
+          'Object does not exist',
+        );
+        await expectFault(
+          image(s, A, 'POST', `${V10}/images/`, {
+            headers: { 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': location(A.uuid, 'nocontainer', 'missing') },
+          }),
+          404,
+          'Object does not exist',
+        );
         // An admin may register anyone's file; the owner stays the file's account.
-        const r = await image(s, admin, 'POST', `${V10}/images/`, { headers: { 'X-Image-Meta-Name': 'adm', 'X-Image-Meta-Location': location(B.uuid, 'images', 'private.img') } });
+        const r = await image(s, admin, 'POST', `${V10}/images/`, {
+          headers: { 'X-Image-Meta-Name': 'adm', 'X-Image-Meta-Location': location(B.uuid, 'images', 'private.img') },
+        });
         assert.equal(r.status, 200);
         assert.equal(r.headers.get('x-image-meta-owner'), B.uuid);
       });
@@ -357,14 +535,38 @@ for (const dialect of DIALECTS) {
         await putObject(s, C, 'images', 'writable.img', DATA);
         const id = await register(s, C, 'writable', location(C.uuid, 'images', 'writable.img'));
         await postObject(s, C, 'images', 'writable.img', { 'X-Object-Sharing': `write=${A.uuid}` });
-        const r = await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Name': 'renamed', 'X-Image-Meta-Property-By': 'alice' } });
+        const r = await image(s, A, 'PUT', `${V1}/images/${id}`, {
+          headers: { 'X-Image-Meta-Name': 'renamed', 'X-Image-Meta-Property-By': 'alice' },
+        });
         assert.equal(r.status, 200);
         assert.equal((await r.json()).image.name, 'renamed');
-        assert.ok((await detail(A)).some((i) => i.id === id), 'listed for a write grantee');
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'True' } }), 403, 'Only the image owner may change is_public');
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.from('x') }), 403, 'Only the image owner may upload data');
-        await expectFault(image(s, A, 'DELETE', `${V1}/images/${id}`), 403, 'Only the image owner may unregister the image');
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}/members/${B.uuid}`), 403, 'Only the image owner may change members');
+        assert.ok(
+          (await detail(A)).some((i) => i.id === id),
+          'listed for a write grantee',
+        );
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'True' } }),
+          403,
+          'Only the image owner may change is_public',
+        );
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}`, {
+            headers: { 'Content-Type': 'application/octet-stream' },
+            body: Buffer.from('x'),
+          }),
+          403,
+          'Only the image owner may upload data',
+        );
+        await expectFault(
+          image(s, A, 'DELETE', `${V1}/images/${id}`),
+          403,
+          'Only the image owner may unregister the image',
+        );
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}/members/${B.uuid}`),
+          403,
+          'Only the image owner may change members',
+        );
       });
     });
 
@@ -388,44 +590,95 @@ for (const dialect of DIALECTS) {
       it('T3, S19: members add, remove, replace, list in grant order', async () => {
         const id = await register(s, A, 't3', await freshObject(A));
         assert.deepEqual(await members(A, id), [{ member_id: A.uuid, can_share: false }]);
-        const add = await image(s, A, 'PUT', `${V10}/images/${id}/members/${B.uuid}`, { headers: { 'Content-Length': '0' } });
+        const add = await image(s, A, 'PUT', `${V10}/images/${id}/members/${B.uuid}`, {
+          headers: { 'Content-Length': '0' },
+        });
         assert.equal(add.status, 204);
         assert.equal(add.headers.get('content-type'), null);
-        assert.equal((await image(s, A, 'PUT', `${V10}/images/${id}/members/${B.uuid}`)).status, 204, 'adding twice is no change');
-        assert.deepEqual((await members(A, id)).map((m: any) => m.member_id), [A.uuid, B.uuid]);
+        assert.equal(
+          (await image(s, A, 'PUT', `${V10}/images/${id}/members/${B.uuid}`)).status,
+          204,
+          'adding twice is no change',
+        );
+        assert.deepEqual(
+          (await members(A, id)).map((m: any) => m.member_id),
+          [A.uuid, B.uuid],
+        );
         const del = await image(s, A, 'DELETE', `${V10}/images/${id}/members/${A.uuid}`);
         assert.equal(del.status, 204);
         assert.equal(del.headers.get('content-type'), null, 'S31');
-        assert.equal((await image(s, A, 'DELETE', `${V10}/images/${id}/members/${C.uuid}`)).status, 204, 'absent member: no-op');
-        assert.deepEqual((await members(A, id)).map((m: any) => m.member_id), [B.uuid]);
+        assert.equal(
+          (await image(s, A, 'DELETE', `${V10}/images/${id}/members/${C.uuid}`)).status,
+          204,
+          'absent member: no-op',
+        );
+        assert.deepEqual(
+          (await members(A, id)).map((m: any) => m.member_id),
+          [B.uuid],
+        );
         const put = await image(s, A, 'PUT', `${V10}/images/${id}/members`, {
-          headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ memberships: [{ member_id: C.uuid }, { member_id: A.uuid, can_share: true }, { member_id: C.uuid }] }),
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            memberships: [{ member_id: C.uuid }, { member_id: A.uuid, can_share: true }, { member_id: C.uuid }],
+          }),
         });
         assert.equal(put.status, 204);
-        assert.deepEqual(await members(A, id), [{ member_id: C.uuid, can_share: false }, { member_id: A.uuid, can_share: false }]);
-        const sharing = (await s.fetch(`/object-store/v1/${A.uuid}/images/obj-${n}.img`, { method: 'HEAD', token: A.token })).headers.get('x-object-sharing');
+        assert.deepEqual(await members(A, id), [
+          { member_id: C.uuid, can_share: false },
+          { member_id: A.uuid, can_share: false },
+        ]);
+        const sharing = (
+          await s.fetch(`/object-store/v1/${A.uuid}/images/obj-${n}.img`, { method: 'HEAD', token: A.token })
+        ).headers.get('x-object-sharing');
         assert.equal(sharing, `read=${C.uuid},${A.uuid}`, 'members are the object’s read grants');
       });
 
       it('member ids are checked: not a UUID, unknown user', async () => {
         const id = await register(s, A, 'mchk', await freshObject(A));
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}/members/bob@example.org`), 400, "Invalid member id 'bob@example.org'");
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}/members/bob@example.org`),
+          400,
+          "Invalid member id 'bob@example.org'",
+        );
         await expectFault(image(s, A, 'DELETE', `${V1}/images/${id}/members/bob`), 400, "Invalid member id 'bob'");
         const ghost = '99999999-0000-4000-8000-000000000009';
         await expectFault(image(s, A, 'PUT', `${V1}/images/${id}/members/${ghost}`), 400, `Unknown member '${ghost}'`);
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}/members`, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ memberships: [{ member_id: B.uuid }, { member_id: ghost }] }) }), 400, `Unknown member '${ghost}'`);
-        const add = await image(s, A, 'PUT', `${V1}/images/${id}/members/${B.uuid.toUpperCase()}`, { headers: { 'Content-Type': 'application/json' }, body: '{"member": {"can_share": false}}' });
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}/members`, {
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ memberships: [{ member_id: B.uuid }, { member_id: ghost }] }),
+          }),
+          400,
+          `Unknown member '${ghost}'`,
+        );
+        const add = await image(s, A, 'PUT', `${V1}/images/${id}/members/${B.uuid.toUpperCase()}`, {
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"member": {"can_share": false}}',
+        });
         assert.equal(add.status, 204);
-        assert.deepEqual((await members(A, id)).map((m: any) => m.member_id), [A.uuid, B.uuid], 'glanceclient body ignored; canonical id stored');
+        assert.deepEqual(
+          (await members(A, id)).map((m: any) => m.member_id),
+          [A.uuid, B.uuid],
+          'glanceclient body ignored; canonical id stored',
+        );
       });
 
       it('S20: replacing members of a public image keeps it public', async () => {
         const id = await register(s, A, 's20', await freshObject(A), { 'X-Image-Meta-Is-Public': 'True' });
-        const r = await image(s, A, 'PUT', `${V1}/images/${id}/members`, { headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify({ memberships: [{ member_id: C.uuid }] }) });
+        const r = await image(s, A, 'PUT', `${V1}/images/${id}/members`, {
+          headers: { 'Content-Type': 'application/json; charset=utf-8' },
+          body: JSON.stringify({ memberships: [{ member_id: C.uuid }] }),
+        });
         assert.equal(r.status, 204);
         assert.equal((await head(A, id)).headers.get('x-image-meta-is_public'), 'True');
-        assert.deepEqual((await members(A, id)).map((m: any) => m.member_id), [C.uuid]);
-        await image(s, A, 'PUT', `${V1}/images/${id}/members`, { headers: { 'Content-Type': 'application/json' }, body: '{"memberships":[{"member_id":"*"}]}' });
+        assert.deepEqual(
+          (await members(A, id)).map((m: any) => m.member_id),
+          [C.uuid],
+        );
+        await image(s, A, 'PUT', `${V1}/images/${id}/members`, {
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"memberships":[{"member_id":"*"}]}',
+        });
         assert.deepEqual(await members(A, id), [], '`*` is never listed as a member');
         assert.equal((await head(A, id)).headers.get('x-image-meta-is_public'), 'True');
       });
@@ -437,26 +690,57 @@ for (const dialect of DIALECTS) {
           [{ 'Content-Type': 'text/plain' }, '{}', "Unsupported Content-type: 'text/plain'"],
           [{ 'Content-Type': 'application/json' }, '{', 'Could not decode request body as JSON'],
           [{ 'Content-Type': 'application/json' }, '{}', "Malformed request. Missing attribute 'memberships'."],
-          [{ 'Content-Type': 'application/json' }, '{"memberships":1}', "Malformed request. Invalid 'memberships' field"],
+          [
+            { 'Content-Type': 'application/json' },
+            '{"memberships":1}',
+            "Malformed request. Invalid 'memberships' field",
+          ],
           [{ 'Content-Type': 'application/json' }, '{"memberships":[1]}', "Invalid 'memberships' field"],
-          [{ 'Content-Type': 'application/json' }, '{"memberships":[{}]}', "Malformed request. Missing attribute 'member_id'."],
+          [
+            { 'Content-Type': 'application/json' },
+            '{"memberships":[{}]}',
+            "Malformed request. Missing attribute 'member_id'.",
+          ],
         ];
         for (const [headers, body, message] of cases) {
           // fetch adds text/plain to a string body: send bytes to control the header.
           await expectFault(image(s, A, 'PUT', path, { headers, body: Buffer.from(body) }), 400, message);
         }
-        await expectFault(image(s, A, 'PUT', path, { headers: { 'Content-Type': 'application/json' }, body: Buffer.from([0x7b, 0xff, 0x7d]) }), 400, 'Could not decode request as UTF-8 string');
-        await expectFault(image(s, A, 'PUT', path, { headers: { 'Content-Type': 'application/json' }, body: Buffer.alloc(1024 * 1024 + 1, 0x20) }), 413, 'Request body too large', 'overLimit');
-        await expectFault(image(s, A, 'PUT', path, { headers: { 'Content-Type': 'application/json' }, body: '{"memberships":[]}' }), 404, 'Image not found');
+        await expectFault(
+          image(s, A, 'PUT', path, {
+            headers: { 'Content-Type': 'application/json' },
+            body: Buffer.from([0x7b, 0xff, 0x7d]),
+          }),
+          400,
+          'Could not decode request as UTF-8 string',
+        );
+        await expectFault(
+          image(s, A, 'PUT', path, {
+            headers: { 'Content-Type': 'application/json' },
+            body: Buffer.alloc(1024 * 1024 + 1, 0x20),
+          }),
+          413,
+          'Request body too large',
+          'overLimit',
+        );
+        await expectFault(
+          image(s, A, 'PUT', path, { headers: { 'Content-Type': 'application/json' }, body: '{"memberships":[]}' }),
+          404,
+          'Image not found',
+        );
       });
 
       it('T4: another user’s public image; the owner makes it private and sets a property', async () => {
         await putObject(s, B, 'images', 'dir/sub/t4.img', DATA);
-        const id = await register(s, B, 't4', location(B.uuid, 'images', 'dir/sub/t4.img'), { 'X-Image-Meta-Is-Public': 'True' });
+        const id = await register(s, B, 't4', location(B.uuid, 'images', 'dir/sub/t4.img'), {
+          'X-Image-Meta-Is-Public': 'True',
+        });
         const h = await head(A, id);
         assert.equal(h.status, 200);
         assert.equal(h.headers.get('x-image-meta-location'), `pithos://${B.uuid}/images/dir/sub/t4.img`);
-        const r = await image(s, B, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'false', 'X-Image-Meta-Property-KEY1': 'Val1' } });
+        const r = await image(s, B, 'PUT', `${V1}/images/${id}`, {
+          headers: { 'X-Image-Meta-Is-Public': 'false', 'X-Image-Meta-Property-KEY1': 'Val1' },
+        });
         assert.equal(r.status, 200);
         const body = (await r.json()).image;
         assert.equal(body.is_public, false);
@@ -468,10 +752,17 @@ for (const dialect of DIALECTS) {
       it('S14: re-registration replaces all metadata and resets the grants', async () => {
         await putObject(s, B, 'images', 's14.img', DATA);
         const loc = location(B.uuid, 'images', 's14.img');
-        const id = await register(s, B, 'pub', loc, { 'X-Image-Meta-Is-Public': 'True', 'X-Image-Meta-Property-Old': '1', 'X-Image-Meta-Disk-Format': 'raw', 'X-Image-Meta-Min-Ram': '512' });
+        const id = await register(s, B, 'pub', loc, {
+          'X-Image-Meta-Is-Public': 'True',
+          'X-Image-Meta-Property-Old': '1',
+          'X-Image-Meta-Disk-Format': 'raw',
+          'X-Image-Meta-Min-Ram': '512',
+        });
         await image(s, B, 'PUT', `${V1}/images/${id}/members/${C.uuid}`);
         await postObject(s, B, 'images', 's14.img', { 'X-Object-Sharing': `read=${C.uuid},*;write=${A.uuid}` });
-        const r = await image(s, B, 'POST', `${V10}/images/`, { headers: { 'X-Image-Meta-Name': 'pub2', 'X-Image-Meta-Location': loc, 'X-Image-Meta-Property-New': '2' } });
+        const r = await image(s, B, 'POST', `${V10}/images/`, {
+          headers: { 'X-Image-Meta-Name': 'pub2', 'X-Image-Meta-Location': loc, 'X-Image-Meta-Property-New': '2' },
+        });
         assert.equal(r.status, 200);
         const body = (await r.json()).image;
         assert.equal(body.id, id);
@@ -479,48 +770,110 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(body.properties, { new: '2' });
         assert.equal(body.disk_format, 'diskdump');
         assert.equal(body.min_ram, 0);
-        assert.deepEqual((await members(B, id)).map((m: any) => m.member_id), [B.uuid]);
-        const sharing = (await s.fetch(`/object-store/v1/${B.uuid}/images/s14.img`, { method: 'HEAD', token: B.token })).headers.get('x-object-sharing');
+        assert.deepEqual(
+          (await members(B, id)).map((m: any) => m.member_id),
+          [B.uuid],
+        );
+        const sharing = (
+          await s.fetch(`/object-store/v1/${B.uuid}/images/s14.img`, { method: 'HEAD', token: B.token })
+        ).headers.get('x-object-sharing');
         assert.equal(sharing, `read=${B.uuid}`, 'write grants dropped too');
       });
 
       it('S15, S29: fields an update may not carry', async () => {
         const id = await register(s, A, 's15', await freshObject(A));
-        for (const [k, v] of [['Location', diskLoc], ['Id', id], ['Store', 'pithos'], ['Size', '42'], ['Checksum', objectHash], ['Created-At', 'x'], ['Lolo', '1']]) {
-          await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { [`X-Image-Meta-${k}`]: v } }), 400, 'Invalid metadata');
+        for (const [k, v] of [
+          ['Location', diskLoc],
+          ['Id', id],
+          ['Store', 'pithos'],
+          ['Size', '42'],
+          ['Checksum', objectHash],
+          ['Created-At', 'x'],
+          ['Lolo', '1'],
+        ]) {
+          await expectFault(
+            image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { [`X-Image-Meta-${k}`]: v } }),
+            400,
+            'Invalid metadata',
+          );
         }
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Name': '' } }), 400, 'Invalid image name');
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Disk-Format': 'nope' } }), 400, "Invalid disk format 'nope'");
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'x-glance-api-copy-from': 'http://x/y' } }), 400, 'External sources are not supported');
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Name': '' } }),
+          400,
+          'Invalid image name',
+        );
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Disk-Format': 'nope' } }),
+          400,
+          "Invalid disk format 'nope'",
+        );
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'x-glance-api-copy-from': 'http://x/y' } }),
+          400,
+          'External sources are not supported',
+        );
         // Values are checked before the image is looked up.
-        await expectFault(image(s, A, 'PUT', `${V1}/images/not-an-id`, { headers: { 'X-Image-Meta-Lolo': '1' } }), 400, 'Invalid metadata');
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/not-an-id`, { headers: { 'X-Image-Meta-Lolo': '1' } }),
+          400,
+          'Invalid metadata',
+        );
       });
 
       it('S17, glance --purge-props: properties merge, an empty value deletes, purge replaces', async () => {
-        const id = await register(s, A, 's17', await freshObject(A), { 'X-Image-Meta-Property-Foo': 'bar', 'X-Image-Meta-Property-Keep': 'k' });
-        let r = await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Property-Foo': '', 'X-Image-Meta-Property-Add': 'a' } });
+        const id = await register(s, A, 's17', await freshObject(A), {
+          'X-Image-Meta-Property-Foo': 'bar',
+          'X-Image-Meta-Property-Keep': 'k',
+        });
+        let r = await image(s, A, 'PUT', `${V1}/images/${id}`, {
+          headers: { 'X-Image-Meta-Property-Foo': '', 'X-Image-Meta-Property-Add': 'a' },
+        });
         assert.equal(r.status, 200);
         assert.deepEqual((await r.json()).image.properties, { keep: 'k', add: 'a' });
-        r = await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'x-glance-registry-purge-props': 'false', 'x-image-meta-property-x': '1' } });
+        r = await image(s, A, 'PUT', `${V1}/images/${id}`, {
+          headers: { 'x-glance-registry-purge-props': 'false', 'x-image-meta-property-x': '1' },
+        });
         assert.deepEqual((await r.json()).image.properties, { keep: 'k', add: 'a', x: '1' });
-        r = await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'x-glance-registry-purge-props': 'True', 'x-image-meta-property-x': '2' } });
+        r = await image(s, A, 'PUT', `${V1}/images/${id}`, {
+          headers: { 'x-glance-registry-purge-props': 'True', 'x-image-meta-property-x': '2' },
+        });
         assert.deepEqual((await r.json()).image.properties, { x: '2' });
       });
 
       it('limits properties to 28 after merging', async () => {
         const props = Object.fromEntries(Array.from({ length: 28 }, (_, i) => [`X-Image-Meta-Property-P${i}`, 'v']));
         const id = await register(s, A, 'many', await freshObject(A), props);
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Property-One-More': 'v' } }), 400, 'Pithos+ resources cannot have more than 32 metadata items per domain');
-        const r = await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Property-One-More': 'v', 'X-Image-Meta-Property-P0': '' } });
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Property-One-More': 'v' } }),
+          400,
+          'Pithos+ resources cannot have more than 32 metadata items per domain',
+        );
+        const r = await image(s, A, 'PUT', `${V1}/images/${id}`, {
+          headers: { 'X-Image-Meta-Property-One-More': 'v', 'X-Image-Meta-Property-P0': '' },
+        });
         assert.equal(r.status, 200, 'a deletion makes room');
       });
 
       it('status may be re-sent unchanged, never changed; protected images cannot be unregistered', async () => {
         const id = await register(s, A, 'st', await freshObject(A), { 'X-Image-Meta-Protected': 'True' });
-        assert.equal((await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Status': 'AVAILABLE' } })).status, 200);
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Status': 'queued' } }), 403, "Forbidden to modify 'status' of image.");
+        assert.equal(
+          (await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Status': 'AVAILABLE' } })).status,
+          200,
+        );
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Status': 'queued' } }),
+          403,
+          "Forbidden to modify 'status' of image.",
+        );
         await expectFault(image(s, A, 'DELETE', `${V1}/images/${id}`), 403, 'Image is protected');
-        const r = await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'x-image-meta-protected': 'False', 'x-image-meta-min_ram': '512', 'x-image-meta-min_disk': '2', 'X-Image-Meta-Container-Format': 'ovf' } });
+        const r = await image(s, A, 'PUT', `${V1}/images/${id}`, {
+          headers: {
+            'x-image-meta-protected': 'False',
+            'x-image-meta-min_ram': '512',
+            'x-image-meta-min_disk': '2',
+            'X-Image-Meta-Container-Format': 'ovf',
+          },
+        });
         const body = (await r.json()).image;
         assert.deepEqual([body.protected, body.min_ram, body.min_disk, body.container_format], [false, 512, 2, 'ovf']);
         assert.equal(r.headers.get('x-image-meta-min_ram'), '512');
@@ -528,7 +881,14 @@ for (const dialect of DIALECTS) {
       });
 
       it('S26, S27, S28: header spelling, quoting and limits', async () => {
-        const r = await image(s, A, 'POST', `${V10}/images/`, { headers: { 'X-Image-Meta-Name': 'a%20b%2Fc~', 'X-Image-Meta-Location': await freshObject(A), 'X-Image-Meta-Property-OS-Family': 'Linux', 'X-Image-Meta-Disk_format': 'extdump' } });
+        const r = await image(s, A, 'POST', `${V10}/images/`, {
+          headers: {
+            'X-Image-Meta-Name': 'a%20b%2Fc~',
+            'X-Image-Meta-Location': await freshObject(A),
+            'X-Image-Meta-Property-OS-Family': 'Linux',
+            'X-Image-Meta-Disk_format': 'extdump',
+          },
+        });
         assert.equal(r.status, 200);
         assert.equal(r.headers.get('x-image-meta-name'), 'a%20b/c%7E');
         assert.equal(r.headers.get('x-image-meta-property-os_family'), 'Linux');
@@ -537,11 +897,27 @@ for (const dialect of DIALECTS) {
         assert.equal(body.name, 'a b/c~');
         assert.deepEqual(body.properties, { os_family: 'Linux' });
         const before = (await detail(A)).length;
-        await expectFault(image(s, A, 'POST', `${V10}/images/`, { headers: { 'X-Image-Meta-Name': 'long', 'X-Image-Meta-Location': await freshObject(A), 'X-Image-Meta-Property-Long': 'v'.repeat(257) } }), 400, 'Metadata values should be less than 256 characters.');
+        await expectFault(
+          image(s, A, 'POST', `${V10}/images/`, {
+            headers: {
+              'X-Image-Meta-Name': 'long',
+              'X-Image-Meta-Location': await freshObject(A),
+              'X-Image-Meta-Property-Long': 'v'.repeat(257),
+            },
+          }),
+          400,
+          'Metadata values should be less than 256 characters.',
+        );
         assert.equal((await detail(A)).length, before, 'nothing changed');
         const id = body.id;
-        await expectFault(image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Property-Long': 'v'.repeat(257) } }), 400, 'Metadata values should be less than 256 characters.');
-        assert.deepEqual((await (await image(s, A, 'PUT', `${V1}/images/${id}`)).json()).image.properties, { os_family: 'Linux' });
+        await expectFault(
+          image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Property-Long': 'v'.repeat(257) } }),
+          400,
+          'Metadata values should be less than 256 characters.',
+        );
+        assert.deepEqual((await (await image(s, A, 'PUT', `${V1}/images/${id}`)).json()).image.properties, {
+          os_family: 'Linux',
+        });
       });
     });
 
@@ -574,9 +950,14 @@ for (const dialect of DIALECTS) {
         assert.equal(r.headers.get('x-image-meta-is_public'), 'False');
         await postObject(s, A, 'images', 'star.img', { 'X-Object-Sharing': `read=${B.uuid}` });
         await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'True' } });
-        const sharing = (await s.fetch(`/object-store/v1/${A.uuid}/images/star.img`, { method: 'HEAD', token: A.token })).headers.get('x-object-sharing');
+        const sharing = (
+          await s.fetch(`/object-store/v1/${A.uuid}/images/star.img`, { method: 'HEAD', token: A.token })
+        ).headers.get('x-object-sharing');
         assert.equal(sharing, `read=${B.uuid},%2A`, 'the object store quotes `*` in this header');
-        assert.deepEqual((await members(A, id)).map((m: any) => m.member_id), [B.uuid]);
+        assert.deepEqual(
+          (await members(A, id)).map((m: any) => m.member_id),
+          [B.uuid],
+        );
       });
     });
 
@@ -585,31 +966,60 @@ for (const dialect of DIALECTS) {
       const friend = await s.user('kamaki-friend@example.org');
       await putObject(s, k, 'images', 'disk.img', DATA);
       // image register
-      const reg = await image(s, k, 'POST', `${V10}/images/`, { headers: {
-        'X-Image-Meta-Name': 'Debian%20Test', 'X-Image-Meta-Location': location(k.uuid, 'images', 'disk.img'),
-        'x-image-meta-property-OSFAMILY': 'linux', 'x-image-meta-property-ROOT_PARTITION': '1', 'Content-Length': '0',
-      } });
+      const reg = await image(s, k, 'POST', `${V10}/images/`, {
+        headers: {
+          'X-Image-Meta-Name': 'Debian%20Test',
+          'X-Image-Meta-Location': location(k.uuid, 'images', 'disk.img'),
+          'x-image-meta-property-OSFAMILY': 'linux',
+          'x-image-meta-property-ROOT_PARTITION': '1',
+          'Content-Length': '0',
+        },
+      });
       assert.equal(reg.status, 200);
       const h = metaHeaders(reg);
       assert.equal(h['x-image-meta-owner'], k.uuid);
       assert.equal(h['x-image-meta-property-osfamily'], 'linux');
       assert.equal(h['x-image-meta-property-root_partition'], '1');
       const id = h['x-image-meta-id'];
-      const sharing = (await s.fetch(`/object-store/v1/${k.uuid}/images/disk.img`, { method: 'HEAD', token: k.token })).headers.get('x-object-sharing');
+      const sharing = (
+        await s.fetch(`/object-store/v1/${k.uuid}/images/disk.img`, { method: 'HEAD', token: k.token })
+      ).headers.get('x-object-sharing');
       assert.equal(sharing, `read=${k.uuid}`, 'registration reset the grants');
       // image info
       const info = await image(s, k, 'HEAD', `${V10}/images/${id}`);
       assert.equal(info.status, 200);
       assert.equal(info.headers.get('x-image-meta-checksum'), objectHash, 'a registered image shows the object hash');
-      assert.equal(info.headers.get('etag'), createHash('md5').update(DATA).digest('hex'), 'ETag = the object’s ETag (its MD5, known from the raw PUT)');
+      assert.equal(
+        info.headers.get('etag'),
+        createHash('md5').update(DATA).digest('hex'),
+        'ETag = the object’s ETag (its MD5, known from the raw PUT)',
+      );
       // image modify --member-add: PUT member, HEAD, PUT re-sending every property
-      assert.equal((await image(s, k, 'PUT', `${V10}/images/${id}/members/${friend.uuid}`, { headers: { 'Content-Length': '0' } })).status, 204);
+      assert.equal(
+        (await image(s, k, 'PUT', `${V10}/images/${id}/members/${friend.uuid}`, { headers: { 'Content-Length': '0' } }))
+          .status,
+        204,
+      );
       assert.equal((await image(s, k, 'HEAD', `${V10}/images/${id}`)).status, 200);
-      const modify = await image(s, k, 'PUT', `${V10}/images/${id}`, { headers: { 'Content-Length': '0', 'X-Image-Meta-Property-osfamily': 'linux', 'X-Image-Meta-Property-root_partition': '1' } });
+      const modify = await image(s, k, 'PUT', `${V10}/images/${id}`, {
+        headers: {
+          'Content-Length': '0',
+          'X-Image-Meta-Property-osfamily': 'linux',
+          'X-Image-Meta-Property-root_partition': '1',
+        },
+      });
       assert.equal(modify.status, 200);
       // image list --members-of
-      assert.deepEqual(await members(k, id), [{ member_id: k.uuid, can_share: false }, { member_id: friend.uuid, can_share: false }]);
-      const catalogs = await s.fetch('/account/v1.0/user_catalogs', { method: 'POST', token: k.token, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ uuids: [k.uuid, friend.uuid] }) });
+      assert.deepEqual(await members(k, id), [
+        { member_id: k.uuid, can_share: false },
+        { member_id: friend.uuid, can_share: false },
+      ]);
+      const catalogs = await s.fetch('/account/v1.0/user_catalogs', {
+        method: 'POST',
+        token: k.token,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ uuids: [k.uuid, friend.uuid] }),
+      });
       assert.deepEqual(Object.keys((await catalogs.json()).uuid_catalog).sort(), [k.uuid, friend.uuid].sort());
       // (friend) image list
       const listed = (await (await image(s, friend, 'GET', `${V10}/images/?sort_dir=asc`)).json()) as any[];
@@ -617,16 +1027,30 @@ for (const dialect of DIALECTS) {
       // --member-del, --public, --private
       assert.equal((await image(s, k, 'DELETE', `${V10}/images/${id}/members/${friend.uuid}`)).status, 204);
       assert.equal((await head(friend, id)).status, 404);
-      assert.equal((await image(s, k, 'PUT', `${V10}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'True' } })).status, 200);
+      assert.equal(
+        (await image(s, k, 'PUT', `${V10}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'True' } })).status,
+        200,
+      );
       assert.equal((await head(friend, id)).status, 200);
-      assert.equal((await image(s, k, 'PUT', `${V10}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'False' } })).status, 200);
+      assert.equal(
+        (await image(s, k, 'PUT', `${V10}/images/${id}`, { headers: { 'X-Image-Meta-Is-Public': 'False' } })).status,
+        200,
+      );
       // image list -l
       const l = (await (await image(s, k, 'GET', `${V10}/images/detail?sort_dir=asc`)).json()) as any[];
       assert.deepEqual(l.find((i: any) => i.id === id).properties, { osfamily: 'linux', root_partition: '1' });
       // image unregister
       assert.equal((await image(s, k, 'DELETE', `${V10}/images/${id}`)).status, 204);
-      assert.ok(!((await (await image(s, k, 'GET', `${V10}/images/?sort_dir=asc`)).json()) as any[]).some((i: any) => i.id === id));
-      assert.equal((await s.fetch(`/object-store/v1/${k.uuid}/images/disk.img`, { method: 'HEAD', token: k.token })).status, 200, 'the file stays');
+      assert.ok(
+        !((await (await image(s, k, 'GET', `${V10}/images/?sort_dir=asc`)).json()) as any[]).some(
+          (i: any) => i.id === id,
+        ),
+      );
+      assert.equal(
+        (await s.fetch(`/object-store/v1/${k.uuid}/images/disk.img`, { method: 'HEAD', token: k.token })).status,
+        200,
+        'the file stays',
+      );
     });
 
     it('never answers bad input with a 5xx', async () => {
@@ -634,8 +1058,21 @@ for (const dialect of DIALECTS) {
       const weird = ['%', '%%', '%zz', '\u00ff', 'None', '-1', '99999999999999999999', ' ', '../..', 'a'.repeat(300)];
       for (const v of weird) {
         for (const [method, path, headers] of [
-          ['POST', `${V10}/images/`, { 'X-Image-Meta-Name': v, 'X-Image-Meta-Location': v, 'X-Image-Meta-Size': v, 'X-Image-Meta-Min-Ram': v }],
-          ['PUT', `${V1}/images/${id}`, { 'X-Image-Meta-Name': v, 'X-Image-Meta-Is-Public': v, 'X-Image-Meta-Protected': v, 'X-Image-Meta-Status': v }],
+          [
+            'POST',
+            `${V10}/images/`,
+            { 'X-Image-Meta-Name': v, 'X-Image-Meta-Location': v, 'X-Image-Meta-Size': v, 'X-Image-Meta-Min-Ram': v },
+          ],
+          [
+            'PUT',
+            `${V1}/images/${id}`,
+            {
+              'X-Image-Meta-Name': v,
+              'X-Image-Meta-Is-Public': v,
+              'X-Image-Meta-Protected': v,
+              'X-Image-Meta-Status': v,
+            },
+          ],
           ['GET', `${V1}/images/detail?sort_key=${encodeURIComponent(v)}&limit=${encodeURIComponent(v)}`, {}],
           ['GET', `${V1}/images/detail?changes-since=${encodeURIComponent(v)}&marker=${encodeURIComponent(v)}`, {}],
           ['GET', `${V1}/shared-images/${encodeURIComponent(v)}`, {}],
@@ -646,7 +1083,9 @@ for (const dialect of DIALECTS) {
           await r.arrayBuffer();
         }
       }
-      const f = await fault(await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Property-A': '%' } }));
+      const f = await fault(
+        await image(s, A, 'PUT', `${V1}/images/${id}`, { headers: { 'X-Image-Meta-Property-A': '%' } }),
+      );
       assert.equal(f.message, 'Could not decode request as UTF-8 string');
     });
   });
@@ -668,11 +1107,25 @@ for (const dialect of DIALECTS) {
         ['delta', 40, { 'X-Image-Meta-Disk-Format': 'raw', 'X-Image-Meta-Property-Os': 'linux' }],
         ['alpha', 10, { 'X-Image-Meta-Disk-Format': 'qcow2', 'X-Image-Meta-Min-Ram': '512' }],
         ['Charlie', 30, { 'X-Image-Meta-Property-Os': 'bsd', 'X-Image-Meta-Protected': 'True' }],
-        ['bravo', 20, { 'X-Image-Meta-Property-Os': 'linux', 'X-Image-Meta-Is-Public': 'True', 'X-Image-Meta-Container-Format': 'ovf' }],
+        [
+          'bravo',
+          20,
+          {
+            'X-Image-Meta-Property-Os': 'linux',
+            'X-Image-Meta-Is-Public': 'True',
+            'X-Image-Meta-Container-Format': 'ovf',
+          },
+        ],
         ['écho', 20, {}],
       ];
       for (const [name, size, headers] of specs) {
-        ids[name] = await register(s, owner, encodeURIComponent(name), await freshObject(owner, Buffer.alloc(size, 1)), headers);
+        ids[name] = await register(
+          s,
+          owner,
+          encodeURIComponent(name),
+          await freshObject(owner, Buffer.alloc(size, 1)),
+          headers,
+        );
       }
     });
     /** The names listed, asserting both body shapes (§5.2): `{"images": …}` on v1, the same images as a bare array on v1.0. */
@@ -694,21 +1147,39 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await names('?sort_key=name'), ['écho', 'delta', 'bravo', 'alpha', 'Charlie']);
       const bySize = await names('?sort_key=size&sort_dir=asc');
       assert.deepEqual([bySize[0], bySize[3], bySize[4]], ['alpha', 'Charlie', 'delta']);
-      const tie = [ids.bravo, ids['écho']].sort();
-      assert.deepEqual(bySize.slice(1, 3), tie.map((id) => (id === ids.bravo ? 'bravo' : 'écho')));
+      const tie = [ids.bravo, ids.écho].sort();
+      assert.deepEqual(
+        bySize.slice(1, 3),
+        tie.map((id) => (id === ids.bravo ? 'bravo' : 'écho')),
+      );
       assert.deepEqual(await names('?sort_key=disk_format&sort_dir=asc&disk_format=raw'), ['delta']);
       for (const key of ['id', 'status', 'container_format', 'created_at', 'updated_at']) {
         assert.equal((await names(`?sort_key=${key}`)).length, 5, key);
       }
-      assert.deepEqual(await names('?sort_key=id&sort_dir=asc'), Object.entries(ids).sort((a, b) => (a[1] < b[1] ? -1 : 1)).map(([k]) => k));
+      assert.deepEqual(
+        await names('?sort_key=id&sort_dir=asc'),
+        Object.entries(ids)
+          .sort((a, b) => (a[1] < b[1] ? -1 : 1))
+          .map(([k]) => k),
+      );
     });
 
     it('filters', async () => {
       assert.deepEqual(await names('?name=alpha'), ['alpha']);
       assert.deepEqual(await names('?name=ALPHA'), []);
-      assert.deepEqual(await names('?status=AVAILABLE&sort_key=name&sort_dir=asc'), ['Charlie', 'alpha', 'bravo', 'delta', 'écho']);
+      assert.deepEqual(await names('?status=AVAILABLE&sort_key=name&sort_dir=asc'), [
+        'Charlie',
+        'alpha',
+        'bravo',
+        'delta',
+        'écho',
+      ]);
       assert.deepEqual(await names('?status=queued'), []);
-      assert.deepEqual(await names('?size_min=20&size_max=30&sort_key=name&sort_dir=asc'), ['Charlie', 'bravo', 'écho']);
+      assert.deepEqual(await names('?size_min=20&size_max=30&sort_key=name&sort_dir=asc'), [
+        'Charlie',
+        'bravo',
+        'écho',
+      ]);
       assert.deepEqual(await names('?min_ram=512'), ['alpha']);
       assert.deepEqual(await names('?min_disk=0&protected=true'), ['Charlie']);
       assert.deepEqual(await names('?property-os=linux'), ['bravo', 'delta']);
@@ -724,23 +1195,49 @@ for (const dialect of DIALECTS) {
     it('pages with limit and marker; the marker must be in the base set', async () => {
       assert.deepEqual(await names('?limit=0'), []);
       const all = await names('?sort_key=name&sort_dir=asc');
-      const page1 = await (await image(s, owner, 'GET', `${V1}/images/detail?sort_key=name&sort_dir=asc&limit=2`)).json();
-      assert.deepEqual(page1.images.map((i: any) => i.name), all.slice(0, 2));
+      const page1 = await (
+        await image(s, owner, 'GET', `${V1}/images/detail?sort_key=name&sort_dir=asc&limit=2`)
+      ).json();
+      assert.deepEqual(
+        page1.images.map((i: any) => i.name),
+        all.slice(0, 2),
+      );
       const marker = page1.images[1].id;
       assert.deepEqual(await names(`?sort_key=name&sort_dir=asc&limit=2&marker=${marker}`), all.slice(2, 4));
       assert.deepEqual(await names(`?sort_key=name&sort_dir=asc&limit=20&marker=${ids.delta}`), ['écho']);
-      assert.deepEqual(await names(`?sort_key=size&sort_dir=desc&marker=${ids.Charlie}`), (await names('?sort_key=size&sort_dir=desc')).slice(2));
+      assert.deepEqual(
+        await names(`?sort_key=size&sort_dir=desc&marker=${ids.Charlie}`),
+        (await names('?sort_key=size&sort_dir=desc')).slice(2),
+      );
       // The marker is not filtered; the page is.
-      assert.deepEqual(await names(`?sort_key=name&sort_dir=asc&marker=${ids.alpha}&property-os=linux`), ['bravo', 'delta']);
+      assert.deepEqual(await names(`?sort_key=name&sort_dir=asc&marker=${ids.alpha}&property-os=linux`), [
+        'bravo',
+        'delta',
+      ]);
       const stranger = await s.user('stranger@example.org');
-      await expectFault(image(s, stranger, 'GET', `${V1}/images/detail?marker=${ids.alpha}`), 400, 'Invalid marker. Image could not be found.');
-      assert.equal((await (await image(s, stranger, 'GET', `${V1}/images/detail?marker=${ids.bravo}`)).json()).images.length >= 0, true, 'a public image is a valid marker');
+      await expectFault(
+        image(s, stranger, 'GET', `${V1}/images/detail?marker=${ids.alpha}`),
+        400,
+        'Invalid marker. Image could not be found.',
+      );
+      assert.equal(
+        (await (await image(s, stranger, 'GET', `${V1}/images/detail?marker=${ids.bravo}`)).json()).images.length >= 0,
+        true,
+        'a public image is a valid marker',
+      );
     });
 
     it('summaries have exactly six keys and a numeric size', async () => {
       const r = await image(s, owner, 'GET', `${V10}/images/?sort_dir=asc&name=alpha`);
       const [one] = await r.json();
-      assert.deepEqual(one, { id: ids.alpha, name: 'alpha', status: 'available', disk_format: 'qcow2', container_format: 'bare', size: 10 });
+      assert.deepEqual(one, {
+        id: ids.alpha,
+        name: 'alpha',
+        status: 'available',
+        disk_format: 'qcow2',
+        container_format: 'bare',
+        size: 10,
+      });
     });
   });
 }

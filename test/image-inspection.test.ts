@@ -16,7 +16,11 @@ import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import {
-  formatMatchRequired, inspectRandomAccess, matchesDeclared, StreamInspector, type InspectionReport,
+  formatMatchRequired,
+  inspectRandomAccess,
+  matchesDeclared,
+  StreamInspector,
+  type InspectionReport,
 } from '../src/domain/images/inspection/index.ts';
 import { HEAD_BYTES, MAX_REGION_BYTES, TAIL_BYTES } from '../src/domain/images/inspection/format-probe.ts';
 import { loadSettings } from '../src/config.ts';
@@ -46,7 +50,9 @@ function streamed(bytes: Uint8Array, chunk: number): { report: InspectionReport;
   return { report, peak: inspector.retainedBytes.peak };
 }
 
-async function randomAccess(bytes: Uint8Array): Promise<{ report: InspectionReport; bytesRead: number; reads: number }> {
+async function randomAccess(
+  bytes: Uint8Array,
+): Promise<{ report: InspectionReport; bytesRead: number; reads: number }> {
   let bytesRead = 0;
   let reads = 0;
   const report = await inspectRandomAccess(async (offset, length) => {
@@ -74,9 +80,21 @@ function patch(bytes: Uint8Array, offset: number, values: ArrayLike<number>): Ui
   copy.set(values, offset);
   return copy;
 }
-const le64 = (v: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(v); return b; };
-const le32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-const be32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
+const le64 = (v: bigint) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(v);
+  return b;
+};
+const le32 = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v);
+  return b;
+};
+const be32 = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v);
+  return b;
+};
 const ascii = (s: string) => Buffer.from(s, 'latin1');
 
 interface Fixture {
@@ -100,21 +118,35 @@ before(() => {
     fixtures[name] = { file: at(name), ...f };
   };
   add('disk.raw', { format: 'raw', checks: [], qemu: 'raw' }, () => fs.copyFileSync(at('data.raw'), at('disk.raw')));
-  add('v2.qcow2', { format: 'qcow2', checks: [], qemu: 'qcow2' }, () => qemuImg('create', '-q', '-f', 'qcow2', '-o', 'compat=0.10', 'v2.qcow2', '100M'));
-  add('v3.qcow2', { format: 'qcow2', checks: [], qemu: 'qcow2' }, () => qemuImg('create', '-q', '-f', 'qcow2', 'v3.qcow2', '1G'));
-  add('data.qcow2', { format: 'qcow2', checks: [], qemu: 'qcow2' }, () => qemuImg('convert', '-q', '-O', 'qcow2', 'data.raw', 'data.qcow2'));
-  add('backing.qcow2', { format: 'qcow2', checks: ['backing_file'], qemu: 'qcow2' },
-    () => qemuImg('create', '-q', '-f', 'qcow2', '-b', 'v3.qcow2', '-F', 'qcow2', 'backing.qcow2'));
-  add('datafile.qcow2', { format: 'qcow2', checks: ['data_file'], qemu: 'qcow2' },
-    () => qemuImg('create', '-q', '-f', 'qcow2', '-o', `data_file=${at('datafile.bin')}`, 'datafile.qcow2', '64M'));
-  add('unknown-feature.qcow2', { format: 'qcow2', checks: ['unknown_features'], qemu: null, expectedSize: 2 ** 30 }, () => {
-    // incompatible_features is a big-endian u64 at 72: bit 13 lives in byte 78.
-    fs.writeFileSync(at('unknown-feature.qcow2'), patch(read('v3.qcow2'), 78, [0x20]));
-  });
-  add('sparse.vmdk', { format: 'vmdk', checks: [], qemu: 'vmdk' },
-    () => qemuImg('convert', '-q', '-O', 'vmdk', '-o', 'subformat=monolithicSparse', 'data.raw', 'sparse.vmdk'));
-  add('stream.vmdk', { format: 'vmdk', checks: [], qemu: 'vmdk' },
-    () => qemuImg('convert', '-q', '-O', 'vmdk', '-o', 'subformat=streamOptimized', 'data.raw', 'stream.vmdk'));
+  add('v2.qcow2', { format: 'qcow2', checks: [], qemu: 'qcow2' }, () =>
+    qemuImg('create', '-q', '-f', 'qcow2', '-o', 'compat=0.10', 'v2.qcow2', '100M'),
+  );
+  add('v3.qcow2', { format: 'qcow2', checks: [], qemu: 'qcow2' }, () =>
+    qemuImg('create', '-q', '-f', 'qcow2', 'v3.qcow2', '1G'),
+  );
+  add('data.qcow2', { format: 'qcow2', checks: [], qemu: 'qcow2' }, () =>
+    qemuImg('convert', '-q', '-O', 'qcow2', 'data.raw', 'data.qcow2'),
+  );
+  add('backing.qcow2', { format: 'qcow2', checks: ['backing_file'], qemu: 'qcow2' }, () =>
+    qemuImg('create', '-q', '-f', 'qcow2', '-b', 'v3.qcow2', '-F', 'qcow2', 'backing.qcow2'),
+  );
+  add('datafile.qcow2', { format: 'qcow2', checks: ['data_file'], qemu: 'qcow2' }, () =>
+    qemuImg('create', '-q', '-f', 'qcow2', '-o', `data_file=${at('datafile.bin')}`, 'datafile.qcow2', '64M'),
+  );
+  add(
+    'unknown-feature.qcow2',
+    { format: 'qcow2', checks: ['unknown_features'], qemu: null, expectedSize: 2 ** 30 },
+    () => {
+      // incompatible_features is a big-endian u64 at 72: bit 13 lives in byte 78.
+      fs.writeFileSync(at('unknown-feature.qcow2'), patch(read('v3.qcow2'), 78, [0x20]));
+    },
+  );
+  add('sparse.vmdk', { format: 'vmdk', checks: [], qemu: 'vmdk' }, () =>
+    qemuImg('convert', '-q', '-O', 'vmdk', '-o', 'subformat=monolithicSparse', 'data.raw', 'sparse.vmdk'),
+  );
+  add('stream.vmdk', { format: 'vmdk', checks: [], qemu: 'vmdk' }, () =>
+    qemuImg('convert', '-q', '-O', 'vmdk', '-o', 'subformat=streamOptimized', 'data.raw', 'stream.vmdk'),
+  );
   add('footer.vmdk', { format: 'vmdk', checks: [], qemu: 'vmdk' }, () => {
     // VMware's streamOptimized layout: grain directory "at the end", the real header in a
     // footer before the end-of-stream marker; the front capacity is stale on purpose.
@@ -124,27 +156,53 @@ before(() => {
     const marker = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 0]), le32(0), le32(3), Buffer.alloc(496)]);
     fs.writeFileSync(at('footer.vmdk'), Buffer.concat([front, marker, original.subarray(0, 512), Buffer.alloc(512)]));
   });
-  add('passwd.vmdk', { format: 'vmdk', checks: ['vmdk_create_type', 'vmdk_descriptor_file', 'vmdk_extent_path', 'vmdk_extent_type'], qemu: null, expectedSize: 8192 },
-    () => fs.writeFileSync(at('passwd.vmdk'), '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\n\nRW 16 FLAT "/etc/passwd" 0\n'));
+  add(
+    'passwd.vmdk',
+    {
+      format: 'vmdk',
+      checks: ['vmdk_create_type', 'vmdk_descriptor_file', 'vmdk_extent_path', 'vmdk_extent_type'],
+      qemu: null,
+      expectedSize: 8192,
+    },
+    () =>
+      fs.writeFileSync(
+        at('passwd.vmdk'),
+        '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\n\nRW 16 FLAT "/etc/passwd" 0\n',
+      ),
+  );
   add('embedded-passwd.vmdk', { format: 'vmdk', checks: ['vmdk_extent_path'], qemu: 'vmdk' }, () => {
     const bytes = read('sparse.vmdk');
     const descriptorEnd = 512 + Number(Buffer.from(bytes).readBigUInt64LE(36)) * 512;
-    const text = Buffer.from(bytes.subarray(512, descriptorEnd)).toString('latin1').replace(/\0+$/, '')
+    const text = Buffer.from(bytes.subarray(512, descriptorEnd))
+      .toString('latin1')
+      .replace(/\0+$/, '')
       .replace(/SPARSE "sparse.vmdk"/, 'SPARSE "/etc/passwd"');
     const region = Buffer.alloc(descriptorEnd - 512);
     region.write(text, 'latin1');
     fs.writeFileSync(at('embedded-passwd.vmdk'), patch(bytes, 512, region));
   });
-  add('dynamic.vhd', { format: 'vhd', checks: [], qemu: 'vpc' }, () => qemuImg('convert', '-q', '-O', 'vpc', 'data.raw', 'dynamic.vhd'));
-  add('exact.vhd', { format: 'vhd', checks: [], qemu: 'vpc' }, () => qemuImg('create', '-q', '-f', 'vpc', '-o', 'force_size=on', 'exact.vhd', '100000256'));
-  add('fixed.vhd', { format: 'vhd', checks: [], qemu: 'vpc' }, () => qemuImg('convert', '-q', '-O', 'vpc', '-o', 'subformat=fixed', 'data.raw', 'fixed.vhd'));
+  add('dynamic.vhd', { format: 'vhd', checks: [], qemu: 'vpc' }, () =>
+    qemuImg('convert', '-q', '-O', 'vpc', 'data.raw', 'dynamic.vhd'),
+  );
+  add('exact.vhd', { format: 'vhd', checks: [], qemu: 'vpc' }, () =>
+    qemuImg('create', '-q', '-f', 'vpc', '-o', 'force_size=on', 'exact.vhd', '100000256'),
+  );
+  add('fixed.vhd', { format: 'vhd', checks: [], qemu: 'vpc' }, () =>
+    qemuImg('convert', '-q', '-O', 'vpc', '-o', 'subformat=fixed', 'data.raw', 'fixed.vhd'),
+  );
   add('fixed-tail.qcow2', { format: 'qcow2', checks: ['multiple_formats'], qemu: 'qcow2' }, () => {
     const footer = read('fixed.vhd').slice(-512);
     fs.writeFileSync(at('fixed-tail.qcow2'), Buffer.concat([read('data.qcow2'), footer]));
   });
-  add('disk.vhdx', { format: 'vhdx', checks: [], qemu: 'vhdx' }, () => qemuImg('convert', '-q', '-O', 'vhdx', 'data.raw', 'disk.vhdx'));
-  add('disk.vdi', { format: 'vdi', checks: [], qemu: 'vdi' }, () => qemuImg('convert', '-q', '-O', 'vdi', 'data.raw', 'disk.vdi'));
-  add('disk.qed', { format: 'qed', checks: ['qed'], qemu: 'qed' }, () => qemuImg('create', '-q', '-f', 'qed', 'disk.qed', '70M'));
+  add('disk.vhdx', { format: 'vhdx', checks: [], qemu: 'vhdx' }, () =>
+    qemuImg('convert', '-q', '-O', 'vhdx', 'data.raw', 'disk.vhdx'),
+  );
+  add('disk.vdi', { format: 'vdi', checks: [], qemu: 'vdi' }, () =>
+    qemuImg('convert', '-q', '-O', 'vdi', 'data.raw', 'disk.vdi'),
+  );
+  add('disk.qed', { format: 'qed', checks: ['qed'], qemu: 'qed' }, () =>
+    qemuImg('create', '-q', '-f', 'qed', 'disk.qed', '70M'),
+  );
   add('disk.iso', { format: 'iso', checks: [], qemu: 'raw' }, () => {
     fs.mkdirSync(at('iso-tree'));
     fs.writeFileSync(at('iso-tree/hello.txt'), 'hello\n');
@@ -157,7 +215,10 @@ before(() => {
     fs.writeFileSync(at('hybrid.iso'), patch(mbr, 512, ascii('EFI PART')));
   });
   add('iso-in.qcow2', { format: 'qcow2', checks: ['multiple_formats'], qemu: 'qcow2' }, () => {
-    fs.writeFileSync(at('iso-in.qcow2'), patch(read('v3.qcow2'), 16 * 2048, Buffer.concat([Buffer.from([1]), ascii('CD001')])));
+    fs.writeFileSync(
+      at('iso-in.qcow2'),
+      patch(read('v3.qcow2'), 16 * 2048, Buffer.concat([Buffer.from([1]), ascii('CD001')])),
+    );
   });
   add('gpt-in.qcow2', { format: 'qcow2', checks: ['multiple_formats'], qemu: 'qcow2' }, () => {
     fs.writeFileSync(at('gpt-in.qcow2'), patch(patch(read('v3.qcow2'), 510, [0x55, 0xaa]), 512, ascii('EFI PART')));
@@ -169,9 +230,30 @@ before(() => {
 
 describe('real images: format, safety, and virtual_size as qemu-img info says', () => {
   const names = [
-    'disk.raw', 'v2.qcow2', 'v3.qcow2', 'data.qcow2', 'backing.qcow2', 'datafile.qcow2', 'unknown-feature.qcow2',
-    'sparse.vmdk', 'stream.vmdk', 'footer.vmdk', 'passwd.vmdk', 'embedded-passwd.vmdk', 'dynamic.vhd', 'exact.vhd',
-    'fixed.vhd', 'fixed-tail.qcow2', 'disk.vhdx', 'disk.vdi', 'disk.qed', 'disk.iso', 'hybrid.iso', 'iso-in.qcow2', 'gpt-in.qcow2', 'gpt.raw',
+    'disk.raw',
+    'v2.qcow2',
+    'v3.qcow2',
+    'data.qcow2',
+    'backing.qcow2',
+    'datafile.qcow2',
+    'unknown-feature.qcow2',
+    'sparse.vmdk',
+    'stream.vmdk',
+    'footer.vmdk',
+    'passwd.vmdk',
+    'embedded-passwd.vmdk',
+    'dynamic.vhd',
+    'exact.vhd',
+    'fixed.vhd',
+    'fixed-tail.qcow2',
+    'disk.vhdx',
+    'disk.vdi',
+    'disk.qed',
+    'disk.iso',
+    'hybrid.iso',
+    'iso-in.qcow2',
+    'gpt-in.qcow2',
+    'gpt.raw',
   ];
   for (const name of names) {
     it(name, async () => {
@@ -189,7 +271,17 @@ describe('real images: format, safety, and virtual_size as qemu-img info says', 
   }
 
   it('qemu-img info without -f probes the same format (iso aside: qemu reads it as raw)', () => {
-    for (const name of ['disk.raw', 'v2.qcow2', 'v3.qcow2', 'sparse.vmdk', 'stream.vmdk', 'dynamic.vhd', 'disk.vhdx', 'disk.vdi', 'disk.qed']) {
+    for (const name of [
+      'disk.raw',
+      'v2.qcow2',
+      'v3.qcow2',
+      'sparse.vmdk',
+      'stream.vmdk',
+      'dynamic.vhd',
+      'disk.vhdx',
+      'disk.vdi',
+      'disk.qed',
+    ]) {
       const expected = fixtures[name].format === 'vhd' ? 'vpc' : fixtures[name].format;
       assert.equal(qemuInfo(fixtures[name].file).format, expected, name);
     }
@@ -217,7 +309,10 @@ describe('real images: format, safety, and virtual_size as qemu-img info says', 
     }
     for (const name of ['disk.vhdx', 'sparse.vmdk', 'footer.vmdk']) {
       const { bytesRead, reads } = await randomAccess(read(name));
-      assert.ok(bytesRead <= HEAD_BYTES + 2 * 64 * 1024 + TAIL_BYTES + 8 && reads <= 5, `${name}: ${reads} reads, ${bytesRead} bytes`);
+      assert.ok(
+        bytesRead <= HEAD_BYTES + 2 * 64 * 1024 + TAIL_BYTES + 8 && reads <= 5,
+        `${name}: ${reads} reads, ${bytesRead} bytes`,
+      );
     }
   });
 
@@ -242,7 +337,10 @@ describe('real images: format, safety, and virtual_size as qemu-img info says', 
     // Workers do not inherit tsx's loader: register it, then load the TypeScript worker.
     const tsx = import.meta.resolve('tsx/esm/api');
     const script = new URL('./helpers/inspection-worker.ts', import.meta.url).href;
-    const worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); })`, { eval: true });
+    const worker = new Worker(
+      `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); })`,
+      { eval: true },
+    );
     try {
       const reply = new Promise<InspectionReport>((resolve, reject) => {
         worker.once('message', resolve);
@@ -305,11 +403,39 @@ describe('hostile and broken headers: clear failures, never a throw', () => {
   });
 
   it('every prefix of every fixture inspects without throwing, the same every way', async () => {
-    for (const name of ['v3.qcow2', 'sparse.vmdk', 'footer.vmdk', 'disk.vhdx', 'dynamic.vhd', 'disk.vdi', 'disk.qed', 'disk.iso']) {
+    for (const name of [
+      'v3.qcow2',
+      'sparse.vmdk',
+      'footer.vmdk',
+      'disk.vhdx',
+      'dynamic.vhd',
+      'disk.vdi',
+      'disk.qed',
+      'disk.iso',
+    ]) {
       const bytes = read(name);
-      for (const length of [1, 4, 8, 71, 72, 103, 511, 512, 513, 1535, 4096, 32 * 1024, 40 * 1024, HEAD_BYTES, HEAD_BYTES + 1, 300 * 1024, bytes.length - 1]) {
+      for (const length of [
+        1,
+        4,
+        8,
+        71,
+        72,
+        103,
+        511,
+        512,
+        513,
+        1535,
+        4096,
+        32 * 1024,
+        40 * 1024,
+        HEAD_BYTES,
+        HEAD_BYTES + 1,
+        300 * 1024,
+        bytes.length - 1,
+      ]) {
         const report = await inspectAllWays(bytes.subarray(0, Math.min(length, bytes.length)));
-        if (report.format !== 'raw' && report.virtualSize === null) assert.ok(report.safetyFailures.length > 0, `${name}[0..${length}]`);
+        if (report.format !== 'raw' && report.virtualSize === null)
+          assert.ok(report.safetyFailures.length > 0, `${name}[0..${length}]`);
       }
     }
   });
@@ -319,7 +445,11 @@ describe('hostile and broken headers: clear failures, never a throw', () => {
     const version = await inspectAllWays(patch(v3, 4, be32(9)));
     assert.deepEqual(checks(version), ['qcow2_version']);
     for (const bits of [0, 8, 22, 40, 0xffffffff]) {
-      assert.deepEqual(checks(await inspectAllWays(patch(v3, 20, be32(bits)))), ['qcow2_header'], `cluster_bits ${bits}`);
+      assert.deepEqual(
+        checks(await inspectAllWays(patch(v3, 20, be32(bits)))),
+        ['qcow2_header'],
+        `cluster_bits ${bits}`,
+      );
     }
     // An extension list that never reaches its end marker inside the first cluster.
     const extensionsAt = Buffer.from(v3).readUInt32BE(100);
@@ -348,10 +478,15 @@ describe('hostile and broken headers: clear failures, never a throw', () => {
   });
 
   it('vmdk descriptors: odd lines, no extents, binary, a descriptor file over 1 MiB', async () => {
-    const descriptor = (body: string) => ascii(`# Disk DescriptorFile\nversion=1\ncreateType="monolithicSparse"\n${body}`);
+    const descriptor = (body: string) =>
+      ascii(`# Disk DescriptorFile\nversion=1\ncreateType="monolithicSparse"\n${body}`);
     assert.ok(checks(await inspectAllWays(descriptor('RW 8 SPARSE "x.vmdk"\nrm -rf /\n'))).includes('vmdk_descriptor'));
     assert.ok(checks(await inspectAllWays(descriptor('# nothing\n'))).includes('vmdk_no_extents'));
-    assert.ok(checks(await inspectAllWays(Buffer.concat([descriptor('RW 8 SPARSE "x.vmdk"\n'), Buffer.from([0xff, 0x80])]))).includes('vmdk_descriptor'));
+    assert.ok(
+      checks(
+        await inspectAllWays(Buffer.concat([descriptor('RW 8 SPARSE "x.vmdk"\n'), Buffer.from([0xff, 0x80])])),
+      ).includes('vmdk_descriptor'),
+    );
     const big = Buffer.concat([descriptor('RW 8 SPARSE "x.vmdk"\n'), Buffer.alloc(MiB + 10, 0x23)]);
     const report = await inspectAllWays(big);
     assert.equal(report.format, 'vmdk');
@@ -398,21 +533,32 @@ describe('hostile and broken headers: clear failures, never a throw', () => {
 
   it('random bytes behind every signature: no throw, every way the same', async () => {
     const magics = [
-      ascii('QFI\xfb'), ascii('QED\0'), ascii('KDMV'), ascii('vhdxfile'), ascii('conectix'), ascii('version=1\n'),
-      Buffer.concat([Buffer.alloc(0x40), le32(0xbeda107f)]), Buffer.alloc(0),
+      ascii('QFI\xfb'),
+      ascii('QED\0'),
+      ascii('KDMV'),
+      ascii('vhdxfile'),
+      ascii('conectix'),
+      ascii('version=1\n'),
+      Buffer.concat([Buffer.alloc(0x40), le32(0xbeda107f)]),
+      Buffer.alloc(0),
     ];
-    await fc.assert(fc.asyncProperty(
-      fc.constantFrom(...magics), fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 0, max: 300 * 1024 }),
-      fc.integer({ min: 1, max: 70000 }),
-      async (magic, noise, padding, chunk) => {
-        const bytes = new Uint8Array(magic.length + noise.length + padding);
-        bytes.set(magic);
-        bytes.set(noise, magic.length);
-        const { report } = await randomAccess(bytes);
-        assert.deepEqual(streamed(bytes, chunk).report, report);
-        if (report.format !== 'raw' && report.virtualSize === null) assert.ok(report.safetyFailures.length > 0);
-      },
-    ), { numRuns: Number(process.env.FUZZ_RUNS ?? 300) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...magics),
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.integer({ min: 0, max: 300 * 1024 }),
+        fc.integer({ min: 1, max: 70000 }),
+        async (magic, noise, padding, chunk) => {
+          const bytes = new Uint8Array(magic.length + noise.length + padding);
+          bytes.set(magic);
+          bytes.set(noise, magic.length);
+          const { report } = await randomAccess(bytes);
+          assert.deepEqual(streamed(bytes, chunk).report, report);
+          if (report.format !== 'raw' && report.virtualSize === null) assert.ok(report.safetyFailures.length > 0);
+        },
+      ),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
+    );
   });
 });
 
@@ -440,10 +586,18 @@ describe('format match rule and PLANKTON_REQUIRE_FORMAT_MATCH', () => {
     assert.equal(loadSettings({}, {}).requireFormatMatch, 'v2');
     assert.equal(loadSettings({}, { PLANKTON_REQUIRE_FORMAT_MATCH: 'all' }).requireFormatMatch, 'all');
     assert.equal(loadSettings({}, { PLANKTON_REQUIRE_FORMAT_MATCH: 'off' }).requireFormatMatch, 'off');
-    assert.throws(() => loadSettings({}, { PLANKTON_REQUIRE_FORMAT_MATCH: 'yes' }),
-      (e: unknown) => e instanceof CliError && e.exitCode === 2 && /PLANKTON_REQUIRE_FORMAT_MATCH/.test(e.message));
-    assert.deepEqual(['v2', 'all', 'off'].map((m) => [formatMatchRequired(m as 'v2', 'v1'), formatMatchRequired(m as 'v2', 'v2')]),
-      [[false, true], [true, true], [false, false]]);
+    assert.throws(
+      () => loadSettings({}, { PLANKTON_REQUIRE_FORMAT_MATCH: 'yes' }),
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && /PLANKTON_REQUIRE_FORMAT_MATCH/.test(e.message),
+    );
+    assert.deepEqual(
+      ['v2', 'all', 'off'].map((m) => [formatMatchRequired(m as 'v2', 'v1'), formatMatchRequired(m as 'v2', 'v2')]),
+      [
+        [false, true],
+        [true, true],
+        [false, false],
+      ],
+    );
   });
 });
 

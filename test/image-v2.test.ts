@@ -22,7 +22,12 @@ for (const dialect of DIALECTS) {
     let B: TestUser;
     let admin: TestUser;
 
-    const call = (user: TestUser | undefined, method: string, path: string, init: { body?: unknown; type?: string; headers?: Record<string, string> } = {}) => {
+    const call = (
+      user: TestUser | undefined,
+      method: string,
+      path: string,
+      init: { body?: unknown; type?: string; headers?: Record<string, string> } = {},
+    ) => {
       const headers: Record<string, string> = { ...init.headers };
       let body: BodyInit | undefined;
       if (Buffer.isBuffer(init.body)) body = new Uint8Array(init.body);
@@ -31,7 +36,9 @@ for (const dialect of DIALECTS) {
       return s.fetch(V2 + path, { method, headers, body, token: user?.token });
     };
     const create = async (user: TestUser, body: Record<string, unknown> = {}) => {
-      const r = await call(user, 'POST', '/images', { body: { name: 'img', disk_format: 'raw', container_format: 'bare', ...body } });
+      const r = await call(user, 'POST', '/images', {
+        body: { name: 'img', disk_format: 'raw', container_format: 'bare', ...body },
+      });
       assert.equal(r.status, 201, await r.clone().text());
       return (await r.json()) as Record<string, any>;
     };
@@ -39,9 +46,12 @@ for (const dialect of DIALECTS) {
       const r = await call(user, 'PUT', `/images/${id}/file`, { body: data, type: 'application/octet-stream' });
       assert.equal(r.status, 204, await r.clone().text());
     };
-    const show = async (user: TestUser, id: string) => (await (await call(user, 'GET', `/images/${id}`)).json()) as Record<string, any>;
-    const patch = (user: TestUser, id: string, ops: unknown[]) => call(user, 'PATCH', `/images/${id}`, { body: ops, type: PATCH_TYPE });
-    const faultOf = async (r: Response) => Object.values((await r.json()) as Record<string, { code: number; message: string }>)[0];
+    const show = async (user: TestUser, id: string) =>
+      (await (await call(user, 'GET', `/images/${id}`)).json()) as Record<string, any>;
+    const patch = (user: TestUser, id: string, ops: unknown[]) =>
+      call(user, 'PATCH', `/images/${id}`, { body: ops, type: PATCH_TYPE });
+    const faultOf = async (r: Response) =>
+      Object.values((await r.json()) as Record<string, { code: number; message: string }>)[0];
 
     before(async () => {
       s = await startTestServer(dialect);
@@ -55,13 +65,26 @@ for (const dialect of DIALECTS) {
       for (const path of ['/image', '/image/', '/image/versions', '/image/v2', '/image/v2/']) {
         const r = await s.fetch(path);
         assert.equal(r.status, 200, path);
-        const ids = ((await r.json()) as { versions: { id: string; status: string }[] }).versions.map((v) => `${v.id}:${v.status}`);
-        assert.ok(ids.includes('v2.15:CURRENT') && ids.includes('v1:CURRENT') && ids.includes('v1.0:CURRENT'), `${path}: ${ids}`);
+        const ids = ((await r.json()) as { versions: { id: string; status: string }[] }).versions.map(
+          (v) => `${v.id}:${v.status}`,
+        );
+        assert.ok(
+          ids.includes('v2.15:CURRENT') && ids.includes('v1:CURRENT') && ids.includes('v1.0:CURRENT'),
+          `${path}: ${ids}`,
+        );
       }
     });
 
     it('create → 201 queued with Location; upload 204; GET file 200 with Content-MD5; 206 for a Range', async () => {
-      const r = await call(A, 'POST', '/images', { body: { name: 'deb', disk_format: 'qcow2', container_format: 'bare', os_distro: 'debian', tags: ['x', 'x', 'y'] } });
+      const r = await call(A, 'POST', '/images', {
+        body: {
+          name: 'deb',
+          disk_format: 'qcow2',
+          container_format: 'bare',
+          os_distro: 'debian',
+          tags: ['x', 'x', 'y'],
+        },
+      });
       assert.equal(r.status, 201);
       const img = (await r.json()) as Record<string, any>;
       assert.equal(r.headers.get('location'), `${s.url}/image/v2/images/${img.id}`);
@@ -109,21 +132,30 @@ for (const dialect of DIALECTS) {
       const img = await create(A, { disk_format: undefined, container_format: undefined });
       const wrongType = await call(A, 'PUT', `/images/${img.id}/file`, { body: DATA, type: 'text/plain' });
       assert.equal(wrongType.status, 415);
-      const noFormats = await call(A, 'PUT', `/images/${img.id}/file`, { body: DATA, type: 'application/octet-stream' });
+      const noFormats = await call(A, 'PUT', `/images/${img.id}/file`, {
+        body: DATA,
+        type: 'application/octet-stream',
+      });
       assert.equal(noFormats.status, 400);
       assert.match((await faultOf(noFormats)).message, /disk_format, container_format must be set/);
       const withFormats = await create(A);
       await upload(A, withFormats.id, Buffer.alloc(0));
       assert.equal((await show(A, withFormats.id)).status, 'queued');
-      const notOwner = await call(B, 'PUT', `/images/${withFormats.id}/file`, { body: DATA, type: 'application/octet-stream' });
+      const notOwner = await call(B, 'PUT', `/images/${withFormats.id}/file`, {
+        body: DATA,
+        type: 'application/octet-stream',
+      });
       assert.equal(notOwner.status, 404);
     });
 
     it('PATCH: properties, name, tags, protected; 415 for other media types; 409 replace of a missing property; atomic', async () => {
       const img = await create(A, { k: 'v' });
       const r = await patch(A, img.id, [
-        { op: 'add', path: '/name', value: 'renamed' }, { op: 'add', path: '/k2', value: 'v2' },
-        { op: 'remove', path: '/k' }, { op: 'replace', path: '/tags', value: ['a', 'b'] }, { op: 'add', path: '/min_ram', value: 512 },
+        { op: 'add', path: '/name', value: 'renamed' },
+        { op: 'add', path: '/k2', value: 'v2' },
+        { op: 'remove', path: '/k' },
+        { op: 'replace', path: '/tags', value: ['a', 'b'] },
+        { op: 'add', path: '/min_ram', value: 512 },
       ]);
       assert.equal(r.status, 200);
       const got = (await r.json()) as Record<string, any>;
@@ -137,7 +169,10 @@ for (const dialect of DIALECTS) {
       assert.equal(bad.status, 415);
       assert.match(bad.headers.get('accept-patch') ?? '', /openstack-images-v2\.1-json-patch/);
 
-      const missing = await patch(A, img.id, [{ op: 'add', path: '/name', value: 'not-applied' }, { op: 'replace', path: '/nope', value: 'x' }]);
+      const missing = await patch(A, img.id, [
+        { op: 'add', path: '/name', value: 'not-applied' },
+        { op: 'replace', path: '/nope', value: 'x' },
+      ]);
       assert.equal(missing.status, 409);
       assert.equal((await show(A, img.id)).name, 'renamed');
 
@@ -154,7 +189,10 @@ for (const dialect of DIALECTS) {
       await upload(A, img.id);
       assert.equal((await call(A, 'DELETE', `/images/${img.id}`)).status, 204);
       assert.equal((await call(A, 'GET', `/images/${img.id}`)).status, 404);
-      const placeholder = await s.fetch(`/object-store/v1/${A.uuid}/images/${img.id}`, { method: 'HEAD', token: A.token });
+      const placeholder = await s.fetch(`/object-store/v1/${A.uuid}/images/${img.id}`, {
+        method: 'HEAD',
+        token: A.token,
+      });
       assert.equal(placeholder.status, 404);
 
       await putObject(s, A, 'images', 'kept.img', DATA);
@@ -174,7 +212,9 @@ for (const dialect of DIALECTS) {
       assert.equal(v1.headers.get('x-image-meta-status'), 'available');
 
       await putObject(s, A, 'images', 'v1.img', DATA);
-      const id = await register(s, A, 'from-v1', location(A.uuid, 'images', 'v1.img'), { 'X-Image-Meta-Property-Os': 'linux' });
+      const id = await register(s, A, 'from-v1', location(A.uuid, 'images', 'v1.img'), {
+        'X-Image-Meta-Property-Os': 'linux',
+      });
       const seen = await show(A, id);
       assert.equal(seen.name, 'from-v1');
       assert.equal(seen.status, 'active');
@@ -192,7 +232,11 @@ for (const dialect of DIALECTS) {
       let pages = 0;
       while (next) {
         assert.match(next, /^\/v2\/images\?/);
-        const page = (await (await s.fetch(`/image${next}`, { token: U.token })).json()) as { images: { id: string }[]; next?: string; first: string };
+        const page = (await (await s.fetch(`/image${next}`, { token: U.token })).json()) as {
+          images: { id: string }[];
+          next?: string;
+          first: string;
+        };
         seen.push(...page.images.map((i) => i.id));
         next = page.next;
         pages++;
@@ -214,16 +258,27 @@ for (const dialect of DIALECTS) {
       assert.equal(added.status, 200);
       assert.equal(((await added.json()) as { status: string }).status, 'pending');
       assert.equal((await call(A, 'POST', `/images/${img.id}/members`, { body: { member: B.uuid } })).status, 409);
-      const listB = async (q = '') => ((await (await call(B, 'GET', `/images${q}`)).json()) as { images: { id: string }[] }).images.map((i) => i.id);
+      const listB = async (q = '') =>
+        ((await (await call(B, 'GET', `/images${q}`)).json()) as { images: { id: string }[] }).images.map((i) => i.id);
       assert.ok(!(await listB()).includes(img.id));
       assert.ok((await listB('?member_status=pending')).includes(img.id));
       assert.equal((await call(B, 'GET', `/images/${img.id}`)).status, 200);
-      assert.equal((await call(A, 'PUT', `/images/${img.id}/members/${B.uuid}`, { body: { status: 'accepted' } })).status, 403);
-      const accepted = await call(B, 'PUT', `/images/${img.id}/members/${B.uuid}`, { body: { member: B.uuid, status: 'accepted' } });
+      assert.equal(
+        (await call(A, 'PUT', `/images/${img.id}/members/${B.uuid}`, { body: { status: 'accepted' } })).status,
+        403,
+      );
+      const accepted = await call(B, 'PUT', `/images/${img.id}/members/${B.uuid}`, {
+        body: { member: B.uuid, status: 'accepted' },
+      });
       assert.equal(accepted.status, 200);
       assert.ok((await listB()).includes(img.id));
-      const members = (await (await call(A, 'GET', `/images/${img.id}/members`)).json()) as { members: { member_id: string; status: string }[] };
-      assert.deepEqual(members.members.map((m) => [m.member_id, m.status]), [[B.uuid, 'accepted']]);
+      const members = (await (await call(A, 'GET', `/images/${img.id}/members`)).json()) as {
+        members: { member_id: string; status: string }[];
+      };
+      assert.deepEqual(
+        members.members.map((m) => [m.member_id, m.status]),
+        [[B.uuid, 'accepted']],
+      );
       assert.equal((await call(B, 'DELETE', `/images/${img.id}/members/${B.uuid}`)).status, 403);
       assert.equal((await patch(A, img.id, [{ op: 'replace', path: '/visibility', value: 'private' }])).status, 409);
       assert.equal((await call(A, 'DELETE', `/images/${img.id}/members/${B.uuid}`)).status, 204);
@@ -235,7 +290,10 @@ for (const dialect of DIALECTS) {
 
     it('a v1 member grant counts as accepted in v2', async () => {
       const img = await create(A, { name: 'v1-shared' });
-      assert.equal((await s.fetch(`${V1}/images/${img.id}/members/${B.uuid}`, { method: 'PUT', token: A.token })).status, 204);
+      assert.equal(
+        (await s.fetch(`${V1}/images/${img.id}/members/${B.uuid}`, { method: 'PUT', token: A.token })).status,
+        204,
+      );
       const list = (await (await call(B, 'GET', '/images')).json()) as { images: { id: string }[] };
       assert.ok(list.images.some((i) => i.id === img.id));
       const m = (await (await call(A, 'GET', `/images/${img.id}/members/${B.uuid}`)).json()) as { status: string };
@@ -277,7 +335,10 @@ for (const dialect of DIALECTS) {
       assert.equal((await call(A, 'POST', `/images/${img.id}/members`, { body: { member: B.uuid } })).status, 200);
       assert.equal((await call(A, 'GET', `/images/${img.id}/members`)).status, 200);
       assert.equal((await call(A, 'GET', `/images/${img.id}/members/${B.uuid}`)).status, 200);
-      assert.equal((await call(B, 'PUT', `/images/${img.id}/members/${B.uuid}`, { body: { status: 'rejected' } })).status, 200);
+      assert.equal(
+        (await call(B, 'PUT', `/images/${img.id}/members/${B.uuid}`, { body: { status: 'rejected' } })).status,
+        200,
+      );
       assert.equal((await call(A, 'DELETE', `/images/${img.id}/members/${B.uuid}`)).status, 204);
       assert.equal((await call(A, 'GET', '/info/import')).status, 200);
       assert.equal((await call(A, 'DELETE', `/images/${img.id}`)).status, 204);
@@ -287,7 +348,9 @@ for (const dialect of DIALECTS) {
       const wrong = await call(A, 'PUT', '/images');
       assert.equal(wrong.status, 405);
       assert.equal(wrong.headers.get('allow'), 'GET, POST');
-      const schema = (await (await call(A, 'GET', '/schemas/image')).json()) as { properties: { disk_format: { enum: string[] } } };
+      const schema = (await (await call(A, 'GET', '/schemas/image')).json()) as {
+        properties: { disk_format: { enum: string[] } };
+      };
       assert.ok(schema.properties.disk_format.enum.includes('raw'));
     });
   });

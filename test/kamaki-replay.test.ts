@@ -10,7 +10,22 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DIALECTS } from './helpers/dialects.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
-import { BLOCK, EMPTY_SHA256, HTTP_DATE, ISO_MICROS, JSON_TYPE, O, UUID4, blockHashOf, bytesOf, call, md5, merkle, splitBlocks, type Reply } from './helpers/object-store.ts';
+import {
+  BLOCK,
+  EMPTY_SHA256,
+  HTTP_DATE,
+  ISO_MICROS,
+  JSON_TYPE,
+  O,
+  UUID4,
+  blockHashOf,
+  bytesOf,
+  call,
+  md5,
+  merkle,
+  splitBlocks,
+  type Reply,
+} from './helpers/object-store.ts';
 
 /** 8390108 bytes = 2 full blocks + 1500 bytes ending in 500 NULs (clients.md §5). */
 const DISK = (() => {
@@ -44,12 +59,14 @@ function kamakiImageList(r: Reply): any[] {
 async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]();
+      }
+    }),
+  );
   return out;
 }
 
@@ -61,11 +78,15 @@ for (const dialect of DIALECTS) {
     let A: string;
     let B: string;
     /** kamaki: every request carries X-Auth-Token. */
-    const k = (user: TestUser, method: string, path: string, opts: Parameters<typeof call>[3] = {}) => call(s, method, path, { token: user.token, ...opts });
+    const k = (user: TestUser, method: string, path: string, opts: Parameters<typeof call>[3] = {}) =>
+      call(s, method, path, { token: user.token, ...opts });
 
     /** Every kamaki command starts by authenticating its token and reading the catalog. */
     async function authenticate(user: TestUser): Promise<{ uuid: string; storage: string }> {
-      const r = await call(s, 'POST', '/identity/v2.0/tokens', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth: { token: { id: user.token } } }) });
+      const r = await call(s, 'POST', '/identity/v2.0/tokens', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth: { token: { id: user.token } } }),
+      });
       assert.equal(r.status, 200);
       const { access } = r.json();
       const store = access.serviceCatalog.find((e: any) => e.type === 'object-store');
@@ -119,19 +140,29 @@ for (const dialect of DIALECTS) {
       const hashes = blocks.map(blockHashOf);
       assert.equal(hashes.length, 3);
       const body = JSON.stringify({ hashes, bytes: DISK.length });
-      const put = () => k(alice, 'PUT', `${O}/${A}/images/disk.img?hashmap=True&format=json`, { body, headers: { 'Content-Type': 'application/octet-stream' } });
+      const put = () =>
+        k(alice, 'PUT', `${O}/${A}/images/disk.img?hashmap=True&format=json`, {
+          body,
+          headers: { 'Content-Type': 'application/octet-stream' },
+        });
       const first = await put();
       assert.equal(first.status, 409);
       assert.equal(first.header('content-type'), JSON_TYPE);
       assert.deepEqual(first.json(), hashes);
 
-      const replies = await pool(first.json().map((h: string) => async () => {
-        const block = blocks[hashes.indexOf(h)];
-        const r = await k(alice, 'POST', `${O}/${A}/images?update&format=json`, { body: block, headers: { 'Content-Type': 'application/octet-stream' } });
-        assert.equal(r.status, 202);
-        assert.equal(r.json()[0], h, 'kamaki asserts reply[0] == its hash');
-        return r;
-      }), 5);
+      const replies = await pool(
+        first.json().map((h: string) => async () => {
+          const block = blocks[hashes.indexOf(h)];
+          const r = await k(alice, 'POST', `${O}/${A}/images?update&format=json`, {
+            body: block,
+            headers: { 'Content-Type': 'application/octet-stream' },
+          });
+          assert.equal(r.status, 202);
+          assert.equal(r.json()[0], h, 'kamaki asserts reply[0] == its hash');
+          return r;
+        }),
+        5,
+      );
       assert.equal(replies.length, 3);
 
       const done = await put();
@@ -147,10 +178,16 @@ for (const dialect of DIALECTS) {
       assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/small.img`)).status, 404);
       for (let i = 0; i < 2; i++) assert.equal((await k(alice, 'HEAD', `${O}/${A}/images`)).status, 204);
       assert.equal((await k(alice, 'GET', `${O}/${A}/images?format=json`)).status, 200);
-      const bad = await k(alice, 'PUT', `${O}/${A}/images/small.img?format=json`, { body: SMALL, headers: { 'Content-Type': 'application/octet-stream', ETag: md5('not it') } });
+      const bad = await k(alice, 'PUT', `${O}/${A}/images/small.img?format=json`, {
+        body: SMALL,
+        headers: { 'Content-Type': 'application/octet-stream', ETag: md5('not it') },
+      });
       assert.equal(bad.status, 422);
       assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/small.img`)).status, 404);
-      const r = await k(alice, 'PUT', `${O}/${A}/images/small.img?format=json`, { body: SMALL, headers: { 'Content-Type': 'application/octet-stream', ETag: md5(SMALL) } });
+      const r = await k(alice, 'PUT', `${O}/${A}/images/small.img?format=json`, {
+        body: SMALL,
+        headers: { 'Content-Type': 'application/octet-stream', ETag: md5(SMALL) },
+      });
       assert.equal(r.status, 201);
       assert.equal(r.header('etag'), md5(SMALL));
       assert.ok(r.header('x-object-version'));
@@ -158,7 +195,10 @@ for (const dialect of DIALECTS) {
 
     it('uploads: empty file, .gz with Content-Encoding, already-known blocks → 201 at once', async () => {
       await authenticate(alice);
-      const empty = await k(alice, 'PUT', `${O}/${A}/images/empty.img?hashmap=True&format=json`, { body: JSON.stringify({ hashes: [], bytes: 0 }), headers: { 'Content-Type': 'application/octet-stream' } });
+      const empty = await k(alice, 'PUT', `${O}/${A}/images/empty.img?hashmap=True&format=json`, {
+        body: JSON.stringify({ hashes: [], bytes: 0 }),
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
       assert.equal(empty.status, 201, `an empty file needs no block: ${empty.text()}`);
       assert.equal(empty.header('etag'), EMPTY_SHA256);
       const eh = await k(alice, 'GET', `${O}/${A}/images/empty.img?hashmap=True&format=json`);
@@ -171,8 +211,14 @@ for (const dialect of DIALECTS) {
       const headers = { 'Content-Type': 'application/octet-stream', 'Content-Encoding': 'gzip' };
       const first = await k(alice, 'PUT', `${O}/${A}/images/small.img.gz?hashmap=True&format=json`, { body, headers });
       assert.equal(first.status, 409);
-      await k(alice, 'POST', `${O}/${A}/images?update&format=json`, { body: gz, headers: { 'Content-Type': 'application/octet-stream' } });
-      assert.equal((await k(alice, 'PUT', `${O}/${A}/images/small.img.gz?hashmap=True&format=json`, { body, headers })).status, 201);
+      await k(alice, 'POST', `${O}/${A}/images?update&format=json`, {
+        body: gz,
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
+      assert.equal(
+        (await k(alice, 'PUT', `${O}/${A}/images/small.img.gz?hashmap=True&format=json`, { body, headers })).status,
+        201,
+      );
       const got = await k(alice, 'GET', `${O}/${A}/images/small.img.gz?format=json`);
       assert.equal(got.header('content-encoding'), 'gzip');
       assert.ok(got.body.equals(gz), 'stored and served as is, never decoded');
@@ -180,7 +226,8 @@ for (const dialect of DIALECTS) {
       // image register --upload-image-file small.img: the block exists already (deduplication).
       assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/up.img`)).status, 404);
       const up = await k(alice, 'PUT', `${O}/${A}/images/up.img?hashmap=True&format=json`, {
-        body: JSON.stringify({ hashes: [blockHashOf(SMALL)], bytes: SMALL.length }), headers: { 'Content-Type': 'application/octet-stream' },
+        body: JSON.stringify({ hashes: [blockHashOf(SMALL)], bytes: SMALL.length }),
+        headers: { 'Content-Type': 'application/octet-stream' },
       });
       assert.equal(up.status, 201);
       // …and its metafile, shared with the owner and `*` (an image's is_public).
@@ -188,9 +235,28 @@ for (const dialect of DIALECTS) {
       const metaBody = JSON.stringify({ hashes: [blockHashOf(meta)], bytes: meta.length });
       const metaHeaders = { 'Content-Type': 'application/octet-stream', 'X-Object-Sharing': `read=${A},*` };
       assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/up.img.meta`)).status, 404);
-      assert.equal((await k(alice, 'PUT', `${O}/${A}/images/up.img.meta?hashmap=True&format=json`, { body: metaBody, headers: metaHeaders })).status, 409);
-      assert.deepEqual((await k(alice, 'POST', `${O}/${A}/images?update&format=json`, { body: meta, headers: { 'Content-Type': 'application/octet-stream' } })).json(), [blockHashOf(meta)]);
-      const metaPut = await k(alice, 'PUT', `${O}/${A}/images/up.img.meta?hashmap=True&format=json`, { body: metaBody, headers: metaHeaders });
+      assert.equal(
+        (
+          await k(alice, 'PUT', `${O}/${A}/images/up.img.meta?hashmap=True&format=json`, {
+            body: metaBody,
+            headers: metaHeaders,
+          })
+        ).status,
+        409,
+      );
+      assert.deepEqual(
+        (
+          await k(alice, 'POST', `${O}/${A}/images?update&format=json`, {
+            body: meta,
+            headers: { 'Content-Type': 'application/octet-stream' },
+          })
+        ).json(),
+        [blockHashOf(meta)],
+      );
+      const metaPut = await k(alice, 'PUT', `${O}/${A}/images/up.img.meta?hashmap=True&format=json`, {
+        body: metaBody,
+        headers: metaHeaders,
+      });
       assert.equal(metaPut.status, 201);
       assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/up.img.meta`)).header('x-object-sharing'), 'read=%2A');
     });
@@ -216,7 +282,12 @@ for (const dialect of DIALECTS) {
       assert.equal(info.header('x-object-sharing'), undefined, 'never sent empty');
       const hm = await k(alice, 'GET', `${O}/${A}/images/disk.img?hashmap=True&format=json`);
       assert.equal(hm.status, 200);
-      assert.deepEqual(hm.json(), { block_size: BLOCK, block_hash: 'sha256', bytes: DISK.length, hashes: splitBlocks(DISK).map(blockHashOf) });
+      assert.deepEqual(hm.json(), {
+        block_size: BLOCK,
+        block_hash: 'sha256',
+        bytes: DISK.length,
+        hashes: splitBlocks(DISK).map(blockHashOf),
+      });
     });
 
     /** kamaki's download: HEAD, hashmap, one ranged GET per block in parallel; the file cut to "bytes". */
@@ -226,16 +297,19 @@ for (const dialect of DIALECTS) {
       const hm = (await k(user, 'GET', `${path}?hashmap=True&format=json`)).json();
       const out = Buffer.alloc(hm.hashes.length * hm.block_size);
       const order = hm.hashes.map((_: string, i: number) => i).reverse(); // as recorded: the last block first
-      await pool(order.map((i: number) => async () => {
-        const start = i * hm.block_size;
-        const end = Math.min(start + hm.block_size, hm.bytes) - 1;
-        const r: Reply = await k(user, 'GET', `${path}?format=json`, { headers: { Range: `bytes=${start}-${end}` } });
-        assert.equal(r.status, 206);
-        assert.equal(r.header('content-range'), `bytes ${start}-${end}/${hm.bytes}`);
-        assert.equal(r.header('content-length'), String(end - start + 1), 'a wrong Content-Length makes kamaki hang');
-        assert.equal(r.body.length, end - start + 1);
-        r.body.copy(out, start);
-      }), 5);
+      await pool(
+        order.map((i: number) => async () => {
+          const start = i * hm.block_size;
+          const end = Math.min(start + hm.block_size, hm.bytes) - 1;
+          const r: Reply = await k(user, 'GET', `${path}?format=json`, { headers: { Range: `bytes=${start}-${end}` } });
+          assert.equal(r.status, 206);
+          assert.equal(r.header('content-range'), `bytes ${start}-${end}/${hm.bytes}`);
+          assert.equal(r.header('content-length'), String(end - start + 1), 'a wrong Content-Length makes kamaki hang');
+          assert.equal(r.body.length, end - start + 1);
+          r.body.copy(out, start);
+        }),
+        5,
+      );
       return out.subarray(0, hm.bytes);
     }
 
@@ -254,7 +328,9 @@ for (const dialect of DIALECTS) {
       await authenticate(alice);
       const path = `${O}/${A}/images/disk.img`;
       assert.equal((await k(alice, 'HEAD', path)).status, 200);
-      const post = await k(alice, 'POST', `${path}?update&format=json`, { headers: { 'X-Object-Sharing': `read=${B}` } });
+      const post = await k(alice, 'POST', `${path}?update&format=json`, {
+        headers: { 'X-Object-Sharing': `read=${B}` },
+      });
       assert.equal(post.status, 202);
       const head = await k(alice, 'HEAD', path);
       assert.equal(head.header('x-object-sharing'), `read=${B}`);
@@ -265,9 +341,16 @@ for (const dialect of DIALECTS) {
       assert.equal(me.uuid, B);
       const sharers = await k(bob, 'GET', `${O}?format=json`);
       assert.equal(sharers.status, 200);
-      assert.deepEqual(sharers.json().map((e: any) => e.name), [A]);
+      assert.deepEqual(
+        sharers.json().map((e: any) => e.name),
+        [A],
+      );
       const theirs = await k(bob, 'GET', `${O}/${A}/images?format=json`);
-      assert.deepEqual(theirs.json().map((e: any) => e.name), ['disk.img', 'up.img.meta'], 'what is shared with him or with *');
+      assert.deepEqual(
+        theirs.json().map((e: any) => e.name),
+        ['disk.img', 'up.img.meta'],
+        'what is shared with him or with *',
+      );
       const bh = await k(bob, 'HEAD', path);
       assert.equal(bh.status, 200);
       assert.equal(bh.header('x-object-allowed-to'), 'read');
@@ -302,63 +385,132 @@ for (const dialect of DIALECTS) {
       await authenticate(alice);
       /** kamaki's `image register` (clients.md §5), without the metafile it writes afterwards. */
       const register = async (user: TestUser, name: string, loc: string, headers: Record<string, string> = {}) => {
-        const r = await k(user, 'POST', `${I}/images/`, { headers: { 'X-Image-Meta-Name': name, 'X-Image-Meta-Location': loc, ...headers } });
+        const r = await k(user, 'POST', `${I}/images/`, {
+          headers: { 'X-Image-Meta-Name': name, 'X-Image-Meta-Location': loc, ...headers },
+        });
         assert.equal(r.status, 200, 'register: success=200');
         assert.equal(r.header('x-image-meta-owner'), user.uuid);
         return r.header('x-image-meta-id')!;
       };
       assert.equal((await k(alice, 'HEAD', `${O}/${A}/images/disk.img.meta`)).status, 404);
-      const debian = await register(alice, 'Debian%20Test', `pithos://${A}/images/disk.img`, { 'x-image-meta-property-OSFAMILY': 'linux', 'x-image-meta-property-ROOT_PARTITION': '1' });
-      const uploaded = await register(alice, 'Uploaded', `pithos://${A}/images/up.img`, { 'x-image-meta-is-public': 'True' });
+      const debian = await register(alice, 'Debian%20Test', `pithos://${A}/images/disk.img`, {
+        'x-image-meta-property-OSFAMILY': 'linux',
+        'x-image-meta-property-ROOT_PARTITION': '1',
+      });
+      const uploaded = await register(alice, 'Uploaded', `pithos://${A}/images/up.img`, {
+        'x-image-meta-is-public': 'True',
+      });
       // bob: container create, file upload --unchunked, image register.
       await authenticate(bob);
       assert.equal((await k(bob, 'PUT', `${O}/${B}/images`)).status, 201);
-      assert.equal((await k(bob, 'PUT', `${O}/${B}/images/bob.img?format=json`, { body: SMALL, headers: { 'Content-Type': 'application/octet-stream' } })).status, 201);
+      assert.equal(
+        (
+          await k(bob, 'PUT', `${O}/${B}/images/bob.img?format=json`, {
+            body: SMALL,
+            headers: { 'Content-Type': 'application/octet-stream' },
+          })
+        ).status,
+        201,
+      );
       const bobs = await register(bob, 'Bobs', `pithos://${B}/images/bob.img`);
 
       // image list
       await authenticate(alice);
       const list = kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=asc`));
-      assert.deepEqual(list.map((i) => i.id), [debian, uploaded]);
+      assert.deepEqual(
+        list.map((i) => i.id),
+        [debian, uploaded],
+      );
       for (const img of list) assert.deepEqual(Object.keys(img).sort(), SUMMARY_KEYS);
-      assert.deepEqual(list[0], { id: debian, name: 'Debian Test', status: 'available', disk_format: 'diskdump', container_format: 'bare', size: DISK.length });
+      assert.deepEqual(list[0], {
+        id: debian,
+        name: 'Debian Test',
+        status: 'available',
+        disk_format: 'diskdump',
+        container_format: 'bare',
+        size: DISK.length,
+      });
 
       // image list -l: the detail list, then the owners' names.
       const detail = kamakiImageList(await k(alice, 'GET', `${I}/images/detail?sort_dir=asc`));
-      assert.deepEqual(detail.map((i) => i.id), [debian, uploaded]);
+      assert.deepEqual(
+        detail.map((i) => i.id),
+        [debian, uploaded],
+      );
       assert.deepEqual(detail[0].properties, { osfamily: 'linux', root_partition: '1' });
       assert.equal(detail[1].is_public, true);
       const owners = [...new Set(detail.map((i) => i.owner))];
-      const catalogs = await k(alice, 'POST', '/account/v1.0/user_catalogs', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ uuids: owners }) });
+      const catalogs = await k(alice, 'POST', '/account/v1.0/user_catalogs', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ uuids: owners }),
+      });
       assert.equal(catalogs.status, 200);
       assert.deepEqual(catalogs.json().uuid_catalog, { [A]: 'alice@example.org' });
 
       // image list --name "Debian Test": a server-side filter (urllib's quote).
-      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?name=Debian%20Test&sort_dir=asc`)).map((i) => i.id), [debian]);
+      assert.deepEqual(
+        kamakiImageList(await k(alice, 'GET', `${I}/images/?name=Debian%20Test&sort_dir=asc`)).map((i) => i.id),
+        [debian],
+      );
       // --container-format, --disk-format, --size-min, --size-max, --status: server-side too.
-      const filtered = await k(alice, 'GET', `${I}/images/?status=available&size_max=${DISK.length}&container_format=bare&disk_format=diskdump&size_min=100000&sort_dir=asc`);
-      assert.deepEqual(kamakiImageList(filtered).map((i) => i.id), [debian]);
+      const filtered = await k(
+        alice,
+        'GET',
+        `${I}/images/?status=available&size_max=${DISK.length}&container_format=bare&disk_format=diskdump&size_min=100000&sort_dir=asc`,
+      );
+      assert.deepEqual(
+        kamakiImageList(filtered).map((i) => i.id),
+        [debian],
+      );
 
       // (bob) image list --owner {A}: the detail list, filtered by owner on the client.
       await authenticate(bob);
       const seenByBob = kamakiImageList(await k(bob, 'GET', `${I}/images/detail?sort_dir=asc`));
-      assert.deepEqual(seenByBob.map((i) => i.id), [uploaded, bobs], 'his own and alice’s public image');
-      assert.deepEqual(seenByBob.filter((i) => i.owner === A).map((i) => i.name), ['Uploaded']);
+      assert.deepEqual(
+        seenByBob.map((i) => i.id),
+        [uploaded, bobs],
+        'his own and alice’s public image',
+      );
+      assert.deepEqual(
+        seenByBob.filter((i) => i.owner === A).map((i) => i.name),
+        ['Uploaded'],
+      );
 
       // image list --property osfamily=linux: the detail list, filtered by properties on the client.
       await authenticate(alice);
-      const byProperty = kamakiImageList(await k(alice, 'GET', `${I}/images/detail?sort_dir=asc`))
-        .filter((i) => String(i.properties.osfamily ?? '').toLowerCase() === 'linux');
-      assert.deepEqual(byProperty.map((i) => i.id), [debian]);
+      const byProperty = kamakiImageList(await k(alice, 'GET', `${I}/images/detail?sort_dir=asc`)).filter(
+        (i) => String(i.properties.osfamily ?? '').toLowerCase() === 'linux',
+      );
+      assert.deepEqual(
+        byProperty.map((i) => i.id),
+        [debian],
+      );
 
       // image list --order name / --order -size: sort_key, and a leading '-' for desc.
-      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=asc&sort_key=name`)).map((i) => i.name), ['Debian Test', 'Uploaded']);
-      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=desc&sort_key=name`)).map((i) => i.name), ['Uploaded', 'Debian Test']);
-      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=desc&sort_key=size`)).map((i) => i.size), [DISK.length, SMALL.length]);
-      assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?name=nothing&sort_dir=asc`)), [], 'nothing listed: an empty list');
+      assert.deepEqual(
+        kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=asc&sort_key=name`)).map((i) => i.name),
+        ['Debian Test', 'Uploaded'],
+      );
+      assert.deepEqual(
+        kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=desc&sort_key=name`)).map((i) => i.name),
+        ['Uploaded', 'Debian Test'],
+      );
+      assert.deepEqual(
+        kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=desc&sort_key=size`)).map((i) => i.size),
+        [DISK.length, SMALL.length],
+      );
+      assert.deepEqual(
+        kamakiImageList(await k(alice, 'GET', `${I}/images/?name=nothing&sort_dir=asc`)),
+        [],
+        'nothing listed: an empty list',
+      );
 
       // image unregister (the files stay), then image list.
-      for (const [user, id] of [[alice, debian], [alice, uploaded], [bob, bobs]] as const) {
+      for (const [user, id] of [
+        [alice, debian],
+        [alice, uploaded],
+        [bob, bobs],
+      ] as const) {
         assert.equal((await k(user, 'DELETE', `${I}/images/${id}`)).status, 204, 'unregister: success=204');
       }
       assert.deepEqual(kamakiImageList(await k(alice, 'GET', `${I}/images/?sort_dir=asc`)), []);

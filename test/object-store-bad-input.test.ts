@@ -10,7 +10,17 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
-import { EMPTY_SHA256, O, Store, assertFault, blockFiles, call, p, sha256, type CallOptions } from './helpers/object-store.ts';
+import {
+  EMPTY_SHA256,
+  O,
+  Store,
+  assertFault,
+  blockFiles,
+  call,
+  p,
+  sha256,
+  type CallOptions,
+} from './helpers/object-store.ts';
 
 const HELLO = sha256('hello');
 const SIZE_MISMATCH = "The object's size does not match with the object's hashmap length";
@@ -34,7 +44,14 @@ for (const dialect of DIALECTS) {
       return JSON.stringify({ containers, objects, grants, accounts, blocks: blockFiles(s.dataDir) });
     }
 
-    async function expectBad(method: string, target: string, opts: CallOptions, status: number, message: string | RegExp, as: Store = alice): Promise<void> {
+    async function expectBad(
+      method: string,
+      target: string,
+      opts: CallOptions,
+      status: number,
+      message: string | RegExp,
+      as: Store = alice,
+    ): Promise<void> {
       const before = await snapshot();
       const r = await as.req(method, target, opts);
       assert.ok(r.status < 500 || (status === 501 && r.status === 501), `${method} ${target}: ${r.status}`);
@@ -56,9 +73,27 @@ for (const dialect of DIALECTS) {
 
     it('malformed hashmap documents → 400, nothing created', async () => {
       const put = (body: string | Buffer, message: string | RegExp, name = 'h') =>
-        expectBad('PUT', p(A, 'b', name, 'hashmap=True&format=json'), { body, headers: { 'Content-Type': 'application/octet-stream' } }, 400, message);
-      for (const body of ['not json', '[]', '5', 'null', '{"hashes": "abc", "bytes": 1}', '{"bytes": 1}', '{"hashes": []}',
-        '{"hashes": [], "bytes": "x"}', '{"hashes": [], "bytes": 1.5}', '{"hashes": [], "bytes": null}', '{"hashes": [], "bytes": true}', '']) {
+        expectBad(
+          'PUT',
+          p(A, 'b', name, 'hashmap=True&format=json'),
+          { body, headers: { 'Content-Type': 'application/octet-stream' } },
+          400,
+          message,
+        );
+      for (const body of [
+        'not json',
+        '[]',
+        '5',
+        'null',
+        '{"hashes": "abc", "bytes": 1}',
+        '{"bytes": 1}',
+        '{"hashes": []}',
+        '{"hashes": [], "bytes": "x"}',
+        '{"hashes": [], "bytes": 1.5}',
+        '{"hashes": [], "bytes": null}',
+        '{"hashes": [], "bytes": true}',
+        '',
+      ]) {
         await put(body, 'Invalid data formatting');
       }
       await put(Buffer.from([0x7b, 0xff, 0x7d]), 'Invalid data formatting');
@@ -77,8 +112,17 @@ for (const dialect of DIALECTS) {
 
       // A hashmap body over 32 MiB is refused from its Content-Length.
       const before = await snapshot();
-      const big = await rawRequest(s.url, [`PUT ${p(A, 'b', 'h', 'hashmap')} HTTP/1.1`, 'Host: x', `X-Auth-Token: ${alice.user.token}`,
-        `Content-Length: ${33 * 1024 * 1024}`, '', '{"hashes": ['].join('\r\n'));
+      const big = await rawRequest(
+        s.url,
+        [
+          `PUT ${p(A, 'b', 'h', 'hashmap')} HTTP/1.1`,
+          'Host: x',
+          `X-Auth-Token: ${alice.user.token}`,
+          `Content-Length: ${33 * 1024 * 1024}`,
+          '',
+          '{"hashes": [',
+        ].join('\r\n'),
+      );
       assert.equal(big.status, 400);
       assert.equal(JSON.parse(big.body.toString()).badRequest.message, 'Maximum size is reached');
       assert.equal(await snapshot(), before);
@@ -87,7 +131,13 @@ for (const dialect of DIALECTS) {
     it('bad names: NUL, invalid UTF-8, too long; 1024/256 characters are fine', async () => {
       for (const method of ['GET', 'PUT', 'HEAD', 'DELETE', 'POST']) {
         const opts = method === 'PUT' ? { body: 'x' } : {};
-        for (const target of [`${O}/${A}/b/a%00b`, `${O}/${A}/b/%FF`, `${O}/${A}/b/%C3%28`, `${O}/${A}/b%00/x`, `${O}/${A}/%FFc`]) {
+        for (const target of [
+          `${O}/${A}/b/a%00b`,
+          `${O}/${A}/b/%FF`,
+          `${O}/${A}/b/%C3%28`,
+          `${O}/${A}/b%00/x`,
+          `${O}/${A}/%FFc`,
+        ]) {
           if (method === 'HEAD') {
             assert.equal((await alice.req(method, target)).status, 400);
             continue;
@@ -100,7 +150,13 @@ for (const dialect of DIALECTS) {
       await expectBad('GET', p(A, 'b', 'x'.repeat(1025)), {}, 400, 'Object name too large.');
       await expectBad('PUT', p(A, 'c'.repeat(257)), {}, 400, 'Container name too large');
       await expectBad('PUT', p(A, '☂'.repeat(257), 'o'), { body: 'x' }, 400, 'Container name too large');
-      await expectBad('COPY', p(A, 'b', 'o'), { headers: { Destination: `/b/${'x'.repeat(1025)}` } }, 400, 'Object name too large.');
+      await expectBad(
+        'COPY',
+        p(A, 'b', 'o'),
+        { headers: { Destination: `/b/${'x'.repeat(1025)}` } },
+        400,
+        'Object name too large.',
+      );
 
       // Limits count code points, not UTF-16 units or bytes.
       assert.equal((await alice.req('PUT', p(A, 'b', '𝄞'.repeat(1024)), { body: 'long' })).status, 201);
@@ -132,7 +188,9 @@ for (const dialect of DIALECTS) {
       assert.equal((await alice.req('PUT', `${O}/${A}/../o`, { body: 'dotdot' })).status, 201);
       assert.equal((await alice.req('GET', `${O}/${A}/../o`)).text(), 'dotdot');
       assert.equal((await alice.req('GET', p(A, 'b', 'o'))).text(), 'original');
-      const containers = (await alice.req('GET', p(A, undefined, undefined, 'format=json'))).json().map((e: any) => e.name);
+      const containers = (await alice.req('GET', p(A, undefined, undefined, 'format=json')))
+        .json()
+        .map((e: any) => e.name);
       assert.ok(containers.includes('..'));
       // `..` in the account segment is an account named `..`, not the top level.
       assertFault(await alice.req('GET', `${O}/..`), 404, 'Account does not exist');
@@ -140,8 +198,16 @@ for (const dialect of DIALECTS) {
       assertFault(await alice.req('GET', `${O}/${A}/b/nope/..`), 404, 'Object does not exist');
 
       // Nothing named after an object reached the file system.
-      const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? [e.name, ...walk(path.join(d, e.name))] : [e.name]);
-      for (const f of walk(s.dataDir)) assert.match(f, /^([0-9a-f]{2}|[0-9a-f]{64}|blocks|\.tmp|.*\.(db|sqlite3?)(-wal|-shm|-journal)?|plankton.*)$/, f);
+      const walk = (d: string): string[] =>
+        fs
+          .readdirSync(d, { withFileTypes: true })
+          .flatMap((e) => (e.isDirectory() ? [e.name, ...walk(path.join(d, e.name))] : [e.name]));
+      for (const f of walk(s.dataDir))
+        assert.match(
+          f,
+          /^([0-9a-f]{2}|[0-9a-f]{64}|blocks|\.tmp|.*\.(db|sqlite3?)(-wal|-shm|-journal)?|plankton.*)$/,
+          f,
+        );
       for (const n of names) await alice.req('DELETE', `${O}/${A}/b/${n.replace(/\\/g, '%5C')}`);
       await alice.req('DELETE', `${O}/${A}/..?delimiter=/`);
       await alice.req('DELETE', `${O}/${A}/..`);
@@ -179,31 +245,77 @@ for (const dialect of DIALECTS) {
       for (const [value, message] of cases) {
         await expectBad('POST', p(A, 'b', 'o', 'update'), { headers: { 'X-Object-Sharing': value } }, 400, message);
         await expectBad('PUT', p(A, 'b', 'new'), { body: 'x', headers: { 'X-Object-Sharing': value } }, 400, message);
-        await expectBad('PUT', p(A, 'b', 'new', 'hashmap'), { body: JSON.stringify({ bytes: 0, hashes: [] }), headers: { 'X-Object-Sharing': value } }, 400, message);
+        await expectBad(
+          'PUT',
+          p(A, 'b', 'new', 'hashmap'),
+          { body: JSON.stringify({ bytes: 0, hashes: [] }), headers: { 'X-Object-Sharing': value } },
+          400,
+          message,
+        );
       }
       for (const value of ['yes', 'truee', '1', 'on']) {
-        await expectBad('POST', p(A, 'b', 'o', 'update'), { headers: { 'X-Object-Public': value } }, 400, 'Bad X-Object-Public header value');
-        await expectBad('PUT', p(A, 'b', 'new'), { body: 'x', headers: { 'X-Object-Public': value } }, 400, 'Bad X-Object-Public header value');
+        await expectBad(
+          'POST',
+          p(A, 'b', 'o', 'update'),
+          { headers: { 'X-Object-Public': value } },
+          400,
+          'Bad X-Object-Public header value',
+        );
+        await expectBad(
+          'PUT',
+          p(A, 'b', 'new'),
+          { body: 'x', headers: { 'X-Object-Public': value } },
+          400,
+          'Bad X-Object-Public header value',
+        );
       }
       // All or nothing: a valid meta change with an invalid sharing value changes nothing.
-      await expectBad('POST', p(A, 'b', 'o', 'update'), { headers: { 'X-Object-Meta-New': 'x', 'X-Object-Sharing': 'nope' } }, 400, /^Bad X-Object-Sharing/);
-      await expectBad('POST', p(A, 'b', 'o', 'update'), { headers: { 'X-Object-Meta-New': 'x', 'X-Object-Public': 'nope' } }, 400, 'Bad X-Object-Public header value');
+      await expectBad(
+        'POST',
+        p(A, 'b', 'o', 'update'),
+        { headers: { 'X-Object-Meta-New': 'x', 'X-Object-Sharing': 'nope' } },
+        400,
+        /^Bad X-Object-Sharing/,
+      );
+      await expectBad(
+        'POST',
+        p(A, 'b', 'o', 'update'),
+        { headers: { 'X-Object-Meta-New': 'x', 'X-Object-Public': 'nope' } },
+        400,
+        'Bad X-Object-Public header value',
+      );
     });
 
     it('listing parameters: invalid limit, format=xml', async () => {
       for (const limit of ['0', '-1', '10001', 'abc', '1.5', '1e3', '+5', '99999999999999999999']) {
-        for (const target of [p(A, undefined, undefined, `limit=${encodeURIComponent(limit)}`), p(A, 'b', undefined, `format=json&limit=${encodeURIComponent(limit)}`), `${O}?limit=${encodeURIComponent(limit)}`]) {
+        for (const target of [
+          p(A, undefined, undefined, `limit=${encodeURIComponent(limit)}`),
+          p(A, 'b', undefined, `format=json&limit=${encodeURIComponent(limit)}`),
+          `${O}?limit=${encodeURIComponent(limit)}`,
+        ]) {
           await expectBad('GET', target, {}, 400, 'Invalid limit');
         }
       }
-      for (const target of [p(A, undefined, undefined, 'format=xml'), p(A, 'b', undefined, 'format=xml'), `${O}?format=xml`]) {
+      for (const target of [
+        p(A, undefined, undefined, 'format=xml'),
+        p(A, 'b', undefined, 'format=xml'),
+        `${O}?format=xml`,
+      ]) {
         await expectBad('GET', target, {}, 400, "Unsupported format 'xml'");
       }
       assert.equal((await alice.req('GET', p(A, 'b', undefined, 'format=json&limit=10000'))).status, 200);
       await alice.putContainer('lim');
       for (const n of ['1', '2', '3']) await alice.put('lim', n, n);
-      assert.equal((await alice.req('GET', p(A, 'lim', undefined, 'format=json&limit=1&limit=2'))).json().length, 2, 'the last value wins');
-      assert.equal((await alice.req('GET', p(A, 'lim', undefined, 'limit=2&format=json&limit=1'))).json().length, 1, 'the last value wins');
+      assert.equal(
+        (await alice.req('GET', p(A, 'lim', undefined, 'format=json&limit=1&limit=2'))).json().length,
+        2,
+        'the last value wins',
+      );
+      assert.equal(
+        (await alice.req('GET', p(A, 'lim', undefined, 'limit=2&format=json&limit=1'))).json().length,
+        1,
+        'the last value wins',
+      );
       assert.equal((await alice.req('DELETE', p(A, 'lim', undefined, 'delimiter=/'))).status, 204);
       assert.equal((await alice.req('DELETE', p(A, 'lim'))).status, 204);
     });
@@ -217,56 +329,179 @@ for (const dialect of DIALECTS) {
         ['Foo', '1', "The only allowed policies are 'quota' or 'versioning'."],
       ]) {
         await expectBad('PUT', p(A, 'newc'), { headers: { [`X-Container-Policy-${name}`]: value } }, 400, message);
-        await expectBad('PUT', p(A, 'b'), { headers: { [`X-Container-Policy-${name}`]: value, 'X-Container-Meta-Other': 'x' } }, 400, message);
-        await expectBad('POST', p(A, 'b', undefined, 'update'), { headers: { [`X-Container-Policy-${name}`]: value } }, 400, message);
+        await expectBad(
+          'PUT',
+          p(A, 'b'),
+          { headers: { [`X-Container-Policy-${name}`]: value, 'X-Container-Meta-Other': 'x' } },
+          400,
+          message,
+        );
+        await expectBad(
+          'POST',
+          p(A, 'b', undefined, 'update'),
+          { headers: { [`X-Container-Policy-${name}`]: value } },
+          400,
+          message,
+        );
       }
-      const many = (n: number, prefix = 'X-Object-Meta-') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}K${i}`, 'v']));
+      const many = (n: number, prefix = 'X-Object-Meta-') =>
+        Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}K${i}`, 'v']));
       const tooMany = 'Pithos+ resources cannot have more than 32 metadata items per domain';
       await expectBad('PUT', p(A, 'b', 'new'), { body: 'x', headers: many(33) }, 400, tooMany);
       await expectBad('POST', p(A, 'b', 'o', 'update'), { headers: many(32) }, 400, tooMany); // 32 + Keep
       await expectBad('POST', p(A, 'b', undefined, 'update'), { headers: many(32, 'X-Container-Meta-') }, 400, tooMany);
-      await expectBad('POST', p(A, undefined, undefined, 'update'), { headers: many(33, 'X-Account-Meta-') }, 400, tooMany);
+      await expectBad(
+        'POST',
+        p(A, undefined, undefined, 'update'),
+        { headers: many(33, 'X-Account-Meta-') },
+        400,
+        tooMany,
+      );
       await expectBad('PUT', p(A, 'b', 'new'), { body: 'x', headers: many(91) }, 400, 'Too many headers.');
-      await expectBad('PUT', p(A, 'b', 'new'), { body: 'x', headers: { [`X-Object-Meta-${'k'.repeat(129)}`]: 'v' } }, 400, 'Header name too large.');
-      await expectBad('PUT', p(A, 'b', 'new'), { body: 'x', headers: { 'X-Object-Meta-K': 'v'.repeat(257) } }, 400, 'Header value too large.');
+      await expectBad(
+        'PUT',
+        p(A, 'b', 'new'),
+        { body: 'x', headers: { [`X-Object-Meta-${'k'.repeat(129)}`]: 'v' } },
+        400,
+        'Header name too large.',
+      );
+      await expectBad(
+        'PUT',
+        p(A, 'b', 'new'),
+        { body: 'x', headers: { 'X-Object-Meta-K': 'v'.repeat(257) } },
+        400,
+        'Header value too large.',
+      );
       await expectBad('PUT', p(A, 'b', 'new'), { headers: { 'X-Copy-From': '/b/o', ...many(33) } }, 400, tooMany);
-      const atLimits = await alice.req('PUT', p(A, 'b', 'ok'), { body: 'x', headers: { ...many(30), [`X-Object-Meta-${'k'.repeat(128)}`]: 'v', 'X-Object-Meta-V': 'v'.repeat(256) } });
+      const atLimits = await alice.req('PUT', p(A, 'b', 'ok'), {
+        body: 'x',
+        headers: { ...many(30), [`X-Object-Meta-${'k'.repeat(128)}`]: 'v', 'X-Object-Meta-V': 'v'.repeat(256) },
+      });
       assert.equal(atLimits.status, 201, `at the limits: ${atLimits.text()}`);
       await alice.req('DELETE', p(A, 'b', 'ok'));
     });
 
-    it('writes into another user\'s account → 404, nothing changed there', async () => {
+    it("writes into another user's account → 404, nothing changed there", async () => {
       const B = bob.uuid;
       await expectBad('PUT', p(B, 'alice-was-here'), {}, 404, 'Container does not exist');
       await expectBad('PUT', p(B, 'bobc'), {}, 404, 'Container does not exist');
       await expectBad('PUT', p(B, 'bobc', 'x'), { body: 'overwritten' }, 404, 'Container does not exist');
-      await expectBad('PUT', p(B, 'bobc', 'new', 'hashmap'), { body: JSON.stringify({ bytes: 0, hashes: [] }) }, 404, 'Container does not exist');
-      await expectBad('POST', p(B, 'bobc', undefined, 'update'), { body: 'block', headers: { 'Content-Type': 'application/octet-stream' } }, 404, 'Container does not exist');
-      await expectBad('POST', p(B, 'bobc', undefined, 'update'), { headers: { 'X-Container-Meta-A': '1' } }, 404, 'Container does not exist');
+      await expectBad(
+        'PUT',
+        p(B, 'bobc', 'new', 'hashmap'),
+        { body: JSON.stringify({ bytes: 0, hashes: [] }) },
+        404,
+        'Container does not exist',
+      );
+      await expectBad(
+        'POST',
+        p(B, 'bobc', undefined, 'update'),
+        { body: 'block', headers: { 'Content-Type': 'application/octet-stream' } },
+        404,
+        'Container does not exist',
+      );
+      await expectBad(
+        'POST',
+        p(B, 'bobc', undefined, 'update'),
+        { headers: { 'X-Container-Meta-A': '1' } },
+        404,
+        'Container does not exist',
+      );
       await expectBad('DELETE', p(B, 'bobc', undefined, 'delimiter=/'), {}, 404, 'Container does not exist');
       await expectBad('DELETE', p(B, 'bobc', 'x'), {}, 404, 'Object does not exist');
-      await expectBad('POST', p(B, 'bobc', 'x', 'update'), { headers: { 'X-Object-Meta-A': '1' } }, 404, 'Object does not exist');
+      await expectBad(
+        'POST',
+        p(B, 'bobc', 'x', 'update'),
+        { headers: { 'X-Object-Meta-A': '1' } },
+        404,
+        'Object does not exist',
+      );
       await expectBad('POST', p(B), { headers: { 'X-Account-Meta-A': '1' } }, 404, 'Account does not exist');
-      await expectBad('COPY', p(A, 'b', 'o'), { headers: { Destination: '/bobc/copy', 'Destination-Account': B } }, 404, 'Container does not exist');
-      await expectBad('PUT', p(B, 'bobc', 'copy'), { headers: { 'X-Copy-From': '/b/o', 'X-Source-Account': A } }, 404, 'Container does not exist');
-      await expectBad('PUT', p(A, 'b', 'stolen'), { headers: { 'X-Copy-From': '/bobc/x', 'X-Source-Account': B } }, 404, 'Object does not exist');
+      await expectBad(
+        'COPY',
+        p(A, 'b', 'o'),
+        { headers: { Destination: '/bobc/copy', 'Destination-Account': B } },
+        404,
+        'Container does not exist',
+      );
+      await expectBad(
+        'PUT',
+        p(B, 'bobc', 'copy'),
+        { headers: { 'X-Copy-From': '/b/o', 'X-Source-Account': A } },
+        404,
+        'Container does not exist',
+      );
+      await expectBad(
+        'PUT',
+        p(A, 'b', 'stolen'),
+        { headers: { 'X-Copy-From': '/bobc/x', 'X-Source-Account': B } },
+        404,
+        'Object does not exist',
+      );
       await expectBad('PUT', p(randomUUID(), 'c'), {}, 404, 'Container does not exist');
       assert.equal((await bob.req('GET', p(B, 'bobc', 'x'))).text(), 'bob data');
     });
 
     it('raw PUT length rules and unsupported features', async () => {
       const before = await snapshot();
-      const noLength = await rawRequest(s.url, [`PUT ${p(A, 'b', 'nolength')} HTTP/1.1`, 'Host: x', `X-Auth-Token: ${alice.user.token}`, 'Connection: close', '', ''].join('\r\n'));
+      const noLength = await rawRequest(
+        s.url,
+        [
+          `PUT ${p(A, 'b', 'nolength')} HTTP/1.1`,
+          'Host: x',
+          `X-Auth-Token: ${alice.user.token}`,
+          'Connection: close',
+          '',
+          '',
+        ].join('\r\n'),
+      );
       assert.equal(noLength.status, 411);
-      assert.deepEqual(JSON.parse(noLength.body.toString()), { lengthRequired: { code: 411, message: 'Missing or invalid Content-Length header', details: '' } });
-      const badLength = await rawRequest(s.url, [`PUT ${p(A, 'b', 'badlength')} HTTP/1.1`, 'Host: x', `X-Auth-Token: ${alice.user.token}`, 'Content-Length: abc', 'Connection: close', '', ''].join('\r\n'));
+      assert.deepEqual(JSON.parse(noLength.body.toString()), {
+        lengthRequired: { code: 411, message: 'Missing or invalid Content-Length header', details: '' },
+      });
+      const badLength = await rawRequest(
+        s.url,
+        [
+          `PUT ${p(A, 'b', 'badlength')} HTTP/1.1`,
+          'Host: x',
+          `X-Auth-Token: ${alice.user.token}`,
+          'Content-Length: abc',
+          'Connection: close',
+          '',
+          '',
+        ].join('\r\n'),
+      );
       assert.equal(badLength.status, 400, 'malformed HTTP is a 400 from the parser');
       assert.equal(await snapshot(), before);
-      await expectBad('PUT', p(A, 'b', 'new'), { body: 'x', headers: { 'X-Object-Manifest': 'b/segments/' } }, 501, 'Manifest objects are not supported');
+      await expectBad(
+        'PUT',
+        p(A, 'b', 'new'),
+        { body: 'x', headers: { 'X-Object-Manifest': 'b/segments/' } },
+        501,
+        'Manifest objects are not supported',
+      );
       await expectBad('GET', p(A, 'b', 'o', 'version=list'), {}, 501, 'Object versions are not supported');
-      await expectBad('POST', p(A, 'b', 'o'), { body: 'data', headers: { 'Content-Type': 'application/octet-stream' } }, 501, 'Partial object updates are not supported');
-      await expectBad('POST', p(A, 'b', 'o', 'update'), { headers: { 'X-Object-Bytes': '5' } }, 501, 'Partial object updates are not supported');
-      await expectBad('POST', p(A, 'b', 'o', 'update'), { headers: { 'X-Source-Object': '/b/o' } }, 501, 'Partial object updates are not supported');
+      await expectBad(
+        'POST',
+        p(A, 'b', 'o'),
+        { body: 'data', headers: { 'Content-Type': 'application/octet-stream' } },
+        501,
+        'Partial object updates are not supported',
+      );
+      await expectBad(
+        'POST',
+        p(A, 'b', 'o', 'update'),
+        { headers: { 'X-Object-Bytes': '5' } },
+        501,
+        'Partial object updates are not supported',
+      );
+      await expectBad(
+        'POST',
+        p(A, 'b', 'o', 'update'),
+        { headers: { 'X-Source-Object': '/b/o' } },
+        501,
+        'Partial object updates are not supported',
+      );
       await expectBad('GET', p(A, 'b', undefined, 'format=json&until=1'), {}, 501, /not supported$/);
     });
   });
@@ -281,15 +516,36 @@ for (const dialect of DIALECTS) {
     it('a raw PUT or hashmap over the limit → 400 "Maximum size is reached", nothing stored', async () => {
       const u = new Store(s, await s.user());
       await u.putContainer('c');
-      assertFault(await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(1001, 1) }), 400, 'Maximum size is reached');
+      assertFault(
+        await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(1001, 1) }),
+        400,
+        'Maximum size is reached',
+      );
       // Chunked: no length up front, so the limit is found mid-body; the server still answers the
       // fault (it reads and drops the rest of the body rather than reset the connection).
-      assertFault(await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(5000, 1), chunked: 100 }), 400, 'Maximum size is reached');
-      assertFault(await u.req('PUT', p(u.uuid, 'c', 'big', 'hashmap'), { body: JSON.stringify({ bytes: 1001, hashes: [HELLO] }) }), 400, 'Maximum size is reached');
+      assertFault(
+        await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(5000, 1), chunked: 100 }),
+        400,
+        'Maximum size is reached',
+      );
+      assertFault(
+        await u.req('PUT', p(u.uuid, 'c', 'big', 'hashmap'), {
+          body: JSON.stringify({ bytes: 1001, hashes: [HELLO] }),
+        }),
+        400,
+        'Maximum size is reached',
+      );
       assert.equal((await u.req('HEAD', p(u.uuid, 'c', 'big'))).status, 404);
       assert.deepEqual(blockFiles(s.dataDir), []);
-      assert.equal((await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(1000, 1) })).status, 201, 'exactly the limit is fine');
-      assert.equal((await call(s, 'HEAD', p(u.uuid, 'c', 'big'), { token: u.user.token })).header('content-length'), '1000');
+      assert.equal(
+        (await u.req('PUT', p(u.uuid, 'c', 'big'), { body: Buffer.alloc(1000, 1) })).status,
+        201,
+        'exactly the limit is fine',
+      );
+      assert.equal(
+        (await call(s, 'HEAD', p(u.uuid, 'c', 'big'), { token: u.user.token })).header('content-length'),
+        '1000',
+      );
     });
   });
 }

@@ -8,7 +8,21 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 import {
-  BLOCK, EMPTY_MD5, EMPTY_SHA256, HTTP_DATE, ISO_MICROS, JSON_TYPE, O, Store, UUID4, assertFault, blockHashOf, bytesOf, call, md5, p,
+  BLOCK,
+  EMPTY_MD5,
+  EMPTY_SHA256,
+  HTTP_DATE,
+  ISO_MICROS,
+  JSON_TYPE,
+  O,
+  Store,
+  UUID4,
+  assertFault,
+  blockHashOf,
+  bytesOf,
+  call,
+  md5,
+  p,
   type Reply,
 } from './helpers/object-store.ts';
 
@@ -68,7 +82,12 @@ for (const dialect of DIALECTS) {
 
     it('container policy and meta: PUT sets and merges, POST ?update merges, POST replaces', async () => {
       const r = await alice.req('PUT', p(A, 'pol'), {
-        headers: { 'X-Container-Policy-Quota': ' 1 000 ', 'X-Container-Policy-Versioning': 'none', 'X-Container-Policy-Project': 'proj-1', 'X-Container-Meta-Color': 'blue' },
+        headers: {
+          'X-Container-Policy-Quota': ' 1 000 ',
+          'X-Container-Policy-Versioning': 'none',
+          'X-Container-Policy-Project': 'proj-1',
+          'X-Container-Meta-Color': 'blue',
+        },
       });
       assert.equal(r.status, 201);
       const again = await alice.req('PUT', p(A, 'pol'), { headers: { 'X-Container-Meta-Size': 'big' } });
@@ -80,7 +99,9 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('x-container-meta-color'), 'blue');
       assert.equal(h.header('x-container-meta-size'), 'big');
 
-      const merge = await alice.req('POST', p(A, 'pol', undefined, 'update'), { headers: { 'X-Container-Meta-Color': '', 'X-Container-Meta-Shape': 'round' } });
+      const merge = await alice.req('POST', p(A, 'pol', undefined, 'update'), {
+        headers: { 'X-Container-Meta-Color': '', 'X-Container-Meta-Shape': 'round' },
+      });
       assert.equal(merge.status, 202);
       assert.equal(merge.body.length, 0);
       h = await alice.req('HEAD', p(A, 'pol'));
@@ -88,10 +109,15 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('x-container-meta-size'), 'big');
       assert.equal(h.header('x-container-meta-shape'), 'round');
 
-      const replace = await alice.req('POST', p(A, 'pol'), { headers: { 'X-Container-Meta-Only': '1', 'X-Container-Policy-Quota': '0' } });
+      const replace = await alice.req('POST', p(A, 'pol'), {
+        headers: { 'X-Container-Meta-Only': '1', 'X-Container-Policy-Quota': '0' },
+      });
       assert.equal(replace.status, 202);
       h = await alice.req('HEAD', p(A, 'pol'));
-      assert.deepEqual(rawNames(h).filter((n) => /^x-container-meta-/i.test(n)), ['X-Container-Meta-Only']);
+      assert.deepEqual(
+        rawNames(h).filter((n) => /^x-container-meta-/i.test(n)),
+        ['X-Container-Meta-Only'],
+      );
       assert.equal(h.header('x-container-policy-quota'), '0');
       assert.equal(h.header('x-container-policy-versioning'), 'none', 'policy merged, not reset');
     });
@@ -128,7 +154,10 @@ for (const dialect of DIALECTS) {
       assert.equal(list.header('content-type'), JSON_TYPE);
       assert.equal(list.header('x-account-object-count'), '3');
       const entries = list.json();
-      assert.deepEqual(entries.map((e: any) => e.name), ['alpha', 'beta']);
+      assert.deepEqual(
+        entries.map((e: any) => e.name),
+        ['alpha', 'beta'],
+      );
       assert.equal(entries[0].count, 2);
       assert.equal(entries[0].bytes, 6);
       assert.match(entries[0].last_modified, ISO_MICROS);
@@ -137,14 +166,24 @@ for (const dialect of DIALECTS) {
       assert.equal(text.status, 200);
       assert.equal(text.header('content-type'), 'text/plain; charset=UTF-8');
       assert.equal(text.text(), 'alpha\nbeta\n');
-      assert.deepEqual((await u.req('GET', p(U, undefined, undefined, 'format=json&limit=1'))).json().map((e: any) => e.name), ['alpha']);
-      assert.deepEqual((await u.req('GET', p(U, undefined, undefined, 'format=json&marker=alpha'))).json().map((e: any) => e.name), ['beta']);
+      assert.deepEqual(
+        (await u.req('GET', p(U, undefined, undefined, 'format=json&limit=1'))).json().map((e: any) => e.name),
+        ['alpha'],
+      );
+      assert.deepEqual(
+        (await u.req('GET', p(U, undefined, undefined, 'format=json&marker=alpha'))).json().map((e: any) => e.name),
+        ['beta'],
+      );
 
       const lm = h.header('last-modified')!;
       assert.equal((await u.req('HEAD', p(U), { headers: { 'If-Modified-Since': lm } })).status, 304);
       const earlier = new Date(Date.parse(lm) - 3600_000).toUTCString();
       assert.equal((await u.req('HEAD', p(U), { headers: { 'If-Modified-Since': earlier } })).status, 204);
-      assertFault(await u.req('GET', p(U), { headers: { 'If-Unmodified-Since': earlier } }), 412, 'Resource has been modified');
+      assertFault(
+        await u.req('GET', p(U), { headers: { 'If-Unmodified-Since': earlier } }),
+        412,
+        'Resource has been modified',
+      );
 
       // Account meta: replace without ?update, merge with it, an empty value deletes.
       const post = await u.req('POST', p(U), { headers: { 'X-Account-Meta-Foo': '1' } });
@@ -160,8 +199,15 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('x-account-meta-bar'), '2');
       await u.req('POST', p(U), { headers: { 'X-Account-Meta-Baz': '3' } });
       h = await u.req('HEAD', p(U));
-      assert.deepEqual(rawNames(h).filter((n) => /^x-account-meta-/i.test(n)), ['X-Account-Meta-Baz']);
-      assertFault(await u.req('POST', p(U), { headers: { 'X-Account-Group-Admins': U } }), 501, 'Account groups are not supported');
+      assert.deepEqual(
+        rawNames(h).filter((n) => /^x-account-meta-/i.test(n)),
+        ['X-Account-Meta-Baz'],
+      );
+      assertFault(
+        await u.req('POST', p(U), { headers: { 'X-Account-Group-Admins': U } }),
+        501,
+        'Account groups are not supported',
+      );
       assertFault(await u.req('GET', p(U, undefined, undefined, 'until=1')), 501);
     });
 
@@ -169,7 +215,13 @@ for (const dialect of DIALECTS) {
       await alice.putContainer('obj');
       const data = 'hello world';
       const put = await alice.req('PUT', p(A, 'obj', 'dir/hello.txt'), {
-        body: data, headers: { 'Content-Type': 'text/plain', 'X-Object-Meta-foo_bar': 'x', 'Content-Encoding': 'identity', 'Content-Disposition': 'attachment; filename="h.txt"' },
+        body: data,
+        headers: {
+          'Content-Type': 'text/plain',
+          'X-Object-Meta-foo_bar': 'x',
+          'Content-Encoding': 'identity',
+          'Content-Disposition': 'attachment; filename="h.txt"',
+        },
       });
       assert.equal(put.status, 201);
       assert.equal(put.body.length, 0);
@@ -193,7 +245,8 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('content-disposition'), 'attachment; filename="h.txt"');
       assert.ok(rawNames(h).includes('X-Object-Meta-Foo-Bar'), 'meta key normalised to Foo-Bar');
       assert.equal(h.header('x-object-meta-foo-bar'), 'x');
-      for (const absent of ['x-object-sharing', 'x-object-allowed-to', 'x-object-public']) assert.equal(h.header(absent), undefined, absent);
+      for (const absent of ['x-object-sharing', 'x-object-allowed-to', 'x-object-public'])
+        assert.equal(h.header(absent), undefined, absent);
 
       for (const query of ['', 'format=json']) {
         const g = await alice.req('GET', p(A, 'obj', 'dir/hello.txt', query));
@@ -209,7 +262,12 @@ for (const dialect of DIALECTS) {
         assert.equal(hm.status, 200);
         assert.equal(hm.header('content-type'), JSON_TYPE);
         assert.equal(hm.header('content-length'), String(hm.body.length));
-        assert.deepEqual(hm.json(), { block_size: 4194304, block_hash: 'sha256', bytes: data.length, hashes: [blockHashOf(Buffer.from(data))] });
+        assert.deepEqual(hm.json(), {
+          block_size: 4194304,
+          block_hash: 'sha256',
+          bytes: data.length,
+          hashes: [blockHashOf(Buffer.from(data))],
+        });
         assert.equal(hm.header('x-object-hash'), blockHashOf(Buffer.from(data)));
       }
 
@@ -225,7 +283,10 @@ for (const dialect of DIALECTS) {
       assert.equal(h2.header('content-disposition'), undefined);
 
       // Chunked body.
-      const chunked = await alice.req('PUT', p(A, 'obj', 'chunked'), { body: bytesOf('chunked', 100_000), chunked: 7000 });
+      const chunked = await alice.req('PUT', p(A, 'obj', 'chunked'), {
+        body: bytesOf('chunked', 100_000),
+        chunked: 7000,
+      });
       assert.equal(chunked.status, 201);
       assert.equal(chunked.header('etag'), md5(bytesOf('chunked', 100_000)));
       assert.deepEqual((await alice.req('GET', p(A, 'obj', 'chunked'))).body, bytesOf('chunked', 100_000));
@@ -248,7 +309,11 @@ for (const dialect of DIALECTS) {
       assertFault(await alice.req('GET', p(A, 'obj', 'nope')), 404, 'Object does not exist');
       assertFault(await alice.req('GET', p(A, 'nocontainer', 'x')), 404, 'Container does not exist');
       assertFault(await alice.req('PUT', p(A, 'nocontainer', 'x'), { body: 'x' }), 404, 'Container does not exist');
-      assertFault(await alice.req('GET', p(A, 'obj', 'dir/hello.txt', 'version=1')), 501, 'Object versions are not supported');
+      assertFault(
+        await alice.req('GET', p(A, 'obj', 'dir/hello.txt', 'version=1')),
+        501,
+        'Object versions are not supported',
+      );
     });
 
     it('Range: 206 with the range length, suffix and open ranges, clamping, 416, multi-range and If-Range → 200', async () => {
@@ -257,7 +322,8 @@ for (const dialect of DIALECTS) {
       const N = data.length;
       const put = await alice.put('rng', 'big', data);
       const etag = put.header('etag')!;
-      const get = (range: string, extra: Record<string, string> = {}) => alice.req('GET', p(A, 'rng', 'big', 'format=json'), { headers: { Range: range, ...extra } });
+      const get = (range: string, extra: Record<string, string> = {}) =>
+        alice.req('GET', p(A, 'rng', 'big', 'format=json'), { headers: { Range: range, ...extra } });
       const partial = async (range: string, first: number, last: number, extra: Record<string, string> = {}) => {
         const r = await get(range, extra);
         assert.equal(r.status, 206, range);
@@ -310,8 +376,10 @@ for (const dialect of DIALECTS) {
     it('If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since', async () => {
       await alice.putContainer('cond');
       const E = (await alice.put('cond', 'x', 'conditional')).header('etag')!;
-      const get = (headers: Record<string, string>, method = 'GET') => alice.req(method, p(A, 'cond', 'x'), { headers });
-      for (const v of [E, `"${E}"`, `W/"${E}"`, `"nope", "${E.toUpperCase()}"`, '*']) assert.equal((await get({ 'If-Match': v })).status, 200, v);
+      const get = (headers: Record<string, string>, method = 'GET') =>
+        alice.req(method, p(A, 'cond', 'x'), { headers });
+      for (const v of [E, `"${E}"`, `W/"${E}"`, `"nope", "${E.toUpperCase()}"`, '*'])
+        assert.equal((await get({ 'If-Match': v })).status, 200, v);
       assertFault(await get({ 'If-Match': 'nope' }), 412, 'Resource ETag does not match');
 
       for (const v of [E, `"${E}"`, '*']) {
@@ -324,12 +392,39 @@ for (const dialect of DIALECTS) {
       }
       assert.equal((await get({ 'If-None-Match': '"other"' })).status, 200);
 
-      assertFault(await alice.req('PUT', p(A, 'cond', 'x'), { body: 'y', headers: { 'If-None-Match': '*' } }), 412, 'Resource exists or ETag matches');
-      assertFault(await alice.req('PUT', p(A, 'cond', 'x'), { body: 'y', headers: { 'If-Match': 'nope' } }), 412, 'Resource ETag does not match');
-      assertFault(await alice.req('PUT', p(A, 'cond', 'new'), { body: 'y', headers: { 'If-Match': '*' } }), 412, 'Resource does not exist');
-      assert.equal((await alice.req('PUT', p(A, 'cond', 'new'), { body: 'y', headers: { 'If-None-Match': '*' } })).status, 201);
-      assertFault(await alice.req('POST', p(A, 'cond', 'x', 'update'), { headers: { 'If-Match': 'nope', 'X-Object-Meta-A': '1' } }), 412, 'Resource ETag does not match');
-      assertFault(await alice.req('POST', p(A, 'cond', 'x', 'update'), { headers: { 'If-None-Match': E, 'X-Object-Meta-A': '1' } }), 412, 'Resource exists or ETag matches');
+      assertFault(
+        await alice.req('PUT', p(A, 'cond', 'x'), { body: 'y', headers: { 'If-None-Match': '*' } }),
+        412,
+        'Resource exists or ETag matches',
+      );
+      assertFault(
+        await alice.req('PUT', p(A, 'cond', 'x'), { body: 'y', headers: { 'If-Match': 'nope' } }),
+        412,
+        'Resource ETag does not match',
+      );
+      assertFault(
+        await alice.req('PUT', p(A, 'cond', 'new'), { body: 'y', headers: { 'If-Match': '*' } }),
+        412,
+        'Resource does not exist',
+      );
+      assert.equal(
+        (await alice.req('PUT', p(A, 'cond', 'new'), { body: 'y', headers: { 'If-None-Match': '*' } })).status,
+        201,
+      );
+      assertFault(
+        await alice.req('POST', p(A, 'cond', 'x', 'update'), {
+          headers: { 'If-Match': 'nope', 'X-Object-Meta-A': '1' },
+        }),
+        412,
+        'Resource ETag does not match',
+      );
+      assertFault(
+        await alice.req('POST', p(A, 'cond', 'x', 'update'), {
+          headers: { 'If-None-Match': E, 'X-Object-Meta-A': '1' },
+        }),
+        412,
+        'Resource exists or ETag matches',
+      );
       assert.equal((await get({})).header('x-object-meta-a'), undefined, 'a refused POST changes nothing');
       assert.equal((await alice.req('GET', p(A, 'cond', 'x'))).text(), 'conditional', 'a refused PUT changes nothing');
       const ok = await alice.req('PUT', p(A, 'cond', 'x'), { body: 'replaced', headers: { 'If-Match': E } });
@@ -349,9 +444,17 @@ for (const dialect of DIALECTS) {
       assert.equal((await get({ 'If-Modified-Since': later, 'If-Match': 'nope' })).status, 304);
 
       const c = await alice.req('HEAD', p(A, 'cond'));
-      assert.equal((await alice.req('HEAD', p(A, 'cond'), { headers: { 'If-Modified-Since': c.header('last-modified')! } })).status, 304);
+      assert.equal(
+        (await alice.req('HEAD', p(A, 'cond'), { headers: { 'If-Modified-Since': c.header('last-modified')! } }))
+          .status,
+        304,
+      );
       assert.equal((await alice.req('GET', p(A, 'cond'), { headers: { 'If-Modified-Since': earlier } })).status, 200);
-      assertFault(await alice.req('GET', p(A, 'cond'), { headers: { 'If-Unmodified-Since': earlier } }), 412, 'Resource has been modified');
+      assertFault(
+        await alice.req('GET', p(A, 'cond'), { headers: { 'If-Unmodified-Since': earlier } }),
+        412,
+        'Resource has been modified',
+      );
     });
 
     it('metadata POST: ?update merges, without it replaces; a new version only when something changes', async () => {
@@ -360,7 +463,9 @@ for (const dialect of DIALECTS) {
       const before = await alice.req('HEAD', p(A, 'meta', 'm'));
       const v0 = Number(put.header('x-object-version'));
 
-      const merge = await alice.req('POST', p(A, 'meta', 'm', 'update&format=json'), { headers: { 'X-Object-Meta-A': '', 'X-Object-Meta-C': '3' } });
+      const merge = await alice.req('POST', p(A, 'meta', 'm', 'update&format=json'), {
+        headers: { 'X-Object-Meta-A': '', 'X-Object-Meta-C': '3' },
+      });
       assert.equal(merge.status, 202);
       assert.equal(merge.body.length, 0);
       const v1 = Number(merge.header('x-object-version'));
@@ -370,26 +475,36 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('x-object-meta-b'), '2');
       assert.equal(h.header('x-object-meta-c'), '3');
       assert.equal(h.header('x-object-version'), String(v1));
-      for (const same of ['x-object-uuid', 'etag', 'x-object-hash', 'content-length', 'content-type']) assert.equal(h.header(same), before.header(same), same);
+      for (const same of ['x-object-uuid', 'etag', 'x-object-hash', 'content-length', 'content-type'])
+        assert.equal(h.header(same), before.header(same), same);
 
       const noChange = await alice.req('POST', p(A, 'meta', 'm', 'update'), { headers: { 'X-Object-Meta-B': '2' } });
       assert.equal(noChange.status, 202);
       assert.equal(noChange.header('x-object-version'), String(v1), 'no change, no new version');
 
-      const sharingOnly = await alice.req('POST', p(A, 'meta', 'm', 'update'), { headers: { 'X-Object-Sharing': 'read=*' } });
+      const sharingOnly = await alice.req('POST', p(A, 'meta', 'm', 'update'), {
+        headers: { 'X-Object-Sharing': 'read=*' },
+      });
       assert.equal(sharingOnly.header('x-object-version'), String(v1), 'sharing does not make a version');
-      const publishOnly = await alice.req('POST', p(A, 'meta', 'm', 'update'), { headers: { 'X-Object-Public': 'true' } });
+      const publishOnly = await alice.req('POST', p(A, 'meta', 'm', 'update'), {
+        headers: { 'X-Object-Public': 'true' },
+      });
       assert.equal(publishOnly.header('x-object-version'), String(v1), 'publishing does not make a version');
 
       const replace = await alice.req('POST', p(A, 'meta', 'm'), { headers: { 'X-Object-Meta-D': '4' } });
       assert.equal(replace.status, 202);
       assert.ok(Number(replace.header('x-object-version')) > v1);
       h = await alice.req('HEAD', p(A, 'meta', 'm'));
-      assert.deepEqual(rawNames(h).filter((n) => /^x-object-meta-/i.test(n)), ['X-Object-Meta-D']);
+      assert.deepEqual(
+        rawNames(h).filter((n) => /^x-object-meta-/i.test(n)),
+        ['X-Object-Meta-D'],
+      );
       assert.ok(h.header('x-object-sharing'), 'meta replacement keeps grants');
       assert.ok(h.header('x-object-public'), 'meta replacement keeps the public URL');
 
-      await alice.req('POST', p(A, 'meta', 'm', 'update'), { headers: { 'Content-Disposition': 'attachment; filename="m.txt"', 'Content-Encoding': 'gzip' } });
+      await alice.req('POST', p(A, 'meta', 'm', 'update'), {
+        headers: { 'Content-Disposition': 'attachment; filename="m.txt"', 'Content-Encoding': 'gzip' },
+      });
       h = await alice.req('HEAD', p(A, 'meta', 'm'));
       assert.equal(h.header('content-disposition'), 'attachment; filename="m.txt"');
       assert.equal(h.header('content-encoding'), 'gzip');
@@ -399,10 +514,32 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('content-disposition'), undefined);
       assert.equal(h.header('content-encoding'), 'gzip');
 
-      assertFault(await alice.req('POST', p(A, 'meta', 'm'), { headers: { 'Content-Type': 'application/octet-stream' }, body: 'x' }), 501, 'Partial object updates are not supported');
-      assertFault(await alice.req('POST', p(A, 'meta', 'm'), { headers: { 'Content-Range': 'bytes 0-0/*' } }), 501, 'Partial object updates are not supported');
-      assertFault(await alice.req('POST', p(A, 'meta', 'm'), { headers: { 'Content-Type': 'multipart/form-data; boundary=x' }, body: '--x--' }), 501, 'Form uploads are not supported');
-      assertFault(await alice.req('POST', p(A, 'meta', 'nope', 'update'), { headers: { 'X-Object-Meta-A': '1' } }), 404, 'Object does not exist');
+      assertFault(
+        await alice.req('POST', p(A, 'meta', 'm'), {
+          headers: { 'Content-Type': 'application/octet-stream' },
+          body: 'x',
+        }),
+        501,
+        'Partial object updates are not supported',
+      );
+      assertFault(
+        await alice.req('POST', p(A, 'meta', 'm'), { headers: { 'Content-Range': 'bytes 0-0/*' } }),
+        501,
+        'Partial object updates are not supported',
+      );
+      assertFault(
+        await alice.req('POST', p(A, 'meta', 'm'), {
+          headers: { 'Content-Type': 'multipart/form-data; boundary=x' },
+          body: '--x--',
+        }),
+        501,
+        'Form uploads are not supported',
+      );
+      assertFault(
+        await alice.req('POST', p(A, 'meta', 'nope', 'update'), { headers: { 'X-Object-Meta-A': '1' } }),
+        404,
+        'Object does not exist',
+      );
       assertFault(await alice.req('POST', p(A, 'nocontainer', 'm', 'update')), 404, 'Container does not exist');
     });
 
@@ -420,20 +557,34 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('content-disposition'), 'attachment; filename="%E2%98%82.txt"');
       for (let i = 0; i < h.rawHeaders.length; i++) assert.match(h.rawHeaders[i], /^[\x20-\x7e]*$/, 'ASCII only');
       // Content-Type is stored as sent, whatever its syntax (ASCII only); empty = not sent.
-      for (const [sent, stored] of [['foo', 'foo'], ['x y/z', 'x y/z'], ['', 'application/octet-stream'], ['text/plain; charset=UTF-8', 'text/plain; charset=UTF-8']]) {
+      for (const [sent, stored] of [
+        ['foo', 'foo'],
+        ['x y/z', 'x y/z'],
+        ['', 'application/octet-stream'],
+        ['text/plain; charset=UTF-8', 'text/plain; charset=UTF-8'],
+      ]) {
         const r = await alice.req('PUT', p(A, 'enc', 'typed'), { body: 'x', headers: { 'Content-Type': sent } });
         assert.equal(r.status, 201, `${JSON.stringify(sent)}: ${r.text()}`);
-        assert.equal((await alice.req('HEAD', p(A, 'enc', 'typed'))).header('content-type'), encodeURI(stored).replace(/%20/g, ' '), sent);
+        assert.equal(
+          (await alice.req('HEAD', p(A, 'enc', 'typed'))).header('content-type'),
+          encodeURI(stored).replace(/%20/g, ' '),
+          sent,
+        );
       }
       await alice.req('DELETE', p(A, 'enc', 'typed'));
       const list = (await alice.req('GET', p(A, 'enc', undefined, 'format=json'))).json();
-      assert.equal(list[0]['x_object_meta_été'], '☂ *~+%zz');
+      assert.equal(list[0].x_object_meta_été, '☂ *~+%zz');
       assert.equal(list[0].content_disposition, 'attachment; filename="☂.txt"');
     });
 
     it('DELETE: 204, then 404; a re-created name gets a new UUID; ?delimiter deletes the children', async () => {
       await alice.putContainer('del');
-      const uuid1 = (await (async () => { await alice.put('del', 'o', '1'); return alice.req('HEAD', p(A, 'del', 'o')); })()).header('x-object-uuid');
+      const uuid1 = (
+        await (async () => {
+          await alice.put('del', 'o', '1');
+          return alice.req('HEAD', p(A, 'del', 'o'));
+        })()
+      ).header('x-object-uuid');
       const d = await alice.req('DELETE', p(A, 'del', 'o', 'until=123'));
       assert.equal(d.status, 204);
       assert.equal(d.body.length, 0);
@@ -453,7 +604,14 @@ for (const dialect of DIALECTS) {
       await alice.putContainer('src');
       await alice.putContainer('dst');
       const data = bytesOf('copy', 70_000);
-      await alice.put('src', 'o', data, { 'Content-Type': 'text/plain', 'X-Object-Meta-A': '1', 'X-Object-Meta-B': '2', 'Content-Encoding': 'gzip', 'X-Object-Sharing': 'read=*', 'X-Object-Public': 'true' });
+      await alice.put('src', 'o', data, {
+        'Content-Type': 'text/plain',
+        'X-Object-Meta-A': '1',
+        'X-Object-Meta-B': '2',
+        'Content-Encoding': 'gzip',
+        'X-Object-Sharing': 'read=*',
+        'X-Object-Public': 'true',
+      });
       const src = await alice.req('HEAD', p(A, 'src', 'o'));
 
       const c1 = await alice.req('PUT', p(A, 'dst', 'c1'), { headers: { 'X-Copy-From': '/src/o' } });
@@ -474,14 +632,30 @@ for (const dialect of DIALECTS) {
       assert.ok((await alice.req('GET', p(A, 'dst', 'c1'))).body.equals(data));
       assert.equal((await alice.req('HEAD', p(A, 'src', 'o'))).status, 200, 'copy keeps the source');
 
-      await alice.req('PUT', p(A, 'dst', 'c2'), { headers: { 'X-Copy-From': '/src/o', 'X-Source-Account': A, 'Content-Type': 'application/json', 'X-Object-Meta-B': '3', 'X-Object-Meta-C': '4' } });
+      await alice.req('PUT', p(A, 'dst', 'c2'), {
+        headers: {
+          'X-Copy-From': '/src/o',
+          'X-Source-Account': A,
+          'Content-Type': 'application/json',
+          'X-Object-Meta-B': '3',
+          'X-Object-Meta-C': '4',
+        },
+      });
       h = await alice.req('HEAD', p(A, 'dst', 'c2'));
       assert.equal(h.header('content-type'), 'application/json');
-      assert.deepEqual([h.header('x-object-meta-a'), h.header('x-object-meta-b'), h.header('x-object-meta-c')], ['1', '3', '4']);
+      assert.deepEqual(
+        [h.header('x-object-meta-a'), h.header('x-object-meta-b'), h.header('x-object-meta-c')],
+        ['1', '3', '4'],
+      );
 
-      await alice.req('PUT', p(A, 'dst', 'c3'), { headers: { 'X-Copy-From': '/src/o', 'X-Fresh-Metadata': 'true', 'X-Object-Meta-C': '4' } });
+      await alice.req('PUT', p(A, 'dst', 'c3'), {
+        headers: { 'X-Copy-From': '/src/o', 'X-Fresh-Metadata': 'true', 'X-Object-Meta-C': '4' },
+      });
       h = await alice.req('HEAD', p(A, 'dst', 'c3'));
-      assert.deepEqual(rawNames(h).filter((n) => /^x-object-meta-/i.test(n)), ['X-Object-Meta-C']);
+      assert.deepEqual(
+        rawNames(h).filter((n) => /^x-object-meta-/i.test(n)),
+        ['X-Object-Meta-C'],
+      );
 
       // Onto an existing object: it keeps its UUID and grants.
       await alice.put('dst', 'target', 'old', { 'X-Object-Sharing': 'write=*' });
@@ -493,7 +667,9 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('content-length'), String(data.length));
 
       // Onto itself: a new version, same UUID, grants and public URL (Swift's way to change meta).
-      const self = await alice.req('PUT', p(A, 'src', 'o'), { headers: { 'X-Copy-From': '/src/o', 'X-Object-Meta-Z': '9' } });
+      const self = await alice.req('PUT', p(A, 'src', 'o'), {
+        headers: { 'X-Copy-From': '/src/o', 'X-Object-Meta-Z': '9' },
+      });
       assert.equal(self.status, 201);
       h = await alice.req('HEAD', p(A, 'src', 'o'));
       assert.equal(h.header('x-object-uuid'), src.header('x-object-uuid'));
@@ -504,7 +680,9 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('x-object-public'), src.header('x-object-public'));
 
       // COPY with Destination (swift copy), percent-encoded.
-      const viaCopy = await alice.req('COPY', p(A, 'src', 'o'), { headers: { Destination: '/dst/%E2%98%82', 'X-Fresh-Metadata': 'false' } });
+      const viaCopy = await alice.req('COPY', p(A, 'src', 'o'), {
+        headers: { Destination: '/dst/%E2%98%82', 'X-Fresh-Metadata': 'false' },
+      });
       assert.equal(viaCopy.status, 201);
       assert.equal(viaCopy.header('etag'), md5(data));
       assert.ok(viaCopy.header('x-object-version'));
@@ -518,11 +696,17 @@ for (const dialect of DIALECTS) {
       await alice.putContainer('mv1');
       await alice.putContainer('mv2');
       const data = bytesOf('move', 5000);
-      await alice.put('mv1', 'o', data, { 'X-Object-Meta-A': '1', 'X-Object-Sharing': 'read=*', 'X-Object-Public': 'true' });
+      await alice.put('mv1', 'o', data, {
+        'X-Object-Meta-A': '1',
+        'X-Object-Sharing': 'read=*',
+        'X-Object-Public': 'true',
+      });
       const src = await alice.req('HEAD', p(A, 'mv1', 'o'));
       await alice.put('mv2', 'occupied', 'will be replaced');
 
-      const mv = await alice.req('PUT', p(A, 'mv2', 'occupied'), { headers: { 'X-Move-From': '/mv1/o', 'X-Object-Meta-B': '2' } });
+      const mv = await alice.req('PUT', p(A, 'mv2', 'occupied'), {
+        headers: { 'X-Move-From': '/mv1/o', 'X-Object-Meta-B': '2' },
+      });
       assert.equal(mv.status, 201);
       assert.equal(mv.header('etag'), md5(data));
       assert.ok(mv.header('x-object-version'));
@@ -545,7 +729,9 @@ for (const dialect of DIALECTS) {
       const listed = (await alice.req('GET', p(A, 'mv2', undefined, 'format=json'))).json();
       assert.deepEqual(listed, []);
       // Onto itself: a new version, nothing deleted.
-      const self = await alice.req('PUT', p(A, 'mv1', 'back'), { headers: { 'X-Move-From': '/mv1/back', 'X-Object-Meta-C': '3' } });
+      const self = await alice.req('PUT', p(A, 'mv1', 'back'), {
+        headers: { 'X-Move-From': '/mv1/back', 'X-Object-Meta-C': '3' },
+      });
       assert.equal(self.status, 201);
       h = await alice.req('HEAD', p(A, 'mv1', 'back'));
       assert.equal(h.status, 200);
@@ -560,25 +746,62 @@ for (const dialect of DIALECTS) {
     it('copy and move errors', async () => {
       await alice.putContainer('ce');
       await alice.put('ce', 'o', 'x');
-      const put = (headers: Record<string, string>, query = '') => alice.req('PUT', p(A, 'ce', 'dest', query), { headers });
+      const put = (headers: Record<string, string>, query = '') =>
+        alice.req('PUT', p(A, 'ce', 'dest', query), { headers });
       assertFault(await alice.req('COPY', p(A, 'ce', 'o')), 400, 'Missing Destination header');
-      assertFault(await alice.req('COPY', p(A, 'ce', 'o'), { headers: { Destination: 'nope' } }), 400, 'Invalid Destination header');
-      assertFault(await alice.req('MOVE', p(A, 'ce', 'o'), { headers: { Destination: '/ce' } }), 400, 'Invalid Destination header');
+      assertFault(
+        await alice.req('COPY', p(A, 'ce', 'o'), { headers: { Destination: 'nope' } }),
+        400,
+        'Invalid Destination header',
+      );
+      assertFault(
+        await alice.req('MOVE', p(A, 'ce', 'o'), { headers: { Destination: '/ce' } }),
+        400,
+        'Invalid Destination header',
+      );
       assertFault(await put({ 'X-Copy-From': 'nope' }), 400, 'Invalid X-Copy-From header');
       assertFault(await put({ 'X-Move-From': '/ce' }), 400, 'Invalid X-Move-From header');
       assertFault(await put({ 'X-Copy-From': '/ce/o', 'X-Move-From': '/ce/o' }), 400, 'Invalid X-Move-From header');
-      assertFault(await put({ 'X-Copy-From': '/ce/o', 'X-Source-Version': '1' }), 501, 'Object versions are not supported');
-      assertFault(await put({ 'X-Copy-From': '/ce/o' }, 'delimiter=/'), 501, 'Copying or moving by prefix is not supported');
+      assertFault(
+        await put({ 'X-Copy-From': '/ce/o', 'X-Source-Version': '1' }),
+        501,
+        'Object versions are not supported',
+      );
+      assertFault(
+        await put({ 'X-Copy-From': '/ce/o' }, 'delimiter=/'),
+        501,
+        'Copying or moving by prefix is not supported',
+      );
       assertFault(await put({ 'X-Copy-From': '/ce/missing' }), 404, 'Object does not exist');
       assertFault(await put({ 'X-Copy-From': '/nocontainer/o' }), 404, 'Object does not exist');
-      assertFault(await alice.req('PUT', p(A, 'nocontainer', 'dest'), { headers: { 'X-Copy-From': '/ce/o' } }), 404, 'Container does not exist');
-      assertFault(await alice.req('COPY', p(A, 'ce', 'o'), { headers: { Destination: '/nocontainer/x' } }), 404, 'Container does not exist');
-      assertFault(await alice.req('COPY', p(A, 'ce', 'missing'), { headers: { Destination: '/ce/x' } }), 404, 'Object does not exist');
+      assertFault(
+        await alice.req('PUT', p(A, 'nocontainer', 'dest'), { headers: { 'X-Copy-From': '/ce/o' } }),
+        404,
+        'Container does not exist',
+      );
+      assertFault(
+        await alice.req('COPY', p(A, 'ce', 'o'), { headers: { Destination: '/nocontainer/x' } }),
+        404,
+        'Container does not exist',
+      );
+      assertFault(
+        await alice.req('COPY', p(A, 'ce', 'missing'), { headers: { Destination: '/ce/x' } }),
+        404,
+        'Object does not exist',
+      );
       assertFault(await put({ 'X-Object-Manifest': 'ce/seg' }), 501, 'Manifest objects are not supported');
       // If-Match / If-None-Match: on the source for COPY/MOVE, on the destination for a PUT.
       const E = (await alice.req('HEAD', p(A, 'ce', 'o'))).header('etag')!;
-      assertFault(await alice.req('COPY', p(A, 'ce', 'o'), { headers: { Destination: '/ce/dest', 'If-Match': 'nope' } }), 412, 'Resource ETag does not match');
-      assertFault(await alice.req('MOVE', p(A, 'ce', 'o'), { headers: { Destination: '/ce/dest', 'If-None-Match': E } }), 412, 'Resource exists or ETag matches');
+      assertFault(
+        await alice.req('COPY', p(A, 'ce', 'o'), { headers: { Destination: '/ce/dest', 'If-Match': 'nope' } }),
+        412,
+        'Resource ETag does not match',
+      );
+      assertFault(
+        await alice.req('MOVE', p(A, 'ce', 'o'), { headers: { Destination: '/ce/dest', 'If-None-Match': E } }),
+        412,
+        'Resource exists or ETag matches',
+      );
       assertFault(await put({ 'X-Copy-From': '/ce/o', 'If-Match': E }), 412, 'Resource does not exist');
       assert.equal((await alice.req('HEAD', p(A, 'ce', 'dest'))).status, 404, 'nothing was created');
       assert.equal((await alice.req('HEAD', p(A, 'ce', 'o'))).status, 200, 'the source is intact');
@@ -590,7 +813,11 @@ for (const dialect of DIALECTS) {
       const over = await alice.req('PUT', p(A, 'quota', 'five'), { body: '12345' });
       assertFault(over, 413, 'Quota error: Container quota exceeded: limit: 10, usage: 8');
       assert.equal((await alice.req('HEAD', p(A, 'quota', 'five'))).status, 404);
-      assert.equal((await alice.req('PUT', p(A, 'quota', 'eight'), { body: '1234567890' })).status, 201, 'an overwrite counts the difference');
+      assert.equal(
+        (await alice.req('PUT', p(A, 'quota', 'eight'), { body: '1234567890' })).status,
+        201,
+        'an overwrite counts the difference',
+      );
 
       const hello = Buffer.from('quota hello');
       const hm = await alice.hashmapUpload('quota', 'hm', hello);
@@ -599,15 +826,27 @@ for (const dialect of DIALECTS) {
 
       await alice.putContainer('free');
       await alice.put('free', 'src', 'abc');
-      assertFault(await alice.req('PUT', p(A, 'quota', 'copied'), { headers: { 'X-Copy-From': '/free/src' } }), 413, /^Quota error: Container quota exceeded: limit: 10, usage: 10$/);
-      assertFault(await alice.req('PUT', p(A, 'quota', 'moved'), { headers: { 'X-Move-From': '/free/src' } }), 413, /^Quota error/);
+      assertFault(
+        await alice.req('PUT', p(A, 'quota', 'copied'), { headers: { 'X-Copy-From': '/free/src' } }),
+        413,
+        /^Quota error: Container quota exceeded: limit: 10, usage: 10$/,
+      );
+      assertFault(
+        await alice.req('PUT', p(A, 'quota', 'moved'), { headers: { 'X-Move-From': '/free/src' } }),
+        413,
+        /^Quota error/,
+      );
       assert.equal((await alice.req('HEAD', p(A, 'free', 'src'))).status, 200, 'a refused move keeps the source');
       const h = await alice.req('HEAD', p(A, 'quota'));
       assert.equal(h.header('x-container-object-count'), '1');
       assert.equal(h.header('x-container-bytes-used'), '10');
 
       await alice.req('POST', p(A, 'quota', undefined, 'update'), { headers: { 'X-Container-Policy-Quota': '0' } });
-      assert.equal((await alice.req('PUT', p(A, 'quota', 'five'), { body: '12345' })).status, 201, 'quota 0 = unlimited');
+      assert.equal(
+        (await alice.req('PUT', p(A, 'quota', 'five'), { body: '12345' })).status,
+        201,
+        'quota 0 = unlimited',
+      );
     });
 
     it('container DELETE: 409 when not empty, ?delimiter empties it, ?until is ignored', async () => {
@@ -644,13 +883,13 @@ for (const dialect of DIALECTS) {
         const r = await alice.req('GET', p(A, 'l', undefined, query ? `format=json&${query}` : 'format=json'));
         assert.equal(r.status, 200, query);
         assert.equal(r.header('content-type'), JSON_TYPE);
-        return r.json().map((e: any) => e.subdir !== undefined ? { subdir: e.subdir } : e.name);
+        return r.json().map((e: any) => (e.subdir !== undefined ? { subdir: e.subdir } : e.name));
       };
       assert.deepEqual(await list(''), ordered);
       const text = await alice.req('GET', p(A, 'l'));
       assert.equal(text.status, 200);
       assert.equal(text.header('content-type'), 'text/plain; charset=UTF-8');
-      assert.equal(text.text(), ordered.map((n) => n + '\n').join(''));
+      assert.equal(text.text(), ordered.map((n) => `${n}\n`).join(''));
       assert.equal((await alice.req('GET', p(A, 'l', undefined, 'format=text'), {})).text(), text.text());
 
       assert.deepEqual(await list('prefix=b/'), ['b/1', 'b/2', 'b/c/3']);
@@ -673,7 +912,7 @@ for (const dialect of DIALECTS) {
 
       // Paging one by one with marker (swift list) gives the same order on every database.
       const paged: string[] = [];
-      for (let marker: string | undefined; ;) {
+      for (let marker: string | undefined; ; ) {
         const page = await list(`limit=1${marker === undefined ? '' : `&marker=${encodeURIComponent(marker)}`}`);
         if (page.length === 0) break;
         paged.push(page[0]);
@@ -705,10 +944,14 @@ for (const dialect of DIALECTS) {
 
       assert.deepEqual(await list('shared'), ['c']);
       assert.deepEqual(await list('public'), ['a']);
-      const acct = (await alice.req('GET', p(A, undefined, undefined, 'format=json&shared'))).json().map((e: any) => e.name);
+      const acct = (await alice.req('GET', p(A, undefined, undefined, 'format=json&shared')))
+        .json()
+        .map((e: any) => e.name);
       assert.ok(acct.includes('l'));
       assert.ok(!acct.includes('om') && !acct.includes('obj'), acct.join());
-      const pub = (await alice.req('GET', p(A, undefined, undefined, 'format=json&public'))).json().map((e: any) => e.name);
+      const pub = (await alice.req('GET', p(A, undefined, undefined, 'format=json&public')))
+        .json()
+        .map((e: any) => e.name);
       assert.ok(pub.includes('l'));
       assert.ok(!pub.includes('om'));
       assertFault(await alice.req('GET', p(A, 'l', undefined, 'meta=Kind')), 501);
@@ -717,7 +960,11 @@ for (const dialect of DIALECTS) {
 
     it('repeated headers: the last one wins; `+` in a path is a plus, in a query a space', async () => {
       await alice.putContainer('dup');
-      await alice.put('dup', 'd', 'x', { 'X-Object-Meta-Dup': ['first', 'last'], 'Content-Type': ['text/first', 'text/last'], 'X-Object-Public': ['true', 'false'] });
+      await alice.put('dup', 'd', 'x', {
+        'X-Object-Meta-Dup': ['first', 'last'],
+        'Content-Type': ['text/first', 'text/last'],
+        'X-Object-Public': ['true', 'false'],
+      });
       const h = await alice.req('HEAD', p(A, 'dup', 'd'));
       assert.equal(h.header('x-object-meta-dup'), 'last');
       assert.equal(h.header('content-type'), 'text/last');
@@ -728,7 +975,8 @@ for (const dialect of DIALECTS) {
       assert.equal((await alice.req('GET', `${O}/${A}/dup/a+b`)).text(), 'plus');
       assert.equal((await alice.req('GET', `${O}/${A}/dup/a%2Bb`)).text(), 'plus');
       assert.equal((await alice.req('GET', `${O}/${A}/dup/a%20b`)).text(), 'space');
-      const names = async (query: string) => (await alice.req('GET', `${O}/${A}/dup?format=json&${query}`)).json().map((e: any) => e.name);
+      const names = async (query: string) =>
+        (await alice.req('GET', `${O}/${A}/dup?format=json&${query}`)).json().map((e: any) => e.name);
       assert.deepEqual(await names('prefix=a+b'), ['a b']);
       assert.deepEqual(await names('prefix=a%2Bb'), ['a+b']);
       // Flags are tested by presence; parameter order does not matter.
@@ -746,17 +994,39 @@ for (const dialect of DIALECTS) {
       const register = async (name: string, status = 'available') => {
         const uuid = (await alice.req('HEAD', p(A, 'img', name))).header('x-object-uuid')!;
         const now = Date.now() * 1000;
-        await db.insertInto('images').values({
-          id: uuid, owner: A, name, disk_format: 'raw', container_format: 'bare', status, origin: 'location',
-          min_ram: 0, min_disk: 0, protected: 0, created_at: now, updated_at: now, declared_size: null, declared_checksum: null,
-        }).execute();
+        await db
+          .insertInto('images')
+          .values({
+            id: uuid,
+            owner: A,
+            name,
+            disk_format: 'raw',
+            container_format: 'bare',
+            status,
+            origin: 'location',
+            min_ram: 0,
+            min_disk: 0,
+            protected: 0,
+            created_at: now,
+            updated_at: now,
+            declared_size: null,
+            declared_checksum: null,
+          })
+          .execute();
         return uuid;
       };
-      const image = (id: string) => db.selectFrom('images').select(['id', 'owner', 'status']).where('id', '=', id).executeTakeFirst();
+      const image = (id: string) =>
+        db.selectFrom('images').select(['id', 'owner', 'status']).where('id', '=', id).executeTakeFirst();
       await alice.putContainer('img');
       await alice.putContainer('img2');
       for (const n of ['a', 'b', 'c', 'saving', 'victim']) await alice.put('img', n, `image ${n}`);
-      const [a, b, c, saving, victim] = [await register('a'), await register('b'), await register('c'), await register('saving', 'saving'), await register('victim')];
+      const [a, b, c, saving, victim] = [
+        await register('a'),
+        await register('b'),
+        await register('c'),
+        await register('saving', 'saving'),
+        await register('victim'),
+      ];
 
       assert.equal((await alice.req('DELETE', p(A, 'img', 'a'))).status, 204);
       assert.equal(await image(a), undefined, 'deleting the object removes the image');
@@ -765,10 +1035,21 @@ for (const dialect of DIALECTS) {
       assert.ok(await image(b), 'an overwrite keeps the image');
       assert.equal((await alice.req('PUT', p(A, 'img', 'b'), { headers: { 'X-Copy-From': '/img/c' } })).status, 201);
       assert.ok(await image(b), 'a copy onto it keeps the image');
-      assert.equal((await alice.req('PUT', p(A, 'img', 'b-copy'), { headers: { 'X-Copy-From': '/img/b' } })).status, 201);
-      assert.equal(await image((await alice.req('HEAD', p(A, 'img', 'b-copy'))).header('x-object-uuid')!), undefined, 'a copy is not an image');
+      assert.equal(
+        (await alice.req('PUT', p(A, 'img', 'b-copy'), { headers: { 'X-Copy-From': '/img/b' } })).status,
+        201,
+      );
+      assert.equal(
+        await image((await alice.req('HEAD', p(A, 'img', 'b-copy'))).header('x-object-uuid')!),
+        undefined,
+        'a copy is not an image',
+      );
 
-      assertFault(await alice.req('PUT', p(A, 'img2', 'saving'), { headers: { 'X-Move-From': '/img/saving' } }), 409, 'Image is being saved');
+      assertFault(
+        await alice.req('PUT', p(A, 'img2', 'saving'), { headers: { 'X-Move-From': '/img/saving' } }),
+        409,
+        'Image is being saved',
+      );
       assert.equal((await alice.req('HEAD', p(A, 'img', 'saving'))).status, 200);
 
       const moved = await alice.req('MOVE', p(A, 'img', 'c'), { headers: { Destination: '/img2/victim-place' } });
@@ -780,7 +1061,7 @@ for (const dialect of DIALECTS) {
       await alice.req('PUT', p(A, 'img2', 'victim'), { headers: { 'X-Move-From': '/img/victim' } });
       assert.ok(await image(victim));
       await alice.req('PUT', p(A, 'img2', 'victim'), { headers: { 'X-Move-From': '/img2/victim-place' } });
-      assert.equal(await image(victim), undefined, 'the replaced object\'s image disappears');
+      assert.equal(await image(victim), undefined, "the replaced object's image disappears");
       assert.ok(await image(c));
 
       assert.equal((await alice.req('DELETE', p(A, 'img2', undefined, 'delimiter=/'))).status, 204);
@@ -790,7 +1071,9 @@ for (const dialect of DIALECTS) {
 
     it('405 with Allow before 401; 401 without a token; unknown endpoints 400; the token may be a query parameter', async () => {
       const allow: [string, string][] = [
-        [O, 'GET'], [`${O}/${A}`, 'HEAD, GET, POST'], [`${O}/${A}/c1`, 'HEAD, GET, PUT, POST, DELETE'],
+        [O, 'GET'],
+        [`${O}/${A}`, 'HEAD, GET, POST'],
+        [`${O}/${A}/c1`, 'HEAD, GET, PUT, POST, DELETE'],
         [`${O}/${A}/c1/o`, 'HEAD, GET, PUT, POST, DELETE, COPY, MOVE'],
       ];
       for (const [path, methods] of allow) {

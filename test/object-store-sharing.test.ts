@@ -7,7 +7,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
-import { JSON_TYPE, O, Store, assertFault, blockHashOf, bytesOf, call, md5, p, type Reply } from './helpers/object-store.ts';
+import {
+  JSON_TYPE,
+  O,
+  Store,
+  assertFault,
+  blockHashOf,
+  bytesOf,
+  call,
+  md5,
+  p,
+  type Reply,
+} from './helpers/object-store.ts';
 
 /** Same status, same body: a caller cannot tell the two apart. */
 function assertSame404(a: Reply, b: Reply, what: string): void {
@@ -43,7 +54,10 @@ for (const dialect of DIALECTS) {
     after(() => s.close());
 
     it('object HEAD/GET: owner, read and write grantees, published; 404 identical to missing otherwise', async () => {
-      for (const [u, allowed] of [[bob, 'read'], [carol, 'write']] as const) {
+      for (const [u, allowed] of [
+        [bob, 'read'],
+        [carol, 'write'],
+      ] as const) {
         const h = await u.req('HEAD', p(A, 'shared', 'r.txt'));
         assert.equal(h.status, 200);
         assert.equal(h.header('x-object-allowed-to'), allowed);
@@ -66,22 +80,48 @@ for (const dialect of DIALECTS) {
       assert.equal(pub.text(), 'published');
       assert.equal(pub.header('x-object-allowed-to'), 'read');
       assert.equal(pub.header('x-object-public'), undefined);
-      assert.equal((await dave.req('GET', p(A, 'secret', 'pubonly.txt'))).status, 200, 'published objects are readable even in a container he cannot see');
+      assert.equal(
+        (await dave.req('GET', p(A, 'secret', 'pubonly.txt'))).status,
+        200,
+        'published objects are readable even in a container he cannot see',
+      );
 
       for (const u of [bob, carol, dave]) {
         for (const method of ['GET', 'DELETE', 'COPY']) {
-          const unreadable = await u.req(method, p(A, 'shared', 'private.txt'), { headers: { Destination: '/mine/x' } });
-          const missing = await u.req(method, p(A, 'shared', 'no-such-object'), { headers: { Destination: '/mine/x' } });
+          const unreadable = await u.req(method, p(A, 'shared', 'private.txt'), {
+            headers: { Destination: '/mine/x' },
+          });
+          const missing = await u.req(method, p(A, 'shared', 'no-such-object'), {
+            headers: { Destination: '/mine/x' },
+          });
           assertSame404(unreadable, missing, `${method} private.txt`);
           assertFault(unreadable, 404, 'Object does not exist');
         }
-        const post = await u.req('POST', p(A, 'shared', 'private.txt', 'update'), { headers: { 'X-Object-Meta-A': '1' } });
-        assertSame404(post, await u.req('POST', p(A, 'shared', 'nope', 'update'), { headers: { 'X-Object-Meta-A': '1' } }), 'POST');
-        assertSame404(await u.req('GET', p(A, 'secret', 'x.txt')), await u.req('GET', p(A, 'no-container', 'x.txt')), 'object in a container without grants');
+        const post = await u.req('POST', p(A, 'shared', 'private.txt', 'update'), {
+          headers: { 'X-Object-Meta-A': '1' },
+        });
+        assertSame404(
+          post,
+          await u.req('POST', p(A, 'shared', 'nope', 'update'), { headers: { 'X-Object-Meta-A': '1' } }),
+          'POST',
+        );
+        assertSame404(
+          await u.req('GET', p(A, 'secret', 'x.txt')),
+          await u.req('GET', p(A, 'no-container', 'x.txt')),
+          'object in a container without grants',
+        );
         assert.equal((await u.req('HEAD', p(A, 'shared', 'private.txt'))).status, 404);
-        assertSame404(await u.req('GET', p(A, 'shared', 'private.txt', 'hashmap')), await u.req('GET', p(A, 'shared', 'nope', 'hashmap')), 'hashmap');
+        assertSame404(
+          await u.req('GET', p(A, 'shared', 'private.txt', 'hashmap')),
+          await u.req('GET', p(A, 'shared', 'nope', 'hashmap')),
+          'hashmap',
+        );
       }
-      assertSame404(await dave.req('GET', p(A, 'shared', 'r.txt')), await dave.req('GET', p(A, 'shared', 'nope')), 'dave on r.txt');
+      assertSame404(
+        await dave.req('GET', p(A, 'shared', 'r.txt')),
+        await dave.req('GET', p(A, 'shared', 'nope')),
+        'dave on r.txt',
+      );
     });
 
     it('object writes per the §2 table: 403 when he may see it, 404 when he may not', async () => {
@@ -95,15 +135,30 @@ for (const dialect of DIALECTS) {
       assert.equal(h.header('x-object-uuid'), before.header('x-object-uuid'));
       assert.equal(h.header('x-object-sharing'), before.header('x-object-sharing'));
       assert.equal(h.header('x-object-modified-by'), carol.uuid);
-      assertFault(await carol.req('PUT', p(A, 'shared', 'w.txt'), { body: 'x', headers: { 'X-Object-Sharing': `read=${dave.uuid}` } }), 403, 'Not allowed');
-      assertFault(await carol.req('PUT', p(A, 'shared', 'w.txt'), { body: 'x', headers: { 'X-Object-Public': 'true' } }), 403, 'Not allowed');
+      assertFault(
+        await carol.req('PUT', p(A, 'shared', 'w.txt'), {
+          body: 'x',
+          headers: { 'X-Object-Sharing': `read=${dave.uuid}` },
+        }),
+        403,
+        'Not allowed',
+      );
+      assertFault(
+        await carol.req('PUT', p(A, 'shared', 'w.txt'), { body: 'x', headers: { 'X-Object-Public': 'true' } }),
+        403,
+        'Not allowed',
+      );
       // By hashmap too, when the blocks are known (a block POST is a container write: 403 for him).
       const hm = await carol.hashmapUpload('shared', 'w.txt', Buffer.from('carol was here'), {}, A);
       assert.equal(hm.reply.status, 201, hm.reply.text());
       assert.deepEqual(hm.missing, []);
       assertFault(await bob.req('PUT', p(A, 'shared', 'w.txt'), { body: 'x' }), 403, 'Not allowed');
       assertFault(await dave.req('PUT', p(A, 'shared', 'pub.txt'), { body: 'x' }), 403, 'Not allowed');
-      assertSame404(await dave.req('PUT', p(A, 'shared', 'w.txt'), { body: 'x' }), await dave.req('PUT', p(A, 'no-container', 'w.txt'), { body: 'x' }), 'dave overwrite');
+      assertSame404(
+        await dave.req('PUT', p(A, 'shared', 'w.txt'), { body: 'x' }),
+        await dave.req('PUT', p(A, 'no-container', 'w.txt'), { body: 'x' }),
+        'dave overwrite',
+      );
       assertFault(await dave.req('PUT', p(A, 'shared', 'w.txt'), { body: 'x' }), 404, 'Container does not exist');
 
       // PUT new name: 403 with grants in the container, else 404.
@@ -111,23 +166,50 @@ for (const dialect of DIALECTS) {
       assertFault(await carol.req('PUT', p(A, 'shared', 'new.txt'), { body: 'x' }), 403, 'Not allowed');
       assertFault(await bob.req('PUT', p(A, 'secret', 'new.txt'), { body: 'x' }), 404, 'Container does not exist');
       assertFault(await dave.req('PUT', p(A, 'shared', 'new.txt'), { body: 'x' }), 404, 'Container does not exist');
-      assertFault(await bob.req('PUT', p(A, 'shared', 'new.txt', 'hashmap'), { body: JSON.stringify({ bytes: 0, hashes: [] }) }), 403);
+      assertFault(
+        await bob.req('PUT', p(A, 'shared', 'new.txt', 'hashmap'), { body: JSON.stringify({ bytes: 0, hashes: [] }) }),
+        403,
+      );
       assert.equal((await alice.req('HEAD', p(A, 'shared', 'new.txt'))).status, 404);
 
       // POST meta: owner and write grantee; read grantee 403; published-only 403.
-      const meta = await carol.req('POST', p(A, 'shared', 'w.txt', 'update'), { headers: { 'X-Object-Meta-By': 'carol' } });
+      const meta = await carol.req('POST', p(A, 'shared', 'w.txt', 'update'), {
+        headers: { 'X-Object-Meta-By': 'carol' },
+      });
       assert.equal(meta.status, 202);
       h = await alice.req('HEAD', p(A, 'shared', 'w.txt'));
       assert.equal(h.header('x-object-meta-by'), 'carol');
-      assertFault(await bob.req('POST', p(A, 'shared', 'w.txt', 'update'), { headers: { 'X-Object-Meta-By': 'bob' } }), 403, 'Not allowed');
-      assertFault(await dave.req('POST', p(A, 'shared', 'pub.txt', 'update'), { headers: { 'X-Object-Meta-By': 'dave' } }), 403, 'Not allowed');
+      assertFault(
+        await bob.req('POST', p(A, 'shared', 'w.txt', 'update'), { headers: { 'X-Object-Meta-By': 'bob' } }),
+        403,
+        'Not allowed',
+      );
+      assertFault(
+        await dave.req('POST', p(A, 'shared', 'pub.txt', 'update'), { headers: { 'X-Object-Meta-By': 'dave' } }),
+        403,
+        'Not allowed',
+      );
 
       // POST sharing/public: owner only.
       for (const u of [carol, bob]) {
-        assertFault(await u.req('POST', p(A, 'shared', 'w.txt', 'update'), { headers: { 'X-Object-Sharing': `read=${dave.uuid}` } }), 403, 'Not allowed');
-        assertFault(await u.req('POST', p(A, 'shared', 'w.txt', 'update'), { headers: { 'X-Object-Public': 'true' } }), 403, 'Not allowed');
+        assertFault(
+          await u.req('POST', p(A, 'shared', 'w.txt', 'update'), {
+            headers: { 'X-Object-Sharing': `read=${dave.uuid}` },
+          }),
+          403,
+          'Not allowed',
+        );
+        assertFault(
+          await u.req('POST', p(A, 'shared', 'w.txt', 'update'), { headers: { 'X-Object-Public': 'true' } }),
+          403,
+          'Not allowed',
+        );
       }
-      assertFault(await dave.req('POST', p(A, 'shared', 'pub.txt', 'update'), { headers: { 'X-Object-Public': 'false' } }), 403, 'Not allowed');
+      assertFault(
+        await dave.req('POST', p(A, 'shared', 'pub.txt', 'update'), { headers: { 'X-Object-Public': 'false' } }),
+        403,
+        'Not allowed',
+      );
       h = await alice.req('HEAD', p(A, 'shared', 'w.txt'));
       assert.equal(h.header('x-object-sharing'), before.header('x-object-sharing'));
       assert.equal(h.header('x-object-public'), undefined);
@@ -141,28 +223,77 @@ for (const dialect of DIALECTS) {
     });
 
     it('copy and move across accounts: source as GET (+DELETE for a move), destination as PUT', async () => {
-      const copied = await bob.req('PUT', p(bob.uuid, 'mine', 'copy.txt'), { headers: { 'X-Copy-From': '/shared/r.txt', 'X-Source-Account': A } });
+      const copied = await bob.req('PUT', p(bob.uuid, 'mine', 'copy.txt'), {
+        headers: { 'X-Copy-From': '/shared/r.txt', 'X-Source-Account': A },
+      });
       assert.equal(copied.status, 201, copied.text());
       const h = await bob.req('HEAD', p(bob.uuid, 'mine', 'copy.txt'));
       assert.equal(h.header('etag'), md5(data));
       assert.equal(h.header('x-object-sharing'), undefined, 'grants are never copied');
-      assert.notEqual(h.header('x-object-uuid'), (await alice.req('HEAD', p(A, 'shared', 'r.txt'))).header('x-object-uuid'));
+      assert.notEqual(
+        h.header('x-object-uuid'),
+        (await alice.req('HEAD', p(A, 'shared', 'r.txt'))).header('x-object-uuid'),
+      );
       assert.ok((await bob.req('GET', p(bob.uuid, 'mine', 'copy.txt'))).body.equals(data));
       // COPY with Destination-Account defaults to the caller's own account.
       const viaCopy = await bob.req('COPY', p(A, 'shared', 'r.txt'), { headers: { Destination: '/mine/copy2.txt' } });
       assert.equal(viaCopy.status, 201);
       assert.equal((await bob.req('HEAD', p(bob.uuid, 'mine', 'copy2.txt'))).status, 200);
-      assert.equal((await dave.req('PUT', p(dave.uuid, 'mine', 'pub.txt'), { headers: { 'X-Copy-From': '/shared/pub.txt', 'X-Source-Account': A } })).status, 201, 'published sources are readable');
+      assert.equal(
+        (
+          await dave.req('PUT', p(dave.uuid, 'mine', 'pub.txt'), {
+            headers: { 'X-Copy-From': '/shared/pub.txt', 'X-Source-Account': A },
+          })
+        ).status,
+        201,
+        'published sources are readable',
+      );
 
-      assertFault(await bob.req('PUT', p(bob.uuid, 'mine', 'moved.txt'), { headers: { 'X-Move-From': '/shared/r.txt', 'X-Source-Account': A } }), 403, 'Not allowed');
-      assertFault(await carol.req('MOVE', p(A, 'shared', 'r.txt'), { headers: { Destination: '/mine/moved.txt' } }), 403, 'Not allowed');
+      assertFault(
+        await bob.req('PUT', p(bob.uuid, 'mine', 'moved.txt'), {
+          headers: { 'X-Move-From': '/shared/r.txt', 'X-Source-Account': A },
+        }),
+        403,
+        'Not allowed',
+      );
+      assertFault(
+        await carol.req('MOVE', p(A, 'shared', 'r.txt'), { headers: { Destination: '/mine/moved.txt' } }),
+        403,
+        'Not allowed',
+      );
       assert.equal((await alice.req('HEAD', p(A, 'shared', 'r.txt'))).status, 200, 'the source stays');
-      assertFault(await bob.req('PUT', p(bob.uuid, 'mine', 'x'), { headers: { 'X-Copy-From': '/shared/private.txt', 'X-Source-Account': A } }), 404, 'Object does not exist');
-      assertFault(await bob.req('PUT', p(bob.uuid, 'mine', 'x'), { headers: { 'X-Copy-From': '/secret/x.txt', 'X-Source-Account': A } }), 404, 'Object does not exist');
+      assertFault(
+        await bob.req('PUT', p(bob.uuid, 'mine', 'x'), {
+          headers: { 'X-Copy-From': '/shared/private.txt', 'X-Source-Account': A },
+        }),
+        404,
+        'Object does not exist',
+      );
+      assertFault(
+        await bob.req('PUT', p(bob.uuid, 'mine', 'x'), {
+          headers: { 'X-Copy-From': '/secret/x.txt', 'X-Source-Account': A },
+        }),
+        404,
+        'Object does not exist',
+      );
       // Destination in alice's account: a new name there is hers to create.
-      assertFault(await bob.req('PUT', p(A, 'shared', 'bob-copy'), { headers: { 'X-Copy-From': '/mine/copy.txt' } }), 403, 'Not allowed');
-      assertFault(await dave.req('PUT', p(A, 'shared', 'dave-copy'), { headers: { 'X-Copy-From': '/mine/pub.txt' } }), 404, 'Container does not exist');
-      assertFault(await bob.req('COPY', p(bob.uuid, 'mine', 'copy.txt'), { headers: { Destination: '/shared/bob-copy', 'Destination-Account': A } }), 403, 'Not allowed');
+      assertFault(
+        await bob.req('PUT', p(A, 'shared', 'bob-copy'), { headers: { 'X-Copy-From': '/mine/copy.txt' } }),
+        403,
+        'Not allowed',
+      );
+      assertFault(
+        await dave.req('PUT', p(A, 'shared', 'dave-copy'), { headers: { 'X-Copy-From': '/mine/pub.txt' } }),
+        404,
+        'Container does not exist',
+      );
+      assertFault(
+        await bob.req('COPY', p(bob.uuid, 'mine', 'copy.txt'), {
+          headers: { Destination: '/shared/bob-copy', 'Destination-Account': A },
+        }),
+        403,
+        'Not allowed',
+      );
       assert.equal((await alice.req('HEAD', p(A, 'shared', 'bob-copy'))).status, 404);
     });
 
@@ -174,11 +305,20 @@ for (const dialect of DIALECTS) {
         assert.equal(h.header('x-container-block-size'), '4194304');
         assert.equal(h.header('x-container-block-hash'), 'sha256');
         assert.ok(h.header('last-modified'));
-        for (const hidden of ['x-container-object-count', 'x-container-bytes-used', 'x-container-policy-quota', 'x-container-object-meta']) assert.equal(h.header(hidden), undefined, hidden);
+        for (const hidden of [
+          'x-container-object-count',
+          'x-container-bytes-used',
+          'x-container-policy-quota',
+          'x-container-object-meta',
+        ])
+          assert.equal(h.header(hidden), undefined, hidden);
       }
       // Listing: only the objects granted to him, with x_object_allowed_to; never published-only ones.
       const bobList = (await bob.req('GET', p(A, 'shared', undefined, 'format=json'))).json();
-      assert.deepEqual(bobList.map((e: any) => e.name), ['r.txt', 'w.txt']);
+      assert.deepEqual(
+        bobList.map((e: any) => e.name),
+        ['r.txt', 'w.txt'],
+      );
       assert.equal(bobList[0].x_object_allowed_to, 'read');
       assert.equal(bobList[0].x_object_public, undefined);
       const carolList = (await carol.req('GET', p(A, 'shared', undefined, 'format=json'))).json();
@@ -197,18 +337,35 @@ for (const dialect of DIALECTS) {
           }
         }
       }
-      for (const method of ['HEAD', 'GET']) assert.equal((await dave.req(method, p(A, 'shared'))).status, 404, 'no grants in it: 404');
+      for (const method of ['HEAD', 'GET'])
+        assert.equal((await dave.req(method, p(A, 'shared'))).status, 404, 'no grants in it: 404');
 
       // Container writes by grantees: 403 (block upload included), nothing stored.
       for (const u of [bob, carol]) {
         assertFault(await u.req('PUT', p(A, 'shared')), 403, 'Not allowed');
-        assertFault(await u.req('POST', p(A, 'shared', undefined, 'update'), { headers: { 'X-Container-Meta-X': '1' } }), 403, 'Not allowed');
+        assertFault(
+          await u.req('POST', p(A, 'shared', undefined, 'update'), { headers: { 'X-Container-Meta-X': '1' } }),
+          403,
+          'Not allowed',
+        );
         assertFault(await u.req('DELETE', p(A, 'shared', undefined, 'delimiter=/')), 403, 'Not allowed');
-        const block = await u.req('POST', p(A, 'shared', undefined, 'update&format=json'), { body: 'grantee block', headers: { 'Content-Type': 'application/octet-stream' } });
+        const block = await u.req('POST', p(A, 'shared', undefined, 'update&format=json'), {
+          body: 'grantee block',
+          headers: { 'Content-Type': 'application/octet-stream' },
+        });
         assertFault(block, 403, 'Not allowed');
       }
-      assertFault(await dave.req('POST', p(A, 'shared', undefined, 'update&format=json'), { body: 'x', headers: { 'Content-Type': 'application/octet-stream' } }), 404, 'Container does not exist');
-      const probe = await alice.req('PUT', p(A, 'shared', 'probe', 'hashmap'), { body: JSON.stringify({ bytes: 13, hashes: [blockHashOf(Buffer.from('grantee block'))] }) });
+      assertFault(
+        await dave.req('POST', p(A, 'shared', undefined, 'update&format=json'), {
+          body: 'x',
+          headers: { 'Content-Type': 'application/octet-stream' },
+        }),
+        404,
+        'Container does not exist',
+      );
+      const probe = await alice.req('PUT', p(A, 'shared', 'probe', 'hashmap'), {
+        body: JSON.stringify({ bytes: 13, hashes: [blockHashOf(Buffer.from('grantee block'))] }),
+      });
       assert.equal(probe.status, 409, 'the refused block was not stored');
       assert.equal((await alice.req('HEAD', p(A, 'shared'))).header('x-container-meta-x'), undefined);
       assert.equal((await alice.req('GET', p(A, 'shared', undefined, 'format=json'))).json().length, 4);
@@ -217,9 +374,13 @@ for (const dialect of DIALECTS) {
       const acct = await bob.req('HEAD', p(A));
       assert.equal(acct.status, 204);
       assert.ok(acct.header('last-modified'));
-      for (const hidden of ['x-account-container-count', 'x-account-object-count', 'x-account-bytes-used']) assert.equal(acct.header(hidden), undefined);
+      for (const hidden of ['x-account-container-count', 'x-account-object-count', 'x-account-bytes-used'])
+        assert.equal(acct.header(hidden), undefined);
       const containers = (await bob.req('GET', p(A, undefined, undefined, 'format=json'))).json();
-      assert.deepEqual(containers.map((c: any) => c.name), ['shared']);
+      assert.deepEqual(
+        containers.map((c: any) => c.name),
+        ['shared'],
+      );
       assert.deepEqual(Object.keys(containers[0]).sort(), ['last_modified', 'name']);
       assert.equal((await bob.req('GET', p(A))).text(), 'shared\n');
       assertFault(await bob.req('GET', p(A, undefined, undefined, 'public')), 403, 'Not allowed');
@@ -240,13 +401,19 @@ for (const dialect of DIALECTS) {
       assert.equal(r.status, 200);
       assert.equal(r.header('content-type'), JSON_TYPE);
       const list = r.json();
-      assert.deepEqual(list.map((e: any) => e.name), [A]);
+      assert.deepEqual(
+        list.map((e: any) => e.name),
+        [A],
+      );
       assert.match(list[0].last_modified, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
       const text = await bob.req('GET', O);
       assert.equal(text.status, 200);
       assert.equal(text.text(), `${A}\n`);
       const viaAccept = await bob.req('GET', `${O}/`, { headers: { Accept: 'application/json' } });
-      assert.deepEqual(viaAccept.json().map((e: any) => e.name), [A]);
+      assert.deepEqual(
+        viaAccept.json().map((e: any) => e.name),
+        [A],
+      );
 
       const none = await dave.req('GET', `${O}?format=json`);
       assert.equal(none.status, 200);
@@ -254,7 +421,7 @@ for (const dialect of DIALECTS) {
       const noneText = await dave.req('GET', O);
       assert.equal(noneText.status, 204);
       assert.equal(noneText.body.length, 0);
-      assert.deepEqual((await alice.req('GET', `${O}?format=json`)).json(), [], 'never the caller\'s own account');
+      assert.deepEqual((await alice.req('GET', `${O}?format=json`)).json(), [], "never the caller's own account");
 
       // `*` grants count for everyone; limit and marker page the list.
       await carol.put('mine', 'for-all', 'x', { 'X-Object-Sharing': 'read=*' });
@@ -262,27 +429,46 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(both, [carol.uuid]);
       const bobs = (await bob.req('GET', `${O}?format=json`)).json().map((e: any) => e.name);
       assert.deepEqual(bobs, [A, carol.uuid].sort());
-      assert.deepEqual((await bob.req('GET', `${O}?format=json&limit=1`)).json().map((e: any) => e.name), [bobs[0]]);
-      assert.deepEqual((await bob.req('GET', `${O}?format=json&marker=${bobs[0]}`)).json().map((e: any) => e.name), [bobs[1]]);
+      assert.deepEqual(
+        (await bob.req('GET', `${O}?format=json&limit=1`)).json().map((e: any) => e.name),
+        [bobs[0]],
+      );
+      assert.deepEqual(
+        (await bob.req('GET', `${O}?format=json&marker=${bobs[0]}`)).json().map((e: any) => e.name),
+        [bobs[1]],
+      );
       assertFault(await bob.req('GET', `${O}?format=xml`), 400, "Unsupported format 'xml'");
       assertFault(await bob.req('GET', `${O}?limit=0`), 400, 'Invalid limit');
       await carol.req('DELETE', p(carol.uuid, 'mine', 'for-all'));
-      assert.deepEqual((await dave.req('GET', `${O}?format=json`)).json(), [], 'deleting the object removes its grants');
+      assert.deepEqual(
+        (await dave.req('GET', `${O}?format=json`)).json(),
+        [],
+        'deleting the object removes its grants',
+      );
     });
 
     it('X-Object-Sharing: parsing, canonical UUIDs, write implies read, rendering, removal', async () => {
       await alice.put('shared', 's.txt', 's');
       const set = async (value: string) => {
-        const r = await alice.req('POST', p(A, 'shared', 's.txt', 'update&format=json'), { headers: { 'X-Object-Sharing': value } });
+        const r = await alice.req('POST', p(A, 'shared', 's.txt', 'update&format=json'), {
+          headers: { 'X-Object-Sharing': value },
+        });
         assert.equal(r.status, 202, `${value}: ${r.text()}`);
         return (await alice.req('HEAD', p(A, 'shared', 's.txt'))).header('x-object-sharing');
       };
       assert.equal(await set(`read=${bob.uuid.toUpperCase()}, ${dave.uuid}`), `read=${bob.uuid},${dave.uuid}`);
-      assert.equal(await set(`read = ${bob.uuid},${carol.uuid} ; write=${carol.uuid}`), `read=${bob.uuid}; write=${carol.uuid}`);
+      assert.equal(
+        await set(`read = ${bob.uuid},${carol.uuid} ; write=${carol.uuid}`),
+        `read=${bob.uuid}; write=${carol.uuid}`,
+      );
       assert.equal(await set(`write=${bob.uuid},${bob.uuid}`), `write=${bob.uuid}`);
       assert.equal(await set(`read=${bob.uuid},*`), 'read=%2A');
       assert.equal(await set(`read%3D${dave.uuid}`), `read=${dave.uuid}`, 'percent-decoded first');
-      assert.equal(await set(`read=${bob.uuid.replace(/-/g, '')}`), `read=${bob.uuid}`, 'any UUID spelling, stored canonical');
+      assert.equal(
+        await set(`read=${bob.uuid.replace(/-/g, '')}`),
+        `read=${bob.uuid}`,
+        'any UUID spelling, stored canonical',
+      );
       assert.equal(await set(''), undefined, 'empty = no grants, and the header is then omitted');
       assert.equal((await bob.req('HEAD', p(A, 'shared', 's.txt'))).status, 404);
       // The JSON listing is not percent-encoded.
@@ -294,8 +480,13 @@ for (const dialect of DIALECTS) {
 
     it('publishing: X-Object-Public absolute URL, anonymous GET/HEAD/Range, token kept, unpublish → 404', async () => {
       const content = bytesOf('public', 5000);
-      await alice.put('shared', 'p.bin', content, { 'Content-Type': 'application/x-test', 'Content-Disposition': 'attachment' });
-      const pub = await alice.req('POST', p(A, 'shared', 'p.bin', 'update&format=json'), { headers: { 'X-Object-Public': ' True ' } });
+      await alice.put('shared', 'p.bin', content, {
+        'Content-Type': 'application/x-test',
+        'Content-Disposition': 'attachment',
+      });
+      const pub = await alice.req('POST', p(A, 'shared', 'p.bin', 'update&format=json'), {
+        headers: { 'X-Object-Public': ' True ' },
+      });
       assert.equal(pub.status, 202);
       const url = (await alice.req('HEAD', p(A, 'shared', 'p.bin'))).header('x-object-public')!;
       assert.match(url, new RegExp(`^${s.url}/public/[0-9A-Za-z]{16}$`));
@@ -309,7 +500,8 @@ for (const dialect of DIALECTS) {
       assert.equal(g.header('content-disposition'), 'attachment');
       assert.equal(g.header('accept-ranges'), 'bytes');
       assert.ok(g.header('last-modified'));
-      for (const name of Object.keys(g.headers)) assert.ok(!name.startsWith('x-object-') && !name.startsWith('x-container-'), name);
+      for (const name of Object.keys(g.headers))
+        assert.ok(!name.startsWith('x-object-') && !name.startsWith('x-container-'), name);
       const h = await call(s, 'HEAD', `${path}/`);
       assert.equal(h.status, 200);
       assert.equal(h.header('content-length'), '5000');
@@ -337,7 +529,9 @@ for (const dialect of DIALECTS) {
       for (const value of ['False', '']) {
         await alice.req('POST', p(A, 'shared', 'p.bin', 'update'), { headers: { 'X-Object-Public': 'true' } });
         const again = new URL((await alice.req('HEAD', p(A, 'shared', 'p.bin'))).header('x-object-public')!).pathname;
-        const un = await alice.req('POST', p(A, 'shared', 'p.bin', 'update&format=json'), { headers: { 'X-Object-Public': value } });
+        const un = await alice.req('POST', p(A, 'shared', 'p.bin', 'update&format=json'), {
+          headers: { 'X-Object-Public': value },
+        });
         assert.equal(un.status, 202);
         assertFault(await call(s, 'GET', again), 404, 'Object does not exist');
         assert.equal((await alice.req('HEAD', p(A, 'shared', 'p.bin'))).header('x-object-public'), undefined);

@@ -11,7 +11,20 @@ import { loadHashVectors, vectorInput } from './helpers/block-store-conformance.
 import { rawRequest } from './helpers/raw-http.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 import {
-  BLOCK, EMPTY_SHA256, JSON_TYPE, Store, assertFault, blockFiles, blockHashOf, bytesOf, eventually, md5, merkle, p, sha256, splitBlocks,
+  BLOCK,
+  EMPTY_SHA256,
+  JSON_TYPE,
+  Store,
+  assertFault,
+  blockFiles,
+  blockHashOf,
+  bytesOf,
+  eventually,
+  md5,
+  merkle,
+  p,
+  sha256,
+  splitBlocks,
   tmpFiles,
 } from './helpers/object-store.ts';
 
@@ -46,19 +59,30 @@ for (const dialect of DIALECTS) {
         if (first.status === 409) {
           assert.equal(first.header('content-type'), JSON_TYPE, v.name);
           const missing: string[] = first.json();
-          assert.deepEqual(missing.filter((h) => h !== EMPTY_SHA256), expected, `${v.name}: 409 list`);
-          assert.equal((await alice.req('HEAD', p(A, 'v', `hm/${v.name}`))).status, 404, `${v.name}: a 409 creates nothing`);
+          assert.deepEqual(
+            missing.filter((h) => h !== EMPTY_SHA256),
+            expected,
+            `${v.name}: 409 list`,
+          );
+          assert.equal(
+            (await alice.req('HEAD', p(A, 'v', `hm/${v.name}`))).status,
+            404,
+            `${v.name}: a 409 creates nothing`,
+          );
           assert.equal(new Set(missing).size, missing.length);
-          const sent = await Promise.all(missing.map(async (h) => {
-            const r = await alice.req('POST', p(A, 'v', undefined, 'update&format=json'), {
-              body: blocks[v.block_hashes.indexOf(h)], headers: { 'Content-Type': 'application/octet-stream' },
-            });
-            assert.equal(r.status, 202, `${v.name}: block POST`);
-            assert.equal(r.header('content-type'), JSON_TYPE);
-            return r.json()[0];
-          }));
+          const sent = await Promise.all(
+            missing.map(async (h) => {
+              const r = await alice.req('POST', p(A, 'v', undefined, 'update&format=json'), {
+                body: blocks[v.block_hashes.indexOf(h)],
+                headers: { 'Content-Type': 'application/octet-stream' },
+              });
+              assert.equal(r.status, 202, `${v.name}: block POST`);
+              assert.equal(r.header('content-type'), JSON_TYPE);
+              return r.json()[0];
+            }),
+          );
           assert.deepEqual(sent, missing, `${v.name}: each block POST answers its hash`);
-          missing.forEach((h) => known.add(h));
+          for (const h of missing) known.add(h);
         } else {
           assert.equal(first.status, 201, `${v.name}: ${first.status} ${first.text()}`);
           assert.deepEqual(expected, [], `${v.name}: 201 at once only when every block is known`);
@@ -74,14 +98,20 @@ for (const dialect of DIALECTS) {
         assert.equal(h.header('etag'), v.top_hash);
         assert.equal(h.header('content-length'), String(v.bytes));
         const hm = (await alice.req('GET', p(A, 'v', `hm/${v.name}`, 'hashmap=True&format=json'))).json();
-        assert.deepEqual(hm, { block_size: BLOCK, block_hash: 'sha256', bytes: v.bytes, hashes: v.stored_hashmap }, v.name);
+        assert.deepEqual(
+          hm,
+          { block_size: BLOCK, block_hash: 'sha256', bytes: v.bytes, hashes: v.stored_hashmap },
+          v.name,
+        );
         const data = await alice.req('GET', p(A, 'v', `hm/${v.name}`, 'format=json'));
         assert.equal(data.status, 200);
         assert.equal(data.body.length, v.bytes, v.name);
         assert.equal(sha256(data.body), v.input_sha256, `${v.name}: byte-identical`);
       }
       // kamaki sends an empty file as hashes []; [sha256("")] means the same.
-      const empty = await alice.req('PUT', p(A, 'v', 'hm/empty2', 'hashmap'), { body: JSON.stringify({ bytes: 0, hashes: [EMPTY_SHA256] }) });
+      const empty = await alice.req('PUT', p(A, 'v', 'hm/empty2', 'hashmap'), {
+        body: JSON.stringify({ bytes: 0, hashes: [EMPTY_SHA256] }),
+      });
       assert.equal(empty.status, 201);
       assert.deepEqual((await alice.req('GET', p(A, 'v', 'hm/empty2', 'hashmap'))).json().hashes, [EMPTY_SHA256]);
 
@@ -120,12 +150,18 @@ for (const dialect of DIALECTS) {
 
     it('ETag mismatch on a raw PUT → 422 and nothing is stored', async () => {
       const data = bytesOf('etag', BLOCK + 10);
-      const bad = await alice.req('PUT', p(A, 'v', 'etag/new'), { body: data, headers: { ETag: '0123456789abcdef0123456789abcdef' } });
+      const bad = await alice.req('PUT', p(A, 'v', 'etag/new'), {
+        body: data,
+        headers: { ETag: '0123456789abcdef0123456789abcdef' },
+      });
       assertFault(bad, 422, 'Object ETag does not match');
       assert.equal((await alice.req('HEAD', p(A, 'v', 'etag/new'))).status, 404);
 
       const first = await alice.put('v', 'etag/existing', 'original');
-      const over = await alice.req('PUT', p(A, 'v', 'etag/existing'), { body: data, headers: { ETag: md5('something else') } });
+      const over = await alice.req('PUT', p(A, 'v', 'etag/existing'), {
+        body: data,
+        headers: { ETag: md5('something else') },
+      });
       assertFault(over, 422, 'Object ETag does not match');
       const h = await alice.req('HEAD', p(A, 'v', 'etag/existing'));
       assert.equal(h.header('x-object-version'), first.header('x-object-version'));
@@ -140,7 +176,10 @@ for (const dialect of DIALECTS) {
 
     it('block POST: 202 [hash] as JSON; trailing NULs trimmed; > 4 MiB → 413 and nothing stored; empty chunked → 202 []', async () => {
       for (const query of ['update', 'update&format=json', 'format=xml&update']) {
-        const r = await alice.req('POST', p(A, 'v', undefined, query), { body: Buffer.from('abc\0\0\0'), headers: { 'Content-Type': 'application/octet-stream' } });
+        const r = await alice.req('POST', p(A, 'v', undefined, query), {
+          body: Buffer.from('abc\0\0\0'),
+          headers: { 'Content-Type': 'application/octet-stream' },
+        });
         assert.equal(r.status, 202, query);
         assert.equal(r.header('content-type'), JSON_TYPE);
         assert.deepEqual(r.json(), [sha256('abc')]);
@@ -148,38 +187,67 @@ for (const dialect of DIALECTS) {
       const before = blockFiles(s.dataDir);
       const tooBig = bytesOf('too big', BLOCK + 1);
       // Declared too large: refused before the body is read.
-      const declared = await rawRequest(s.url, [
-        `POST ${p(A, 'v', undefined, 'update')} HTTP/1.1`, `Host: x`, `X-Auth-Token: ${alice.user.token}`,
-        'Content-Type: application/octet-stream', `Content-Length: ${tooBig.length}`, '', 'partial body',
-      ].join('\r\n'));
+      const declared = await rawRequest(
+        s.url,
+        [
+          `POST ${p(A, 'v', undefined, 'update')} HTTP/1.1`,
+          `Host: x`,
+          `X-Auth-Token: ${alice.user.token}`,
+          'Content-Type: application/octet-stream',
+          `Content-Length: ${tooBig.length}`,
+          '',
+          'partial body',
+        ].join('\r\n'),
+      );
       assert.equal(declared.status, 413);
-      assert.deepEqual(JSON.parse(declared.body.toString()), { requestEntityTooLarge: { code: 413, message: 'Block size exceeds 4194304 bytes', details: '' } });
+      assert.deepEqual(JSON.parse(declared.body.toString()), {
+        requestEntityTooLarge: { code: 413, message: 'Block size exceeds 4194304 bytes', details: '' },
+      });
       // Chunked: found while reading.
-      const chunked = await alice.req('POST', p(A, 'v', undefined, 'update'), { body: tooBig, chunked: 1 << 20, headers: { 'Content-Type': 'application/octet-stream' } })
+      const chunked = await alice
+        .req('POST', p(A, 'v', undefined, 'update'), {
+          body: tooBig,
+          chunked: 1 << 20,
+          headers: { 'Content-Type': 'application/octet-stream' },
+        })
         .catch((err: NodeJS.ErrnoException) => err);
       if (!(chunked instanceof Error)) assertFault(chunked, 413, 'Block size exceeds 4194304 bytes');
       else assert.match(String(chunked.code), /EPIPE|ECONNRESET/);
       assert.ok(await eventually(() => tmpFiles(s.dataDir).length === 0));
       assert.deepEqual(blockFiles(s.dataDir), before, 'no block stored');
-      const probe = await alice.req('PUT', p(A, 'v', 'probe', 'hashmap'), { body: JSON.stringify({ bytes: BLOCK, hashes: [blockHashOf(tooBig.subarray(0, BLOCK))] }) });
+      const probe = await alice.req('PUT', p(A, 'v', 'probe', 'hashmap'), {
+        body: JSON.stringify({ bytes: BLOCK, hashes: [blockHashOf(tooBig.subarray(0, BLOCK))] }),
+      });
       assert.equal(probe.status, 409, 'the first 4 MiB were not stored either');
 
-      const empty = await alice.req('POST', p(A, 'v', undefined, 'update'), { body: '', chunked: 1, headers: { 'Content-Type': 'application/octet-stream' } });
+      const empty = await alice.req('POST', p(A, 'v', undefined, 'update'), {
+        body: '',
+        chunked: 1,
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
       assert.equal(empty.status, 202);
       assert.deepEqual(empty.json(), []);
-      const exactly = await alice.req('POST', p(A, 'v', undefined, 'update'), { body: tooBig.subarray(0, BLOCK), headers: { 'Content-Type': 'application/octet-stream' } });
+      const exactly = await alice.req('POST', p(A, 'v', undefined, 'update'), {
+        body: tooBig.subarray(0, BLOCK),
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
       assert.equal(exactly.status, 202, 'exactly one block is fine');
       assert.deepEqual(exactly.json(), [blockHashOf(tooBig.subarray(0, BLOCK))]);
     });
 
     it('hashmap PUT: upper-case hashes are lower-cased, bytes may be a decimal string', async () => {
       const hello = VECTORS.find((v) => v.name === 'hello')!;
-      const r = await alice.req('PUT', p(A, 'v', 'upper', 'hashmap'), { body: JSON.stringify({ bytes: '5', hashes: hello.block_hashes.map((h) => h.toUpperCase()) }) });
+      const r = await alice.req('PUT', p(A, 'v', 'upper', 'hashmap'), {
+        body: JSON.stringify({ bytes: '5', hashes: hello.block_hashes.map((h) => h.toUpperCase()) }),
+      });
       assert.equal(r.status, 201, r.text());
       assert.equal(r.header('etag'), hello.top_hash);
       assert.equal((await alice.req('GET', p(A, 'v', 'upper'))).text(), 'hello');
       // Detected by the query key, whatever the Content-Type.
-      const typed = await alice.req('PUT', p(A, 'v', 'typed', 'format=json&hashmap'), { body: JSON.stringify({ bytes: 5, hashes: hello.block_hashes }), headers: { 'Content-Type': 'text/plain' } });
+      const typed = await alice.req('PUT', p(A, 'v', 'typed', 'format=json&hashmap'), {
+        body: JSON.stringify({ bytes: 5, hashes: hello.block_hashes }),
+        headers: { 'Content-Type': 'text/plain' },
+      });
       assert.equal(typed.status, 201);
       assert.equal((await alice.req('HEAD', p(A, 'v', 'typed'))).header('content-length'), '5');
     });
@@ -206,21 +274,29 @@ for (const dialect of DIALECTS) {
       const objects = Array.from({ length: 20 }, (_, j) => {
         const tail = tails[j % 3];
         switch (j % 4) {
-          case 0: return Buffer.concat([pool[j % 3], pool[(j + 1) % 3], tail]);
-          case 1: return Buffer.concat([pool[j % 3], tail]);
-          case 2: return tail;
-          default: return Buffer.concat([tail, Buffer.alloc(j)]);
+          case 0:
+            return Buffer.concat([pool[j % 3], pool[(j + 1) % 3], tail]);
+          case 1:
+            return Buffer.concat([pool[j % 3], tail]);
+          case 2:
+            return tail;
+          default:
+            return Buffer.concat([tail, Buffer.alloc(j)]);
         }
       });
       const expectedBlocks = new Set(objects.flatMap((o) => splitBlocks(o).map(blockHashOf)));
 
-      const replies = await Promise.all(objects.map(async (data, j) => {
-        if (j % 2 === 0) {
-          return alice.req('PUT', p(A, 'par', `o${j}`), { body: data, ...(j % 4 === 0 ? { chunked: 65536 } : {}) });
-        }
-        return (await alice.hashmapUpload('par', `o${j}`, data)).reply;
-      }));
-      replies.forEach((r, j) => assert.equal(r.status, 201, `o${j}: ${r.status} ${r.text()}`));
+      const replies = await Promise.all(
+        objects.map(async (data, j) => {
+          if (j % 2 === 0) {
+            return alice.req('PUT', p(A, 'par', `o${j}`), { body: data, ...(j % 4 === 0 ? { chunked: 65536 } : {}) });
+          }
+          return (await alice.hashmapUpload('par', `o${j}`, data)).reply;
+        }),
+      );
+      replies.forEach((r, j) => {
+        assert.equal(r.status, 201, `o${j}: ${r.status} ${r.text()}`);
+      });
 
       for (const [j, data] of objects.entries()) {
         const g = await alice.req('GET', p(A, 'par', `o${j}`));
@@ -240,30 +316,56 @@ for (const dialect of DIALECTS) {
     });
 
     it('parallel PUTs of one new container: exactly one 201, the others 202', async () => {
-      const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => alice.req('PUT', p(A, 'race'), { headers: { [`X-Container-Meta-K${i}`]: String(i) } })));
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          alice.req('PUT', p(A, 'race'), { headers: { [`X-Container-Meta-K${i}`]: String(i) } }),
+        ),
+      );
       assert.deepEqual(replies.map((r) => r.status).sort(), [201, ...Array(9).fill(202)]);
       const h = await alice.req('HEAD', p(A, 'race'));
-      for (let i = 0; i < 10; i++) assert.equal(h.header(`x-container-meta-k${i}`), String(i), 'every PUT merged its meta');
+      for (let i = 0; i < 10; i++)
+        assert.equal(h.header(`x-container-meta-k${i}`), String(i), 'every PUT merged its meta');
     });
 
     it('parallel meta POSTs with ?update: no change is lost (object, container, account)', async () => {
       await alice.putContainer('race');
       await alice.put('par', 'meta-race', 'x');
-      const targets = [p(A, 'par', 'meta-race', 'update'), p(A, 'race', undefined, 'update'), p(A, undefined, undefined, 'update')];
+      const targets = [
+        p(A, 'par', 'meta-race', 'update'),
+        p(A, 'race', undefined, 'update'),
+        p(A, undefined, undefined, 'update'),
+      ];
       const domains = ['Object', 'Container', 'Account'];
-      await Promise.all(targets.flatMap((target, t) => Array.from({ length: 8 }, (_, i) =>
-        alice.req('POST', target, { headers: { [`X-${domains[t]}-Meta-P${i}`]: String(i) } }).then((r) => assert.equal(r.status, 202)))));
+      await Promise.all(
+        targets.flatMap((target, t) =>
+          Array.from({ length: 8 }, (_, i) =>
+            alice
+              .req('POST', target, { headers: { [`X-${domains[t]}-Meta-P${i}`]: String(i) } })
+              .then((r) => assert.equal(r.status, 202)),
+          ),
+        ),
+      );
       for (const [t, target] of targets.entries()) {
         const h = await alice.req('HEAD', target.replace(/\?update$/, ''));
-        for (let i = 0; i < 8; i++) assert.equal(h.header(`x-${domains[t].toLowerCase()}-meta-p${i}`), String(i), `${domains[t]} P${i}`);
+        for (let i = 0; i < 8; i++)
+          assert.equal(h.header(`x-${domains[t].toLowerCase()}-meta-p${i}`), String(i), `${domains[t]} P${i}`);
       }
       // Sharing changes in parallel: each one whole, the last one standing.
       const other = await s.user();
       const values = ['read=*', `read=${other.uuid}`, `write=${other.uuid}`, `read=${other.uuid},*; write=${A}`, ''];
-      const replies = await Promise.all(values.map((v) => alice.req('POST', targets[0], { headers: { 'X-Object-Sharing': v, 'X-Object-Public': v ? 'true' : 'false' } })));
-      replies.forEach((r) => assert.equal(r.status, 202, r.text()));
+      const replies = await Promise.all(
+        values.map((v) =>
+          alice.req('POST', targets[0], {
+            headers: { 'X-Object-Sharing': v, 'X-Object-Public': v ? 'true' : 'false' },
+          }),
+        ),
+      );
+      for (const r of replies) assert.equal(r.status, 202, r.text());
       const sharing = (await alice.req('HEAD', p(A, 'par', 'meta-race'))).header('x-object-sharing');
-      assert.ok([undefined, 'read=%2A', `read=${other.uuid}`, `write=${other.uuid}`, `read=%2A; write=${A}`].includes(sharing), sharing);
+      assert.ok(
+        [undefined, 'read=%2A', `read=${other.uuid}`, `write=${other.uuid}`, `read=%2A; write=${A}`].includes(sharing),
+        sharing,
+      );
     });
 
     it('an interrupted raw PUT commits nothing and leaves no temp files', async () => {
@@ -273,8 +375,14 @@ for (const dialect of DIALECTS) {
         const socket = net.connect(Number(port), hostname);
         await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
         socket.on('error', () => undefined);
-        const head = [`PUT ${p(A, 'par', name)} HTTP/1.1`, 'Host: x', `X-Auth-Token: ${alice.user.token}`,
-          chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${3 * BLOCK}`, '', ''].join('\r\n');
+        const head = [
+          `PUT ${p(A, 'par', name)} HTTP/1.1`,
+          'Host: x',
+          `X-Auth-Token: ${alice.user.token}`,
+          chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${3 * BLOCK}`,
+          '',
+          '',
+        ].join('\r\n');
         socket.write(head);
         const part = bytesOf(`interrupted-${name}`, BLOCK + BLOCK / 2); // one whole block reaches the block store
         if (chunked) socket.write(`${part.length.toString(16)}\r\n`);
@@ -283,7 +391,11 @@ for (const dialect of DIALECTS) {
         socket.destroy();
         return part;
       };
-      for (const [name, chunked] of [['cut-length', false], ['cut-chunked', true], ['kept', false]] as const) {
+      for (const [name, chunked] of [
+        ['cut-length', false],
+        ['cut-chunked', true],
+        ['kept', false],
+      ] as const) {
         await interrupted(name, chunked);
         assert.ok(await eventually(() => tmpFiles(s.dataDir).length === 0), `${name}: no temp files`);
         await new Promise((r) => setTimeout(r, 200));
@@ -297,7 +409,10 @@ for (const dialect of DIALECTS) {
       }
       // On a loaded machine the server may still be writing the cut request's block when the check
       // above ran (it saw no temp file yet): wait for the cleanup rather than look once.
-      assert.ok(await eventually(() => tmpFiles(s.dataDir).length === 0), `no temp files left: ${tmpFiles(s.dataDir).join(', ')}`);
+      assert.ok(
+        await eventually(() => tmpFiles(s.dataDir).length === 0),
+        `no temp files left: ${tmpFiles(s.dataDir).join(', ')}`,
+      );
       const listing = (await alice.req('GET', p(A, 'par', undefined, 'format=json&prefix=cut'))).json();
       assert.deepEqual(listing, []);
     });

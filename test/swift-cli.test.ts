@@ -19,25 +19,36 @@ const SWIFT = '/usr/bin/swift';
  * 2-core machine; the limit is there only to end a command that hangs.
  */
 const CLI_LIMIT_MS = 180_000;
-const skip = fs.existsSync(SWIFT) ? false : `${SWIFT} not found: install python3-swiftclient to run the swift CLI tests`;
+const skip = fs.existsSync(SWIFT)
+  ? false
+  : `${SWIFT} not found: install python3-swiftclient to run the swift CLI tests`;
 if (skip) process.stderr.write(`# swift CLI tests skipped: ${skip}\n`);
 
 /** An environment without OS_ and ST_ variables, so only the flags given count. */
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS|ST)_/.test(k)));
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 for (const dialect of DIALECTS) {
   describe(`swift CLI [${dialect}]`, { skip }, () => {
     let s: TestServer;
     let alice: TestUser;
     let dir: string;
-    const swift = (...args: string[]): Promise<Run> => new Promise((resolve) => {
-      execFile(SWIFT, [`--os-storage-url=${s.url}${O}/${alice.uuid}`, `--os-auth-token=${alice.token}`, ...args],
-        { cwd: dir, env: ENV, timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-        });
-    });
+    const swift = (...args: string[]): Promise<Run> =>
+      new Promise((resolve) => {
+        execFile(
+          SWIFT,
+          [`--os-storage-url=${s.url}${O}/${alice.uuid}`, `--os-auth-token=${alice.token}`, ...args],
+          { cwd: dir, env: ENV, timeout: CLI_LIMIT_MS },
+          (err, stdout, stderr) => {
+            resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+          },
+        );
+      });
     const ok = async (...args: string[]): Promise<string> => {
       const r = await swift(...args);
       assert.equal(r.code, 0, `swift ${args.join(' ')} → ${r.code}\n${r.stdout}\n${r.stderr}`);
@@ -45,10 +56,15 @@ for (const dialect of DIALECTS) {
     };
     /** `swift stat` output as key → value. */
     const stat = async (...args: string[]): Promise<Record<string, string>> =>
-      Object.fromEntries((await ok('stat', ...args)).split('\n').filter((l) => l.includes(':')).map((l) => {
-        const i = l.indexOf(':');
-        return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
-      }));
+      Object.fromEntries(
+        (await ok('stat', ...args))
+          .split('\n')
+          .filter((l) => l.includes(':'))
+          .map((l) => {
+            const i = l.indexOf(':');
+            return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
+          }),
+      );
 
     const big = bytesOf('swift big.bin', 5 * 1024 * 1024 + 123);
     const small = Buffer.from('hello swift\n');
@@ -122,7 +138,9 @@ for (const dialect of DIALECTS) {
       assert.equal((await http().req('HEAD', p(alice.uuid, 'files', 'small.txt'))).status, 404);
       await ok('delete', 'copies');
       assert.equal((await http().req('HEAD', p(alice.uuid, 'copies'))).status, 404);
-      const names = (await http().req('GET', p(alice.uuid, undefined, undefined, 'format=json'))).json().map((e: any) => e.name);
+      const names = (await http().req('GET', p(alice.uuid, undefined, undefined, 'format=json')))
+        .json()
+        .map((e: any) => e.name);
       assert.deepEqual(names, ['files']);
     });
   });

@@ -25,18 +25,42 @@ async function curl(url: string, headers: Headers, extra: string[], keepBody: bo
     const bodyFile = keepBody ? path.join(tmp, 'body') : '/dev/null';
     // request headers from a file: tokens stay out of the process list
     const headerFile = path.join(tmp, 'request-headers');
-    fs.writeFileSync(headerFile, Object.entries(headers).map(([k, v]) => `${k}: ${v}\n`).join(''), { mode: 0o600 });
-    const args = ['-sS', '--noproxy', '*', '-o', bodyFile, '-D', path.join(tmp, 'headers'),
-      '-w', '%{http_code} %{size_download} %{size_upload} %{time_total}',
-      '-H', 'Expect:', // no 100-continue round trip before the body
-      '-H', `@${headerFile}`, ...extra, url];
+    fs.writeFileSync(
+      headerFile,
+      Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\n`)
+        .join(''),
+      { mode: 0o600 },
+    );
+    const args = [
+      '-sS',
+      '--noproxy',
+      '*',
+      '-o',
+      bodyFile,
+      '-D',
+      path.join(tmp, 'headers'),
+      '-w',
+      '%{http_code} %{size_download} %{size_upload} %{time_total}',
+      '-H',
+      'Expect:', // no 100-continue round trip before the body
+      '-H',
+      `@${headerFile}`,
+      ...extra,
+      url,
+    ];
     const r = await runCommand('curl', args);
     const [code, down, up, total] = r.stdout.trim().split(' ').map(Number);
     if (r.code !== 0 && !code) throw new Error(`curl failed (exit ${r.code}): ${r.stderr.trim()}`);
     const head: Record<string, string> = {};
     const raw = fs.existsSync(path.join(tmp, 'headers')) ? fs.readFileSync(path.join(tmp, 'headers'), 'utf8') : '';
     // with several header blocks (100 Continue), the last one is the reply
-    for (const line of raw.trim().split(/\r?\n\r?\n/).pop()!.split(/\r?\n/).slice(1)) {
+    for (const line of raw
+      .trim()
+      .split(/\r?\n\r?\n/)
+      .pop()!
+      .split(/\r?\n/)
+      .slice(1)) {
       const i = line.indexOf(':');
       if (i > 0) head[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
     }
@@ -64,7 +88,8 @@ export async function bestDownload(url: string, headers: Headers, bytes: number,
   let best: Transfer | undefined;
   for (let i = 0; i < times; i++) {
     const d = await downloadToNull(url, headers);
-    if (d.status !== 200 || d.bytes !== bytes) throw new Error(`GET ${new URL(url).pathname}: HTTP ${d.status}, ${d.bytes} of ${bytes} bytes`);
+    if (d.status !== 200 || d.bytes !== bytes)
+      throw new Error(`GET ${new URL(url).pathname}: HTTP ${d.status}, ${d.bytes} of ${bytes} bytes`);
     if (!best || d.seconds < best.seconds) best = d;
   }
   return best!;

@@ -25,7 +25,8 @@ const MAX_BODY = 4 << 20;
 export const ok = (r: { status: number }): boolean => r.status >= 200 && r.status < 300;
 
 /** Shortest useful description of a failed reply, for the notes of the report. */
-export const describe = (r: { status: number; body: string }): string => `HTTP ${r.status}${r.body ? ` ${r.body.slice(0, 160).replace(/\s+/g, ' ')}` : ''}`;
+export const describe = (r: { status: number; body: string }): string =>
+  `HTTP ${r.status}${r.body ? ` ${r.body.slice(0, 160).replace(/\s+/g, ' ')}` : ''}`;
 
 /** One small request (metadata, JSON), timed from sending until the reply has ended. */
 export function request(method: string, url: string, headers: Headers = {}, body?: string | Buffer): Promise<Reply> {
@@ -45,7 +46,12 @@ export function request(method: string, url: string, headers: Headers = {}, body
       res.on('end', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         req.destroy();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), seconds });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          seconds,
+        });
       });
       res.on('error', reject);
     });
@@ -55,8 +61,12 @@ export function request(method: string, url: string, headers: Headers = {}, body
 }
 
 /** Polls a URL until it answers `want` (default: any 2xx), the process dies, or time runs out. */
-export async function waitForHttp(url: string, timeoutMs: number, alive: () => boolean = () => true,
-  want: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  alive: () => boolean = () => true,
+  want: (status: number) => boolean = (s) => s >= 200 && s < 300,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {

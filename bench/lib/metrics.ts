@@ -7,21 +7,37 @@ export interface MetricInfo {
 
 export const METRICS = [
   // the machine
-  { key: 'upload_limit_mib_s', unit: 'MiB/s', what: 'sha256 + MD5 over the same bytes in one thread: the most a streamed upload that computes both can reach' },
+  {
+    key: 'upload_limit_mib_s',
+    unit: 'MiB/s',
+    what: 'sha256 + MD5 over the same bytes in one thread: the most a streamed upload that computes both can reach',
+  },
   { key: 'sha256_mib_s', unit: 'MiB/s', what: 'sha256 alone, one thread' },
   { key: 'md5_mib_s', unit: 'MiB/s', what: 'MD5 alone, one thread' },
-  { key: 'disk_write_mib_s', unit: 'MiB/s', what: 'writing the data size to a new file in the temp folder, fsync included' },
+  {
+    key: 'disk_write_mib_s',
+    unit: 'MiB/s',
+    what: 'writing the data size to a new file in the temp folder, fsync included',
+  },
   { key: 'nginx_download_mib_s', unit: 'MiB/s', what: 'nginx (Debian) serving the data file from disk' },
   // Plankton
   { key: 'upload_mib_s', unit: 'MiB/s', what: 'Plankton: POST /image/v1.0/images with the data as body' },
   { key: 'object_put_mib_s', unit: 'MiB/s', what: 'Plankton: object PUT (raw, Content-Length)' },
   { key: 'download_mib_s', unit: 'MiB/s', what: 'Plankton: GET /image/v1.0/images/<id>' },
   { key: 'object_get_mib_s', unit: 'MiB/s', what: 'Plankton: object GET' },
-  { key: 'dedup_reupload_s', unit: 's', what: 'Plankton: hashmap PUT of the uploaded object under a new name (all blocks exist)' },
+  {
+    key: 'dedup_reupload_s',
+    unit: 's',
+    what: 'Plankton: hashmap PUT of the uploaded object under a new name (all blocks exist)',
+  },
   { key: 'head_rps', unit: 'req/s', what: 'Plankton: HEAD /image/v1.0/images/<id> under wrk' },
   { key: 'head_p50_ms', unit: 'ms', what: 'Plankton: HEAD latency, median' },
   { key: 'head_p99_ms', unit: 'ms', what: 'Plankton: HEAD latency, 99th percentile' },
-  { key: 'list_rps', unit: 'req/s', what: 'Plankton: GET /image/v1.0/images/detail?limit=100&disk_format=diskdump under wrk' },
+  {
+    key: 'list_rps',
+    unit: 'req/s',
+    what: 'Plankton: GET /image/v1.0/images/detail?limit=100&disk_format=diskdump under wrk',
+  },
   { key: 'list_p50_ms', unit: 'ms', what: 'Plankton: list latency, median' },
   { key: 'list_p99_ms_100k', unit: 'ms', what: 'Plankton: list latency, 99th percentile (at `seeded_images` images)' },
   { key: 'seeded_images', unit: 'images', what: 'Plankton: images in the database during HEAD/list' },
@@ -39,7 +55,11 @@ export const METRICS = [
   { key: 'glance_max_rss_mb', unit: 'MB', what: 'Glance 25: peak summed RSS of glance-api and its workers' },
   { key: 'swift_upload_mib_s', unit: 'MiB/s', what: 'Swift 2.30: object PUT through the proxy' },
   { key: 'swift_download_mib_s', unit: 'MiB/s', what: 'Swift 2.30: object GET through the proxy' },
-  { key: 'swift_max_rss_mb', unit: 'MB', what: 'Swift 2.30: peak summed RSS of proxy, object, container, account servers and memcached' },
+  {
+    key: 'swift_max_rss_mb',
+    unit: 'MB',
+    what: 'Swift 2.30: peak summed RSS of proxy, object, container, account servers and memcached',
+  },
   { key: 'data_mib', unit: 'MiB', what: 'size of the file every transfer moves' },
 ] as const satisfies readonly MetricInfo[];
 

@@ -35,6 +35,28 @@ export function parseOptions(argv: readonly string[]): Profile {
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   return quick
-    ? { mode: 'quick', dataBytes: 256 * MIB, downloadRepeats: 2, hashBytes: 256 * MIB, seedImages: 10_000, wrkSeconds: 5, wrkWarmupSeconds: 1, wrkConnections: 64, wrkMaxSeconds: 30, only }
-    : { mode: 'full', dataBytes: 2048 * MIB, downloadRepeats: 2, hashBytes: 512 * MIB, seedImages: 100_000, wrkSeconds: 10, wrkWarmupSeconds: 2, wrkConnections: 64, wrkMaxSeconds: 90, only };
+    ? {
+        mode: 'quick',
+        dataBytes: 256 * MIB,
+        downloadRepeats: 2,
+        hashBytes: 256 * MIB,
+        seedImages: 10_000,
+        wrkSeconds: 5,
+        wrkWarmupSeconds: 1,
+        wrkConnections: 64,
+        wrkMaxSeconds: 30,
+        only,
+      }
+    : {
+        mode: 'full',
+        dataBytes: 2048 * MIB,
+        downloadRepeats: 2,
+        hashBytes: 512 * MIB,
+        seedImages: 100_000,
+        wrkSeconds: 10,
+        wrkWarmupSeconds: 2,
+        wrkConnections: 64,
+        wrkMaxSeconds: 90,
+        only,
+      };
 }

@@ -12,8 +12,13 @@ export interface PeerHandle {
   stop(): void;
 }
 
-export async function startPeer(repo: string, script: string, dir: string, args: string[],
-  env: NodeJS.ProcessEnv = process.env): Promise<PeerHandle> {
+export async function startPeer(
+  repo: string,
+  script: string,
+  dir: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PeerHandle> {
   const file = path.join(repo, 'bench', 'scripts', script);
   // registered before starting: a start that fails half-way still leaves pid files to stop
   const stop = onCleanup(`${script} stop ${dir}`, () => void runCommandSync(file, ['stop', dir])).now;

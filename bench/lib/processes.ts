@@ -7,11 +7,17 @@ import { groupAlive } from './proc.ts';
 
 /** `count` distinct free TCP ports on 127.0.0.1 (all held open until every one is known). */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
@@ -40,7 +46,10 @@ export async function freePortRun(count: number): Promise<number> {
 /** Absolute path of a command, looked up in PATH and the sbin folders (nginx lives in /usr/sbin). */
 export function findTool(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin'];
-  return dirs.filter(Boolean).map((d) => path.join(d, name)).find((f) => fs.existsSync(f));
+  return dirs
+    .filter(Boolean)
+    .map((d) => path.join(d, name))
+    .find((f) => fs.existsSync(f));
 }
 
 function sleepSync(ms: number): void {
@@ -79,8 +88,13 @@ export interface Server {
  * Starts a long-running server in its own process group, output to `logFile`; it is stopped by
  * stop() or, at the latest, by the run's cleanup.
  */
-export function startServer(label: string, command: string, args: string[], logFile: string,
-  env: NodeJS.ProcessEnv = process.env): Server {
+export function startServer(
+  label: string,
+  command: string,
+  args: string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Server {
   const out = fs.openSync(logFile, 'a');
   const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env });
   fs.closeSync(out);
@@ -98,9 +112,17 @@ export interface CommandResult {
 }
 
 /** Runs a command to completion, collecting its output. */
-export function runCommand(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+    });
     // an interrupted run must not leave a load generator or a half-done start script behind
     const pending = onCleanup(`kill ${command} (pid ${child.pid})`, () => void child.kill('SIGTERM'));
     let stdout = '';

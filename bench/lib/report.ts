@@ -19,10 +19,34 @@ interface Target {
 }
 
 const TARGETS: readonly Target[] = [
-  { name: 'upload vs the hashing limit', metric: 'upload_mib_s', baseline: 'upload_limit_mib_s', atLeast: 0.8, goal: '≥ 80% of the limit' },
-  { name: 'upload vs Glance', metric: 'upload_mib_s', baseline: 'glance_upload_mib_s', atLeast: 2.5, goal: '≥ 2.5× Glance' },
-  { name: 'download vs Glance', metric: 'download_mib_s', baseline: 'glance_download_mib_s', atLeast: 1, goal: '≥ Glance' },
-  { name: 'download vs nginx', metric: 'download_mib_s', baseline: 'nginx_download_mib_s', atLeast: 0.7, goal: '≥ 70% of nginx' },
+  {
+    name: 'upload vs the hashing limit',
+    metric: 'upload_mib_s',
+    baseline: 'upload_limit_mib_s',
+    atLeast: 0.8,
+    goal: '≥ 80% of the limit',
+  },
+  {
+    name: 'upload vs Glance',
+    metric: 'upload_mib_s',
+    baseline: 'glance_upload_mib_s',
+    atLeast: 2.5,
+    goal: '≥ 2.5× Glance',
+  },
+  {
+    name: 'download vs Glance',
+    metric: 'download_mib_s',
+    baseline: 'glance_download_mib_s',
+    atLeast: 1,
+    goal: '≥ Glance',
+  },
+  {
+    name: 'download vs nginx',
+    metric: 'download_mib_s',
+    baseline: 'nginx_download_mib_s',
+    atLeast: 0.7,
+    goal: '≥ 70% of nginx',
+  },
   { name: 'dedup re-upload', metric: 'dedup_reupload_s', below: 1, goal: '< 1 s' },
   { name: 'HEAD vs Glance', metric: 'head_rps', baseline: 'glance_head_rps', atLeast: 50, goal: '≥ 50× Glance' },
   { name: 'list p99', metric: 'list_p99_ms_100k', below: 20, goal: '< 20 ms at 100k images' },
@@ -52,14 +76,15 @@ function ratio(r: Results, metric: MetricKey, baseline: MetricKey | undefined): 
 function judge(r: Results, t: Target): { status: Status; ratio: number | null } {
   const value = r.metrics[t.metric];
   const rat = ratio(r, t.metric, t.baseline);
-  if (t.atLeast !== undefined) return { ratio: rat, status: rat === null ? 'n.a.' : rat >= t.atLeast ? 'met' : 'missed' };
+  if (t.atLeast !== undefined)
+    return { ratio: rat, status: rat === null ? 'n.a.' : rat >= t.atLeast ? 'met' : 'missed' };
   return { ratio: rat, status: value === null ? 'n.a.' : value < t.below! ? 'met' : 'missed' };
 }
 
 const fmt = (v: number | null, unit = ''): string => {
   if (v === null) return '—';
   const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
-  return `${v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })}${unit ? ' ' + unit : ''}`;
+  return `${v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })}${unit ? ` ${unit}` : ''}`;
 };
 const fmtRatio = (v: number | null): string => (v === null ? '—' : `${v.toFixed(2)}×`);
 
@@ -78,7 +103,14 @@ export function buildJson(input: ReportInput): Record<string, unknown> {
     ...results.metrics,
     targets: TARGETS.map((t) => {
       const j = judge(results, t);
-      return { name: t.name, metric: t.metric, baseline: t.baseline ?? null, goal: t.goal, ratio: j.ratio === null ? null : Math.round(j.ratio * 1000) / 1000, status: j.status };
+      return {
+        name: t.name,
+        metric: t.metric,
+        baseline: t.baseline ?? null,
+        goal: t.goal,
+        ratio: j.ratio === null ? null : Math.round(j.ratio * 1000) / 1000,
+        status: j.status,
+      };
     }),
     settings: {
       data_bytes: profile.dataBytes,
@@ -99,27 +131,45 @@ export function buildMarkdown(input: ReportInput): string {
   const lines: string[] = [];
   lines.push(`# Plankton benchmark: ${p.mode} run`, '');
   lines.push(`${m.date} · ${m.cpu_model}, ${m.cores} cores, ${m.memory_gib} GiB · ${m.kernel} · Node ${m.node}`, '');
-  lines.push(`Data: ${fmt(p.dataBytes / 2 ** 20)} MiB of random bytes per transfer · HEAD/list: ${p.seedImages.toLocaleString('en-US')} images seeded through SQL into each server, wrk ${p.wrkConnections} connections × ${p.wrkSeconds} s · whole run ${fmt(input.totalSeconds)} s`, '');
-  if (p.mode === 'quick') lines.push('Quick run: smaller data and 10× fewer images than the goals are stated for; read its statuses as a trend, not a verdict.', '');
+  lines.push(
+    `Data: ${fmt(p.dataBytes / 2 ** 20)} MiB of random bytes per transfer · HEAD/list: ${p.seedImages.toLocaleString('en-US')} images seeded through SQL into each server, wrk ${p.wrkConnections} connections × ${p.wrkSeconds} s · whole run ${fmt(input.totalSeconds)} s`,
+    '',
+  );
+  if (p.mode === 'quick')
+    lines.push(
+      'Quick run: smaller data and 10× fewer images than the goals are stated for; read its statuses as a trend, not a verdict.',
+      '',
+    );
 
-  lines.push('## Targets', '', '| Target | Plankton | Baseline | Ratio | Goal | Status |', '|---|---:|---:|---:|---|---|');
+  lines.push(
+    '## Targets',
+    '',
+    '| Target | Plankton | Baseline | Ratio | Goal | Status |',
+    '|---|---:|---:|---:|---|---|',
+  );
   for (const t of TARGETS) {
     const j = judge(r, t);
     const base = t.baseline ? `${fmt(r.metrics[t.baseline], unitOf(t.baseline))} (\`${t.baseline}\`)` : '—';
-    lines.push(`| ${t.name} | ${fmt(r.metrics[t.metric], unitOf(t.metric))} (\`${t.metric}\`) | ${base} | ${fmtRatio(j.ratio)} | ${t.goal} | ${j.status} |`);
+    lines.push(
+      `| ${t.name} | ${fmt(r.metrics[t.metric], unitOf(t.metric))} (\`${t.metric}\`) | ${base} | ${fmtRatio(j.ratio)} | ${t.goal} | ${j.status} |`,
+    );
   }
 
   lines.push('', '## Side by side', '', '| Comparison | Value | Baseline | Ratio |', '|---|---:|---:|---:|');
   for (const c of COMPARISONS) {
-    lines.push(`| ${c.name} | ${fmt(r.metrics[c.metric], unitOf(c.metric))} | ${fmt(r.metrics[c.baseline], unitOf(c.baseline))} | ${fmtRatio(ratio(r, c.metric, c.baseline))} |`);
+    lines.push(
+      `| ${c.name} | ${fmt(r.metrics[c.metric], unitOf(c.metric))} | ${fmt(r.metrics[c.baseline], unitOf(c.baseline))} | ${fmtRatio(ratio(r, c.metric, c.baseline))} |`,
+    );
   }
 
   lines.push('', '## Every figure', '', '| Key | Value | What |', '|---|---:|---|');
-  for (const metric of METRICS) lines.push(`| \`${metric.key}\` | ${fmt(r.metrics[metric.key], metric.unit)} | ${metric.what} |`);
+  for (const metric of METRICS)
+    lines.push(`| \`${metric.key}\` | ${fmt(r.metrics[metric.key], metric.unit)} | ${metric.what} |`);
 
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
   lines.push('', '## Sections', '', '| Section | Seconds | Load average (1 min) at its start |', '|---|---:|---:|');
-  for (const [name, s] of Object.entries(r.sections)) lines.push(`| ${name} | ${fmt(s.seconds)} | ${s.load_at_start} |`);
+  for (const [name, s] of Object.entries(r.sections))
+    lines.push(`| ${name} | ${fmt(s.seconds)} | ${s.load_at_start} |`);
   lines.push('');
   return lines.join('\n');
 }
@@ -129,7 +179,10 @@ export function writeReport(dir: string, input: ReportInput): { json: string; md
   fs.mkdirSync(dir, { recursive: true });
   const json = path.join(dir, 'latest.json');
   const md = path.join(dir, 'latest.md');
-  for (const [file, text] of [[json, JSON.stringify(buildJson(input), null, 2) + '\n'], [md, buildMarkdown(input)]] as const) {
+  for (const [file, text] of [
+    [json, `${JSON.stringify(buildJson(input), null, 2)}\n`],
+    [md, buildMarkdown(input)],
+  ] as const) {
     fs.writeFileSync(`${file}.tmp`, text);
     fs.renameSync(`${file}.tmp`, file);
   }

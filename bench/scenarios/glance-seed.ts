@@ -20,9 +20,11 @@ export function seedGlance(dbFile: string, count: number, owner: string, storeDi
     const image = db.prepare(`INSERT INTO images (id, name, size, status, created_at, updated_at, deleted_at, deleted,
       disk_format, container_format, checksum, owner, min_disk, min_ram, protected, virtual_size, visibility, os_hidden,
       os_hash_algo, os_hash_value) VALUES (?, ?, 0, 'active', ?, ?, NULL, 0, ?, 'bare', ?, ?, 0, 0, 0, 0, 'shared', 0, 'sha512', ?)`);
-    const property = db.prepare(`INSERT INTO image_properties (image_id, name, value, created_at, updated_at, deleted_at, deleted)
+    const property =
+      db.prepare(`INSERT INTO image_properties (image_id, name, value, created_at, updated_at, deleted_at, deleted)
       VALUES (?, ?, ?, ?, ?, NULL, 0)`);
-    const location = db.prepare(`INSERT INTO image_locations (image_id, value, created_at, updated_at, deleted_at, deleted, meta_data, status)
+    const location =
+      db.prepare(`INSERT INTO image_locations (image_id, value, created_at, updated_at, deleted_at, deleted, meta_data, status)
       VALUES (?, ?, ?, ?, NULL, 0, '{}', 'active')`);
     const ids: string[] = [];
     const start = Date.now() - count * 1000;

@@ -42,12 +42,22 @@ export const nginxDownload: Scenario = {
     const port = await freePort();
     const conf = path.join(prefix, 'nginx.conf');
     fs.writeFileSync(conf, nginxConfig(prefix, path.dirname(ctx.dataFile), port));
-    const server = startServer('nginx', findTool('nginx') ?? 'nginx', ['-p', prefix, '-e', path.join(prefix, 'error.log'), '-c', conf],
-      path.join(prefix, 'stdout.log'));
+    const server = startServer(
+      'nginx',
+      findTool('nginx') ?? 'nginx',
+      ['-p', prefix, '-e', path.join(prefix, 'error.log'), '-c', conf],
+      path.join(prefix, 'stdout.log'),
+    );
     try {
       const url = `http://127.0.0.1:${port}/${path.basename(ctx.dataFile)}`;
-      await waitForHttp(url.replace(/[^/]+$/, 'nothing-here'), 10_000, () => isAlive(server.pid), (s) => s === 404)
-        .catch((e: Error) => { throw new Error(`${e.message}\n${tail(path.join(prefix, 'error.log'))}`); });
+      await waitForHttp(
+        url.replace(/[^/]+$/, 'nothing-here'),
+        10_000,
+        () => isAlive(server.pid),
+        (s) => s === 404,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\n${tail(path.join(prefix, 'error.log'))}`);
+      });
       const d = await bestDownload(url, {}, ctx.profile.dataBytes, ctx.profile.downloadRepeats);
       ctx.results.set('nginx_download_mib_s', mibPerSecond(d.bytes, d.seconds));
       ctx.log(`download ${ctx.results.metrics.nginx_download_mib_s} MiB/s`);

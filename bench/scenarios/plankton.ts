@@ -38,12 +38,24 @@ async function objectTransfers(s: Session, results: Results): Promise<string> {
   const container = `${s.base}/object-store/v1/${s.account}/bench`;
   const made = await request('PUT', container, s.auth);
   if (!ok(made)) throw new Error(`container PUT: ${describe(made)}`);
-  const probe = await request('PUT', `${container}/probe`, { ...s.auth, 'Content-Type': 'application/octet-stream' }, 'probe');
+  const probe = await request(
+    'PUT',
+    `${container}/probe`,
+    { ...s.auth, 'Content-Type': 'application/octet-stream' },
+    'probe',
+  );
   if (!ok(probe)) throw new Error(`object PUT of 5 bytes: ${describe(probe)}`);
-  const put = await uploadFile('PUT', `${container}/data.bin`, { ...s.auth, 'Content-Type': 'application/octet-stream' }, s.objectFile);
+  const put = await uploadFile(
+    'PUT',
+    `${container}/data.bin`,
+    { ...s.auth, 'Content-Type': 'application/octet-stream' },
+    s.objectFile,
+  );
   if (!ok(put)) throw new Error(`object PUT: ${describe(put)}`);
   results.set('object_put_mib_s', mibPerSecond(s.size, put.seconds));
-  const get = await bestDownload(`${container}/data.bin`, s.auth, s.size, s.downloads).catch((e: Error) => results.note(`Plankton object GET: ${e.message}`));
+  const get = await bestDownload(`${container}/data.bin`, s.auth, s.size, s.downloads).catch((e: Error) =>
+    results.note(`Plankton object GET: ${e.message}`),
+  );
   if (get) results.set('object_get_mib_s', mibPerSecond(s.size, get.seconds));
   return `/object-store/v1/${s.account}/bench/data.bin`;
 }
@@ -51,7 +63,11 @@ async function objectTransfers(s: Session, results: Results): Promise<string> {
 /** Image upload (POST with the data) and download; returns the image's object path. */
 async function imageTransfers(s: Session, results: Results): Promise<string> {
   const url = `${s.base}/image/v1.0/images`;
-  const headers = (name: string) => ({ ...s.auth, 'X-Image-Meta-Name': name, 'Content-Type': 'application/octet-stream' });
+  const headers = (name: string) => ({
+    ...s.auth,
+    'X-Image-Meta-Name': name,
+    'Content-Type': 'application/octet-stream',
+  });
   const probe = await request('POST', url, headers('bench-probe'), 'probe');
   if (!ok(probe)) throw new Error(`image POST of 5 bytes: ${describe(probe)}`);
   const post = await uploadFile('POST', url, headers('bench-upload'), s.imageFile);
@@ -69,8 +85,12 @@ async function dedupReupload(s: Session, source: string, results: Results): Prom
   const got = await request('GET', `${s.base}${source}?hashmap&format=json`, s.auth);
   if (!ok(got)) throw new Error(`hashmap GET: ${describe(got)}`);
   const { bytes, hashes } = JSON.parse(got.body) as { bytes: number; hashes: string[] };
-  const put = await request('PUT', `${s.base}/object-store/v1/${s.account}/bench/data-again.bin?hashmap&format=json`,
-    { ...s.auth, 'Content-Type': 'application/octet-stream' }, JSON.stringify({ bytes, hashes }));
+  const put = await request(
+    'PUT',
+    `${s.base}/object-store/v1/${s.account}/bench/data-again.bin?hashmap&format=json`,
+    { ...s.auth, 'Content-Type': 'application/octet-stream' },
+    JSON.stringify({ bytes, hashes }),
+  );
   if (put.status === 409) throw new Error(`hashmap PUT says blocks are missing: ${put.body.slice(0, 100)}`);
   if (!ok(put)) throw new Error(`hashmap PUT: ${describe(put)}`);
   results.set('dedup_reupload_s', put.seconds);
@@ -88,7 +108,9 @@ export const planktonServer: Scenario = {
     const dataDir = path.join(dir, 'data');
     const cli = path.join(ctx.repo, 'bin', 'plankton.js');
 
-    const made = await runCommand(process.execPath, [cli, 'user', 'create', 'bench', '--json', '--data-dir', dataDir], { cwd: ctx.repo });
+    const made = await runCommand(process.execPath, [cli, 'user', 'create', 'bench', '--json', '--data-dir', dataDir], {
+      cwd: ctx.repo,
+    });
     if (made.code !== 0) throw new Error(`plankton user create failed: ${made.stderr.trim().slice(0, 300)}`);
     const user = JSON.parse(made.stdout.trim().split('\n').pop()!) as { uuid: string; token: string };
 
@@ -104,22 +126,36 @@ export const planktonServer: Scenario = {
 
     const port = await freePort();
     const logFile = path.join(dir, 'server.log');
-    const server = startServer('plankton', process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
-      logFile);
+    const server = startServer(
+      'plankton',
+      process.execPath,
+      [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+      logFile,
+    );
     const rss = RssWatch.process(server.pid);
     const base = `http://127.0.0.1:${port}`;
     try {
-      await waitForHttp(`${base}/healthz`, 60_000, () => isAlive(server.pid))
-        .catch((e: Error) => { throw new Error(`${e.message}\n${tail(logFile)}`); });
+      await waitForHttp(`${base}/healthz`, 60_000, () => isAlive(server.pid)).catch((e: Error) => {
+        throw new Error(`${e.message}\n${tail(logFile)}`);
+      });
       const s: Session = {
-        base, account: user.uuid, auth: { 'X-Auth-Token': user.token }, size: profile.dataBytes, downloads: profile.downloadRepeats,
-        objectFile: ctx.dataFile, imageFile: ctx.otherDataFile,
+        base,
+        account: user.uuid,
+        auth: { 'X-Auth-Token': user.token },
+        size: profile.dataBytes,
+        downloads: profile.downloadRepeats,
+        objectFile: ctx.dataFile,
+        imageFile: ctx.otherDataFile,
       };
 
       const objectPath = await attempt(results, 'object PUT/GET', () => objectTransfers(s, results));
-      ctx.log(`object PUT ${results.metrics.object_put_mib_s ?? '—'} MiB/s, GET ${results.metrics.object_get_mib_s ?? '—'} MiB/s`);
+      ctx.log(
+        `object PUT ${results.metrics.object_put_mib_s ?? '—'} MiB/s, GET ${results.metrics.object_get_mib_s ?? '—'} MiB/s`,
+      );
       const imagePath = await attempt(results, 'image upload/download', () => imageTransfers(s, results));
-      ctx.log(`image upload ${results.metrics.upload_mib_s ?? '—'} MiB/s, download ${results.metrics.download_mib_s ?? '—'} MiB/s`);
+      ctx.log(
+        `image upload ${results.metrics.upload_mib_s ?? '—'} MiB/s, download ${results.metrics.download_mib_s ?? '—'} MiB/s`,
+      );
       const source = objectPath ?? imagePath;
       if (source) await attempt(results, 'hashmap re-upload', () => dedupReupload(s, source, results));
       else results.note('Plankton hashmap re-upload: not measured (no uploaded object to re-upload)');
@@ -127,14 +163,33 @@ export const planktonServer: Scenario = {
 
       if (ids.length) {
         const load = {
-          base, headers: s.auth, connections: profile.wrkConnections, workDir: dir,
-          seconds: profile.wrkSeconds, warmupSeconds: profile.wrkWarmupSeconds, maxSeconds: profile.wrkMaxSeconds, serverGroups: [server.pid],
+          base,
+          headers: s.auth,
+          connections: profile.wrkConnections,
+          workDir: dir,
+          seconds: profile.wrkSeconds,
+          warmupSeconds: profile.wrkWarmupSeconds,
+          maxSeconds: profile.wrkMaxSeconds,
+          serverGroups: [server.pid],
         };
-        const head = await measureLoad(results, 'Plankton HEAD', { rps: 'head_rps', p50: 'head_p50_ms', p99: 'head_p99_ms' },
-          { ...load, method: 'HEAD', paths: sample(ids, 1000).map((id) => `/image/v1.0/images/${id}`) });
+        const head = await measureLoad(
+          results,
+          'Plankton HEAD',
+          { rps: 'head_rps', p50: 'head_p50_ms', p99: 'head_p99_ms' },
+          { ...load, method: 'HEAD', paths: sample(ids, 1000).map((id) => `/image/v1.0/images/${id}`) },
+        );
         if (head) ctx.log(`HEAD ${head.rps.toFixed(0)} req/s, p50 ${head.p50Ms} ms, p99 ${head.p99Ms} ms`);
-        const list = await measureLoad(results, 'Plankton list', { rps: 'list_rps', p50: 'list_p50_ms', p99: 'list_p99_ms_100k' },
-          { ...load, method: 'GET', paths: ['/image/v1.0/images/detail?limit=100&disk_format=diskdump'], check: expectImages(100) });
+        const list = await measureLoad(
+          results,
+          'Plankton list',
+          { rps: 'list_rps', p50: 'list_p50_ms', p99: 'list_p99_ms_100k' },
+          {
+            ...load,
+            method: 'GET',
+            paths: ['/image/v1.0/images/detail?limit=100&disk_format=diskdump'],
+            check: expectImages(100),
+          },
+        );
         if (list) ctx.log(`list ${list.rps.toFixed(0)} req/s, p50 ${list.p50Ms} ms, p99 ${list.p99Ms} ms`);
       }
     } finally {

@@ -17,8 +17,11 @@ export async function handleHealth(req: ApiRequest): Promise<ApiResponse> {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(['GET', 'HEAD']);
   const { metadata, blocks } = req.services;
   const checks = { database: () => metadata.healthy(), blocks: () => blocks.healthy() };
-  const results = await Promise.all(Object.entries(checks).map(async ([name, check]) =>
-    [name, await withinTimeout(check, HEALTH_CHECK_TIMEOUT_MS)] as const));
+  const results = await Promise.all(
+    Object.entries(checks).map(
+      async ([name, check]) => [name, await withinTimeout(check, HEALTH_CHECK_TIMEOUT_MS)] as const,
+    ),
+  );
   const failed = results.filter(([, ok]) => !ok).map(([name]) => name);
   return failed.length === 0 ? json(200, { status: 'ok' }) : json(503, { status: 'unavailable', failed });
 }
@@ -26,7 +29,9 @@ export async function handleHealth(req: ApiRequest): Promise<ApiResponse> {
 /** The check's answer, or false if it throws or takes longer than `ms`. */
 async function withinTimeout(check: () => Promise<boolean>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   try {
     return await Promise.race([check().catch(() => false), late]);
   } finally {

@@ -10,34 +10,49 @@ import { storageOptions } from './storage-options.ts';
 const UNITS: Record<GcPhase, string> = { list: 'blocks listed', mark: 'object versions', sweep: 'candidates' };
 
 export function registerGcCommand(program: Command): void {
-  storageOptions(program.command('gc')
-    .description('remove blocks that no committed object references; safe while serve runs uploads')
-    .option('--grace <duration>', 'keep blocks written more recently than this, for uploads in progress (0: keep none; data stays safe, running uploads may fail)', '1h')
-    .option('--dry-run', 'report what would be removed, remove nothing')
-    .option('--json', 'print one JSON line'))
-    .action(async (o) => {
-      // 0 is allowed here (unlike a token lifetime): commits re-check their blocks, so no data is at
-      // risk; only uploads running meanwhile may fail.
-      const grace = /^\s*0+\s*[smhd]?\s*$/.test(o.grace) ? 0 : parseDuration(o.grace);
-      if (grace === undefined) throw new CliError(`invalid --grace "${o.grace}": give a duration like 1h or 30m (0: no grace)`, 2);
-      const dryRun = o.dryRun === true;
-      const services = await Services.open(loadSettings(o));
-      // Progress only for a person watching: a terminal on stderr, and never mixed into --json.
-      const bar = process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
-      try {
-        const report = await collectGarbage(services.metadata.db, services.blocks, {
-          graceSeconds: grace,
-          dryRun,
-          onProgress: bar && ((p) => bar.update(p.phase, p.done, p.total, UNITS[p.phase])),
+  storageOptions(
+    program
+      .command('gc')
+      .description('remove blocks that no committed object references; safe while serve runs uploads')
+      .option(
+        '--grace <duration>',
+        'keep blocks written more recently than this, for uploads in progress (0: keep none; data stays safe, running uploads may fail)',
+        '1h',
+      )
+      .option('--dry-run', 'report what would be removed, remove nothing')
+      .option('--json', 'print one JSON line'),
+  ).action(async (o) => {
+    // 0 is allowed here (unlike a token lifetime): commits re-check their blocks, so no data is at
+    // risk; only uploads running meanwhile may fail.
+    const grace = /^\s*0+\s*[smhd]?\s*$/.test(o.grace) ? 0 : parseDuration(o.grace);
+    if (grace === undefined)
+      throw new CliError(`invalid --grace "${o.grace}": give a duration like 1h or 30m (0: no grace)`, 2);
+    const dryRun = o.dryRun === true;
+    const services = await Services.open(loadSettings(o));
+    // Progress only for a person watching: a terminal on stderr, and never mixed into --json.
+    const bar = process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
+    try {
+      const report = await collectGarbage(services.metadata.db, services.blocks, {
+        graceSeconds: grace,
+        dryRun,
+        onProgress: bar && ((p) => bar.update(p.phase, p.done, p.total, UNITS[p.phase])),
+      });
+      bar?.finish();
+      if (o.json)
+        return outJson({
+          scanned: report.scanned,
+          candidates: report.candidates,
+          removed: report.removed,
+          dry_run: dryRun,
         });
-        bar?.finish();
-        if (o.json) return outJson({ scanned: report.scanned, candidates: report.candidates, removed: report.removed, dry_run: dryRun });
-        const verb = dryRun ? 'would remove' : 'removed';
-        for (const h of report.removed) out(`${verb} ${h}`);
-        out(`scanned ${report.scanned} blocks, ${report.candidates} older than ${o.grace}, ${verb} ${report.removed.length} unreferenced${dryRun ? ' (dry run: nothing removed)' : ''}`);
-      } finally {
-        bar?.finish();
-        await services.close();
-      }
-    });
+      const verb = dryRun ? 'would remove' : 'removed';
+      for (const h of report.removed) out(`${verb} ${h}`);
+      out(
+        `scanned ${report.scanned} blocks, ${report.candidates} older than ${o.grace}, ${verb} ${report.removed.length} unreferenced${dryRun ? ' (dry run: nothing removed)' : ''}`,
+      );
+    } finally {
+      bar?.finish();
+      await services.close();
+    }
+  });
 }

@@ -10,23 +10,38 @@ import { out, outJson } from './output.ts';
  */
 export function registerImageCommands(program: Command): void {
   const image = program.command('image').description('image files and records');
-  image.command('inspect <file>')
-    .description('detect an image file\'s format, virtual size and safety failures (qcow2 backing or data files, VMDK host paths, QED, ambiguous formats)')
-    .option('--json', 'print one JSON line: {"file","format","virtual_size","size","safe","safety_failures":[{"check","message"}],"signatures","details"}')
+  image
+    .command('inspect <file>')
+    .description(
+      "detect an image file's format, virtual size and safety failures (qcow2 backing or data files, VMDK host paths, QED, ambiguous formats)",
+    )
+    .option(
+      '--json',
+      'print one JSON line: {"file","format","virtual_size","size","safe","safety_failures":[{"check","message"}],"signatures","details"}',
+    )
     .addHelpText('after', '\nExit status: 0 the image is safe, 1 it is unsafe or cannot be read, 2 usage error.')
     .action(async (file: string, o: { json?: boolean }) => {
       const report = await inspectFile(file);
       const safe = report.safetyFailures.length === 0;
       if (o.json) {
         outJson({
-          file, format: report.format, virtual_size: report.virtualSize, size: report.size, safe,
-          safety_failures: report.safetyFailures, signatures: report.signatures, details: report.details,
+          file,
+          format: report.format,
+          virtual_size: report.virtualSize,
+          size: report.size,
+          safe,
+          safety_failures: report.safetyFailures,
+          signatures: report.signatures,
+          details: report.details,
         });
       } else {
-        const line = (label: string, value: unknown) => out(`${(label + ':').padEnd(14)} ${value}`);
+        const line = (label: string, value: unknown) => out(`${(`${label}:`).padEnd(14)} ${value}`);
         line('file', file);
         line('format', report.format);
-        line('virtual size', report.virtualSize === null ? 'unknown' : `${report.virtualSize} (${humanBytes(report.virtualSize)})`);
+        line(
+          'virtual size',
+          report.virtualSize === null ? 'unknown' : `${report.virtualSize} (${humanBytes(report.virtualSize)})`,
+        );
         line('file size', report.size);
         for (const [k, v] of Object.entries(report.details)) line(k.replace(/_/g, ' '), v);
         line('safe', safe ? 'yes' : 'no');

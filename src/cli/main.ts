@@ -11,9 +11,11 @@ import { err, out } from './output.ts';
 import { storageOptions } from './storage-options.ts';
 
 const program = new Command('plankton')
-  .description('Plankton: image service (Glance v1 / Plankton API) over a Pithos-compatible object store, with identity')
+  .description(
+    'Plankton: image service (Glance v1 / Plankton API) over a Pithos-compatible object store, with identity',
+  )
   // Usage errors in one line on stderr (commander's suggestion kept on that line), exit status 2.
-  .configureOutput({ outputError: (text, write) => write(text.trim().split('\n').join(' ') + ' (see --help)\n') })
+  .configureOutput({ outputError: (text, write) => write(`${text.trim().split('\n').join(' ')} (see --help)\n`) })
   .exitOverride();
 
 registerServeCommand(program);
@@ -21,17 +23,18 @@ registerIdentityCommands(program);
 registerGcCommand(program);
 registerImageCommands(program);
 
-storageOptions(program.command('migrate').description('apply pending database migrations and exit (serve does this too)'))
-  .action(async (o) => {
-    const settings = loadSettings(o);
-    const store = MetadataStore.open(settings.databaseUrl, settings.dataDir);
-    try {
-      const applied = await store.migrate();
-      out(applied.length ? `applied ${applied.join(', ')} to ${store.label}` : `${store.label} is up to date`);
-    } finally {
-      await store.close();
-    }
-  });
+storageOptions(
+  program.command('migrate').description('apply pending database migrations and exit (serve does this too)'),
+).action(async (o) => {
+  const settings = loadSettings(o);
+  const store = MetadataStore.open(settings.databaseUrl, settings.dataDir);
+  try {
+    const applied = await store.migrate();
+    out(applied.length ? `applied ${applied.join(', ')} to ${store.label}` : `${store.label} is up to date`);
+  } finally {
+    await store.close();
+  }
+});
 
 for (const cmd of program.commands) cmd.exitOverride();
 
@@ -58,7 +61,8 @@ try {
 function describe(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   const msg = e instanceof Error ? e.message : String(e);
-  if (code === 'ECONNREFUSED') return `cannot reach the database or block store (${msg}): is it running? check --database-url / --blocks`;
+  if (code === 'ECONNREFUSED')
+    return `cannot reach the database or block store (${msg}): is it running? check --database-url / --blocks`;
   if (e instanceof AggregateError && e.errors.length) return describe(e.errors[0]);
   return msg || String(code);
 }

@@ -9,7 +9,9 @@ export async function readNewPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
   }
   if (!process.stdin.isTTY) throw new CliError('standard input is not a terminal: pipe the password with --stdin', 2);
   const [first, second] = await promptHidden(['New password: ', 'Repeat it: ']);

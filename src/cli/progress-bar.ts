@@ -36,7 +36,11 @@ export class ProgressBar {
     }
     const text = renderProgress(label, done, total, unit);
     const now = Date.now();
-    const due = !previous || previous.label !== label || (total !== undefined && done >= total) || now - this.#lastDraw >= REDRAW_EVERY;
+    const due =
+      !previous ||
+      previous.label !== label ||
+      (total !== undefined && done >= total) ||
+      now - this.#lastDraw >= REDRAW_EVERY;
     this.#state = { label, text, drawn: due };
     if (due) {
       this.#lastDraw = now;

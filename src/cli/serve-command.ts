@@ -7,47 +7,61 @@ import { err } from './output.ts';
 import { storageOptions } from './storage-options.ts';
 
 export function registerServeCommand(program: Command): void {
-  storageOptions(program.command('serve').description('apply pending migrations, then serve every API on one listener')
-    .option('--host <host>', 'address to bind (env PLANKTON_HOST)', undefined)
-    .option('--port <port>', 'port to bind, 0 for any free one (env PLANKTON_PORT)')
-    .option('--public-url <url>', 'base URL given to clients (env PLANKTON_PUBLIC_URL; default http://HOST:PORT)'))
-    .action(async (o) => {
-      const settings = loadSettings(o);
-      const log = createLogger(settings.logLevel);
-      const services = await Services.open(settings);
-      const swept = await services.blocks.sweep();
-      let server;
-      try {
-        server = await startServer(services, log);
-      } catch (e) {
-        await services.close();
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new CliError(`port ${settings.port} on ${settings.host} is in use: stop what runs there or pass --port`);
-        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot bind ${settings.host}: give an address of this machine with --host`);
-        if (code === 'EACCES') throw new CliError(`no permission to bind port ${settings.port}: use a port above 1023`);
-        throw e;
-      }
-      // Only once the port is ours: a failed start must not create an admin whose token nobody saw.
-      const firstAdmin = (await services.users.anyAdmin()) ? undefined : await createFirstAdmin(services);
-      log.info({ url: server.url, publicUrl: services.publicUrl(), database: services.metadata.label, blocks: services.blocks.label, sweptTempFiles: swept }, 'plankton is serving');
-      err(banner(services.publicUrl(), firstAdmin, services.settings.region));
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return; // a second signal during the grace changes nothing
-        stopping = true;
-        const started = Date.now();
-        const graceSeconds = settings.shutdownGraceSeconds;
-        log.info({ signal, graceSeconds }, 'shutdown started');
-        const { inFlightAtStart, cut } = await server.shutdown(graceSeconds * 1000);
-        // Nothing writes blocks any more: temp files of the cut uploads can go now.
-        const swept = await services.blocks.sweep().catch(() => 0);
-        await services.close();
-        log.info({ signal, inFlightAtStart, cut, sweptTempFiles: swept, ms: Date.now() - started }, 'shutdown finished');
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop('SIGINT'));
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-    });
+  storageOptions(
+    program
+      .command('serve')
+      .description('apply pending migrations, then serve every API on one listener')
+      .option('--host <host>', 'address to bind (env PLANKTON_HOST)', undefined)
+      .option('--port <port>', 'port to bind, 0 for any free one (env PLANKTON_PORT)')
+      .option('--public-url <url>', 'base URL given to clients (env PLANKTON_PUBLIC_URL; default http://HOST:PORT)'),
+  ).action(async (o) => {
+    const settings = loadSettings(o);
+    const log = createLogger(settings.logLevel);
+    const services = await Services.open(settings);
+    const swept = await services.blocks.sweep();
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer(services, log);
+    } catch (e) {
+      await services.close();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE')
+        throw new CliError(`port ${settings.port} on ${settings.host} is in use: stop what runs there or pass --port`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+        throw new CliError(`cannot bind ${settings.host}: give an address of this machine with --host`);
+      if (code === 'EACCES') throw new CliError(`no permission to bind port ${settings.port}: use a port above 1023`);
+      throw e;
+    }
+    // Only once the port is ours: a failed start must not create an admin whose token nobody saw.
+    const firstAdmin = (await services.users.anyAdmin()) ? undefined : await createFirstAdmin(services);
+    log.info(
+      {
+        url: server.url,
+        publicUrl: services.publicUrl(),
+        database: services.metadata.label,
+        blocks: services.blocks.label,
+        sweptTempFiles: swept,
+      },
+      'plankton is serving',
+    );
+    err(banner(services.publicUrl(), firstAdmin, services.settings.region));
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return; // a second signal during the grace changes nothing
+      stopping = true;
+      const started = Date.now();
+      const graceSeconds = settings.shutdownGraceSeconds;
+      log.info({ signal, graceSeconds }, 'shutdown started');
+      const { inFlightAtStart, cut } = await server.shutdown(graceSeconds * 1000);
+      // Nothing writes blocks any more: temp files of the cut uploads can go now.
+      const swept = await services.blocks.sweep().catch(() => 0);
+      await services.close();
+      log.info({ signal, inFlightAtStart, cut, sweptTempFiles: swept, ms: Date.now() - started }, 'shutdown finished');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
 async function createFirstAdmin(services: Services): Promise<FirstAdmin> {

@@ -10,6 +10,12 @@ export interface StorageFlags {
 export function storageOptions(cmd: Command): Command {
   return cmd
     .option('--data-dir <dir>', 'folder for the embedded default data (env PLANKTON_DATA_DIR)', undefined)
-    .option('--database-url <url>', 'postgres://… metadata database (env PLANKTON_DATABASE_URL; default SQLite in the data dir)')
-    .option('--blocks <url>', 'block store: a folder or s3://BUCKET?endpoint=…&region=… (env PLANKTON_BLOCKS; default <data-dir>/blocks)');
+    .option(
+      '--database-url <url>',
+      'postgres://… metadata database (env PLANKTON_DATABASE_URL; default SQLite in the data dir)',
+    )
+    .option(
+      '--blocks <url>',
+      'block store: a folder or s3://BUCKET?endpoint=…&region=… (env PLANKTON_BLOCKS; default <data-dir>/blocks)',
+    );
 }

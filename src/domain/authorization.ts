@@ -87,7 +87,11 @@ function reasonFor(action: Action, isImage: boolean): ForbiddenReason {
   if (action === 'register') return 'register-not-owner';
   if (!isImage) return 'not-allowed';
   const reasons: Partial<Record<Action, ForbiddenReason>> = {
-    write: 'modify-image', publish: 'change-visibility', share: 'members-not-owner', delete: 'unregister-not-owner', upload: 'upload-not-owner',
+    write: 'modify-image',
+    publish: 'change-visibility',
+    share: 'members-not-owner',
+    delete: 'unregister-not-owner',
+    upload: 'upload-not-owner',
   };
   return reasons[action] ?? 'not-allowed';
 }

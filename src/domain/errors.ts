@@ -53,14 +53,20 @@ export class Forbidden extends DomainError {
 export type InvalidField = 'size' | 'checksum' | 'owner' | 'member' | 'member-id' | 'marker' | 'image-id' | 'metadata';
 
 export class InvalidValue extends DomainError {
-  constructor(readonly field: InvalidField, readonly value?: string) {
+  constructor(
+    readonly field: InvalidField,
+    readonly value?: string,
+  ) {
     super(`invalid ${field}${value === undefined ? '' : `: ${value}`}`);
   }
 }
 
 /** A name or id is taken (`name` as the caller would write it: an image id, `container/object`). */
 export class AlreadyExists extends DomainError {
-  constructor(readonly entity: 'image' | 'object', readonly id: string) {
+  constructor(
+    readonly entity: 'image' | 'object',
+    readonly id: string,
+  ) {
     super(`${entity} ${id} already exists`);
   }
 }
@@ -87,7 +93,10 @@ export class ContainerNotEmpty extends DomainError {
 
 /** A write would take a container past its quota (bytes). */
 export class QuotaExceeded extends DomainError {
-  constructor(readonly limit: number, readonly usage: number) {
+  constructor(
+    readonly limit: number,
+    readonly usage: number,
+  ) {
     super(`quota exceeded: limit ${limit}, usage ${usage}`);
   }
 }
@@ -97,7 +106,10 @@ export class QuotaExceeded extends DomainError {
  * so before sending (a declared size or length), rather than the data running over.
  */
 export class DataTooLarge extends DomainError {
-  constructor(readonly limit: number, readonly announced = false) {
+  constructor(
+    readonly limit: number,
+    readonly announced = false,
+  ) {
     super(`data larger than ${limit} bytes`);
   }
 }
@@ -146,7 +158,10 @@ export type ImageRule =
   | 'owner-change';
 
 export class ImageRuleRefused extends DomainError {
-  constructor(readonly rule: ImageRule, readonly detail?: string) {
+  constructor(
+    readonly rule: ImageRule,
+    readonly detail?: string,
+  ) {
     super(`image rule: ${rule}${detail === undefined ? '' : ` (${detail})`}`);
   }
 }

@@ -13,7 +13,7 @@ const pad6 = (n: number) => String(n).padStart(6, '0');
 /** `2026-11-26T19:38:10.123456+00:00` */
 export function isoMicros(us: number): string {
   const d = new Date(Math.floor(us / 1000));
-  return d.toISOString().slice(0, 19) + '.' + pad6(us % 1_000_000) + '+00:00';
+  return `${d.toISOString().slice(0, 19)}.${pad6(us % 1_000_000)}+00:00`;
 }
 
 /** HTTP date (second precision). */

@@ -18,7 +18,13 @@ export interface Rule {
 
 const DENIED = [401, 401, 401];
 /** owner, reader, writer, other + the three 401s. */
-const row = (owner: number, reader: number, writer: number, other: number): number[] => [owner, reader, writer, other, ...DENIED];
+const row = (owner: number, reader: number, writer: number, other: number): number[] => [
+  owner,
+  reader,
+  writer,
+  other,
+  ...DENIED,
+];
 
 export const TARGET_MEANING: Readonly<Record<'object store' | 'image', Record<TargetKind, string>>> = {
   'object store': {
@@ -34,41 +40,165 @@ export const TARGET_MEANING: Readonly<Record<'object store' | 'image', Record<Ta
 };
 
 export const RULES: readonly Rule[] = [
-  { api: 'identity', endpoint: 'POST /identity/v2.0/tokens (the caller\'s token in the body; anonymous: empty body)', expect: { private: [200, 200, 200, 200, 200, 401, 401], shared: null, public: null } },
-  { api: 'identity', endpoint: 'POST /account/v1.0/user_catalogs', expect: { private: row(200, 200, 200, 200), shared: null, public: null } },
+  {
+    api: 'identity',
+    endpoint: "POST /identity/v2.0/tokens (the caller's token in the body; anonymous: empty body)",
+    expect: { private: [200, 200, 200, 200, 200, 401, 401], shared: null, public: null },
+  },
+  {
+    api: 'identity',
+    endpoint: 'POST /account/v1.0/user_catalogs',
+    expect: { private: row(200, 200, 200, 200), shared: null, public: null },
+  },
 
-  { api: 'object store', endpoint: 'HEAD object', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
-  { api: 'object store', endpoint: 'GET object', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
-  { api: 'object store', endpoint: 'GET object ?hashmap', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
-  { api: 'object store', endpoint: 'PUT object (overwrite)', expect: { private: row(201, 404, 404, 404), shared: row(201, 403, 201, 404), public: row(201, 403, 403, 403) } },
-  { api: 'object store', endpoint: 'PUT object (new name in the container)', expect: { private: row(201, 404, 404, 404), shared: row(201, 403, 403, 404), public: row(201, 404, 404, 404) } },
-  { api: 'object store', endpoint: 'POST object (X-Object-Meta-*)', expect: { private: row(202, 404, 404, 404), shared: row(202, 403, 202, 404), public: row(202, 403, 403, 403) } },
-  { api: 'object store', endpoint: 'POST object (X-Object-Sharing)', expect: { private: row(202, 404, 404, 404), shared: row(202, 403, 403, 404), public: row(202, 403, 403, 403) } },
-  { api: 'object store', endpoint: 'DELETE object', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
-  { api: 'object store', endpoint: 'HEAD container', expect: { private: row(204, 404, 404, 404), shared: row(204, 204, 204, 404), public: row(204, 404, 404, 404) } },
-  { api: 'object store', endpoint: 'GET container (listing)', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 404, 404, 404) } },
-  { api: 'object store', endpoint: 'HEAD account', expect: { private: row(204, 404, 404, 404), shared: row(204, 204, 204, 404), public: row(204, 404, 404, 404) } },
-  { api: 'object store', endpoint: 'GET /public/<token> (no token needed)', expect: { private: null, shared: null, public: [200, 200, 200, 200, 200, 200, 200] } },
+  {
+    api: 'object store',
+    endpoint: 'HEAD object',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'GET object',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'GET object ?hashmap',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'PUT object (overwrite)',
+    expect: { private: row(201, 404, 404, 404), shared: row(201, 403, 201, 404), public: row(201, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'PUT object (new name in the container)',
+    expect: { private: row(201, 404, 404, 404), shared: row(201, 403, 403, 404), public: row(201, 404, 404, 404) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'POST object (X-Object-Meta-*)',
+    expect: { private: row(202, 404, 404, 404), shared: row(202, 403, 202, 404), public: row(202, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'POST object (X-Object-Sharing)',
+    expect: { private: row(202, 404, 404, 404), shared: row(202, 403, 403, 404), public: row(202, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'DELETE object',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'HEAD container',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 204, 204, 404), public: row(204, 404, 404, 404) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'GET container (listing)',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 404, 404, 404) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'HEAD account',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 204, 204, 404), public: row(204, 404, 404, 404) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'GET /public/<token> (no token needed)',
+    expect: { private: null, shared: null, public: [200, 200, 200, 200, 200, 200, 200] },
+  },
 
-  { api: 'image', endpoint: 'HEAD image', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
-  { api: 'image', endpoint: 'GET image (data)', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
-  { api: 'image', endpoint: 'PUT image (name)', expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 200, 404), public: row(200, 403, 403, 403) } },
-  { api: 'image', endpoint: 'PUT image (is_public)', expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 403, 404), public: row(200, 403, 403, 403) } },
-  { api: 'image', endpoint: 'DELETE image (unregister)', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
-  { api: 'image', endpoint: 'GET image members', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
-  { api: 'image', endpoint: 'PUT image member', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
-  { api: 'image', endpoint: 'DELETE image member', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
-  { api: 'image', endpoint: 'POST image (register the object\'s location)', expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 403, 404), public: row(200, 403, 403, 403) } },
+  {
+    api: 'image',
+    endpoint: 'HEAD image',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) },
+  },
+  {
+    api: 'image',
+    endpoint: 'GET image (data)',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) },
+  },
+  {
+    api: 'image',
+    endpoint: 'PUT image (name)',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 200, 404), public: row(200, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'PUT image (is_public)',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 403, 404), public: row(200, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'DELETE image (unregister)',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'GET image members',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) },
+  },
+  {
+    api: 'image',
+    endpoint: 'PUT image member',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'DELETE image member',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: "POST image (register the object's location)",
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 403, 404), public: row(200, 403, 403, 403) },
+  },
 
   // Image API v2 (openstack.md §4): the same images; members only on `shared` images (403 otherwise, §4.10).
-  { api: 'image', endpoint: 'v2 GET image', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
-  { api: 'image', endpoint: 'v2 GET image file', expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) } },
-  { api: 'image', endpoint: 'v2 PATCH image (name)', expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 200, 404), public: row(200, 403, 403, 403) } },
-  { api: 'image', endpoint: 'v2 DELETE image', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
-  { api: 'image', endpoint: 'v2 PUT image tag', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 204, 404), public: row(204, 403, 403, 403) } },
-  { api: 'image', endpoint: 'v2 POST image deactivate', expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) } },
-  { api: 'image', endpoint: 'v2 GET image members', expect: { private: row(403, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(403, 403, 403, 403) } },
-  { api: 'image', endpoint: 'v2 POST image member', expect: { private: row(403, 404, 404, 404), shared: row(200, 403, 403, 404), public: row(403, 403, 403, 403) } },
+  {
+    api: 'image',
+    endpoint: 'v2 GET image',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) },
+  },
+  {
+    api: 'image',
+    endpoint: 'v2 GET image file',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(200, 200, 200, 200) },
+  },
+  {
+    api: 'image',
+    endpoint: 'v2 PATCH image (name)',
+    expect: { private: row(200, 404, 404, 404), shared: row(200, 403, 200, 404), public: row(200, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'v2 DELETE image',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'v2 PUT image tag',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 204, 404), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'v2 POST image deactivate',
+    expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'v2 GET image members',
+    expect: { private: row(403, 404, 404, 404), shared: row(200, 200, 200, 404), public: row(403, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'v2 POST image member',
+    expect: { private: row(403, 404, 404, 404), shared: row(200, 403, 403, 404), public: row(403, 403, 403, 403) },
+  },
 ];
 
 /** docs/authorization.md, generated from RULES. */
@@ -89,13 +219,16 @@ export function authorizationDoc(): string {
   for (const api of ['identity', 'object store', 'image'] as const) {
     lines.push(`## ${api[0].toUpperCase() + api.slice(1)}`, '');
     if (api !== 'identity') {
-      lines.push('Targets: ' + TARGETS.map((t) => `**${t}**: ${TARGET_MEANING[api][t]}`).join('; ') + '.', '');
+      lines.push(`Targets: ${TARGETS.map((t) => `**${t}**: ${TARGET_MEANING[api][t]}`).join('; ')}.`, '');
     }
     lines.push(`| endpoint | target | ${CALLERS.join(' | ')} |`, `|---|---|${CALLERS.map(() => '---').join('|')}|`);
     for (const r of RULES.filter((x) => x.api === api)) {
       for (const t of TARGETS) {
         const cells = r.expect[t];
-        if (cells) lines.push(`| ${r.endpoint} | ${api === 'identity' ? 'any' : t} | ${cells.map((c) => (c === null ? '—' : String(c))).join(' | ')} |`);
+        if (cells)
+          lines.push(
+            `| ${r.endpoint} | ${api === 'identity' ? 'any' : t} | ${cells.map((c) => (c === null ? '—' : String(c))).join(' | ')} |`,
+          );
       }
     }
     lines.push('');

@@ -44,10 +44,15 @@ const inputs = new Map<string, Buffer>();
 export function vectorInput(v: HashVector): Buffer {
   let data = inputs.get(v.name);
   if (!data) {
-    data = Buffer.concat(v.input.map((part) =>
-      'hex' in part ? Buffer.from(part.hex, 'hex')
-        : 'zeros' in part ? Buffer.alloc(part.zeros)
-          : pattern(part.pattern.seed, part.pattern.length)));
+    data = Buffer.concat(
+      v.input.map((part) =>
+        'hex' in part
+          ? Buffer.from(part.hex, 'hex')
+          : 'zeros' in part
+            ? Buffer.alloc(part.zeros)
+            : pattern(part.pattern.seed, part.pattern.length),
+      ),
+    );
     inputs.set(v.name, data);
   }
   return data;
@@ -147,7 +152,10 @@ export function runBlockStoreConformance(name: string, make: () => Promise<Block
       for (const b of [kept, ...gone]) await store.put(b.hash, b.data);
       const absent = randomBlock().hash;
       await store.deleteMany([gone[0].hash, absent, ...gone.map((b) => b.hash), gone[0].hash]);
-      assert.deepEqual(await store.missing([kept.hash, ...gone.map((b) => b.hash)]), gone.map((b) => b.hash));
+      assert.deepEqual(
+        await store.missing([kept.hash, ...gone.map((b) => b.hash)]),
+        gone.map((b) => b.hash),
+      );
       assert.deepEqual(await store.get(kept.hash), kept.data);
       await store.deleteMany([]);
       await store.deleteMany([kept.hash]);
@@ -184,14 +192,14 @@ export function runBlockStoreConformance(name: string, make: () => Promise<Block
       const { hash, data } = randomBlock(BLOCK_SIZE);
       await Promise.all(Array.from({ length: 20 }, () => store.put(hash, data)));
       const back = await store.get(hash);
-      assert.ok(back && back.equals(data), 'bytes read back equal the bytes written');
+      assert.ok(back?.equals(data), 'bytes read back equal the bytes written');
       assert.equal(await store.sweep(), 0, 'finished puts leave nothing to sweep');
       await store.delete(hash);
     });
 
     it('refuses a name that is not a lower-case hex block hash', async () => {
       const upper = randomBlock().hash.toUpperCase();
-      for (const bad of [upper, '../' + 'a'.repeat(61), 'a'.repeat(63), '']) {
+      for (const bad of [upper, `../${'a'.repeat(61)}`, 'a'.repeat(63), '']) {
         await assert.rejects(store.put(bad, Buffer.from('x')));
         await assert.rejects(store.get(bad));
         await assert.rejects(store.has(bad));

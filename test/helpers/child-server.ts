@@ -44,10 +44,14 @@ export interface ChildServer {
 const STARTUP_LIMIT_MS = 120_000;
 
 /** Starts `plankton serve` as a separate process and waits until /healthz answers. */
-export async function startChildServer(storageArgs: string[], opts: { logLevel?: string; env?: Record<string, string> } = {}): Promise<ChildServer> {
+export async function startChildServer(
+  storageArgs: string[],
+  opts: { logLevel?: string; env?: Record<string, string> } = {},
+): Promise<ChildServer> {
   const p = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(p), ...storageArgs], {
-    env: cleanEnv({ PLANKTON_LOG_LEVEL: opts.logLevel ?? 'warn', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'],
+    env: cleanEnv({ PLANKTON_LOG_LEVEL: opts.logLevel ?? 'warn', ...opts.env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   let stdout = '';
@@ -61,9 +65,12 @@ export async function startChildServer(storageArgs: string[], opts: { logLevel?:
   for (;;) {
     if (child.exitCode !== null) throw new Error(`plankton serve exited with ${child.exitCode}: ${stderr}`);
     try {
-      if ((await fetch(url + '/healthz')).ok) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`plankton serve did not answer /healthz in ${STARTUP_LIMIT_MS / 1000} s: ${stderr}`);
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline)
+      throw new Error(`plankton serve did not answer /healthz in ${STARTUP_LIMIT_MS / 1000} s: ${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

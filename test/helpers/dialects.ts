@@ -20,7 +20,7 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(base);
-  url.pathname = '/' + name;
+  url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: async () => {

@@ -51,16 +51,30 @@ function goEnv(work: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GO') && !k.startsWith('OS_')) env[k] = v;
   return {
-    ...env, GO111MODULE: 'off', GOPATH: `${path.join(work, 'gopath')}${path.delimiter}${GOCODE}`,
-    GOCACHE: path.join(work, 'cache'), GOFLAGS: '', GOPROXY: 'off', GOSUMDB: 'off', CGO_ENABLED: '0',
+    ...env,
+    GO111MODULE: 'off',
+    GOPATH: `${path.join(work, 'gopath')}${path.delimiter}${GOCODE}`,
+    GOCACHE: path.join(work, 'cache'),
+    GOFLAGS: '',
+    GOPROXY: 'off',
+    GOSUMDB: 'off',
+    CGO_ENABLED: '0',
   };
 }
 
 function sourceHash(goVersion: string): string {
   // The Go version and the installed gophercloud (its folder changes when the package does).
-  const h = createHash('sha256').update(goVersion).update(String(fs.statSync(GOPHERCLOUD_PKG).mtimeMs));
-  for (const name of fs.readdirSync(GOPHERCLOUD_SOURCES).filter((n) => n.endsWith('.go')).sort()) {
-    h.update(name).update('\0').update(fs.readFileSync(path.join(GOPHERCLOUD_SOURCES, name))).update('\0');
+  const h = createHash('sha256')
+    .update(goVersion)
+    .update(String(fs.statSync(GOPHERCLOUD_PKG).mtimeMs));
+  for (const name of fs
+    .readdirSync(GOPHERCLOUD_SOURCES)
+    .filter((n) => n.endsWith('.go'))
+    .sort()) {
+    h.update(name)
+      .update('\0')
+      .update(fs.readFileSync(path.join(GOPHERCLOUD_SOURCES, name)))
+      .update('\0');
   }
   return h.digest('hex').slice(0, 16);
 }
@@ -85,7 +99,10 @@ async function build(): Promise<string> {
     const partial = path.join(work, 'gophercloud-client');
     // A folder outside GOPATH builds as a local package; its imports resolve in /usr/share/gocode.
     await run(GO, ['build', '-o', partial, '.'], {
-      cwd: GOPHERCLOUD_SOURCES, env: goEnv(work), timeout: 600_000, maxBuffer: 16 << 20,
+      cwd: GOPHERCLOUD_SOURCES,
+      env: goEnv(work),
+      timeout: 600_000,
+      maxBuffer: 16 << 20,
     }).catch((e: { stderr?: string; message: string }) => {
       throw new Error(`go build of ${GOPHERCLOUD_SOURCES} failed: ${e.stderr || e.message}`);
     });
@@ -118,31 +135,53 @@ export interface GophercloudRun<T> {
 }
 
 /** Credentials and catalog filters, as the OS_* variables Terraform's provider maps. */
-export type GophercloudAuth = Partial<Record<
-  | 'OS_AUTH_URL' | 'OS_USERNAME' | 'OS_USER_ID' | 'OS_PASSWORD' | 'OS_TOKEN'
-  | 'OS_APPLICATION_CREDENTIAL_ID' | 'OS_APPLICATION_CREDENTIAL_NAME' | 'OS_APPLICATION_CREDENTIAL_SECRET'
-  | 'OS_USER_DOMAIN_NAME' | 'OS_USER_DOMAIN_ID' | 'OS_PROJECT_NAME' | 'OS_PROJECT_ID'
-  | 'OS_PROJECT_DOMAIN_NAME' | 'OS_PROJECT_DOMAIN_ID'
-  | 'OS_REGION_NAME' | 'OS_INTERFACE', string>>;
+export type GophercloudAuth = Partial<
+  Record<
+    | 'OS_AUTH_URL'
+    | 'OS_USERNAME'
+    | 'OS_USER_ID'
+    | 'OS_PASSWORD'
+    | 'OS_TOKEN'
+    | 'OS_APPLICATION_CREDENTIAL_ID'
+    | 'OS_APPLICATION_CREDENTIAL_NAME'
+    | 'OS_APPLICATION_CREDENTIAL_SECRET'
+    | 'OS_USER_DOMAIN_NAME'
+    | 'OS_USER_DOMAIN_ID'
+    | 'OS_PROJECT_NAME'
+    | 'OS_PROJECT_ID'
+    | 'OS_PROJECT_DOMAIN_NAME'
+    | 'OS_PROJECT_DOMAIN_ID'
+    | 'OS_REGION_NAME'
+    | 'OS_INTERFACE',
+    string
+  >
+>;
 
 /**
  * Runs `gophercloud-client <command> <args>` with exactly the given OS_* variables (none of the
  * machine's). Resolves whatever the exit status; the caller asserts on it.
  */
 export async function gophercloud<T = Record<string, unknown>>(
-  auth: GophercloudAuth, command: string, args: string[] = [], opts: { input?: string } = {},
+  auth: GophercloudAuth,
+  command: string,
+  args: string[] = [],
+  opts: { input?: string } = {},
 ): Promise<GophercloudRun<T>> {
   const binary = await gophercloudBinary();
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OS_')) env[k] = v;
   Object.assign(env, auth);
   const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = execFile(binary, [command, ...args], { env, timeout: 120_000, maxBuffer: 64 << 20 },
+    const child = execFile(
+      binary,
+      [command, ...args],
+      { env, timeout: 120_000, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : undefined) : 0;
         if (code === undefined) reject(new Error(`gophercloud-client ${command}: ${err?.message}\n${stderr}`));
         else resolve({ code, stdout, stderr });
-      });
+      },
+    );
     child.stdin?.end(opts.input ?? '');
   });
   const r: GophercloudRun<T> = { ...out };

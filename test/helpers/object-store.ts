@@ -46,7 +46,12 @@ export interface CallOptions {
  * One request. The path goes on the request line as given. Like Python's http.client (kamaki,
  * swiftclient), a bodiless PUT/POST/COPY/MOVE carries `Content-Length: 0`.
  */
-export function call(s: TestServer | string, method: string, pathAndQuery: string, opts: CallOptions = {}): Promise<Reply> {
+export function call(
+  s: TestServer | string,
+  method: string,
+  pathAndQuery: string,
+  opts: CallOptions = {},
+): Promise<Reply> {
   const base = new URL(typeof s === 'string' ? s : s.url);
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k] = Array.isArray(v) ? v : String(v);
@@ -54,25 +59,35 @@ export function call(s: TestServer | string, method: string, pathAndQuery: strin
   const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body);
   if (opts.chunked) headers['Transfer-Encoding'] = 'chunked';
   else if (body !== undefined) headers['Content-Length'] = String(body.length);
-  else if (!['GET', 'HEAD', 'DELETE'].includes(method) && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')) headers['Content-Length'] = '0';
+  else if (
+    !['GET', 'HEAD', 'DELETE'].includes(method) &&
+    !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')
+  )
+    headers['Content-Length'] = '0';
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: base.hostname, port: base.port, method, path: pathAndQuery, headers, agent: false, setHost: true }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const data = Buffer.concat(chunks);
-        resolve({
-          status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body: data,
-          text: () => data.toString('utf8'),
-          json: () => JSON.parse(data.toString('utf8')),
-          header: (name) => {
-            const v = res.headers[name.toLowerCase()];
-            return Array.isArray(v) ? v.join(', ') : v;
-          },
+    const req = http.request(
+      { host: base.hostname, port: base.port, method, path: pathAndQuery, headers, agent: false, setHost: true },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const data = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            rawHeaders: res.rawHeaders,
+            body: data,
+            text: () => data.toString('utf8'),
+            json: () => JSON.parse(data.toString('utf8')),
+            header: (name) => {
+              const v = res.headers[name.toLowerCase()];
+              return Array.isArray(v) ? v.join(', ') : v;
+            },
+          });
         });
-      });
-    });
+      },
+    );
     req.on('error', reject);
     if (body !== undefined && opts.chunked) {
       for (let off = 0; off < body.length; off += opts.chunked) req.write(body.subarray(off, off + opts.chunked));
@@ -89,17 +104,26 @@ export const q = (name: string): string => name.split('/').map(encodeURIComponen
 /** Path of an account, container or object (segments quoted as clients do). */
 export function p(account: string, container?: string, object?: string, query = ''): string {
   let out = `${O}/${account}`;
-  if (container !== undefined) out += '/' + encodeURIComponent(container);
-  if (object !== undefined) out += '/' + q(object);
-  return out + (query ? (query.startsWith('?') ? query : '?' + query) : '');
+  if (container !== undefined) out += `/${encodeURIComponent(container)}`;
+  if (object !== undefined) out += `/${q(object)}`;
+  return out + (query ? (query.startsWith('?') ? query : `?${query}`) : '');
 }
 
 /** Asserts the common fault body (spec/README.md "Errors") and returns it. */
 export function assertFault(r: Reply, status: number, message?: string | RegExp, name?: string): void {
   const names: Record<number, string> = {
-    400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'notAllowed', 409: 'conflict',
-    411: 'lengthRequired', 412: 'preconditionFailed', 413: 'requestEntityTooLarge', 416: 'rangeNotSatisfiable',
-    422: 'unprocessableEntity', 501: 'notImplemented',
+    400: 'badRequest',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'itemNotFound',
+    405: 'notAllowed',
+    409: 'conflict',
+    411: 'lengthRequired',
+    412: 'preconditionFailed',
+    413: 'requestEntityTooLarge',
+    416: 'rangeNotSatisfiable',
+    422: 'unprocessableEntity',
+    501: 'notImplemented',
   };
   assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
   assert.equal(r.header('content-type'), JSON_TYPE);
@@ -114,7 +138,10 @@ export function assertFault(r: Reply, status: number, message?: string | RegExp,
 
 /** One user's view of the object store. */
 export class Store {
-  constructor(readonly s: TestServer, readonly user: TestUser) {}
+  constructor(
+    readonly s: TestServer,
+    readonly user: TestUser,
+  ) {}
 
   get uuid(): string {
     return this.user.uuid;
@@ -132,7 +159,12 @@ export class Store {
     return r;
   }
 
-  async put(container: string, name: string, data: Buffer | string, headers: CallOptions['headers'] = {}): Promise<Reply> {
+  async put(
+    container: string,
+    name: string,
+    data: Buffer | string,
+    headers: CallOptions['headers'] = {},
+  ): Promise<Reply> {
     const r = await this.req('PUT', p(this.uuid, container, name), { body: data, headers });
     assert.equal(r.status, 201, `PUT ${container}/${name}: ${r.status} ${r.text()}`);
     return r;
@@ -142,7 +174,13 @@ export class Store {
    * kamaki's upload (clients.md §5): hashmap PUT → 409 list → one block POST per missing hash →
    * PUT again → 201. Returns the final reply and the hashes the server asked for.
    */
-  async hashmapUpload(container: string, name: string, data: Buffer, headers: CallOptions['headers'] = {}, account = this.uuid): Promise<{ reply: Reply; missing: string[] }> {
+  async hashmapUpload(
+    container: string,
+    name: string,
+    data: Buffer,
+    headers: CallOptions['headers'] = {},
+    account = this.uuid,
+  ): Promise<{ reply: Reply; missing: string[] }> {
     const blocks = splitBlocks(data);
     const hashes = blocks.map(blockHashOf);
     const body = JSON.stringify({ hashes, bytes: data.length });
@@ -159,7 +197,8 @@ export class Store {
       const i = hashes.indexOf(h);
       assert.ok(i >= 0, `server asked for a hash not in the hashmap: ${h}`);
       const r = await this.req('POST', p(account, container, undefined, 'update&format=json'), {
-        body: blocks[i], headers: { 'Content-Type': 'application/octet-stream' },
+        body: blocks[i],
+        headers: { 'Content-Type': 'application/octet-stream' },
       });
       assert.equal(r.status, 202, r.text());
       assert.deepEqual(r.json(), [h]);
@@ -232,7 +271,12 @@ export function merkle(hashes: readonly string[]): string {
   while (level.length < width) level.push(Buffer.alloc(32));
   while (level.length > 1) {
     const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(createHash('sha256').update(Buffer.concat([level[i], level[i + 1]])).digest());
+    for (let i = 0; i < level.length; i += 2)
+      next.push(
+        createHash('sha256')
+          .update(Buffer.concat([level[i], level[i + 1]]))
+          .digest(),
+      );
     level = next;
   }
   return level[0].toString('hex');

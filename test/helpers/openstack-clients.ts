@@ -63,14 +63,22 @@ export interface CliOptions {
 /** Why the clients cannot run here, or false when both are installed (use as a `skip` reason). */
 export function missingOpenStackClients(): string | false {
   const missing = [OPENSTACK_BIN, GLANCE_BIN].filter((bin) => !fs.existsSync(bin));
-  return missing.length === 0 ? false : `${missing.join(', ')} not found: install python3-openstackclient and python3-glanceclient`;
+  return missing.length === 0
+    ? false
+    : `${missing.join(', ')} not found: install python3-openstackclient and python3-glanceclient`;
 }
 
 /** The options that point `openstack` at the image API with a token and no identity service. */
 export function openstackArgs(target: ImageApiTarget, version: '1' | '2' = '2'): string[] {
   return [
-    '--os-auth-type', 'admin_token', '--os-endpoint', `${target.url}/image/v${version}`, '--os-token', target.token,
-    '--os-image-api-version', version,
+    '--os-auth-type',
+    'admin_token',
+    '--os-endpoint',
+    `${target.url}/image/v${version}`,
+    '--os-token',
+    target.token,
+    '--os-image-api-version',
+    version,
   ];
 }
 
@@ -80,9 +88,17 @@ export function glanceArgs(target: ImageApiTarget, version: '1' | '2' = '2'): st
 }
 
 /** `openstack <args>` (e.g. `['image', 'list', '-f', 'json']`) against the target. */
-export function openstackCli(target: ImageApiTarget, args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
+export function openstackCli(
+  target: ImageApiTarget,
+  args: readonly string[],
+  opts: CliOptions = {},
+): Promise<CliResult> {
   const version = opts.imageApiVersion ?? '2';
-  return runClient(OPENSTACK_BIN, [...(opts.debug ? ['--debug'] : []), ...openstackArgs(target, version), ...args], opts);
+  return runClient(
+    OPENSTACK_BIN,
+    [...(opts.debug ? ['--debug'] : []), ...openstackArgs(target, version), ...args],
+    opts,
+  );
 }
 
 /** `glance <args>` (e.g. `['image-list']`) against the target. */
@@ -92,7 +108,11 @@ export function glanceCli(target: ImageApiTarget, args: readonly string[], opts:
 }
 
 /** Runs a client binary with a clean environment and a temporary HOME; never rejects on a failing exit. */
-export async function runClient(bin: string, args: readonly string[], opts: Pick<CliOptions, 'stdin' | 'timeoutMs'> = {}): Promise<CliResult> {
+export async function runClient(
+  bin: string,
+  args: readonly string[],
+  opts: Pick<CliOptions, 'stdin' | 'timeoutMs'> = {},
+): Promise<CliResult> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-osc-home-'));
   const stdin = opts.stdin ?? 'closed';
   // bash does the redirection so that "closed" really is a closed descriptor 0.
@@ -101,9 +121,17 @@ export async function runClient(bin: string, args: readonly string[], opts: Pick
   if (typeof stdin === 'object') env.PLANKTON_STDIN_FILE = stdin.file;
   try {
     return await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn('/bin/bash', ['-c', `f=$PLANKTON_STDIN_FILE; unset PLANKTON_STDIN_FILE; exec "$0" "$@" ${redirect}`, bin, ...args], {
-        env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 120_000, killSignal: 'SIGKILL',
-      });
+      const child = spawn(
+        '/bin/bash',
+        ['-c', `f=$PLANKTON_STDIN_FILE; unset PLANKTON_STDIN_FILE; exec "$0" "$@" ${redirect}`, bin, ...args],
+        {
+          env,
+          cwd: home,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: opts.timeoutMs ?? 120_000,
+          killSignal: 'SIGKILL',
+        },
+      );
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));

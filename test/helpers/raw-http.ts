@@ -30,7 +30,12 @@ export function rawRequest(url: string, request: string | Buffer): Promise<RawRe
         const i = line.indexOf(':');
         headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
       }
-      resolve({ status: Number(head[0].split(' ')[1]), headers, headerLines: head.slice(1), body: all.subarray(split + 4) });
+      resolve({
+        status: Number(head[0].split(' ')[1]),
+        headers,
+        headerLines: head.slice(1),
+        body: all.subarray(split + 4),
+      });
     });
   });
 }

@@ -30,10 +30,17 @@ let counter = 0;
 export async function startTestServer(dialect: TestDialect, flags: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-test-'));
   const pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
-  const settings: Settings = loadSettings({
-    host: '127.0.0.1', port: '0', dataDir, logLevel: process.env.PLANKTON_TEST_LOG ?? 'silent',
-    ...(pgdb ? { databaseUrl: pgdb.url } : {}), ...flags,
-  }, {});
+  const settings: Settings = loadSettings(
+    {
+      host: '127.0.0.1',
+      port: '0',
+      dataDir,
+      logLevel: process.env.PLANKTON_TEST_LOG ?? 'silent',
+      ...(pgdb ? { databaseUrl: pgdb.url } : {}),
+      ...flags,
+    },
+    {},
+  );
   const services = await Services.open(settings);
   const server = await startServer(services, createLogger(settings.logLevel));
   return {

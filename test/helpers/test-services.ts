@@ -30,12 +30,34 @@ export async function openTestServices(dialect: TestDialect): Promise<TestServic
     services,
     async newImageRecord() {
       const uuid = randomUUID();
-      await services.objects.upload((async function* () { yield Buffer.from(`image data ${uuid}`); })(), container, `image-${++n}`, {
-        contentType: 'application/octet-stream', contentEncoding: null, contentDisposition: null, meta: {},
-      }, { modifiedBy: owner.uuid, uuid, maxBytes: 1 << 20, onTooLarge: () => new Error('too large') as never });
+      await services.objects.upload(
+        (async function* () {
+          yield Buffer.from(`image data ${uuid}`);
+        })(),
+        container,
+        `image-${++n}`,
+        {
+          contentType: 'application/octet-stream',
+          contentEncoding: null,
+          contentDisposition: null,
+          meta: {},
+        },
+        { modifiedBy: owner.uuid, uuid, maxBytes: 1 << 20, onTooLarge: () => new Error('too large') as never },
+      );
       return {
-        id: uuid, owner: owner.uuid, name: `image ${n}`, disk_format: 'raw', container_format: 'bare', origin: 'upload',
-        min_ram: 0, min_disk: 0, protected: 0, created_at: 1, updated_at: 1, declared_size: null, declared_checksum: null,
+        id: uuid,
+        owner: owner.uuid,
+        name: `image ${n}`,
+        disk_format: 'raw',
+        container_format: 'bare',
+        origin: 'upload',
+        min_ram: 0,
+        min_disk: 0,
+        protected: 0,
+        created_at: 1,
+        updated_at: 1,
+        declared_size: null,
+        declared_checksum: null,
       };
     },
     async close() {

@@ -14,7 +14,8 @@ import type { BlockStore } from '../../src/storage/blocks/block-store.ts';
 import { loadHashVectors, sha256hex, splitBlocks, vectorInput } from '../helpers/block-store-conformance.ts';
 
 /** SHA-512 of nothing (FIPS 180-4 test vector). */
-const EMPTY_SHA512 = 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e';
+const EMPTY_SHA512 =
+  'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e';
 
 const digestOf = (algorithm: StreamAlgorithm, data: Buffer): string => createHash(algorithm).update(data).digest('hex');
 
@@ -24,7 +25,9 @@ function memoryStore(): BlockStore & { blocks: Map<string, Buffer> } {
   const store = {
     blocks,
     label: 'memory',
-    put: async (hash: string, data: Buffer) => { blocks.set(hash, Buffer.from(data)); },
+    put: async (hash: string, data: Buffer) => {
+      blocks.set(hash, Buffer.from(data));
+    },
   };
   return new Proxy(store, {
     get(target, key) {
@@ -50,7 +53,10 @@ describe('block writer: whole-stream digests in the same pass', () => {
     it(`vector ${v.name} (${v.bytes} bytes): md5 + sha512 + per-block sha256`, async () => {
       const input = vectorInput(v);
       const store = memoryStore();
-      const written = await writeBlocks(chunked(input, [65536, 1, 1_000_003]), store, Infinity, tooLarge, ['md5', 'sha512']);
+      const written = await writeBlocks(chunked(input, [65536, 1, 1_000_003]), store, Infinity, tooLarge, [
+        'md5',
+        'sha512',
+      ]);
       assert.equal(written.size, v.bytes);
       assert.equal(written.md5, v.md5);
       assert.deepEqual(written.digests, { md5: v.md5, sha512: digestOf('sha512', input) });
@@ -81,7 +87,10 @@ describe('block writer: whole-stream digests in the same pass', () => {
     assert.equal(written.md5, written.digests.md5);
     const blocks = splitBlocks(input);
     assert.equal(blocks.length, 4);
-    assert.deepEqual(written.hashes, blocks.map((b) => sha256hex(trimTrailingNuls(b))));
+    assert.deepEqual(
+      written.hashes,
+      blocks.map((b) => sha256hex(trimTrailingNuls(b))),
+    );
     assert.equal(written.objectHash, objectHash(written.hashes));
     assert.equal(store.blocks.size, 4);
   });
@@ -98,20 +107,31 @@ describe('block writer: whole-stream digests in the same pass', () => {
   it('every algorithm at once, and the whole-stream sha256 differs from the per-block one', async () => {
     const input = randomBytes(2 * BLOCK_SIZE + 3);
     const written = await writeBlocks(chunked(input), memoryStore(), Infinity, tooLarge, ['sha256', 'sha512', 'md5']);
-    assert.deepEqual(written.digests, { md5: digestOf('md5', input), sha256: digestOf('sha256', input), sha512: digestOf('sha512', input) });
+    assert.deepEqual(written.digests, {
+      md5: digestOf('md5', input),
+      sha256: digestOf('sha256', input),
+      sha512: digestOf('sha512', input),
+    });
     assert.notEqual(written.digests.sha256, written.objectHash);
   });
 
   it('concurrent uploads keep their own running digests', async () => {
     const inputs = Array.from({ length: 5 }, (_, i) => randomBytes(BLOCK_SIZE * (i % 3) + 1000 * i + 1));
-    const results = await Promise.all(inputs.map((input, i) =>
-      writeBlocks(chunked(input, [65536 + i]), memoryStore(), Infinity, tooLarge, ['md5', 'sha512'])));
+    const results = await Promise.all(
+      inputs.map((input, i) =>
+        writeBlocks(chunked(input, [65536 + i]), memoryStore(), Infinity, tooLarge, ['md5', 'sha512']),
+      ),
+    );
     results.forEach((written, i) => {
-      assert.deepEqual(written.digests, { md5: digestOf('md5', inputs[i]), sha512: digestOf('sha512', inputs[i]) }, `upload ${i}`);
+      assert.deepEqual(
+        written.digests,
+        { md5: digestOf('md5', inputs[i]), sha512: digestOf('sha512', inputs[i]) },
+        `upload ${i}`,
+      );
     });
   });
 
-  it('past maxBytes: the caller\'s error, and the next upload still digests correctly', async () => {
+  it("past maxBytes: the caller's error, and the next upload still digests correctly", async () => {
     const input = randomBytes(2 * BLOCK_SIZE);
     await assert.rejects(
       writeBlocks(chunked(input), memoryStore(), BLOCK_SIZE + 10, tooLarge, ['md5', 'sha512']),
@@ -123,7 +143,12 @@ describe('block writer: whole-stream digests in the same pass', () => {
 
   it('a store failure fails the upload', async () => {
     const store = memoryStore();
-    store.put = async () => { throw new Error('disk on fire'); };
-    await assert.rejects(writeBlocks(chunked(randomBytes(BLOCK_SIZE + 1)), store, Infinity, tooLarge, ['md5', 'sha512']), /disk on fire/);
+    store.put = async () => {
+      throw new Error('disk on fire');
+    };
+    await assert.rejects(
+      writeBlocks(chunked(randomBytes(BLOCK_SIZE + 1)), store, Infinity, tooLarge, ['md5', 'sha512']),
+      /disk on fire/,
+    );
   });
 });

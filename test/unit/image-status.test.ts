@@ -7,8 +7,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IMAGE_STATUSES, type ImageStatus } from '../../src/domain/images/image-model.ts';
 import {
-  INITIAL, TRANSITIONS, activate, backToQueued, deactivate, canRemove, createImageRecord, failSaving, finishSaving, nextStatus, registerLocation,
-  removeImageRecord, startSaving, type NewImageRecord, type Transition,
+  INITIAL,
+  TRANSITIONS,
+  activate,
+  backToQueued,
+  deactivate,
+  canRemove,
+  createImageRecord,
+  failSaving,
+  finishSaving,
+  nextStatus,
+  registerLocation,
+  removeImageRecord,
+  startSaving,
+  type NewImageRecord,
+  type Transition,
 } from '../../src/domain/images/image-status.ts';
 import type { Db } from '../../src/storage/metadata/database.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
@@ -49,7 +62,10 @@ describe('image status machine: the table', () => {
   });
 
   it('only an image being saved cannot be removed', () => {
-    assert.deepEqual(IMAGE_STATUSES.filter((s) => !canRemove(s)), ['saving']);
+    assert.deepEqual(
+      IMAGE_STATUSES.filter((s) => !canRemove(s)),
+      ['saving'],
+    );
   });
 
   it('nothing leads to saving but an upload into a queued image', () => {
@@ -67,7 +83,8 @@ const APPLY: Record<Transition, (db: Db, id: string, record: NewImageRecord) => 
   finishSaving: (db, id) => db.transaction().execute((trx) => finishSaving(trx, id, { updated_at: 2 })),
   backToQueued: (db, id) => backToQueued(db, id),
   failSaving: (db, id) => failSaving(db, id),
-  reRegister: (db, _id, record) => db.transaction().execute((trx) => registerLocation(trx, { ...record, name: 'renamed' })),
+  reRegister: (db, _id, record) =>
+    db.transaction().execute((trx) => registerLocation(trx, { ...record, name: 'renamed' })),
   deactivate: (db, id) => deactivate(db, id),
   reactivate: (db, id) => activate(db, id),
 };
@@ -90,7 +107,8 @@ for (const dialect of DIALECTS) {
       await db.updateTable('images').set({ status }).where('id', '=', record.id).execute();
       return record;
     }
-    const statusOf = async (id: string) => (await db.selectFrom('images').select('status').where('id', '=', id).executeTakeFirst())?.status;
+    const statusOf = async (id: string) =>
+      (await db.selectFrom('images').select('status').where('id', '=', id).executeTakeFirst())?.status;
 
     for (const name of TRANSITION_NAMES) {
       for (const from of IMAGE_STATUSES) {
@@ -134,7 +152,10 @@ for (const dialect of DIALECTS) {
 
     it('of a finish and a failure racing on one upload exactly one wins', async () => {
       const record = await imageIn('saving');
-      const [finished, failed] = await Promise.all([db.transaction().execute((trx) => finishSaving(trx, record.id, { updated_at: 3 })), failSaving(db, record.id)]);
+      const [finished, failed] = await Promise.all([
+        db.transaction().execute((trx) => finishSaving(trx, record.id, { updated_at: 3 })),
+        failSaving(db, record.id),
+      ]);
       assert.equal(Number(finished) + Number(failed), 1);
       assert.equal(await statusOf(record.id), finished ? 'available' : 'error');
     });

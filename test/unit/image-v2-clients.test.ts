@@ -13,7 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  GLANCE_BIN, glanceCli, missingOpenStackClients, OPENSTACK_BIN, openstackCli, runClient, type ImageApiTarget,
+  GLANCE_BIN,
+  glanceCli,
+  missingOpenStackClients,
+  OPENSTACK_BIN,
+  openstackCli,
+  runClient,
+  type ImageApiTarget,
 } from '../helpers/openstack-clients.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -40,9 +46,14 @@ describe('OpenStack CLI helper', { skip: missing, concurrency: true }, () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-osc-test-'));
     data = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
     const r = await s.fetch('/image/v1/images', {
-      method: 'POST', token: alice.token, body: data, headers: {
-        'Content-Type': 'application/octet-stream', 'X-Image-Meta-Name': 'demo one',
-        'X-Image-Meta-Disk-Format': 'diskdump', 'X-Image-Meta-Container-Format': 'bare',
+      method: 'POST',
+      token: alice.token,
+      body: data,
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'X-Image-Meta-Name': 'demo one',
+        'X-Image-Meta-Disk-Format': 'diskdump',
+        'X-Image-Meta-Container-Format': 'bare',
       },
     });
     assert.equal(r.status, 200, await r.clone().text());
@@ -62,15 +73,21 @@ describe('OpenStack CLI helper', { skip: missing, concurrency: true }, () => {
     assert.match(glance.stdout + glance.stderr, /^4\.\d+\.\d+$/m);
   });
 
-  it('openstack, v1 mode: image list [--long] through admin_token + --os-endpoint; the caller\'s OS_* do not leak in', async () => {
+  it("openstack, v1 mode: image list [--long] through admin_token + --os-endpoint; the caller's OS_* do not leak in", async () => {
     const saved = { ...process.env };
     // Each of these would break the run if it reached the client.
-    Object.assign(process.env, { OS_CLOUD: 'no-such-cloud', OS_AUTH_URL: 'http://127.0.0.1:9/', OS_IMAGE_API_VERSION: '2', OS_TOKEN: 'bogus' });
-    let list;
+    Object.assign(process.env, {
+      OS_CLOUD: 'no-such-cloud',
+      OS_AUTH_URL: 'http://127.0.0.1:9/',
+      OS_IMAGE_API_VERSION: '2',
+      OS_TOKEN: 'bogus',
+    });
+    let list: Awaited<ReturnType<typeof openstackCli>>;
     try {
       list = await openstackCli(target, ['image', 'list', '-f', 'json'], { imageApiVersion: '1' });
     } finally {
-      for (const k of ['OS_CLOUD', 'OS_AUTH_URL', 'OS_IMAGE_API_VERSION', 'OS_TOKEN']) if (!(k in saved)) delete process.env[k];
+      for (const k of ['OS_CLOUD', 'OS_AUTH_URL', 'OS_IMAGE_API_VERSION', 'OS_TOKEN'])
+        if (!(k in saved)) delete process.env[k];
     }
     assert.equal(list.status, 0, list.stderr);
     assert.deepEqual(JSON.parse(list.stdout), [{ ID: imageId, Name: 'demo one', Status: 'available' }]);
@@ -98,8 +115,11 @@ describe('OpenStack CLI helper', { skip: missing, concurrency: true }, () => {
     const file = path.join(dir, 'in.img');
     const payload = Buffer.from('plankton image data from stdin\n');
     fs.writeFileSync(file, payload);
-    const created = await glanceCli(other, ['image-create', '--name', 'from stdin', '--disk-format', 'diskdump', '--container-format', 'bare'],
-      { imageApiVersion: '1', stdin: { file } });
+    const created = await glanceCli(
+      other,
+      ['image-create', '--name', 'from stdin', '--disk-format', 'diskdump', '--container-format', 'bare'],
+      { imageApiVersion: '1', stdin: { file } },
+    );
     assert.equal(created.status, 0, created.stderr);
     const id = /\| id +\| ([0-9a-f-]{36}) +\|/.exec(created.stdout)?.[1];
     assert.ok(id, created.stdout);

@@ -19,12 +19,20 @@ function expectError(fn: () => unknown, message: string, kind: V2FaultKind = 'ba
 }
 
 const ID = 'fa40530a-5708-4c66-b6d4-af8887504577';
-const DEFAULT_SORT = [{ key: 'created_at', dir: 'desc' }, { key: 'id', dir: 'desc' }];
+const DEFAULT_SORT = [
+  { key: 'created_at', dir: 'desc' },
+  { key: 'id', dir: 'desc' },
+];
 
 describe('list query: defaults and the traced client queries', () => {
   it('empty query (openstackclient image list)', () => {
     assert.deepEqual(parseListQuery(''), {
-      limit: 25, sort: DEFAULT_SORT, memberStatus: 'accepted', osHidden: false, tags: [], properties: {},
+      limit: 25,
+      sort: DEFAULT_SORT,
+      memberStatus: 'accepted',
+      osHidden: false,
+      tags: [],
+      properties: {},
     });
   });
 
@@ -32,14 +40,28 @@ describe('list query: defaults and the traced client queries', () => {
     const f = parseListQuery(`?limit=200&sort_key=name&sort_dir=asc&marker=${ID.toUpperCase()}`);
     assert.equal(f.limit, 200);
     assert.equal(f.marker, ID);
-    assert.deepEqual(f.sort, [{ key: 'name', dir: 'asc' }, { key: 'created_at', dir: 'asc' }, { key: 'id', dir: 'asc' }]);
+    assert.deepEqual(f.sort, [
+      { key: 'name', dir: 'asc' },
+      { key: 'created_at', dir: 'asc' },
+      { key: 'id', dir: 'asc' },
+    ]);
   });
 
   it('glanceclient filters: visibility, member_status, owner, property, tag, sort=', () => {
     const f = parseListQuery('visibility=shared&member_status=pending&owner=x&os_distro=u&limit=1&tag=t&sort=name:asc');
     assert.deepEqual(f, {
-      limit: 1, sort: [{ key: 'name', dir: 'asc' }, { key: 'created_at', dir: 'asc' }, { key: 'id', dir: 'asc' }],
-      memberStatus: 'pending', osHidden: false, tags: ['t'], properties: { os_distro: 'u' }, visibility: 'shared', owner: 'x',
+      limit: 1,
+      sort: [
+        { key: 'name', dir: 'asc' },
+        { key: 'created_at', dir: 'asc' },
+        { key: 'id', dir: 'asc' },
+      ],
+      memberStatus: 'pending',
+      osHidden: false,
+      tags: ['t'],
+      properties: { os_distro: 'u' },
+      visibility: 'shared',
+      owner: 'x',
     });
   });
 
@@ -53,8 +75,10 @@ describe('list query: defaults and the traced client queries', () => {
   });
 
   it('gophercloud: created_at with an operator, size bounds, formats, id, sort', () => {
-    const f = parseListQuery('created_at=gt:2016-12-13T01:02:03Z&updated_at=lte:2016-12-14&size_min=1&size_max=+20'
-      + '&container_format=bare&disk_format=in:raw,qcow2&id=in:a,"b,c"&sort=size:desc,name');
+    const f = parseListQuery(
+      'created_at=gt:2016-12-13T01:02:03Z&updated_at=lte:2016-12-14&size_min=1&size_max=+20' +
+        '&container_format=bare&disk_format=in:raw,qcow2&id=in:a,"b,c"&sort=size:desc,name',
+    );
     assert.deepEqual(f.createdAt, { op: 'gt', at: Date.UTC(2016, 11, 13, 1, 2, 3) * 1000 });
     assert.deepEqual(f.updatedAt, { op: 'lte', at: Date.UTC(2016, 11, 14) * 1000 });
     assert.equal(f.sizeMin, 1);
@@ -62,26 +86,43 @@ describe('list query: defaults and the traced client queries', () => {
     assert.deepEqual(f.containerFormat, { op: 'eq', value: 'bare' });
     assert.deepEqual(f.diskFormat, { op: 'in', values: ['raw', 'qcow2'] });
     assert.deepEqual(f.id, { op: 'in', values: ['a', 'b,c'] });
-    assert.deepEqual(f.sort, [{ key: 'size', dir: 'desc' }, { key: 'name', dir: 'desc' }, { key: 'created_at', dir: 'desc' }, { key: 'id', dir: 'desc' }]);
+    assert.deepEqual(f.sort, [
+      { key: 'size', dir: 'desc' },
+      { key: 'name', dir: 'desc' },
+      { key: 'created_at', dir: 'desc' },
+      { key: 'id', dir: 'desc' },
+    ]);
   });
 
   it('a whole ISO time is an equality, not an operator', () => {
-    assert.deepEqual(parseListQuery('created_at=2016-12-13T01:02:03Z').createdAt, { op: 'eq', at: Date.UTC(2016, 11, 13, 1, 2, 3) * 1000 });
+    assert.deepEqual(parseListQuery('created_at=2016-12-13T01:02:03Z').createdAt, {
+      op: 'eq',
+      at: Date.UTC(2016, 11, 13, 1, 2, 3) * 1000,
+    });
     assert.deepEqual(parseListQuery('name=2016-12-13T01:02:03Z').name, { op: 'eq', value: '2016-12-13T01:02:03Z' });
     assert.deepEqual(parseListQuery('name=eq:a:b').name, { op: 'eq', value: 'a:b' });
   });
 
   it('repeated tags, sort keys and dirs; last value of single keys; custom properties verbatim', () => {
-    const f = parseListQuery('tag=a&tag=+b+&sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc&name=x&name=y&hw_disk_bus=scsi&owner_specified.openstack.md5=');
+    const f = parseListQuery(
+      'tag=a&tag=+b+&sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc&name=x&name=y&hw_disk_bus=scsi&owner_specified.openstack.md5=',
+    );
     assert.deepEqual(f.tags, ['a', 'b']);
-    assert.deepEqual(f.sort, [{ key: 'name', dir: 'asc' }, { key: 'size', dir: 'desc' }, { key: 'created_at', dir: 'desc' }, { key: 'id', dir: 'desc' }]);
+    assert.deepEqual(f.sort, [
+      { key: 'name', dir: 'asc' },
+      { key: 'size', dir: 'desc' },
+      { key: 'created_at', dir: 'desc' },
+      { key: 'id', dir: 'desc' },
+    ]);
     assert.deepEqual(f.name, { op: 'eq', value: 'y' });
     assert.deepEqual(f.properties, { hw_disk_bus: 'scsi', 'owner_specified.openstack.md5': '' });
     assert.deepEqual(parseListQuery('__proto__=x').properties, JSON.parse('{"__proto__":"x"}'));
   });
 
   it('visibility all, member_status all, protected, os_hidden, checksum, os_hash_value; deleted is ignored', () => {
-    const f = parseListQuery('visibility=all&member_status=all&protected=false&os_hidden=FALSE&checksum=c&os_hash_value=h&deleted=true');
+    const f = parseListQuery(
+      'visibility=all&member_status=all&protected=false&os_hidden=FALSE&checksum=c&os_hash_value=h&deleted=true',
+    );
     assert.equal(f.visibility, 'all');
     assert.equal(f.memberStatus, 'all');
     assert.equal(f.protected, false);
@@ -102,7 +143,7 @@ describe('list query: defaults and the traced client queries', () => {
   });
 });
 
-describe('list query: 400s with Glance\'s messages', () => {
+describe("list query: 400s with Glance's messages", () => {
   const cases: [string, string, V2FaultKind?][] = [
     ['limit=x', 'limit param must be an integer'],
     ['limit=', 'limit param must be an integer'],
@@ -112,13 +153,22 @@ describe('list query: 400s with Glance\'s messages', () => {
     ['visibility=', 'Invalid visibility value: '],
     ['member_status=maybe', 'Invalid status: maybe'],
     ['changes-since=2016-01-01', 'The "changes-since" filter is no longer available on v2.'],
-    ['sort_key=owner', 'Invalid sort key: owner. It must be one of the following: name, status, container_format, disk_format, size, id, created_at, updated_at.'],
+    [
+      'sort_key=owner',
+      'Invalid sort key: owner. It must be one of the following: name, status, container_format, disk_format, size, id, created_at, updated_at.',
+    ],
     ['sort=name:up', 'Invalid sort direction: up'],
-    ['sort=', 'Invalid sort key: . It must be one of the following: name, status, container_format, disk_format, size, id, created_at, updated_at.'],
+    [
+      'sort=',
+      'Invalid sort key: . It must be one of the following: name, status, container_format, disk_format, size, id, created_at, updated_at.',
+    ],
     ['sort_dir=sideways', 'Invalid sort direction: sideways'],
     ['sort=name&sort_key=size', 'Old and new sorting syntax cannot be combined'],
     ['sort=name&sort_dir=asc', 'Old and new sorting syntax cannot be combined'],
-    ['sort_key=name&sort_key=size&sort_key=id&sort_dir=asc&sort_dir=desc', 'Number of sort dirs does not match the number of sort keys'],
+    [
+      'sort_key=name&sort_key=size&sort_key=id&sort_dir=asc&sort_dir=desc',
+      'Number of sort dirs does not match the number of sort keys',
+    ],
     ['sort_dir=asc&sort_dir=desc', 'Number of sort dirs does not match the number of sort keys'],
     ['os_hidden=yes', "Invalid value 'yes' for 'os_hidden' filter. Valid values are 'true' or 'false'."],
     ['protected=True', "Invalid value 'True' for 'protected' filter. Valid values are 'true' or 'false'."],
@@ -136,10 +186,13 @@ describe('list query: 400s with Glance\'s messages', () => {
   ];
   for (const [query, message, kind] of cases) it(query, () => expectError(() => parseListQuery(query), message, kind));
 
-  it('checks run in Glance\'s order: deserializer, controller, database', () => {
+  it("checks run in Glance's order: deserializer, controller, database", () => {
     expectError(() => parseListQuery('os_hidden=x&limit=x&visibility=x'), 'Invalid visibility value: x');
     expectError(() => parseListQuery('os_hidden=x&limit=x'), 'limit param must be an integer');
-    expectError(() => parseListQuery('size_min=x&os_hidden=x'), "Invalid value 'x' for 'os_hidden' filter. Valid values are 'true' or 'false'.");
+    expectError(
+      () => parseListQuery('size_min=x&os_hidden=x'),
+      "Invalid value 'x' for 'os_hidden' filter. Valid values are 'true' or 'false'.",
+    );
   });
 });
 
@@ -152,10 +205,17 @@ describe('in: lists and ISO times', () => {
     assert.deepEqual(splitInList(''), []);
   });
   it('parseIsoMicros', () => {
-    assert.equal(parseIsoMicros('2016-12-13T01:02:03.5+01:00'), (Date.UTC(2016, 11, 13, 0, 2, 3) * 1000) + 500_000);
+    assert.equal(parseIsoMicros('2016-12-13T01:02:03.5+01:00'), Date.UTC(2016, 11, 13, 0, 2, 3) * 1000 + 500_000);
     assert.equal(parseIsoMicros('2016-12-13 01:02:03-0130'), Date.UTC(2016, 11, 13, 2, 32, 3) * 1000);
     assert.equal(parseIsoMicros('2016-12-13T01:02'), Date.UTC(2016, 11, 13, 1, 2) * 1000);
-    for (const bad of ['2016-13-01', '2016-02-30', '2016-12-13T25:00:00Z', 'yesterday', '', '2016-12-13T01:02:03+24:00']) {
+    for (const bad of [
+      '2016-13-01',
+      '2016-02-30',
+      '2016-12-13T25:00:00Z',
+      'yesterday',
+      '',
+      '2016-12-13T01:02:03+24:00',
+    ]) {
       assert.equal(parseIsoMicros(bad), null, bad);
     }
   });
@@ -165,7 +225,9 @@ describe('list links', () => {
   it('first without marker, next with marker at the end, schema', () => {
     assert.deepEqual(listLinks('', undefined), { first: '/v2/images', schema: '/v2/schemas/images' });
     assert.deepEqual(listLinks('?limit=2', ID), {
-      first: '/v2/images?limit=2', next: `/v2/images?limit=2&marker=${ID}`, schema: '/v2/schemas/images',
+      first: '/v2/images?limit=2',
+      next: `/v2/images?limit=2&marker=${ID}`,
+      schema: '/v2/schemas/images',
     });
     // glanceclient's page after page: the old marker is dropped, the new one appended.
     assert.deepEqual(listLinks(`limit=1&marker=${ID}&sort_key=name&sort_dir=asc`, 'b'), {

@@ -9,7 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { pythonRepr, schemaFailure } from '../../src/api/image/v2/schema-validation.ts';
 import {
-  imageSchema, imagesSchema, memberSchema, membersSchema, schemaDocument, UUID_PATTERN, type SchemaNode,
+  imageSchema,
+  imagesSchema,
+  memberSchema,
+  membersSchema,
+  schemaDocument,
+  UUID_PATTERN,
+  type SchemaNode,
 } from '../../src/api/image/v2/schemas.ts';
 
 const FORMATS = { diskFormats: ['diskdump', 'raw', 'qcow2'], containerFormats: ['bare', 'ovf'] };
@@ -19,54 +25,105 @@ function python(code: string, input: unknown): unknown {
 }
 const hasPython = (() => {
   try {
-    execFileSync('/usr/bin/python3', ['-c', 'import jsonschema, warlock.model, glanceclient.v2.schemas'], { stdio: 'ignore' });
+    execFileSync('/usr/bin/python3', ['-c', 'import jsonschema, warlock.model, glanceclient.v2.schemas'], {
+      stdio: 'ignore',
+    });
     return true;
   } catch {
     return false;
   }
 })();
-const noPython = hasPython ? false : '/usr/bin/python3 with jsonschema and glanceclient (python3-glanceclient) not installed';
+const noPython = hasPython
+  ? false
+  : '/usr/bin/python3 with jsonschema and glanceclient (python3-glanceclient) not installed';
 
 describe('v2 schema documents', () => {
-  it('image: formats from the settings, plus null, and Glance\'s other enums', () => {
+  it("image: formats from the settings, plus null, and Glance's other enums", () => {
     const s = imageSchema(FORMATS);
     assert.equal(s.name, 'image');
     assert.deepEqual(s.additionalProperties, { type: 'string' });
     assert.deepEqual(s.properties.disk_format.enum, [null, 'diskdump', 'raw', 'qcow2']);
     assert.deepEqual(s.properties.container_format.enum, [null, 'bare', 'ovf']);
     assert.deepEqual(s.properties.disk_format.type, ['null', 'string']);
-    assert.deepEqual(s.properties.status.enum,
-      ['queued', 'saving', 'active', 'killed', 'deleted', 'uploading', 'importing', 'pending_delete', 'deactivated']);
+    assert.deepEqual(s.properties.status.enum, [
+      'queued',
+      'saving',
+      'active',
+      'killed',
+      'deleted',
+      'uploading',
+      'importing',
+      'pending_delete',
+      'deactivated',
+    ]);
     assert.deepEqual(s.properties.visibility.enum, ['community', 'public', 'private', 'shared']);
     assert.equal(s.properties.checksum.maxLength, 32);
     assert.equal(s.properties.os_hash_algo.maxLength, 64);
     assert.equal(s.properties.os_hash_value.maxLength, 128);
     assert.equal(s.properties.id.pattern, UUID_PATTERN);
     assert.deepEqual(s.links, [
-      { rel: 'self', href: '{self}' }, { rel: 'enclosure', href: '{file}' }, { rel: 'describedby', href: '{schema}' },
+      { rel: 'self', href: '{self}' },
+      { rel: 'enclosure', href: '{file}' },
+      { rel: 'describedby', href: '{schema}' },
     ]);
-    for (const k of ['status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size', 'created_at', 'updated_at',
-      'direct_url', 'self', 'file', 'stores', 'schema']) {
+    for (const k of [
+      'status',
+      'checksum',
+      'os_hash_algo',
+      'os_hash_value',
+      'size',
+      'virtual_size',
+      'created_at',
+      'updated_at',
+      'direct_url',
+      'self',
+      'file',
+      'stores',
+      'schema',
+    ]) {
       assert.equal(s.properties[k].readOnly, true, k);
     }
-    for (const k of ['kernel_id', 'ramdisk_id', 'instance_uuid', 'architecture', 'os_distro', 'os_version', 'description',
-      'cinder_encryption_key_id', 'cinder_encryption_key_deletion_policy']) {
+    for (const k of [
+      'kernel_id',
+      'ramdisk_id',
+      'instance_uuid',
+      'architecture',
+      'os_distro',
+      'os_version',
+      'description',
+      'cinder_encryption_key_id',
+      'cinder_encryption_key_deletion_policy',
+    ]) {
       assert.equal(s.properties[k].is_base, false, k);
     }
     for (const node of Object.values(s.properties)) if (node.is_base !== false) assert.equal(node.is_base, undefined);
     assert.equal(s.properties.min_ram.type, 'integer');
-    assert.deepEqual(s.properties.tags, { type: 'array', description: s.properties.tags.description, items: { type: 'string', maxLength: 255 } });
+    assert.deepEqual(s.properties.tags, {
+      type: 'array',
+      description: s.properties.tags.description,
+      items: { type: 'string', maxLength: 255 },
+    });
   });
 
   it('images, member, members', () => {
     const images = imagesSchema(FORMATS);
     assert.equal(images.name, 'images');
     assert.deepEqual(images.properties.images.items, imageSchema(FORMATS));
-    assert.deepEqual(images.links.map((l) => l.rel), ['first', 'next', 'describedby']);
+    assert.deepEqual(
+      images.links.map((l) => l.rel),
+      ['first', 'next', 'describedby'],
+    );
     const member = memberSchema();
     assert.equal(member.additionalProperties, false);
     assert.deepEqual(member.properties.status.enum, ['pending', 'accepted', 'rejected']);
-    assert.deepEqual(Object.keys(member.properties), ['member_id', 'image_id', 'created_at', 'updated_at', 'status', 'schema']);
+    assert.deepEqual(Object.keys(member.properties), [
+      'member_id',
+      'image_id',
+      'created_at',
+      'updated_at',
+      'status',
+      'schema',
+    ]);
     assert.deepEqual(membersSchema().properties.members.items, member);
   });
 
@@ -102,19 +159,29 @@ describe('v2 schema validation messages', () => {
     ['owner', props.owner, { a: 1 }],
     ['custom', imageSchema(FORMATS).additionalProperties, 5],
     ['custom', imageSchema(FORMATS).additionalProperties, false],
-    ['custom', imageSchema(FORMATS).additionalProperties, { k: [1, 'it\'s'] }],
+    ['custom', imageSchema(FORMATS).additionalProperties, { k: [1, "it's"] }],
     ['cinder', props.cinder_encryption_key_deletion_policy, 'never'],
   ];
 
   it('failures are worded like jsonschema and conforming values pass', () => {
-    assert.equal(schemaFailure('foo', props.visibility), "'foo' is not one of ['community', 'public', 'private', 'shared']");
+    assert.equal(
+      schemaFailure('foo', props.visibility),
+      "'foo' is not one of ['community', 'public', 'private', 'shared']",
+    );
     assert.equal(schemaFailure('True', props.protected), "'True' is not of type 'boolean'");
     assert.equal(schemaFailure(42, props.name), "42 is not of type 'null', 'string'");
     assert.equal(schemaFailure('vhd', props.disk_format), "'vhd' is not one of [None, 'diskdump', 'raw', 'qcow2']");
     assert.equal(schemaFailure(['ok', 7], props.tags), "7 is not of type 'string'");
     assert.equal(schemaFailure('x'.repeat(256), props.name), `'${'x'.repeat(256)}' is too long`);
-    for (const [node, value] of [[props.name, null], [props.name, 'n'], [props.min_ram, 0], [props.tags, []], [props.disk_format, null],
-      [props.kernel_id, 'e8c01929-5348-4de0-b2f8-040350599a92'], [props.visibility, 'community']] as const) {
+    for (const [node, value] of [
+      [props.name, null],
+      [props.name, 'n'],
+      [props.min_ram, 0],
+      [props.tags, []],
+      [props.disk_format, null],
+      [props.kernel_id, 'e8c01929-5348-4de0-b2f8-040350599a92'],
+      [props.visibility, 'community'],
+    ] as const) {
       assert.equal(schemaFailure(value, node), null);
     }
   });
@@ -138,7 +205,12 @@ for node, value in json.load(sys.stdin):
     except jsonschema.ValidationError as e:
         out.append(e.message)
 print(json.dumps(out))`;
-    const expected = python(code, cases.map(([, node, value]) => [node, value])) as (string | null)[];
-    cases.forEach(([name, node, value], i) => assert.equal(schemaFailure(value, node), expected[i], `${name}: ${JSON.stringify(value)}`));
+    const expected = python(
+      code,
+      cases.map(([, node, value]) => [node, value]),
+    ) as (string | null)[];
+    cases.forEach(([name, node, value], i) => {
+      assert.equal(schemaFailure(value, node), expected[i], `${name}: ${JSON.stringify(value)}`);
+    });
   });
 });

@@ -8,7 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { V2_FAULTS, v2Error, v2ErrorResponse, type V2FaultKind } from '../../src/api/image/v2/faults.ts';
 import {
-  renderV2Image, renderV2ImageList, renderV2Member, renderV2Members, v2StatusOfV1, v2Timestamp, type V2ImageSource,
+  renderV2Image,
+  renderV2ImageList,
+  renderV2Member,
+  renderV2Members,
+  v2StatusOfV1,
+  v2Timestamp,
+  type V2ImageSource,
 } from '../../src/api/image/v2/image-view.ts';
 import { listLinks } from '../../src/api/image/v2/links.ts';
 import { imageSchema } from '../../src/api/image/v2/schemas.ts';
@@ -20,34 +26,90 @@ const OWNER = 'a1a1a1a1-0000-4000-8000-000000000001';
 const T0 = Date.UTC(2026, 11, 2, 18, 35, 14) * 1000 + 123_456;
 
 const ACTIVE: V2ImageSource = {
-  id: ID, name: 'img1', status: 'active', visibility: 'shared', protected: false, osHidden: false,
-  checksum: '4af83c2b2281719b0cbd421464b6ccf2', osHashAlgo: 'sha512', osHashValue: '9b'.repeat(64), size: 1048576, virtualSize: null,
-  diskFormat: 'qcow2', containerFormat: 'bare', minRam: 0, minDisk: 0, owner: OWNER, createdAt: T0, updatedAt: T0 + 1_000_000,
-  tags: [], properties: {
-    os_distro: 'debian', 'owner_specified.openstack.md5': '', 'owner_specified.openstack.sha256': '',
+  id: ID,
+  name: 'img1',
+  status: 'active',
+  visibility: 'shared',
+  protected: false,
+  osHidden: false,
+  checksum: '4af83c2b2281719b0cbd421464b6ccf2',
+  osHashAlgo: 'sha512',
+  osHashValue: '9b'.repeat(64),
+  size: 1048576,
+  virtualSize: null,
+  diskFormat: 'qcow2',
+  containerFormat: 'bare',
+  minRam: 0,
+  minDisk: 0,
+  owner: OWNER,
+  createdAt: T0,
+  updatedAt: T0 + 1_000_000,
+  tags: [],
+  properties: {
+    os_distro: 'debian',
+    'owner_specified.openstack.md5': '',
+    'owner_specified.openstack.sha256': '',
     'owner_specified.openstack.object': 'images/img1',
   },
 };
 const QUEUED: V2ImageSource = {
-  ...ACTIVE, name: null, status: 'queued', checksum: null, osHashAlgo: null, osHashValue: null, size: null,
-  diskFormat: null, containerFormat: null, tags: ['a', 'b'], properties: {},
+  ...ACTIVE,
+  name: null,
+  status: 'queued',
+  checksum: null,
+  osHashAlgo: null,
+  osHashValue: null,
+  size: null,
+  diskFormat: null,
+  containerFormat: null,
+  tags: ['a', 'b'],
+  properties: {},
 };
 
 describe('v2 image object', () => {
-  it('renders §3.3\'s example exactly', () => {
+  it("renders §3.3's example exactly", () => {
     assert.deepEqual(renderV2Image(ACTIVE), {
-      id: ID, name: 'img1', status: 'active', disk_format: 'qcow2', container_format: 'bare', visibility: 'shared',
-      size: 1048576, virtual_size: null, checksum: '4af83c2b2281719b0cbd421464b6ccf2', os_hash_algo: 'sha512', os_hash_value: '9b'.repeat(64),
-      protected: false, os_hidden: false, min_ram: 0, min_disk: 0, owner: OWNER,
-      created_at: '2026-12-02T18:35:14Z', updated_at: '2026-12-02T18:35:15Z', tags: [], os_distro: 'debian',
-      'owner_specified.openstack.md5': '', 'owner_specified.openstack.sha256': '', 'owner_specified.openstack.object': 'images/img1',
-      self: `/v2/images/${ID}`, file: `/v2/images/${ID}/file`, schema: '/v2/schemas/image',
+      id: ID,
+      name: 'img1',
+      status: 'active',
+      disk_format: 'qcow2',
+      container_format: 'bare',
+      visibility: 'shared',
+      size: 1048576,
+      virtual_size: null,
+      checksum: '4af83c2b2281719b0cbd421464b6ccf2',
+      os_hash_algo: 'sha512',
+      os_hash_value: '9b'.repeat(64),
+      protected: false,
+      os_hidden: false,
+      min_ram: 0,
+      min_disk: 0,
+      owner: OWNER,
+      created_at: '2026-12-02T18:35:14Z',
+      updated_at: '2026-12-02T18:35:15Z',
+      tags: [],
+      os_distro: 'debian',
+      'owner_specified.openstack.md5': '',
+      'owner_specified.openstack.sha256': '',
+      'owner_specified.openstack.object': 'images/img1',
+      self: `/v2/images/${ID}`,
+      file: `/v2/images/${ID}/file`,
+      schema: '/v2/schemas/image',
     });
   });
 
   it('queued: nulls present, never a properties object, never locations', () => {
     const v = renderV2Image(QUEUED);
-    for (const k of ['name', 'size', 'checksum', 'os_hash_algo', 'os_hash_value', 'disk_format', 'container_format', 'virtual_size']) {
+    for (const k of [
+      'name',
+      'size',
+      'checksum',
+      'os_hash_algo',
+      'os_hash_value',
+      'disk_format',
+      'container_format',
+      'virtual_size',
+    ]) {
       assert.ok(Object.hasOwn(v, k), k);
       assert.equal(v[k], null, k);
     }
@@ -59,7 +121,10 @@ describe('v2 image object', () => {
   });
 
   it('custom properties never shadow base attributes (v1 lets anyone call a property "size")', () => {
-    const v = renderV2Image({ ...ACTIVE, properties: { size: 'big', status: 'x', self: 'y', locations: 'z', properties: 'p', os_version: '12' } });
+    const v = renderV2Image({
+      ...ACTIVE,
+      properties: { size: 'big', status: 'x', self: 'y', locations: 'z', properties: 'p', os_version: '12' },
+    });
     assert.equal(v.size, 1048576);
     assert.equal(v.status, 'active');
     assert.equal(v.self, `/v2/images/${ID}`);
@@ -97,7 +162,9 @@ describe('v2 image object', () => {
       return false;
     }
   })();
-  it('glanceclient\'s validating model accepts every rendering, and refuses a bad checksum', { skip: hasGlanceclient ? false : 'python3-glanceclient not installed' }, () => {
+  it("glanceclient's validating model accepts every rendering, and refuses a bad checksum", {
+    skip: hasGlanceclient ? false : 'python3-glanceclient not installed',
+  }, () => {
     const code = `
 import json, sys
 import warlock
@@ -113,11 +180,19 @@ for body in req['images']:
     except ValueError as e:
         out.append(str(e).splitlines()[0])
 print(json.dumps(out))`;
-    const images = [ACTIVE, QUEUED, { ...ACTIVE, status: 'deactivated' as const, visibility: 'community' as const, osHidden: true },
-      { ...ACTIVE, diskFormat: 'diskdump' }, { ...ACTIVE, checksum: 'ab'.repeat(32) }].map(renderV2Image);
-    const out = JSON.parse(execFileSync('/usr/bin/python3', ['-c', code], {
-      input: JSON.stringify({ schema: imageSchema(FORMATS), images }), encoding: 'utf8',
-    })) as (string | null)[];
+    const images = [
+      ACTIVE,
+      QUEUED,
+      { ...ACTIVE, status: 'deactivated' as const, visibility: 'community' as const, osHidden: true },
+      { ...ACTIVE, diskFormat: 'diskdump' },
+      { ...ACTIVE, checksum: 'ab'.repeat(32) },
+    ].map(renderV2Image);
+    const out = JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', code], {
+        input: JSON.stringify({ schema: imageSchema(FORMATS), images }),
+        encoding: 'utf8',
+      }),
+    ) as (string | null)[];
     assert.deepEqual(out.slice(0, 4), [null, null, null, null]);
     assert.match(out[4] ?? '', /is too long/);
   });
@@ -127,7 +202,11 @@ describe('v2 member object', () => {
   it('renders one member and the list', () => {
     const m = { imageId: ID, memberId: OWNER, status: 'pending' as const, createdAt: T0, updatedAt: T0 };
     assert.deepEqual(renderV2Member(m), {
-      member_id: OWNER, image_id: ID, status: 'pending', created_at: '2026-12-02T18:35:14Z', updated_at: '2026-12-02T18:35:14Z',
+      member_id: OWNER,
+      image_id: ID,
+      status: 'pending',
+      created_at: '2026-12-02T18:35:14Z',
+      updated_at: '2026-12-02T18:35:14Z',
       schema: '/v2/schemas/member',
     });
     assert.deepEqual(renderV2Members([m]), { members: [renderV2Member(m)], schema: '/v2/schemas/members' });
@@ -136,45 +215,67 @@ describe('v2 member object', () => {
 });
 
 describe('versions document', () => {
-  it('v2.15 CURRENT, Zed\'s SUPPORTED list, then the v1 entries; hrefs from the public URL', () => {
+  it("v2.15 CURRENT, Zed's SUPPORTED list, then the v1 entries; hrefs from the public URL", () => {
     const doc = imageVersionsDocument('http://cloud.example.org:8080/');
-    assert.deepEqual(doc.versions.map((v) => [v.id, v.status]), [
-      ['v2.15', 'CURRENT'], ['v2.9', 'SUPPORTED'], ['v2.7', 'SUPPORTED'], ['v2.6', 'SUPPORTED'], ['v2.5', 'SUPPORTED'],
-      ['v2.4', 'SUPPORTED'], ['v2.3', 'SUPPORTED'], ['v2.2', 'SUPPORTED'], ['v2.1', 'SUPPORTED'], ['v2.0', 'SUPPORTED'],
-      ['v1.0', 'CURRENT'], ['v1', 'CURRENT'],
-    ]);
+    assert.deepEqual(
+      doc.versions.map((v) => [v.id, v.status]),
+      [
+        ['v2.15', 'CURRENT'],
+        ['v2.9', 'SUPPORTED'],
+        ['v2.7', 'SUPPORTED'],
+        ['v2.6', 'SUPPORTED'],
+        ['v2.5', 'SUPPORTED'],
+        ['v2.4', 'SUPPORTED'],
+        ['v2.3', 'SUPPORTED'],
+        ['v2.2', 'SUPPORTED'],
+        ['v2.1', 'SUPPORTED'],
+        ['v2.0', 'SUPPORTED'],
+        ['v1.0', 'CURRENT'],
+        ['v1', 'CURRENT'],
+      ],
+    );
     for (const v of doc.versions.filter((x) => x.id.startsWith('v2'))) {
       assert.deepEqual(v.links, [{ rel: 'self', href: 'http://cloud.example.org:8080/image/v2/' }]);
     }
     assert.deepEqual(doc.versions.at(-2), {
-      id: 'v1.0', status: 'CURRENT', links: [{ rel: 'self', href: 'http://cloud.example.org:8080/image/v1.0/' }],
+      id: 'v1.0',
+      status: 'CURRENT',
+      links: [{ rel: 'self', href: 'http://cloud.example.org:8080/image/v1.0/' }],
       media_types: [{ base: 'application/json', type: 'application/vnd.openstack.compute.v2+json' }],
     });
     // gophercloud ≥ 2.8: every id v<N>[.<M>], every status one it knows; no v2.12 (tasks).
     for (const v of doc.versions) assert.match(v.id, /^v\d+(\.\d+)?$/);
-    assert.equal(doc.versions.some((v) => v.id === 'v2.12'), false);
+    assert.equal(
+      doc.versions.some((v) => v.id === 'v2.12'),
+      false,
+    );
     assert.deepEqual([...VERSIONS_PATHS], ['/image', '/image/', '/image/versions', '/image/v2', '/image/v2/']);
   });
 });
 
 describe('v2 faults', () => {
-  it('renders the fault body and the error\'s headers', () => {
+  it("renders the fault body and the error's headers", () => {
     assert.deepEqual(v2ErrorResponse(v2Error('imageNotFound', 'a/b c')), {
-      status: 404, headers: { 'Content-Type': 'application/json; charset=UTF-8' },
+      status: 404,
+      headers: { 'Content-Type': 'application/json; charset=UTF-8' },
       body: { itemNotFound: { code: 404, message: 'No image found with ID a/b c', details: '' } },
     });
     assert.deepEqual(v2ErrorResponse(v2Error('methodNotAllowed', ['GET', 'PATCH', 'DELETE'])), {
-      status: 405, headers: { 'Content-Type': 'application/json; charset=UTF-8', Allow: 'GET, PATCH, DELETE' },
+      status: 405,
+      headers: { 'Content-Type': 'application/json; charset=UTF-8', Allow: 'GET, PATCH, DELETE' },
       body: { notAllowed: { code: 405, message: 'Method not allowed', details: '' } },
     });
-    assert.deepEqual(v2ErrorResponse(v2Error('unsupportedPatchType')).headers['Accept-Patch'],
-      'application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch');
+    assert.deepEqual(
+      v2ErrorResponse(v2Error('unsupportedPatchType')).headers['Accept-Patch'],
+      'application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch',
+    );
     assert.equal(v2ErrorResponse(v2Error('tooManyTags', 129, 128)).body.overLimit.code, 413);
     assert.equal(v2ErrorResponse(v2Error('rangeNotSatisfiable', 10)).headers['Content-Range'], 'bytes */10');
   });
 
   it('Appendix A messages', () => {
-    const m = (kind: V2FaultKind, ...args: unknown[]) => (v2Error as (k: V2FaultKind, ...a: unknown[]) => Error)(kind, ...args).message;
+    const m = (kind: V2FaultKind, ...args: unknown[]) =>
+      (v2Error as (k: V2FaultKind, ...a: unknown[]) => Error)(kind, ...args).message;
     assert.equal(m('readOnlyAttribute', 'size'), "Attribute 'size' is read-only.");
     assert.equal(m('reservedAttribute', 'location'), "Attribute 'location' is reserved.");
     assert.equal(m('propertyDoesNotExist', 'k'), 'Property k does not exist.');
@@ -193,7 +294,9 @@ describe('v2 faults', () => {
     const sample: Record<string, unknown[]> = { methodNotAllowed: [['GET']] };
     for (const kind of Object.keys(V2_FAULTS) as V2FaultKind[]) {
       const args = sample[kind] ?? ['x', 'y'];
-      const r = v2ErrorResponse((v2Error as (k: V2FaultKind, ...a: unknown[]) => ReturnType<typeof v2Error>)(kind, ...args));
+      const r = v2ErrorResponse(
+        (v2Error as (k: V2FaultKind, ...a: unknown[]) => ReturnType<typeof v2Error>)(kind, ...args),
+      );
       assert.ok(r.status >= 400 && r.status < 600, kind);
       const values = Object.values(r.body);
       assert.equal(values.length, 1, kind);

@@ -10,7 +10,8 @@ import { prefixUpperBound } from '../../src/domain/objects/containers.ts';
 import { listingScope, subdirOf, type ListingScope } from '../../src/domain/objects/listing-rollup.ts';
 
 /** Code point order = UTF-8 byte order (JavaScript's `<` compares UTF-16 code units). */
-const codePointCompare = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+const codePointCompare = (a: string, b: string): number =>
+  Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /**
  * What `ObjectService.list` does with a sorted page of names, without the database: each name is
@@ -79,9 +80,18 @@ describe('listing roll-up: subdirs', () => {
   });
 
   it('a sorted listing rolls up into subdirs and objects, each subdir once', () => {
-    const names = ['a', 'a/', 'a/b', 'a/b/c', 'a/b/d', 'a/c', 'a0', 'b/x', 'b/y', 'ba', '\u{1F600}/x', '\uFFFD/y']
-      .sort(codePointCompare);
-    assert.deepEqual(rollUp(names, listingScope({ delimiter: '/' })), ['a', 'a/', 'a0', 'b/', 'ba', '\uFFFD/', '\u{1F600}/']);
+    const names = ['a', 'a/', 'a/b', 'a/b/c', 'a/b/d', 'a/c', 'a0', 'b/x', 'b/y', 'ba', '\u{1F600}/x', '\uFFFD/y'].sort(
+      codePointCompare,
+    );
+    assert.deepEqual(rollUp(names, listingScope({ delimiter: '/' })), [
+      'a',
+      'a/',
+      'a0',
+      'b/',
+      'ba',
+      '\uFFFD/',
+      '\u{1F600}/',
+    ]);
     assert.deepEqual(rollUp(names, listingScope({ prefix: 'a', delimiter: '/' })), ['a/', 'a/b', 'a/b/', 'a/c']);
     assert.deepEqual(rollUp(names, listingScope({ prefix: 'a/b', pathMode: true })), ['a/b/c', 'a/b/d']);
     assert.deepEqual(rollUp(names, listingScope({ prefix: 'a/' })), ['a/', 'a/b', 'a/b/c', 'a/b/d', 'a/c']);
@@ -99,12 +109,22 @@ describe('listing roll-up: the upper bound past a subdir', () => {
 
   it('every name under a prefix sorts below its bound, and the bound itself is not under it', () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 6 });
-    fc.assert(fc.property(text.filter((p) => p.length > 0), text, (prefix, rest) => {
-      const bound = prefixUpperBound(prefix);
-      if (bound === undefined) return;
-      assert.ok(codePointCompare(prefix + rest, bound) < 0, `${JSON.stringify(prefix + rest)} < ${JSON.stringify(bound)}`);
-      assert.ok(codePointCompare(prefix, bound) < 0);
-      assert.ok(!bound.startsWith(prefix));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        text.filter((p) => p.length > 0),
+        text,
+        (prefix, rest) => {
+          const bound = prefixUpperBound(prefix);
+          if (bound === undefined) return;
+          assert.ok(
+            codePointCompare(prefix + rest, bound) < 0,
+            `${JSON.stringify(prefix + rest)} < ${JSON.stringify(bound)}`,
+          );
+          assert.ok(codePointCompare(prefix, bound) < 0);
+          assert.ok(!bound.startsWith(prefix));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -17,7 +17,12 @@ describe('meta merges (objects, containers, accounts)', () => {
   const current = Object.freeze({ a: '1', b: '2', c: '3' });
 
   it('merging sets and adds keys, keeps the others', () => {
-    assert.deepEqual(applyMetaChange(current, { meta: { b: 'two', d: '4' }, replace: false }), { a: '1', b: 'two', c: '3', d: '4' });
+    assert.deepEqual(applyMetaChange(current, { meta: { b: 'two', d: '4' }, replace: false }), {
+      a: '1',
+      b: 'two',
+      c: '3',
+      d: '4',
+    });
   });
 
   it('merging an empty value deletes the key; deleting a missing key is no error', () => {
@@ -42,10 +47,15 @@ describe('meta merges (objects, containers, accounts)', () => {
   it(`at most ${MAX_META_ITEMS} items after the change, counted after deletions`, () => {
     const full = Object.fromEntries(Array.from({ length: MAX_META_ITEMS }, (_, i) => [`k${i}`, 'v']));
     assert.equal(Object.keys(applyMetaChange({}, { meta: full, replace: false })).length, MAX_META_ITEMS);
-    assert.throws(() => applyMetaChange(full, { meta: { one: 'more' }, replace: false }),
-      (err) => err instanceof TooManyMetadataItems && err.limit === MAX_META_ITEMS);
+    assert.throws(
+      () => applyMetaChange(full, { meta: { one: 'more' }, replace: false }),
+      (err) => err instanceof TooManyMetadataItems && err.limit === MAX_META_ITEMS,
+    );
     // One out, one in: still 32.
-    assert.equal(Object.keys(applyMetaChange(full, { meta: { k0: '', one: 'more' }, replace: false })).length, MAX_META_ITEMS);
+    assert.equal(
+      Object.keys(applyMetaChange(full, { meta: { k0: '', one: 'more' }, replace: false })).length,
+      MAX_META_ITEMS,
+    );
     // Replacing a full set with a small one is fine.
     assert.deepEqual(applyMetaChange(full, { meta: { x: 'y' }, replace: true }), { x: 'y' });
   });
@@ -68,8 +78,12 @@ for (const dialect of DIALECTS) {
       await db.transaction().execute((trx) => replaceProperties(trx, record.id, properties));
       return record.id;
     }
-    const propertiesOf = async (id: string): Promise<Record<string, string>> => Object.fromEntries(
-      (await db.selectFrom('image_properties').select(['key', 'value']).where('image_id', '=', id).execute()).map((r) => [r.key, r.value]));
+    const propertiesOf = async (id: string): Promise<Record<string, string>> =>
+      Object.fromEntries(
+        (await db.selectFrom('image_properties').select(['key', 'value']).where('image_id', '=', id).execute()).map(
+          (r) => [r.key, r.value],
+        ),
+      );
 
     it('replace: the properties become exactly the ones given', async () => {
       const id = await imageWith({ os: 'debian', arch: 'x86_64' });

@@ -22,7 +22,10 @@ export function apiRequest(raw: IncomingMessage, id: string, log: Logger, servic
   const q = url.indexOf('?');
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
   return {
-    raw, id, log, services,
+    raw,
+    id,
+    log,
+    services,
     method: (raw.method ?? 'GET').toUpperCase(),
     path: q < 0 ? url : url.slice(0, q),
     rawQuery,
@@ -56,7 +59,11 @@ export function mediaType(req: IncomingMessage): string | undefined {
  * Reads a small body (JSON documents, hashmaps) whole, refusing more than `limit` bytes
  * before reading when declared and while reading when chunked.
  */
-export async function readSmallBody(req: IncomingMessage, limit: number, onTooLarge = () => tooLarge('Request body too large')): Promise<Buffer> {
+export async function readSmallBody(
+  req: IncomingMessage,
+  limit: number,
+  onTooLarge = () => tooLarge('Request body too large'),
+): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw onTooLarge();
   const chunks: Buffer[] = [];

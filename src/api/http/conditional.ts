@@ -13,7 +13,16 @@ export interface ConditionTarget {
 const precondition = (message: string) => new ServiceError('preconditionFailed', message);
 
 function etagList(value: string): string[] {
-  return value.split(',').map((e) => e.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1').toLowerCase()).filter(Boolean);
+  return value
+    .split(',')
+    .map((e) =>
+      e
+        .trim()
+        .replace(/^W\//, '')
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase(),
+    )
+    .filter(Boolean);
 }
 
 function parseDate(value: string | undefined): number | undefined {
@@ -26,7 +35,11 @@ function parseDate(value: string | undefined): number | undefined {
  * Applies If-Modified-Since, If-Unmodified-Since, If-Match, If-None-Match in that order.
  * Returns a 304 response to send, throws a 412, or returns undefined to go on.
  */
-export function checkConditions(req: IncomingMessage, t: ConditionTarget, opts: { matchHeaders: boolean }): ApiResponse | undefined {
+export function checkConditions(
+  req: IncomingMessage,
+  t: ConditionTarget,
+  opts: { matchHeaders: boolean },
+): ApiResponse | undefined {
   const read = req.method === 'GET' || req.method === 'HEAD';
   const lastSecond = t.lastModified === undefined ? undefined : Math.floor(t.lastModified / 1_000_000);
   const h = req.headers;
@@ -41,7 +54,8 @@ export function checkConditions(req: IncomingMessage, t: ConditionTarget, opts: 
   if (ifMatch !== undefined) {
     if (!t.exists) throw precondition('Resource does not exist');
     const list = etagList(ifMatch);
-    if (!list.includes('*') && !list.includes((t.etag ?? '').toLowerCase())) throw precondition('Resource ETag does not match');
+    if (!list.includes('*') && !list.includes((t.etag ?? '').toLowerCase()))
+      throw precondition('Resource ETag does not match');
   }
   const ifNoneMatch = h['if-none-match'];
   if (ifNoneMatch !== undefined && t.exists) {
@@ -67,7 +81,10 @@ export function parseRange(req: IncomingMessage, size: number, etag: string, las
   if (header === undefined) return undefined;
   const ifRange = req.headers['if-range'] as string | undefined;
   if (ifRange !== undefined) {
-    const asEtag = ifRange.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+    const asEtag = ifRange
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1');
     const stale = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{64}$|^"/.test(ifRange.trim())
       ? asEtag.toLowerCase() !== etag.toLowerCase()
       : parseDate(ifRange) !== Math.floor(lastModified / 1_000_000);
@@ -88,4 +105,6 @@ export function parseRange(req: IncomingMessage, size: number, etag: string, las
 }
 
 export const rangeNotSatisfiable = (size: number) =>
-  new ServiceError('rangeNotSatisfiable', 'Requested range exceeds object limits', { 'Content-Range': `bytes */${size}` });
+  new ServiceError('rangeNotSatisfiable', 'Requested range exceeds object limits', {
+    'Content-Range': `bytes */${size}`,
+  });

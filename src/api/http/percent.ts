@@ -45,11 +45,11 @@ export function decodeHeaderText(latin1: string, strict: boolean): string | unde
 
 function makeEncoder(safe: string): (s: string) => string {
   const keep = new Uint8Array(256);
-  for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789' + safe) keep[ch.charCodeAt(0)] = 1;
+  for (const ch of `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${safe}`) keep[ch.charCodeAt(0)] = 1;
   return (s: string) => {
     const bytes = Buffer.from(s, 'utf8');
     let out = '';
-    for (const b of bytes) out += keep[b] ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15];
+    for (const b of bytes) out += keep[b] ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
     return out;
   };
 }

@@ -18,7 +18,9 @@ export interface ApiResponse {
 export const JSON_TYPE = 'application/json; charset=UTF-8';
 
 export const json = (status: number, value: unknown, headers: HeaderMap = {}): ApiResponse => ({
-  status, headers: { 'Content-Type': JSON_TYPE, ...headers }, body: Buffer.from(JSON.stringify(value)),
+  status,
+  headers: { 'Content-Type': JSON_TYPE, ...headers },
+  body: Buffer.from(JSON.stringify(value)),
 });
 
 /** How an API names its faults: the image API says `overLimit` where the others say `requestEntityTooLarge`. */
@@ -62,7 +64,8 @@ export async function send(req: IncomingMessage, res: ServerResponse, r: ApiResp
   }
   if (typeof body === 'string') body = Buffer.from(body);
   if (Buffer.isBuffer(body) && !hasHeader(headers, 'content-length')) headers['Content-Length'] = body.length;
-  if (body === undefined && !hasHeader(headers, 'content-length') && r.status !== 204 && r.status !== 304) headers['Content-Length'] = 0;
+  if (body === undefined && !hasHeader(headers, 'content-length') && r.status !== 204 && r.status !== 304)
+    headers['Content-Length'] = 0;
   // Answering before the request body was read: don't make the client send the rest on this connection.
   if (!req.complete && req.method !== 'GET' && req.method !== 'HEAD') headers.Connection = 'close';
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, typeof v === 'number' ? String(v) : safeValue(v));

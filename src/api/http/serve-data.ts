@@ -22,17 +22,26 @@ export interface ServedData {
 
 /** The reply to a GET or HEAD of `data`; throws the 412 and 416 faults. */
 export function serveData(req: IncomingMessage, data: ServedData): ApiResponse {
-  const notModified = checkConditions(req, { exists: true, etag: data.etag, lastModified: data.lastModified }, { matchHeaders: true });
+  const notModified = checkConditions(
+    req,
+    { exists: true, etag: data.etag, lastModified: data.lastModified },
+    { matchHeaders: true },
+  );
   if (notModified) return notModified;
   const headers: HeaderMap = { ...data.headers, 'Accept-Ranges': 'bytes' };
   // Range is defined for GET only; HEAD never reads data.
   if (req.method === 'HEAD') return { status: 200, headers: { ...headers, 'Content-Length': data.size } };
   const range = parseRange(req, data.size, data.etag, data.lastModified);
   if (range === 'unsatisfiable') throw rangeNotSatisfiable(data.size);
-  if (range === undefined) return { status: 200, headers: { ...headers, 'Content-Length': data.size }, body: data.open() };
+  if (range === undefined)
+    return { status: 200, headers: { ...headers, 'Content-Length': data.size }, body: data.open() };
   return {
     status: 206,
-    headers: { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${data.size}` },
+    headers: {
+      ...headers,
+      'Content-Length': range.end - range.start + 1,
+      'Content-Range': `bytes ${range.start}-${range.end}/${data.size}`,
+    },
     body: data.open(range.start, range.end),
   };
 }

@@ -23,8 +23,10 @@ export async function handleIdentity(req: ApiRequest): Promise<ApiResponse> {
 
   const auth = isObject(doc) && isObject(doc.auth) ? doc.auth : undefined;
   const byToken = auth && isObject(auth.token) && 'id' in auth.token ? auth.token : undefined;
-  const byPassword = auth && isObject(auth.passwordCredentials) && 'password' in auth.passwordCredentials
-    ? auth.passwordCredentials : undefined;
+  const byPassword =
+    auth && isObject(auth.passwordCredentials) && 'password' in auth.passwordCredentials
+      ? auth.passwordCredentials
+      : undefined;
   if (!auth || (!byToken && !byPassword)) throw badRequest('Malformed request: missing credentials');
   const secret = byToken ? byToken.id : byPassword!.password;
   if (typeof secret !== 'string') throw badRequest('Malformed request: missing token');
@@ -60,7 +62,9 @@ export async function handleAccount(req: ApiRequest): Promise<ApiResponse> {
   const canonical = uuids.map((u) => canonicalUuid(u) ?? u);
   const known = await users.namesOf(canonical);
   const uuidCatalog: Record<string, string> = {};
-  uuids.forEach((asked, i) => (uuidCatalog[asked] = known.get(canonical[i]) ?? asked));
+  uuids.forEach((asked, i) => {
+    uuidCatalog[asked] = known.get(canonical[i]) ?? asked;
+  });
   const displaynameCatalog = Object.fromEntries(await users.uuidsOf(names));
   return json(200, { uuid_catalog: uuidCatalog, displayname_catalog: displaynameCatalog });
 }
@@ -73,4 +77,4 @@ function stringList(doc: Record<string, unknown>, key: 'uuids' | 'displaynames')
   return v as string[];
 }
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

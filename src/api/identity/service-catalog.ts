@@ -1,8 +1,10 @@
 /** The service catalog of identity.md §1.2: one endpoint per service, all on this listener. */
 export function serviceCatalog(publicUrl: string) {
   const entry = (name: string, type: string, versionId: string, path: string) => ({
-    name, type, endpoints_links: [],
-    endpoints: [{ versionId, publicURL: publicUrl + path, 'SNF:uiURL': publicUrl + '/ui', region: 'default' }],
+    name,
+    type,
+    endpoints_links: [],
+    endpoints: [{ versionId, publicURL: publicUrl + path, 'SNF:uiURL': `${publicUrl}/ui`, region: 'default' }],
   });
   return [
     entry('astakos_account', 'account', 'v1.0', '/account/v1.0'),

@@ -12,21 +12,35 @@ import { metaHeaders } from './response-headers.ts';
 /** `GET /object-store/v1`: accounts that share something with the caller (object-store.md §3). */
 export async function handleTopLevel(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
   const asJson = wantsJson(req.raw, req.query);
-  const accounts = await req.services.containers.sharingAccounts(caller.user.uuid, { marker: req.query.get('marker'), limit: listingLimit(req.query) });
-  return listingResponse(asJson, accounts.map((a) => a.name), accounts.map((a) => ({ name: a.name, last_modified: isoMicros(a.lastModified) })), {});
+  const accounts = await req.services.containers.sharingAccounts(caller.user.uuid, {
+    marker: req.query.get('marker'),
+    limit: listingLimit(req.query),
+  });
+  return listingResponse(
+    asJson,
+    accounts.map((a) => a.name),
+    accounts.map((a) => ({ name: a.name, last_modified: isoMicros(a.lastModified) })),
+    {},
+  );
 }
 
 /** `/object-store/v1/<account>`: HEAD, GET (container listing), POST (account meta). */
 export async function handleAccount(req: ApiRequest, caller: Caller, account: string): Promise<ApiResponse> {
   const { containers, users } = req.services;
   const owner = caller.user.uuid === account;
-  const shares = !owner && (await users.byUuid(account))?.uuid === account && (await containers.hasGrantsIn(caller.user.uuid, account));
+  const shares =
+    !owner &&
+    (await users.byUuid(account))?.uuid === account &&
+    (await containers.hasGrantsIn(caller.user.uuid, account));
   const target = { account: { account, sharesWithCaller: shares } };
   authorize(caller.user, 'read', target);
   if (req.method === 'POST') {
     authorize(caller.user, 'write', target);
     if (hasHeaderPrefix(req.raw, 'x-account-group-')) throw notImplemented('Account groups are not supported');
-    await containers.updateAccountMeta(account, { meta: readMeta(req.raw, 'Account'), replace: !req.query.has('update') });
+    await containers.updateAccountMeta(account, {
+      meta: readMeta(req.raw, 'Account'),
+      replace: !req.query.has('update'),
+    });
     return { status: 202 };
   }
   if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
@@ -34,11 +48,18 @@ export async function handleAccount(req: ApiRequest, caller: Caller, account: st
   const headers: HeaderMap = { 'Last-Modified': httpDate(info.lastModified) };
   if (owner) {
     Object.assign(headers, {
-      'X-Account-Container-Count': info.containers, 'X-Account-Object-Count': info.count,
-      'X-Account-Bytes-Used': info.bytes, 'X-Account-Policy-Quota': '0', ...metaHeaders('Account', info.meta),
+      'X-Account-Container-Count': info.containers,
+      'X-Account-Object-Count': info.count,
+      'X-Account-Bytes-Used': info.bytes,
+      'X-Account-Policy-Quota': '0',
+      ...metaHeaders('Account', info.meta),
     });
   }
-  const notModified = checkConditions(req.raw, { exists: true, lastModified: info.lastModified }, { matchHeaders: false });
+  const notModified = checkConditions(
+    req.raw,
+    { exists: true, lastModified: info.lastModified },
+    { matchHeaders: false },
+  );
   if (notModified) return notModified;
   if (req.method === 'HEAD') return { status: 204, headers };
 
@@ -47,12 +68,27 @@ export async function handleAccount(req: ApiRequest, caller: Caller, account: st
   // What is published is the business of whoever may publish.
   if (published) authorize(caller.user, 'publish', target);
   const list = await containers.list(account, {
-    marker: req.query.get('marker'), limit: listingLimit(req.query), viewer: owner ? undefined : caller.user.uuid,
-    shared: req.query.has('shared'), published,
+    marker: req.query.get('marker'),
+    limit: listingLimit(req.query),
+    viewer: owner ? undefined : caller.user.uuid,
+    shared: req.query.has('shared'),
+    published,
   });
-  const entries = list.map((c) => owner
-    ? { name: c.name, count: c.count, bytes: c.bytes, last_modified: isoMicros(c.lastModified),
-      x_container_policy: { quota: String(c.quota), versioning: c.versioning, project: c.project } }
-    : { name: c.name, last_modified: isoMicros(c.lastModified) });
-  return listingResponse(asJson, list.map((c) => c.name), entries, headers);
+  const entries = list.map((c) =>
+    owner
+      ? {
+          name: c.name,
+          count: c.count,
+          bytes: c.bytes,
+          last_modified: isoMicros(c.lastModified),
+          x_container_policy: { quota: String(c.quota), versioning: c.versioning, project: c.project },
+        }
+      : { name: c.name, last_modified: isoMicros(c.lastModified) },
+  );
+  return listingResponse(
+    asJson,
+    list.map((c) => c.name),
+    entries,
+    headers,
+  );
 }

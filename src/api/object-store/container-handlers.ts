@@ -12,12 +12,22 @@ import { contentMediaType, readMeta, readPolicy } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
 
 /** `/object-store/v1/<account>/<container>` (object-store.md §5). */
-export async function handleContainer(req: ApiRequest, caller: Caller, account: string, name: string): Promise<ApiResponse> {
+export async function handleContainer(
+  req: ApiRequest,
+  caller: Caller,
+  account: string,
+  name: string,
+): Promise<ApiResponse> {
   const { containers } = req.services;
   const owner = caller.user.uuid === account;
   const c = await containers.get(account, name);
   // A non-owner sees a container only through grants on objects in it; otherwise it does not exist for him.
-  const target = { container: { account, sharesWithCaller: !owner && !!c && (await containers.hasGrantsIn(caller.user.uuid, account, c.id)) } };
+  const target = {
+    container: {
+      account,
+      sharesWithCaller: !owner && !!c && (await containers.hasGrantsIn(caller.user.uuid, account, c.id)),
+    },
+  };
   authorize(caller.user, req.method === 'HEAD' || req.method === 'GET' ? 'read' : 'write', target);
   if (req.method === 'PUT') {
     const created = await containers.put(account, name, readPolicy(req.raw), readMeta(req.raw, 'Container'));
@@ -34,22 +44,37 @@ export async function handleContainer(req: ApiRequest, caller: Caller, account: 
   }
 }
 
-async function readContainer(req: ApiRequest, caller: Caller, c: ContainerRecord, owner: boolean, target: Target): Promise<ApiResponse> {
+async function readContainer(
+  req: ApiRequest,
+  caller: Caller,
+  c: ContainerRecord,
+  owner: boolean,
+  target: Target,
+): Promise<ApiResponse> {
   const { containers, objects } = req.services;
   if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
   const stats = await containers.stats(c);
   const headers: HeaderMap = {
-    'Last-Modified': httpDate(stats.lastModified), 'X-Container-Block-Size': BLOCK_SIZE, 'X-Container-Block-Hash': BLOCK_HASH,
+    'Last-Modified': httpDate(stats.lastModified),
+    'X-Container-Block-Size': BLOCK_SIZE,
+    'X-Container-Block-Hash': BLOCK_HASH,
   };
   if (owner) {
     Object.assign(headers, {
-      'X-Container-Object-Count': stats.count, 'X-Container-Bytes-Used': stats.bytes,
+      'X-Container-Object-Count': stats.count,
+      'X-Container-Bytes-Used': stats.bytes,
       'X-Container-Object-Meta': (await containers.objectMetaKeys(c)).join(','),
-      'X-Container-Policy-Quota': String(c.quota), 'X-Container-Policy-Versioning': c.versioning,
-      'X-Container-Policy-Project': c.project, ...metaHeaders('Container', c.meta),
+      'X-Container-Policy-Quota': String(c.quota),
+      'X-Container-Policy-Versioning': c.versioning,
+      'X-Container-Policy-Project': c.project,
+      ...metaHeaders('Container', c.meta),
     });
   }
-  const notModified = checkConditions(req.raw, { exists: true, lastModified: stats.lastModified }, { matchHeaders: false });
+  const notModified = checkConditions(
+    req.raw,
+    { exists: true, lastModified: stats.lastModified },
+    { matchHeaders: false },
+  );
   if (notModified) return notModified;
   if (req.method === 'HEAD') return { status: 204, headers };
 
@@ -60,13 +85,20 @@ async function readContainer(req: ApiRequest, caller: Caller, c: ContainerRecord
   if (published) authorize(caller.user, 'publish', target);
   const path = req.query.get('path');
   const entries = await objects.list(c, {
-    prefix: path ?? req.query.get('prefix'), delimiter: req.query.get('delimiter') || undefined, pathMode: path !== undefined,
-    marker: req.query.get('marker'), limit: listingLimit(req.query), viewer: owner ? undefined : caller.user.uuid,
-    shared: req.query.has('shared'), published,
+    prefix: path ?? req.query.get('prefix'),
+    delimiter: req.query.get('delimiter') || undefined,
+    pathMode: path !== undefined,
+    marker: req.query.get('marker'),
+    limit: listingLimit(req.query),
+    viewer: owner ? undefined : caller.user.uuid,
+    shared: req.query.has('shared'),
+    published,
   });
   const publicUrl = req.services.publicUrl();
   const names = entries.map((e) => e.subdir ?? e.object!.name);
-  const docs = entries.map((e) => (e.subdir !== undefined ? { subdir: e.subdir } : objectEntry(e.object!, caller.user.uuid, publicUrl)));
+  const docs = entries.map((e) =>
+    e.subdir !== undefined ? { subdir: e.subdir } : objectEntry(e.object!, caller.user.uuid, publicUrl),
+  );
   return listingResponse(asJson, names, docs, headers);
 }
 

@@ -4,8 +4,19 @@
  */
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../../errors.ts';
 import {
-  AlreadyExists, ContainerNotEmpty, DataInterrupted, DataTooLarge, Forbidden, ImageBeingSaved, ImageNotQueued,
-  InvalidValue, NotFound, QuotaExceeded, TooManyMetadataItems, type DomainError, type Entity,
+  AlreadyExists,
+  ContainerNotEmpty,
+  DataInterrupted,
+  DataTooLarge,
+  Forbidden,
+  ImageBeingSaved,
+  ImageNotQueued,
+  InvalidValue,
+  NotFound,
+  QuotaExceeded,
+  TooManyMetadataItems,
+  type DomainError,
+  type Entity,
 } from '../../domain/errors.ts';
 
 const NOT_FOUND: Record<Entity, string> = {
@@ -21,9 +32,13 @@ export function pithosFault(err: DomainError): ServiceError {
   if (err instanceof Forbidden) return forbidden();
   if (err instanceof ContainerNotEmpty) return conflict('Container is not empty');
   if (err instanceof QuotaExceeded) {
-    return new ServiceError('requestEntityTooLarge', `Quota error: Container quota exceeded: limit: ${err.limit}, usage: ${err.usage}`);
+    return new ServiceError(
+      'requestEntityTooLarge',
+      `Quota error: Container quota exceeded: limit: ${err.limit}, usage: ${err.usage}`,
+    );
   }
-  if (err instanceof TooManyMetadataItems) return badRequest('Pithos+ resources cannot have more than 32 metadata items per domain');
+  if (err instanceof TooManyMetadataItems)
+    return badRequest('Pithos+ resources cannot have more than 32 metadata items per domain');
   if (err instanceof ImageBeingSaved) return conflict('Image is being saved');
   if (err instanceof ImageNotQueued) return conflict('Image is not queued');
   if (err instanceof AlreadyExists) return conflict(`Object '${err.id}' already exists`);

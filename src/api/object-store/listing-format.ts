@@ -27,17 +27,33 @@ export function wantsJson(req: IncomingMessage, query: Map<string, string>): boo
 
 /** A listing reply: JSON `200` (`[]` when empty) or text `200`/`204`. */
 export function listingResponse(asJson: boolean, names: string[], entries: unknown[], headers: HeaderMap): ApiResponse {
-  if (asJson) return { status: 200, headers: { ...headers, 'Content-Type': JSON_TYPE }, body: Buffer.from(JSON.stringify(entries)) };
+  if (asJson)
+    return {
+      status: 200,
+      headers: { ...headers, 'Content-Type': JSON_TYPE },
+      body: Buffer.from(JSON.stringify(entries)),
+    };
   if (names.length === 0) return { status: 204, headers };
-  return { status: 200, headers: { ...headers, 'Content-Type': 'text/plain; charset=UTF-8' }, body: names.map((n) => n + '\n').join('') };
+  return {
+    status: 200,
+    headers: { ...headers, 'Content-Type': 'text/plain; charset=UTF-8' },
+    body: names.map((n) => `${n}\n`).join(''),
+  };
 }
 
 /** One object of a JSON container listing (object-store.md §10). */
 export function objectEntry(o: ObjectRecord, caller: string, publicUrl: string): Record<string, unknown> {
   const e: Record<string, unknown> = {
-    name: o.name, bytes: o.size, content_type: o.contentType, hash: o.md5 ?? '', x_object_hash: o.objectHash,
-    last_modified: isoMicros(o.versionTs), x_object_uuid: o.uuid, x_object_version: o.version,
-    x_object_version_timestamp: epochSeconds6(o.versionTs), x_object_modified_by: o.modifiedBy,
+    name: o.name,
+    bytes: o.size,
+    content_type: o.contentType,
+    hash: o.md5 ?? '',
+    x_object_hash: o.objectHash,
+    last_modified: isoMicros(o.versionTs),
+    x_object_uuid: o.uuid,
+    x_object_version: o.version,
+    x_object_version_timestamp: epochSeconds6(o.versionTs),
+    x_object_modified_by: o.modifiedBy,
   };
   for (const [k, v] of Object.entries(o.meta)) e[`x_object_meta_${k.toLowerCase().replace(/-/g, '_')}`] = v;
   if (o.contentEncoding) e.content_encoding = o.contentEncoding;

@@ -12,13 +12,26 @@ import { lastHeader, parseJson, readSmallBody, type ApiRequest } from '../http/a
 import { checkConditions } from '../http/conditional.ts';
 import { serveData } from '../http/serve-data.ts';
 import { json, type ApiResponse, type HeaderMap } from '../http/reply.ts';
-import { contentMediaType, decodedHeader, hasHeader, readContentType, readMeta, readPublic } from './request-headers.ts';
+import {
+  contentMediaType,
+  decodedHeader,
+  hasHeader,
+  readContentType,
+  readMeta,
+  readPublic,
+} from './request-headers.ts';
 import { objectHeaders } from './response-headers.ts';
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
 
 /** `/object-store/v1/<account>/<container>/<object>` (object-store.md §7). */
-export async function handleObject(req: ApiRequest, caller: Caller, account: string, container: string, name: string): Promise<ApiResponse> {
+export async function handleObject(
+  req: ApiRequest,
+  caller: Caller,
+  account: string,
+  container: string,
+  name: string,
+): Promise<ApiResponse> {
   if (req.query.has('version')) throw notImplemented('Object versions are not supported');
   if (req.method === 'PUT') return putObject(req, caller, account, container, name);
   const obj = await visibleObject(req, caller, account, container, name);
@@ -36,9 +49,16 @@ export async function handleObject(req: ApiRequest, caller: Caller, account: str
 }
 
 /** The object as a source (read, update, delete, copy): missing or unreadable → the same 404. */
-async function visibleObject(req: ApiRequest, caller: Caller, account: string, container: string, name: string): Promise<ObjectRecord> {
+async function visibleObject(
+  req: ApiRequest,
+  caller: Caller,
+  account: string,
+  container: string,
+  name: string,
+): Promise<ObjectRecord> {
   const me = caller.user.uuid;
-  if (me === account && !(await req.services.containers.get(account, container))) throw notFound('Container does not exist');
+  if (me === account && !(await req.services.containers.get(account, container)))
+    throw notFound('Container does not exist');
   const obj = await req.services.objects.get(account, container, name);
   if (!obj) throw notFound('Object does not exist');
   authorize(caller.user, 'read', { object: obj });
@@ -48,11 +68,19 @@ async function visibleObject(req: ApiRequest, caller: Caller, account: string, c
 async function readObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
   const headers = objectHeaders(obj, caller.user.uuid, req.services.publicUrl());
   if (req.query.has('hashmap') && req.method === 'GET') {
-    const notModified = checkConditions(req.raw, { exists: true, etag: etagOf(obj), lastModified: obj.versionTs }, { matchHeaders: true });
+    const notModified = checkConditions(
+      req.raw,
+      { exists: true, etag: etagOf(obj), lastModified: obj.versionTs },
+      { matchHeaders: true },
+    );
     if (notModified) return notModified;
     const doc = { block_size: BLOCK_SIZE, block_hash: BLOCK_HASH, bytes: obj.size, hashes: obj.hashes };
     const body = Buffer.from(JSON.stringify(doc));
-    return { status: 200, headers: { ...headers, 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': body.length }, body };
+    return {
+      status: 200,
+      headers: { ...headers, 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': body.length },
+      body,
+    };
   }
   return serveObject(req, obj, headers);
 }
@@ -60,7 +88,10 @@ async function readObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
 /** An object's bytes (GET/HEAD, Range, preconditions); shared by the object store and the public URL. */
 export function serveObject(req: ApiRequest, obj: ObjectRecord, headers: HeaderMap): ApiResponse {
   return serveData(req.raw, {
-    size: obj.size, etag: etagOf(obj), lastModified: obj.versionTs, headers,
+    size: obj.size,
+    etag: etagOf(obj),
+    lastModified: obj.versionTs,
+    headers,
     open: (start, end) => req.services.objects.openReader(obj, start, end),
   });
 }
@@ -73,7 +104,13 @@ interface Destination {
 }
 
 /** Where a write lands, and whether the caller may write there (object-store.md §2, object PUT rows). */
-async function writableDestination(req: ApiRequest, caller: Caller, account: string, containerName: string, name: string): Promise<Destination> {
+async function writableDestination(
+  req: ApiRequest,
+  caller: Caller,
+  account: string,
+  containerName: string,
+  name: string,
+): Promise<Destination> {
   const { containers, objects } = req.services;
   const me = caller.user.uuid;
   const container = await containers.get(account, containerName);
@@ -95,10 +132,20 @@ async function writableDestination(req: ApiRequest, caller: Caller, account: str
   throw new Error('unreachable: only the owner writes new names into a container');
 }
 
-async function putObject(req: ApiRequest, caller: Caller, account: string, containerName: string, name: string): Promise<ApiResponse> {
+async function putObject(
+  req: ApiRequest,
+  caller: Caller,
+  account: string,
+  containerName: string,
+  name: string,
+): Promise<ApiResponse> {
   const dest = await writableDestination(req, caller, account, containerName, name);
   const existing = dest.existing;
-  checkConditions(req.raw, { exists: !!existing, etag: existing && etagOf(existing), lastModified: existing?.versionTs }, { matchHeaders: true });
+  checkConditions(
+    req.raw,
+    { exists: !!existing, etag: existing && etagOf(existing), lastModified: existing?.versionTs },
+    { matchHeaders: true },
+  );
   const copyFrom = lastHeader(req.raw, 'x-copy-from');
   const moveFrom = lastHeader(req.raw, 'x-move-from');
   if (copyFrom !== undefined && moveFrom !== undefined) throw badRequest('Invalid X-Move-From header');
@@ -108,7 +155,9 @@ async function putObject(req: ApiRequest, caller: Caller, account: string, conta
     const source = parseObjectPath(decodedHeader(req.raw, header.toLowerCase())!, `Invalid ${header} header`);
     const sourceAccount = decodedHeader(req.raw, 'x-source-account') || caller.user.uuid;
     const obj = await visibleObject(req, caller, sourceAccount, source.container, source.name).catch((e) => {
-      throw (e instanceof ServiceError && e.status === 404) || e instanceof NotFound ? notFound('Object does not exist') : e;
+      throw (e instanceof ServiceError && e.status === 404) || e instanceof NotFound
+        ? notFound('Object does not exist')
+        : e;
     });
     return copyObject(req, caller, obj, dest, name, move);
   }
@@ -138,10 +187,19 @@ async function readWriteHeaders(req: ApiRequest): Promise<WriteHeaders> {
   return { attrs, sharing, publish };
 }
 
-const created = (obj: ObjectRecord): ApiResponse => ({ status: 201, headers: { ETag: etagOf(obj), 'X-Object-Version': obj.version } });
+const created = (obj: ObjectRecord): ApiResponse => ({
+  status: 201,
+  headers: { ETag: etagOf(obj), 'X-Object-Version': obj.version },
+});
 
 /** Swift-style streamed upload: blocks and MD5 computed as the body arrives. */
-async function putRaw(req: ApiRequest, caller: Caller, dest: Destination, name: string, w: WriteHeaders): Promise<ApiResponse> {
+async function putRaw(
+  req: ApiRequest,
+  caller: Caller,
+  dest: Destination,
+  name: string,
+  w: WriteHeaders,
+): Promise<ApiResponse> {
   const raw = req.raw;
   const length = raw.headers['content-length'];
   const chunked = raw.headers['transfer-encoding'] !== undefined;
@@ -150,19 +208,28 @@ async function putRaw(req: ApiRequest, caller: Caller, dest: Destination, name: 
   }
   const max = req.services.settings.objectMaxUpload;
   if (!chunked && Number(length) > max) throw badRequest('Maximum size is reached');
-  const expected = lastHeader(raw, 'etag')?.trim().replace(/^"(.*)"$/, '$1').toLowerCase();
-  const obj = await req.services.objects.upload(raw, dest.container, name, w.attrs, {
-    modifiedBy: caller.user.uuid, sharing: w.sharing, publish: w.publish,
-    maxBytes: max, onTooLarge: () => new DataTooLarge(max),
-    verify: (data) => {
-      if (expected !== undefined && expected !== data.md5) throw new ServiceError('unprocessableEntity', 'Object ETag does not match');
-    },
-  }).catch((err: unknown) => {
-    // The client went away before the end of the body: nothing was committed. Not a server fault
-    // (no "unexpected error" log); the answer goes nowhere.
-    if (!raw.complete && (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') throw badRequest('Bad request');
-    throw err;
-  });
+  const expected = lastHeader(raw, 'etag')
+    ?.trim()
+    .replace(/^"(.*)"$/, '$1')
+    .toLowerCase();
+  const obj = await req.services.objects
+    .upload(raw, dest.container, name, w.attrs, {
+      modifiedBy: caller.user.uuid,
+      sharing: w.sharing,
+      publish: w.publish,
+      maxBytes: max,
+      onTooLarge: () => new DataTooLarge(max),
+      verify: (data) => {
+        if (expected !== undefined && expected !== data.md5)
+          throw new ServiceError('unprocessableEntity', 'Object ETag does not match');
+      },
+    })
+    .catch((err: unknown) => {
+      // The client went away before the end of the body: nothing was committed. Not a server fault
+      // (no "unexpected error" log); the answer goes nowhere.
+      if (!raw.complete && (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') throw badRequest('Bad request');
+      throw err;
+    });
   return created(obj);
 }
 
@@ -172,23 +239,39 @@ async function putRaw(req: ApiRequest, caller: Caller, dest: Destination, name: 
  */
 const HASHMAP_BODY = z.object({
   hashes: z.array(z.unknown()),
-  bytes: z.union([z.number(), z.string().regex(/^\s*-?\d+\s*$/).transform(Number)]).pipe(z.number().int().refine(Number.isSafeInteger)),
+  bytes: z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\s*-?\d+\s*$/)
+        .transform(Number),
+    ])
+    .pipe(z.number().int().refine(Number.isSafeInteger)),
 });
 
 /** kamaki's upload: the hashmap names blocks; missing ones are answered 409 with their list. */
-async function putHashmap(req: ApiRequest, caller: Caller, dest: Destination, name: string, w: WriteHeaders): Promise<ApiResponse> {
+async function putHashmap(
+  req: ApiRequest,
+  caller: Caller,
+  dest: Destination,
+  name: string,
+  w: WriteHeaders,
+): Promise<ApiResponse> {
   const body = await readSmallBody(req.raw, HASHMAP_BODY_LIMIT, () => badRequest('Maximum size is reached'));
   const invalid = 'Invalid data formatting';
   const parsed = HASHMAP_BODY.safeParse(parseJson(body, invalid, invalid));
   if (!parsed.success) throw badRequest(invalid);
   const { hashes: given, bytes } = parsed.data;
   const hashes = given.map((h) => {
-    if (typeof h !== 'string' || !isHashHex(h)) throw badRequest(`Invalid hash: ${typeof h === 'string' ? h : JSON.stringify(h)}`);
+    if (typeof h !== 'string' || !isHashHex(h))
+      throw badRequest(`Invalid hash: ${typeof h === 'string' ? h : JSON.stringify(h)}`);
     return h.toLowerCase();
   });
-  const sizeMismatch = bytes < 0
-    || (bytes === 0 && !(hashes.length === 0 || (hashes.length === 1 && hashes[0] === EMPTY_HASH)))
-    || (bytes > 0 && hashes.length !== blockCount(bytes));
+  const sizeMismatch =
+    bytes < 0 ||
+    (bytes === 0 && !(hashes.length === 0 || (hashes.length === 1 && hashes[0] === EMPTY_HASH))) ||
+    (bytes > 0 && hashes.length !== blockCount(bytes));
   if (sizeMismatch) throw badRequest("The object's size does not match with the object's hashmap length");
   if (bytes > req.services.settings.objectMaxUpload) throw badRequest('Maximum size is reached');
   const stored = bytes === 0 ? [EMPTY_HASH] : hashes;
@@ -196,9 +279,17 @@ async function putHashmap(req: ApiRequest, caller: Caller, dest: Destination, na
   const missing = await objects.missingBlocks(stored);
   if (missing.length) return json(409, missing);
   try {
-    const obj = await objects.commit(dest.container, name, { size: bytes, hashes: stored, objectHash: objectHash(stored), md5: null }, w.attrs, {
-      modifiedBy: caller.user.uuid, sharing: w.sharing, publish: w.publish,
-    });
+    const obj = await objects.commit(
+      dest.container,
+      name,
+      { size: bytes, hashes: stored, objectHash: objectHash(stored), md5: null },
+      w.attrs,
+      {
+        modifiedBy: caller.user.uuid,
+        sharing: w.sharing,
+        publish: w.publish,
+      },
+    );
     return created(obj);
   } catch (err) {
     if (err instanceof MissingBlocksError) return json(409, err.missing);
@@ -214,7 +305,14 @@ function parseObjectPath(value: string, message: string): { container: string; n
   return { container: m[1], name: m[2] };
 }
 
-async function copyObject(req: ApiRequest, caller: Caller, source: ObjectRecord, dest: Destination, destName: string, move: boolean): Promise<ApiResponse> {
+async function copyObject(
+  req: ApiRequest,
+  caller: Caller,
+  source: ObjectRecord,
+  dest: Destination,
+  destName: string,
+  move: boolean,
+): Promise<ApiResponse> {
   if (hasHeader(req.raw, 'x-source-version')) throw notImplemented('Object versions are not supported');
   if (req.query.has('delimiter')) throw notImplemented('Copying or moving by prefix is not supported');
   if (move) authorize(caller.user, 'move', { object: source });
@@ -230,7 +328,10 @@ async function copyObject(req: ApiRequest, caller: Caller, source: ObjectRecord,
     meta,
   };
   const obj = await req.services.objects.copy(source, dest.container, destName, attrs, {
-    modifiedBy: caller.user.uuid, sharing, publish: readPublic(req.raw), move,
+    modifiedBy: caller.user.uuid,
+    sharing,
+    publish: readPublic(req.raw),
+    move,
   });
   return created(obj);
 }
@@ -241,7 +342,11 @@ async function copyByMethod(req: ApiRequest, caller: Caller, source: ObjectRecor
   if (destination === undefined) throw badRequest('Missing Destination header');
   const target = parseObjectPath(destination, 'Invalid Destination header');
   if ([...target.name].length > 1024) throw badRequest('Object name too large.');
-  checkConditions(req.raw, { exists: true, etag: etagOf(source), lastModified: source.versionTs }, { matchHeaders: true });
+  checkConditions(
+    req.raw,
+    { exists: true, etag: etagOf(source), lastModified: source.versionTs },
+    { matchHeaders: true },
+  );
   const account = decodedHeader(req.raw, 'destination-account') || caller.user.uuid;
   const dest = await writableDestination(req, caller, account, target.container, target.name);
   return copyObject(req, caller, source, dest, target.name, req.method === 'MOVE');
@@ -251,7 +356,10 @@ async function copyByMethod(req: ApiRequest, caller: Caller, source: ObjectRecor
 
 async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
   const type = contentMediaType(req.raw);
-  if (type === 'application/octet-stream' || ['x-source-object', 'content-range', 'x-object-bytes'].some((h) => hasHeader(req.raw, h))) {
+  if (
+    type === 'application/octet-stream' ||
+    ['x-source-object', 'content-range', 'x-object-bytes'].some((h) => hasHeader(req.raw, h))
+  ) {
     throw notImplemented('Partial object updates are not supported');
   }
   if (type === 'multipart/form-data') throw notImplemented('Form uploads are not supported');
@@ -268,7 +376,9 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
     meta: { meta, replace: !req.query.has('update') },
     contentEncoding: decodedHeader(req.raw, 'content-encoding'),
     contentDisposition: decodedHeader(req.raw, 'content-disposition'),
-    sharing, publish, modifiedBy: me,
+    sharing,
+    publish,
+    modifiedBy: me,
   });
   return { status: 202, headers: { 'X-Object-Version': updated.version } };
 }

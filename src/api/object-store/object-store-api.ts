@@ -26,8 +26,8 @@ type Target =
 
 /** `/object-store/v1[/<account>[/<container>[/<object>]]]` (object-store.md §1.1), decoded but not yet validated. */
 function parsePath(path: string): { target: Target; badPath: boolean } {
-  if (path === BASE || path === BASE + '/') return { target: { level: 'top' }, badPath: false };
-  if (!path.startsWith(BASE + '/')) throw endpointNotFound();
+  if (path === BASE || path === `${BASE}/`) return { target: { level: 'top' }, badPath: false };
+  if (!path.startsWith(`${BASE}/`)) throw endpointNotFound();
   const bytes = percentDecode(Buffer.from(path.slice(BASE.length + 1), 'latin1'), false)!;
   const text = utf8(bytes);
   const rest = text ?? bytes.toString('latin1');
@@ -43,7 +43,8 @@ function parsePath(path: string): { target: Target; badPath: boolean } {
     const container = c < 0 ? afterAccount : afterAccount.slice(0, c);
     const object = c < 0 ? '' : afterAccount.slice(c + 1);
     if (container === '') throw endpointNotFound();
-    target = object === '' ? { level: 'container', account, container } : { level: 'object', account, container, object };
+    target =
+      object === '' ? { level: 'container', account, container } : { level: 'object', account, container, object };
   }
   return { target, badPath: text === undefined || rest.includes('\u0000') };
 }

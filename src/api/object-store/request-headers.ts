@@ -8,7 +8,8 @@ import { decodeHeaderText } from '../http/percent.ts';
 export function checkHeaderOctets(req: IncomingMessage): void {
   const raw = req.rawHeaders;
   // eslint-disable-next-line no-control-regex
-  for (let i = 1; i < raw.length; i += 2) if (/[^\u0000-\u007f]/.test(raw[i])) throw badRequest('Bad character in headers.');
+  for (let i = 1; i < raw.length; i += 2)
+    if (/[^\u0000-\u007f]/.test(raw[i])) throw badRequest('Bad character in headers.');
 }
 
 /** Lenient percent-decoding then strict UTF-8 of a header the server interprets. */
@@ -28,7 +29,11 @@ export function decodedHeader(req: IncomingMessage, name: string): string | unde
 
 /** `foo_bar` / `FOO-bar` → `Foo-Bar` (object-store.md §1.3). */
 export function normalizeMetaKey(key: string): string {
-  return key.replace(/_/g, '-').split('-').map((w) => (w ? w[0].toUpperCase() + w.slice(1).toLowerCase() : w)).join('-');
+  return key
+    .replace(/_/g, '-')
+    .split('-')
+    .map((w) => (w ? w[0].toUpperCase() + w.slice(1).toLowerCase() : w))
+    .join('-');
 }
 
 const MAX_META_HEADERS = 90;
@@ -65,10 +70,12 @@ export function readPolicy(req: IncomingMessage): Policy {
     const key = name.slice('x-container-policy-'.length);
     const value = raw[i + 1].replace(/ /g, '');
     if (key === 'quota') {
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw badRequest('The quota policy value should be a positive integer.');
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+        throw badRequest('The quota policy value should be a positive integer.');
       policy.quota = Number(value);
     } else if (key === 'versioning') {
-      if (value !== 'auto' && value !== 'none') throw badRequest("The versioning policy value should be either 'auto' or 'none'.");
+      if (value !== 'auto' && value !== 'none')
+        throw badRequest("The versioning policy value should be either 'auto' or 'none'.");
       policy.versioning = value;
     } else if (key === 'project') {
       if (value !== '') policy.project = decoded(value);

@@ -7,7 +7,10 @@ import { encodeHeaderValue, quote } from '../http/percent.ts';
 import type { HeaderMap } from '../http/reply.ts';
 
 /** `X-<Domain>-Meta-<key>` headers; the name part is quoted, the value is encoded with the rest. */
-export function metaHeaders(domain: 'Account' | 'Container' | 'Object', meta: Readonly<Record<string, string>>): HeaderMap {
+export function metaHeaders(
+  domain: 'Account' | 'Container' | 'Object',
+  meta: Readonly<Record<string, string>>,
+): HeaderMap {
   const h: HeaderMap = {};
   for (const [k, v] of Object.entries(meta)) h[`X-${domain}-Meta-${quote(k)}`] = v;
   return h;

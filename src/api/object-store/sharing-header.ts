@@ -13,7 +13,15 @@ export async function parseSharing(value: string, users: Users): Promise<Grants>
   for (const part of text.split(';')) {
     const kind = part.startsWith('read=') ? 'read' : part.startsWith('write=') ? 'write' : undefined;
     if (!kind) throw badRequest('Bad X-Object-Sharing header value: missing prefix');
-    let entries = [...new Set(part.slice(kind.length + 1).split(',').map((e) => e.toLowerCase()).filter(Boolean))];
+    let entries = [
+      ...new Set(
+        part
+          .slice(kind.length + 1)
+          .split(',')
+          .map((e) => e.toLowerCase())
+          .filter(Boolean),
+      ),
+    ];
     if (entries.includes('*')) entries = ['*'];
     if (entries.length === 0) throw badRequest('Bad X-Object-Sharing header value: invalid length');
     const canonical: string[] = [];
@@ -23,7 +31,8 @@ export async function parseSharing(value: string, users: Users): Promise<Grants>
         continue;
       }
       const uuid = canonicalUuid(entry);
-      if (!uuid || !(await users.byUuid(uuid))) throw badRequest(`Bad X-Object-Sharing header value: unknown account: ${entry}`);
+      if (!uuid || !(await users.byUuid(uuid)))
+        throw badRequest(`Bad X-Object-Sharing header value: unknown account: ${entry}`);
       canonical.push(uuid);
     }
     for (const e of canonical) if (!grants[kind].includes(e)) grants[kind].push(e);

@@ -14,7 +14,10 @@ export async function handlePublic(req: ApiRequest): Promise<ApiResponse> {
   const obj = await req.services.objects.getByPublicToken(m[1]);
   if (!obj) throw notFound('Object does not exist');
   const headers: HeaderMap = {
-    ETag: etagOf(obj), 'Content-Length': obj.size, 'Content-Type': obj.contentType, 'Last-Modified': httpDate(obj.versionTs),
+    ETag: etagOf(obj),
+    'Content-Length': obj.size,
+    'Content-Type': obj.contentType,
+    'Last-Modified': httpDate(obj.versionTs),
   };
   if (obj.contentEncoding) headers['Content-Encoding'] = obj.contentEncoding;
   if (obj.contentDisposition) headers['Content-Disposition'] = obj.contentDisposition;

@@ -26,7 +26,10 @@ export type ScopeRequest =
   /** No scope given: the user's own project (Keystone's default project). */
   | { readonly kind: 'default' }
   | { readonly kind: 'unscoped' }
-  | { readonly kind: 'project'; readonly project: { readonly id: string } | { readonly name: string; readonly domain: DomainRef } }
+  | {
+      readonly kind: 'project';
+      readonly project: { readonly id: string } | { readonly name: string; readonly domain: DomainRef };
+    }
   /** A domain or system scope: Plankton grants neither. */
   | { readonly kind: 'other' };
 
@@ -68,7 +71,8 @@ export class Authentication {
       }
       case 'application_credential': {
         const caller = await this.tokens.resolve(credential.secret);
-        if (credential.id === undefined || !sameText(credential.id, caller.tokenId)) throw new AuthenticationFailed('wrong-secret');
+        if (credential.id === undefined || !sameText(credential.id, caller.tokenId))
+          throw new AuthenticationFailed('wrong-secret');
         return this.#session(caller, credential.secret, 'application_credential', scope);
       }
       case 'password':
@@ -102,10 +106,13 @@ export class Authentication {
 
   async #passwordLogin(credential: Extract<Credential, { method: 'password' }>, scope: ScopeRequest): Promise<Session> {
     const { password } = credential;
-    if (password.length > MAX_PASSWORD_LENGTH) throw new CredentialRejected('password', `longer than ${MAX_PASSWORD_LENGTH} characters`);
+    if (password.length > MAX_PASSWORD_LENGTH)
+      throw new CredentialRejected('password', `longer than ${MAX_PASSWORD_LENGTH} characters`);
     const user = await this.#findUser(credential.user);
     const subject: LoginSubject = {
-      user: user ? { uuid: user.uuid } : { asGiven: 'id' in credential.user ? `id:${credential.user.id}` : `name:${credential.user.name}` },
+      user: user
+        ? { uuid: user.uuid }
+        : { asGiven: 'id' in credential.user ? `id:${credential.user.id}` : `name:${credential.user.name}` },
       address: credential.address,
     };
     await this.throttle.check(subject);
@@ -129,8 +136,13 @@ export class Authentication {
     await this.tokens.purgeExpiredMinted(user.uuid);
     const minted = await this.tokens.issue(user.uuid, this.mintedTtlSeconds, 'keystone-v3 session', { minted: true });
     return {
-      user, secret: minted.secret, tokenId: minted.tokenId, issuedAt: minted.issuedAt, expiresAt: minted.expiresAt,
-      method: 'password', project,
+      user,
+      secret: minted.secret,
+      tokenId: minted.tokenId,
+      issuedAt: minted.issuedAt,
+      expiresAt: minted.expiresAt,
+      method: 'password',
+      project,
     };
   }
 
@@ -142,8 +154,13 @@ export class Authentication {
 
   #session(caller: Caller, secret: string, method: Credential['method'], scope: ScopeRequest): Session {
     return {
-      user: caller.user, secret, tokenId: caller.tokenId, issuedAt: caller.issuedAt, expiresAt: caller.expiresAt,
-      method, project: this.#grantScope(caller.user, scope),
+      user: caller.user,
+      secret,
+      tokenId: caller.tokenId,
+      issuedAt: caller.issuedAt,
+      expiresAt: caller.expiresAt,
+      method,
+      project: this.#grantScope(caller.user, scope),
     };
   }
 

@@ -22,14 +22,20 @@ export class AuthenticationFailed extends Error {
 
 /** Too many failed password attempts in the sliding window, for the user or for the client address. */
 export class LoginThrottled extends Error {
-  constructor(readonly retryAfterSeconds: number, readonly by: 'user' | 'address') {
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly by: 'user' | 'address',
+  ) {
     super(`too many failed logins for this ${by}; retry in ${retryAfterSeconds} s`);
   }
 }
 
 /** A credential the domain refuses to even check (too long to be real). */
 export class CredentialRejected extends Error {
-  constructor(readonly field: 'password' | 'secret', readonly why: string) {
+  constructor(
+    readonly field: 'password' | 'secret',
+    readonly why: string,
+  ) {
     super(`invalid ${field}: ${why}`);
   }
 }

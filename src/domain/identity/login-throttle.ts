@@ -40,14 +40,20 @@ export interface LoginSubject {
  *   Concurrent attempts can overshoot a limit by the number in flight.
  */
 export class LoginThrottle {
-  constructor(private readonly repo: IdentityRepository, private readonly limits: ThrottleLimits) {}
+  constructor(
+    private readonly repo: IdentityRepository,
+    private readonly limits: ThrottleLimits,
+  ) {}
 
   /** Throws LoginThrottled when the user or the address has used up its failures. */
   async check(subject: LoginSubject): Promise<void> {
     const now = nowMicros();
     const window = this.limits.windowSeconds * 1_000_000;
     let worst: LoginThrottled | undefined;
-    for (const [key, limit, by] of [[userKey(subject), this.limits.perUser, 'user'], [addressKey(subject), this.limits.perAddress, 'address']] as const) {
+    for (const [key, limit, by] of [
+      [userKey(subject), this.limits.perUser, 'user'],
+      [addressKey(subject), this.limits.perAddress, 'address'],
+    ] as const) {
       const recent = await this.repo.recentLoginFailures(key, now - window, limit);
       if (recent.length < limit) continue;
       // The limit-th newest failure: once it leaves the window, the key is under its limit again.
@@ -59,7 +65,11 @@ export class LoginThrottle {
 
   async recordFailure(subject: LoginSubject): Promise<void> {
     const now = nowMicros();
-    await this.repo.recordLoginFailure([userKey(subject), addressKey(subject)], now, now - this.limits.windowSeconds * 1_000_000);
+    await this.repo.recordLoginFailure(
+      [userKey(subject), addressKey(subject)],
+      now,
+      now - this.limits.windowSeconds * 1_000_000,
+    );
   }
 
   async recordSuccess(subject: LoginSubject): Promise<void> {

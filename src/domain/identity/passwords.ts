@@ -19,7 +19,8 @@ function derive(password: string, salt: Buffer, p: { N: number; r: number; p: nu
   // 128 * N * r bytes of memory; allow twice that (Node's default ceiling is exactly 32 MiB).
   const options: ScryptOptions = { ...p, maxmem: 256 * p.N * p.r };
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))));
+    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {
@@ -46,10 +47,13 @@ export const decoyHash = (): Promise<string> => (decoy ??= hashPassword(randomBy
 
 /** Why a new password is refused (the CLI prints it). */
 export function checkNewPassword(password: string): void {
-  if ([...password].length < MIN_PASSWORD_LENGTH) throw new UserError(`a password has at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.length > MAX_PASSWORD_LENGTH) throw new UserError(`a password has at most ${MAX_PASSWORD_LENGTH} characters`);
+  if ([...password].length < MIN_PASSWORD_LENGTH)
+    throw new UserError(`a password has at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > MAX_PASSWORD_LENGTH)
+    throw new UserError(`a password has at most ${MAX_PASSWORD_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(password)) throw new UserError('a password cannot contain control characters (a trailing newline is removed)');
+  if (/[\u0000-\u001f\u007f]/.test(password))
+    throw new UserError('a password cannot contain control characters (a trailing newline is removed)');
 }
 
 export class Passwords {

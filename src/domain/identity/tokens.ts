@@ -39,7 +39,12 @@ export const tokenHash = (secret: string): string => createHash('sha256').update
 export class Tokens {
   constructor(private readonly repo: IdentityRepository) {}
 
-  async issue(userUuid: string, ttlSeconds: number, note?: string, opts: { minted?: boolean } = {}): Promise<IssuedToken> {
+  async issue(
+    userUuid: string,
+    ttlSeconds: number,
+    note?: string,
+    opts: { minted?: boolean } = {},
+  ): Promise<IssuedToken> {
     // A secret starting with '-' would read as an option in `swift --os-auth-token T`: draw again.
     let secret: string;
     do secret = randomBytes(32).toString('base64url');
@@ -48,7 +53,13 @@ export class Tokens {
     const createdAt = nowMicros();
     const expiresAt = createdAt + ttlSeconds * 1_000_000;
     await this.repo.insertToken({
-      tokenId, userUuid, hash: tokenHash(secret), createdAt, expiresAt, note: note ?? null, minted: opts.minted === true,
+      tokenId,
+      userUuid,
+      hash: tokenHash(secret),
+      createdAt,
+      expiresAt,
+      note: note ?? null,
+      minted: opts.minted === true,
     });
     return { tokenId, userUuid, secret, issuedAt: createdAt, expiresAt };
   }
@@ -66,7 +77,8 @@ export class Tokens {
   /** Revokes one token given by its secret or its token_id; returns its token_id. */
   async revoke(ref: string): Promise<string> {
     const tokenId = await this.repo.tokenIdByRef(tokenHash(ref), ref);
-    if (!tokenId) throw new UserError('no such token (give the token itself or its token_id; see "plankton token list")');
+    if (!tokenId)
+      throw new UserError('no such token (give the token itself or its token_id; see "plankton token list")');
     await this.repo.revokeToken(tokenId, nowMicros());
     return tokenId;
   }
@@ -89,8 +101,13 @@ export class Tokens {
   async list(userUuid?: string): Promise<TokenInfo[]> {
     const now = Date.now() * 1000;
     return (await this.repo.listTokens(userUuid)).map((r) => ({
-      tokenId: r.token_id, userUuid: r.user_uuid, userName: r.display_name, createdAt: r.created_at,
-      expiresAt: r.expires_at, revokedAt: r.revoked_at, note: r.note,
+      tokenId: r.token_id,
+      userUuid: r.user_uuid,
+      userName: r.display_name,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      revokedAt: r.revoked_at,
+      note: r.note,
       state: r.revoked_at !== null ? 'revoked' : r.expires_at <= now ? 'expired' : 'active',
     }));
   }

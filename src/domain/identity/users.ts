@@ -14,7 +14,11 @@ export interface User {
 export class UserError extends Error {}
 
 export const toUser = (r: UserRow): User => ({
-  uuid: r.uuid, name: r.display_name, admin: r.admin === 1, active: r.active === 1, createdAt: r.created_at,
+  uuid: r.uuid,
+  name: r.display_name,
+  admin: r.admin === 1,
+  active: r.active === 1,
+  createdAt: r.created_at,
 });
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -31,7 +35,8 @@ export function validateDisplayName(name: string): void {
   if (name.length === 0) throw new UserError('a display name cannot be empty');
   if ([...name].length > 255) throw new UserError('a display name has at most 255 characters');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new UserError('a display name cannot contain control characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
+    throw new UserError('a display name cannot contain control characters');
 }
 
 /** True when `name` passes validateDisplayName and is well-formed UTF-16. */

@@ -1,5 +1,14 @@
 /** What an image list asks for (image-api.md §5.2), once its parameters are valid. */
-export const SORT_KEYS = ['id', 'name', 'status', 'size', 'disk_format', 'container_format', 'created_at', 'updated_at'] as const;
+export const SORT_KEYS = [
+  'id',
+  'name',
+  'status',
+  'size',
+  'disk_format',
+  'container_format',
+  'created_at',
+  'updated_at',
+] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export type SortDir = 'asc' | 'desc';
 
@@ -29,7 +38,9 @@ export interface ImageListQuery {
 }
 
 /** Equality, or membership (`in:a,b`). */
-export type MatchFilter = { readonly op: 'eq'; readonly value: string } | { readonly op: 'in'; readonly values: readonly string[] };
+export type MatchFilter =
+  | { readonly op: 'eq'; readonly value: string }
+  | { readonly op: 'in'; readonly values: readonly string[] };
 export type TimeFilter = { readonly op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte'; readonly at: number };
 
 /**

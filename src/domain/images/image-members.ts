@@ -54,7 +54,9 @@ export class ImageMembers {
     const known = await this.#users.namesOf(uuids);
     const unknown = uuids.find((u) => !known.has(u));
     if (unknown !== undefined) throw new InvalidValue('member', unknown);
-    await this.#changeReadGrants(entry.id, (current) => (current.includes('*') && !read.includes('*') ? [...read, '*'] : read));
+    await this.#changeReadGrants(entry.id, (current) =>
+      current.includes('*') && !read.includes('*') ? [...read, '*'] : read,
+    );
   }
 
   /** E13: adding a member twice changes nothing. */
@@ -102,12 +104,24 @@ export class ImageMembers {
     if (caller.uuid !== entry.account) throw new ImageRuleRefused('members-not-owner');
     const uuid = canonicalUuid(member);
     if (uuid === undefined || !(await this.#users.byUuid(uuid))) throw new InvalidValue('member', member);
-    if (membersOf({ owner: entry.account, readGrants: entry.readGrants }).includes(uuid)) throw new ImageRuleRefused('duplicate-member', uuid);
+    if (membersOf({ owner: entry.account, readGrants: entry.readGrants }).includes(uuid))
+      throw new ImageRuleRefused('duplicate-member', uuid);
     const now = nowMicros();
-    await this.#changeReadGrants(entry.id, (current) => (current.includes(uuid) ? current : [...current, uuid]), async (trx) => {
-      await trx.deleteFrom('image_member_status').where('image_id', '=', entry.id).where('member', '=', uuid).execute();
-      await trx.insertInto('image_member_status').values({ image_id: entry.id, member: uuid, status: 'pending', created_at: now, updated_at: now }).execute();
-    });
+    await this.#changeReadGrants(
+      entry.id,
+      (current) => (current.includes(uuid) ? current : [...current, uuid]),
+      async (trx) => {
+        await trx
+          .deleteFrom('image_member_status')
+          .where('image_id', '=', entry.id)
+          .where('member', '=', uuid)
+          .execute();
+        await trx
+          .insertInto('image_member_status')
+          .values({ image_id: entry.id, member: uuid, status: 'pending', created_at: now, updated_at: now })
+          .execute();
+      },
+    );
     return this.showV2(caller, id, uuid);
   }
 
@@ -119,9 +133,21 @@ export class ImageMembers {
     if (current.memberId !== caller.uuid) throw new ImageRuleRefused('member-status-not-member');
     const now = nowMicros();
     await this.#db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('image_member_status').where('image_id', '=', entry.id).where('member', '=', current.memberId).execute();
-      await trx.insertInto('image_member_status')
-        .values({ image_id: entry.id, member: current.memberId, status, created_at: current.createdAt, updated_at: now }).execute();
+      await trx
+        .deleteFrom('image_member_status')
+        .where('image_id', '=', entry.id)
+        .where('member', '=', current.memberId)
+        .execute();
+      await trx
+        .insertInto('image_member_status')
+        .values({
+          image_id: entry.id,
+          member: current.memberId,
+          status,
+          created_at: current.createdAt,
+          updated_at: now,
+        })
+        .execute();
     });
     return this.showV2(caller, id, current.memberId);
   }
@@ -131,7 +157,8 @@ export class ImageMembers {
     const entry = await this.#sharedImage(caller, id);
     if (caller.uuid !== entry.account) throw new ImageRuleRefused('member-delete-not-owner');
     const uuid = member.toLowerCase();
-    if (!membersOf({ owner: entry.account, readGrants: entry.readGrants }).includes(uuid)) throw new ImageRuleRefused('member-not-found', member);
+    if (!membersOf({ owner: entry.account, readGrants: entry.readGrants }).includes(uuid))
+      throw new ImageRuleRefused('member-not-found', member);
     await this.#changeReadGrants(entry.id, (current) => current.filter((g) => g !== uuid));
   }
 
@@ -142,19 +169,30 @@ export class ImageMembers {
   }
 
   async #membersOf(entry: ImageEntry): Promise<ImageMember[]> {
-    const rows = await this.#db.selectFrom('image_member_status').selectAll().where('image_id', '=', entry.id).execute();
+    const rows = await this.#db
+      .selectFrom('image_member_status')
+      .selectAll()
+      .where('image_id', '=', entry.id)
+      .execute();
     const byMember = new Map(rows.map((r) => [r.member, r]));
     return membersOf({ owner: entry.account, readGrants: entry.readGrants }).map((m) => {
       const row = byMember.get(m);
       return {
-        imageId: entry.id, memberId: m, status: (row?.status as MemberStatus | undefined) ?? 'accepted',
-        createdAt: row ? Number(row.created_at) : entry.createdAt, updatedAt: row ? Number(row.updated_at) : entry.createdAt,
+        imageId: entry.id,
+        memberId: m,
+        status: (row?.status as MemberStatus | undefined) ?? 'accepted',
+        createdAt: row ? Number(row.created_at) : entry.createdAt,
+        updatedAt: row ? Number(row.updated_at) : entry.createdAt,
       };
     });
   }
 
   /** Rewrites the object's read grants from their current value, in one transaction; write grants stay. */
-  async #changeReadGrants(id: string, change: (current: readonly string[]) => readonly string[], also?: (trx: Trx) => Promise<void>): Promise<void> {
+  async #changeReadGrants(
+    id: string,
+    change: (current: readonly string[]) => readonly string[],
+    also?: (trx: Trx) => Promise<void>,
+  ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await this.#queries.lockObject(trx, id);
       const obj = await this.#objects.getByUuid(id, trx);
@@ -165,7 +203,8 @@ export class ImageMembers {
       }
       // A member whose grant went loses his v2 status, so a later grant starts afresh.
       const gone = obj.readGrants.filter((g) => !read.includes(g));
-      if (gone.length) await trx.deleteFrom('image_member_status').where('image_id', '=', id).where('member', 'in', gone).execute();
+      if (gone.length)
+        await trx.deleteFrom('image_member_status').where('image_id', '=', id).where('member', 'in', gone).execute();
       await also?.(trx);
     });
   }

@@ -9,8 +9,16 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { Dialect } from '../../storage/metadata/migrations/migration-kit.ts';
 import {
-  AlreadyExists, DataTooLarge, DomainError, Forbidden, ImageBeingSaved, ImageNotQueued, ImageRuleRefused, InvalidValue,
-  NotFound, TooManyMetadataItems,
+  AlreadyExists,
+  DataTooLarge,
+  DomainError,
+  Forbidden,
+  ImageBeingSaved,
+  ImageNotQueued,
+  ImageRuleRefused,
+  InvalidValue,
+  NotFound,
+  TooManyMetadataItems,
 } from '../errors.ts';
 import type { User, Users } from '../identity/users.ts';
 import type { WrittenData } from '../objects/block-writer.ts';
@@ -20,7 +28,15 @@ import { EMPTY_CONTENT, type Attributes, type ObjectService } from '../objects/o
 import { authorize } from '../authorization.ts';
 import { nowMicros } from '../time.ts';
 import type {
-  CreateImageWithData, DeclaredData, ImageAttributes, ImageChanges, ImageUpload, NewImageAttributes, RegisterImage, ReserveImage, UpdateImage,
+  CreateImageWithData,
+  DeclaredData,
+  ImageAttributes,
+  ImageChanges,
+  ImageUpload,
+  NewImageAttributes,
+  RegisterImage,
+  ReserveImage,
+  UpdateImage,
 } from './image-commands.ts';
 import { NO_PROPERTY_CHANGE } from './image-commands.ts';
 import type { ImageListQuery } from './image-list-query.ts';
@@ -28,10 +44,25 @@ import { toImageView, type ImageView } from './image-model.ts';
 import { readableImage } from './image-access.ts';
 import { ImageMembers } from './image-members.ts';
 import {
-  addTag, declareData, ImageRepository, mergeProperties, removeTag, replaceProperties, replaceTags, updateImageRecord, type ImageEntry,
+  addTag,
+  declareData,
+  ImageRepository,
+  mergeProperties,
+  removeTag,
+  replaceProperties,
+  replaceTags,
+  updateImageRecord,
+  type ImageEntry,
 } from '../../storage/metadata/image-repository.ts';
 import {
-  backToQueued, createImageRecord, failSaving, finishSaving, registerLocation, removeImageRecord, startSaving, type RecordChanges,
+  backToQueued,
+  createImageRecord,
+  failSaving,
+  finishSaving,
+  registerLocation,
+  removeImageRecord,
+  startSaving,
+  type RecordChanges,
 } from './image-status.ts';
 import { canonicalUuid, isMd5 } from './image-values.ts';
 import { membersOf } from './image-visibility.ts';
@@ -50,7 +81,12 @@ const IMAGE_HASH_ALGORITHM = 'sha512';
 type ImageHashes = { readonly os_hash_algo: string; readonly os_hash_value: string | null };
 
 export const IMAGES_CONTAINER = 'images';
-const DATA_ATTRIBUTES: Attributes = { contentType: 'application/octet-stream', contentEncoding: null, contentDisposition: null, meta: {} };
+const DATA_ATTRIBUTES: Attributes = {
+  contentType: 'application/octet-stream',
+  contentEncoding: null,
+  contentDisposition: null,
+  meta: {},
+};
 
 /** An image carries at most this many properties: Pithos' 32 metadata items less the 4 the image record used. */
 export const MAX_PROPERTIES = 28;
@@ -79,7 +115,13 @@ export class ImageService {
   /** Members and shared images. */
   readonly members: ImageMembers;
 
-  constructor(db: Db, dialect: Dialect, objects: ObjectService, users: Users, settings: Pick<ImageSettings, 'imageSizeCap'>) {
+  constructor(
+    db: Db,
+    dialect: Dialect,
+    objects: ObjectService,
+    users: Users,
+    settings: Pick<ImageSettings, 'imageSizeCap'>,
+  ) {
     this.#db = db;
     this.#objects = objects;
     this.#users = users;
@@ -122,7 +164,11 @@ export class ImageService {
     const object = await this.#objects.getByUuid(entry.id);
     if (!object) throw new NotFound('image');
     const image = toImageView({
-      ...entry, size: object.size, md5: object.md5, objectHash: object.objectHash, objectVersionTs: object.versionTs,
+      ...entry,
+      size: object.size,
+      md5: object.md5,
+      objectHash: object.objectHash,
+      objectVersionTs: object.versionTs,
     });
     return { image, object };
   }
@@ -164,8 +210,14 @@ export class ImageService {
       const now = nowMicros();
       const a = r.attributes;
       const record = {
-        id: live.uuid, owner: live.account, origin: 'location', ...newRecordColumns(a),
-        created_at: now, updated_at: now, declared_size: null, declared_checksum: null,
+        id: live.uuid,
+        owner: live.account,
+        origin: 'location',
+        ...newRecordColumns(a),
+        created_at: now,
+        updated_at: now,
+        declared_size: null,
+        declared_checksum: null,
       };
       if (!(await registerLocation(trx, record))) throw new ImageBeingSaved();
       await replaceProperties(trx, live.uuid, r.properties);
@@ -189,14 +241,27 @@ export class ImageService {
     this.#checkAnnouncedSize(r.size);
     this.#checkAnnouncedLength(r.data, r.size);
     const { id, container } = await this.#createPlaceholder(caller, r, 'uploading');
-    const outcome = await this.#saveData(caller, id, { container, name: id }, r.data, { size: r.size, checksum: r.checksum }, {
-      // created_at is the create's time; taking it at completion keeps created_at = updated_at (§4.4).
-      onCommit: async (trx, hashes) => {
-        const now = nowMicros();
-        return finishSaving(trx, id, { ...hashes, created_at: now, updated_at: now, declared_size: null, declared_checksum: null });
+    const outcome = await this.#saveData(
+      caller,
+      id,
+      { container, name: id },
+      r.data,
+      { size: r.size, checksum: r.checksum },
+      {
+        // created_at is the create's time; taking it at completion keeps created_at = updated_at (§4.4).
+        onCommit: async (trx, hashes) => {
+          const now = nowMicros();
+          return finishSaving(trx, id, {
+            ...hashes,
+            created_at: now,
+            updated_at: now,
+            declared_size: null,
+            declared_checksum: null,
+          });
+        },
+        discard: () => this.#removePlaceholder(id),
       },
-      discard: () => this.#removePlaceholder(id),
-    });
+    );
     if (outcome === 'empty') await backToQueued(this.#db, id);
     return this.#view(id);
   }
@@ -205,7 +270,11 @@ export class ImageService {
    * Upload steps 13–16: the owner, the id, the `images` container and, in one commit, the empty
    * placeholder object (uuid = image id) with the record in its starting status.
    */
-  async #createPlaceholder(caller: User, r: ReserveImage, start: 'reserved' | 'uploading'): Promise<{ id: string; container: ContainerRecord }> {
+  async #createPlaceholder(
+    caller: User,
+    r: ReserveImage,
+    start: 'reserved' | 'uploading',
+  ): Promise<{ id: string; container: ContainerRecord }> {
     let owner = caller.uuid;
     if (caller.admin && r.owner !== undefined) {
       const user = await this.#users.byUuid(r.owner);
@@ -231,9 +300,15 @@ export class ImageService {
         // Commits are serialised, so this sees a concurrent request that took the same id first.
         if (await this.#queries.find(id, trx)) throw taken();
         await createImageRecord(trx, start, {
-          id, owner, origin: 'upload', ...newRecordColumns(a), created_at: now, updated_at: now,
+          id,
+          owner,
+          origin: 'upload',
+          ...newRecordColumns(a),
+          created_at: now,
+          updated_at: now,
           // A declared size of 0 is not remembered, so a later upload of the real file succeeds (§4.2).
-          declared_size: r.size ? r.size : null, declared_checksum: r.checksum ?? null,
+          declared_size: r.size ? r.size : null,
+          declared_checksum: r.checksum ?? null,
         });
         await replaceProperties(trx, id, r.properties);
         if (r.tags?.length) await replaceTags(trx, id, r.tags);
@@ -292,11 +367,19 @@ export class ImageService {
     const container = await this.#objects.containers.get(entry.object.account, entry.object.container);
     if (!container) throw new NotFound('image');
     if (!(await startSaving(this.#db, entry.id))) throw new ImageNotQueued();
-    const expected = { size: r.size ?? entry.declaredSize ?? undefined, checksum: r.checksum ?? entry.declaredChecksum ?? undefined };
+    const expected = {
+      size: r.size ?? entry.declaredSize ?? undefined,
+      checksum: r.checksum ?? entry.declaredChecksum ?? undefined,
+    };
     const merged: UpdateImage = { ...r, properties: { ...r.properties, replaceAll: false } };
     const outcome = await this.#saveData(caller, entry.id, { container, name: entry.object.name }, data, expected, {
       onCommit: async (trx, hashes) => {
-        const done = await finishSaving(trx, entry.id, { ...hashes, updated_at: nowMicros(), declared_size: null, declared_checksum: null });
+        const done = await finishSaving(trx, entry.id, {
+          ...hashes,
+          updated_at: nowMicros(),
+          declared_size: null,
+          declared_checksum: null,
+        });
         return done && this.#applyUpdate(trx, entry.id, { ...merged, size: undefined, checksum: undefined });
       },
       discard: async () => void (await backToQueued(this.#db, entry.id)),
@@ -318,9 +401,14 @@ export class ImageService {
    * interrupted source keeps nothing (`discard`, then the error); any other failure (storage)
    * leaves the image in `error`.
    */
-  async #saveData(caller: User, id: string, target: { container: ContainerRecord; name: string }, data: ImageUpload,
+  async #saveData(
+    caller: User,
+    id: string,
+    target: { container: ContainerRecord; name: string },
+    data: ImageUpload,
     expected: DeclaredData,
-    on: { onCommit: (trx: Trx, hashes: ImageHashes) => Promise<boolean>; discard: () => Promise<void> }): Promise<'saved' | 'empty'> {
+    on: { onCommit: (trx: Trx, hashes: ImageHashes) => Promise<boolean>; discard: () => Promise<void> },
+  ): Promise<'saved' | 'empty'> {
     let hashes: ImageHashes | undefined;
     try {
       await this.#objects.upload(data.body, target.container, target.name, DATA_ATTRIBUTES, {
@@ -334,7 +422,8 @@ export class ImageService {
         inCommit: async (trx, obj) => {
           // The commit landed on another object than the image's (the name was taken meanwhile): undo it.
           if (obj.uuid !== id) throw new AlreadyExists('object', `${target.container.name}/${target.name}`);
-          if (!hashes || !(await on.onCommit(trx, hashes))) throw new Error(`image ${id} left saving during its upload`);
+          if (!hashes || !(await on.onCommit(trx, hashes)))
+            throw new Error(`image ${id} left saving during its upload`);
         },
       });
       return 'saved';
@@ -361,7 +450,12 @@ export class ImageService {
     else await mergeProperties(trx, id, p.set, p.remove);
     if (r.attributes.isPublic !== undefined) {
       const obj = await this.#objects.getByUuid(id, trx);
-      if (obj) await this.#objects.setGrants(obj.id, { read: withPublic(obj.readGrants, r.attributes.isPublic), write: obj.writeGrants }, trx);
+      if (obj)
+        await this.#objects.setGrants(
+          obj.id,
+          { read: withPublic(obj.readGrants, r.attributes.isPublic), write: obj.writeGrants },
+          trx,
+        );
     }
     return true;
   }
@@ -417,7 +511,8 @@ export class ImageService {
       for (const k of c.removeProperties) after.delete(k);
       for (const k of Object.keys(c.setProperties)) after.add(k);
       if (after.size > Object.keys(entry.properties).length) checkPropertyCount(after.size);
-      if (c.tags && c.tags.length > MAX_TAGS && c.tags.length > entry.tags.length) throw new TooManyMetadataItems(MAX_TAGS);
+      if (c.tags && c.tags.length > MAX_TAGS && c.tags.length > entry.tags.length)
+        throw new TooManyMetadataItems(MAX_TAGS);
       const changes: RecordChanges = {
         ...(core.name !== undefined ? { name: core.name ?? '' } : {}),
         ...(core.diskFormat !== undefined ? { disk_format: core.diskFormat ?? '' } : {}),
@@ -431,11 +526,19 @@ export class ImageService {
       if (v !== undefined) {
         const wantsStar = v === 'public' || v === 'community';
         if (wantsStar) authorize(caller, 'publish', { image: entry });
-        if (v === 'private' && membersOf({ owner: entry.account, readGrants: entry.readGrants }).length > 0) throw new ImageRuleRefused('private-with-members');
-        Object.assign(changes, wantsStar ? { community: v === 'community' ? 1 : 0 } : { shared: v === 'shared' ? 1 : 0 });
+        if (v === 'private' && membersOf({ owner: entry.account, readGrants: entry.readGrants }).length > 0)
+          throw new ImageRuleRefused('private-with-members');
+        Object.assign(
+          changes,
+          wantsStar ? { community: v === 'community' ? 1 : 0 } : { shared: v === 'shared' ? 1 : 0 },
+        );
         if (wantsStar !== entry.readGrants.includes('*')) {
           if (!wantsStar) authorize(caller, 'publish', { image: entry });
-          await this.#objects.setGrants(entry.objectId, { read: withPublic(entry.readGrants, wantsStar), write: entry.writeGrants }, trx);
+          await this.#objects.setGrants(
+            entry.objectId,
+            { read: withPublic(entry.readGrants, wantsStar), write: entry.writeGrants },
+            trx,
+          );
         }
       }
       if (!(await updateImageRecord(trx, entry.id, changes, nowMicros()))) throw new NotFound('image');
@@ -473,7 +576,8 @@ export class ImageService {
     const entry = await readableImage(this.#queries, caller, id);
     if (!caller.admin) authorize(caller, 'delete', { image: entry });
     if (entry.status === 'deactivated') return;
-    if (entry.status !== 'available' || !(await deactivate(this.#db, entry.id))) throw new ImageRuleRefused('deactivate-status', entry.status);
+    if (entry.status !== 'available' || !(await deactivate(this.#db, entry.id)))
+      throw new ImageRuleRefused('deactivate-status', entry.status);
   }
 
   /** deactivated → available (already available: nothing); the owner or an admin. */
@@ -481,7 +585,8 @@ export class ImageService {
     const entry = await readableImage(this.#queries, caller, id);
     if (!caller.admin) authorize(caller, 'delete', { image: entry });
     if (entry.status === 'available') return;
-    if (entry.status !== 'deactivated' || !(await activate(this.#db, entry.id))) throw new ImageRuleRefused('reactivate-status', entry.status);
+    if (entry.status !== 'deactivated' || !(await activate(this.#db, entry.id)))
+      throw new ImageRuleRefused('reactivate-status', entry.status);
   }
 
   /**
@@ -494,7 +599,13 @@ export class ImageService {
     if (entry.status !== 'available' && entry.status !== 'deactivated') return undefined;
     const object = await this.#objects.getByUuid(entry.id);
     if (!object) throw new NotFound('image');
-    const image = toImageView({ ...entry, size: object.size, md5: object.md5, objectHash: object.objectHash, objectVersionTs: object.versionTs });
+    const image = toImageView({
+      ...entry,
+      size: object.size,
+      md5: object.md5,
+      objectHash: object.objectHash,
+      objectVersionTs: object.versionTs,
+    });
     return { image, object };
   }
 
@@ -550,7 +661,8 @@ export class ImageService {
    */
   #sizeLimit(declared: number | undefined): { maxBytes: number; onTooLarge: () => DomainError } {
     const cap = this.#sizeCap;
-    if (declared !== undefined && declared <= cap) return { maxBytes: declared, onTooLarge: () => new InvalidValue('size') };
+    if (declared !== undefined && declared <= cap)
+      return { maxBytes: declared, onTooLarge: () => new InvalidValue('size') };
     return { maxBytes: cap, onTooLarge: () => new DataTooLarge(cap) };
   }
 }
@@ -567,7 +679,10 @@ function checkPropertyCount(count: number): void {
 function verifyData(written: WrittenData, expected: DeclaredData, emptyIsNoData: boolean): void {
   if (written.size === 0 && emptyIsNoData) throw new EmptyData();
   if (expected.size !== undefined && written.size !== expected.size) throw new InvalidValue('size');
-  if (expected.checksum !== undefined && expected.checksum !== (isMd5(expected.checksum) ? written.md5 : written.objectHash)) {
+  if (
+    expected.checksum !== undefined &&
+    expected.checksum !== (isMd5(expected.checksum) ? written.md5 : written.objectHash)
+  ) {
     throw new InvalidValue('checksum');
   }
 }
@@ -592,9 +707,15 @@ function withPublic(read: readonly string[], isPublic: boolean): string[] {
 /** A new image's attributes with the defaults of §5.3 for what was not given (a create sets them all). */
 function newRecordColumns(a: NewImageAttributes) {
   return {
-    name: a.name, disk_format: a.diskFormat ?? 'diskdump', container_format: a.containerFormat ?? 'bare',
-    min_ram: a.minRam ?? 0, min_disk: a.minDisk ?? 0, protected: a.protected ? 1 : 0,
-    os_hidden: a.osHidden ? 1 : 0, community: a.community ? 1 : 0, shared: a.sharedFlag ? 1 : 0,
+    name: a.name,
+    disk_format: a.diskFormat ?? 'diskdump',
+    container_format: a.containerFormat ?? 'bare',
+    min_ram: a.minRam ?? 0,
+    min_disk: a.minDisk ?? 0,
+    protected: a.protected ? 1 : 0,
+    os_hidden: a.osHidden ? 1 : 0,
+    community: a.community ? 1 : 0,
+    shared: a.sharedFlag ? 1 : 0,
   };
 }
 
@@ -609,4 +730,3 @@ function recordColumns(a: ImageAttributes): RecordChanges {
     ...(a.protected !== undefined ? { protected: a.protected ? 1 : 0 } : {}),
   };
 }
-

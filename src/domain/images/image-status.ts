@@ -14,7 +14,12 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../../storage/metadata/database.ts';
 import {
-  compareAndSetStatus, deleteImageRecordUnless, imageRecordExists, insertImageRecord, type NewImageRecord, type RecordChanges,
+  compareAndSetStatus,
+  deleteImageRecordUnless,
+  imageRecordExists,
+  insertImageRecord,
+  type NewImageRecord,
+  type RecordChanges,
 } from '../../storage/metadata/image-repository.ts';
 import type { Database } from '../../storage/metadata/schema.ts';
 import type { ImageStatus } from './image-model.ts';
@@ -58,7 +63,11 @@ export function nextStatus(status: ImageStatus, transition: Transition): ImageSt
 const UNREMOVABLE: ImageStatus = 'saving';
 export const canRemove = (status: ImageStatus): boolean => status !== UNREMOVABLE;
 
-export async function createImageRecord(trx: Transaction<Database>, start: keyof typeof INITIAL, record: NewImageRecord): Promise<void> {
+export async function createImageRecord(
+  trx: Transaction<Database>,
+  start: keyof typeof INITIAL,
+  record: NewImageRecord,
+): Promise<void> {
   await insertImageRecord(trx, record, INITIAL[start]);
 }
 
@@ -72,7 +81,8 @@ function transition(db: Db, id: string, name: Transition, changes: RecordChanges
 export const startSaving = (db: Db, id: string) => transition(db, id, 'startSaving');
 
 /** saving → available, once the data is committed (call inside the commit transaction). */
-export const finishSaving = (trx: Transaction<Database>, id: string, changes: RecordChanges) => transition(trx, id, 'finishSaving', changes);
+export const finishSaving = (trx: Transaction<Database>, id: string, changes: RecordChanges) =>
+  transition(trx, id, 'finishSaving', changes);
 
 /** saving → queued: the data was refused, cut off or empty; nothing of it was kept. */
 export const backToQueued = (db: Db, id: string) => transition(db, id, 'backToQueued');

@@ -28,7 +28,10 @@ const MAX_IN_FLIGHT = 4;
  * the result).
  */
 export async function writeBlocks(
-  source: AsyncIterable<Buffer>, store: BlockStore, maxBytes: number, tooLarge: () => Error,
+  source: AsyncIterable<Buffer>,
+  store: BlockStore,
+  maxBytes: number,
+  tooLarge: () => Error,
   digests: readonly StreamAlgorithm[] = ['md5'],
 ): Promise<WrittenData> {
   const summing = hashPool.streamDigests(['md5', ...digests]);
@@ -42,15 +45,28 @@ export async function writeBlocks(
   const flush = async (bytes: Buffer, length: number) => {
     const index = hashes.push('') - 1;
     // Settles, never rejects: a failed digest is this upload's failure, and the buffer is then not reused.
-    const summed = summing.update(bytes, length).then(() => true, (err) => { failure ??= err; return false; });
-    const p = hashPool.blockHash(bytes, length)
+    const summed = summing.update(bytes, length).then(
+      () => true,
+      (err) => {
+        failure ??= err;
+        return false;
+      },
+    );
+    const p = hashPool
+      .blockHash(bytes, length)
       .then(async ({ hash, end }) => {
         hashes[index] = hash;
         await store.put(hash, bytes.subarray(0, end));
       })
-      .catch((err) => { failure ??= err; })
+      .catch((err) => {
+        failure ??= err;
+      })
       // The buffer is reused only when both the stream digests and the write are done with it.
-      .finally(() => summed.then((read) => { if (read) blockBuffers.release(bytes); }))
+      .finally(() =>
+        summed.then((read) => {
+          if (read) blockBuffers.release(bytes);
+        }),
+      )
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);

@@ -56,8 +56,14 @@ export function applyMetaChange(current: Readonly<Record<string, string>>, chang
 }
 
 const toContainer = (r: ContainerRow): ContainerRecord => ({
-  id: r.id, account: r.account, name: r.name, quota: r.quota, versioning: r.versioning, project: r.project,
-  meta: JSON.parse(r.meta), modifiedAt: r.modified_at,
+  id: r.id,
+  account: r.account,
+  name: r.name,
+  quota: r.quota,
+  versioning: r.versioning,
+  project: r.project,
+  meta: JSON.parse(r.meta),
+  modifiedAt: r.modified_at,
 });
 
 /** Accounts (one per user) and their containers. */
@@ -96,10 +102,18 @@ export class Containers {
     return this.db.transaction().execute(async (trx) => {
       const now = nowMicros();
       const initialMeta = applyMetaChange({}, { meta, replace: false });
-      const inserted = await this.#rows.insertIfMissing({
-        account, name, quota: policy.quota ?? 0, versioning: policy.versioning ?? 'auto', project: policy.project ?? account,
-        meta: initialMeta, now,
-      }, trx);
+      const inserted = await this.#rows.insertIfMissing(
+        {
+          account,
+          name,
+          quota: policy.quota ?? 0,
+          versioning: policy.versioning ?? 'auto',
+          project: policy.project ?? account,
+          meta: initialMeta,
+          now,
+        },
+        trx,
+      );
       if (inserted !== undefined) {
         await this.#rows.touchAccount(account, now, trx);
         return true;
@@ -113,7 +127,10 @@ export class Containers {
 
   /** Creates the container with default policy if missing (image uploads use `images`). */
   async ensure(account: string, name: string, db: Db = this.db): Promise<ContainerRecord> {
-    await this.#rows.insertIfMissing({ account, name, quota: 0, versioning: 'auto', project: account, meta: {}, now: nowMicros() }, db);
+    await this.#rows.insertIfMissing(
+      { account, name, quota: 0, versioning: 'auto', project: account, meta: {}, now: nowMicros() },
+      db,
+    );
     return (await this.get(account, name, db))!;
   }
 
@@ -158,7 +175,9 @@ export class Containers {
   async account(account: string): Promise<AccountInfo> {
     const t = await this.#rows.accountTotals(account);
     return {
-      containers: t.containers, count: t.count, bytes: t.bytes,
+      containers: t.containers,
+      count: t.count,
+      bytes: t.bytes,
       lastModified: Math.max(t.modifiedAt, t.containersLatest, t.objectsLatest),
       meta: t.meta ?? {},
     };
@@ -177,10 +196,18 @@ export class Containers {
    * containers holding objects granted to him; `shared`/`published` keep only containers holding
    * objects with grants / published objects.
    */
-  async list(account: string, opts: { marker?: string; limit: number; viewer?: string; shared?: boolean; published?: boolean }) {
+  async list(
+    account: string,
+    opts: { marker?: string; limit: number; viewer?: string; shared?: boolean; published?: boolean },
+  ) {
     return (await this.#rows.list(account, opts)).map((r) => ({
-      name: r.name, count: r.count, bytes: r.bytes, quota: r.quota, versioning: r.versioning,
-      project: r.project, lastModified: Math.max(r.modifiedAt, r.latest),
+      name: r.name,
+      count: r.count,
+      bytes: r.bytes,
+      quota: r.quota,
+      versioning: r.versioning,
+      project: r.project,
+      lastModified: Math.max(r.modifiedAt, r.latest),
     }));
   }
 
@@ -195,7 +222,11 @@ export class Containers {
   }
 
   /** Locks a container row (see ContainerRepository.lockRow); NotFound when it is gone. */
-  async #lockRow(trx: Trx, key: { id: number } | { account: string; name: string }, now: number): Promise<ContainerRow> {
+  async #lockRow(
+    trx: Trx,
+    key: { id: number } | { account: string; name: string },
+    now: number,
+  ): Promise<ContainerRow> {
     const row = await this.#rows.lockRow(trx, key, now);
     if (!row) throw new NotFound('container');
     return row;

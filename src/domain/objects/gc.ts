@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
-import { committedHashmaps, countObjectVersions, hashmapsNewerThan, readVersionWatermark } from '../../storage/metadata/block-references.ts';
+import {
+  committedHashmaps,
+  countObjectVersions,
+  hashmapsNewerThan,
+  readVersionWatermark,
+} from '../../storage/metadata/block-references.ts';
 import { takeCommitLock } from '../../storage/metadata/commit-lock.ts';
 import type { Database } from '../../storage/metadata/schema.ts';
 import { unpackHashmap } from '../hashing.ts';

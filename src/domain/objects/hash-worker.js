@@ -50,7 +50,10 @@ function handle(m) {
       return { id: m.id, hash: createHash('sha256').update(bytes.subarray(0, end)).digest('hex'), end };
     }
     case 'stream-open':
-      streams.set(m.stream, m.algorithms.map((algorithm) => ({ algorithm, hash: createHash(algorithm) })));
+      streams.set(
+        m.stream,
+        m.algorithms.map((algorithm) => ({ algorithm, hash: createHash(algorithm) })),
+      );
       return undefined;
     case 'stream-update': {
       const bytes = Buffer.from(m.sab, 0, m.length);

@@ -102,13 +102,19 @@ class HashPool {
     for (const [w, list] of byWorker) this.#send(w, { op: 'stream-open', stream, algorithms: list });
     const workers = [...byWorker.keys()];
     return {
-      update: (block, length) => Promise.all(workers.map((w) =>
-        this.#call(w, { op: 'stream-update', stream, sab: block.buffer as SharedArrayBuffer, length }))),
+      update: (block, length) =>
+        Promise.all(
+          workers.map((w) =>
+            this.#call(w, { op: 'stream-update', stream, sab: block.buffer as SharedArrayBuffer, length }),
+          ),
+        ),
       digest: async () => {
         const replies = await Promise.all(workers.map((w) => this.#call(w, { op: 'stream-end', stream })));
         return Object.assign({}, ...replies.map((r) => r.digests));
       },
-      abort: () => { for (const w of workers) this.#send(w, { op: 'stream-abort', stream }); },
+      abort: () => {
+        for (const w of workers) this.#send(w, { op: 'stream-abort', stream });
+      },
     };
   }
 }

@@ -13,7 +13,11 @@ export interface ListingScope {
  * The scope of a listing request. `path=` means prefix `<path>/` and delimiter `/`; with a
  * delimiter, a prefix that does not end in it gets it appended; a leading `/` is dropped.
  */
-export function listingScope(opts: { readonly prefix?: string; readonly delimiter?: string; readonly pathMode?: boolean }): ListingScope {
+export function listingScope(opts: {
+  readonly prefix?: string;
+  readonly delimiter?: string;
+  readonly pathMode?: boolean;
+}): ListingScope {
   let prefix = opts.prefix ?? '';
   let delimiter = opts.delimiter;
   if (opts.pathMode) {

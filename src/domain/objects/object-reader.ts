@@ -13,16 +13,26 @@ export class MissingBlockError extends Error {}
  * The bytes `[start, end]` (inclusive) of an object, streamed block by block: each stored block
  * is zero-padded to the block size and the whole is cut to the object size (hashing.md §4).
  */
-export function readObject(store: BlockStore, hashes: readonly string[], size: number, start = 0, end = size - 1): Readable {
+export function readObject(
+  store: BlockStore,
+  hashes: readonly string[],
+  size: number,
+  start = 0,
+  end = size - 1,
+): Readable {
   async function* bytes() {
     if (end < start) return;
     const first = Math.floor(start / BLOCK_SIZE);
     const last = Math.floor(end / BLOCK_SIZE);
     // Settled promises only: a read-ahead that fails after the consumer went away must not be an unhandled rejection.
     const pending: Promise<{ data?: Buffer; error?: unknown }>[] = [];
-    const fetch = (i: number): Promise<{ data?: Buffer; error?: unknown }> => (hashes[i] === EMPTY_HASH
-      ? Promise.resolve({ data: NO_BYTES }) // the empty block is never looked up (object-service.ts, missingBlocks)
-      : store.get(hashes[i]).then((data) => ({ data }), (error) => ({ error })));
+    const fetch = (i: number): Promise<{ data?: Buffer; error?: unknown }> =>
+      hashes[i] === EMPTY_HASH
+        ? Promise.resolve({ data: NO_BYTES }) // the empty block is never looked up (object-service.ts, missingBlocks)
+        : store.get(hashes[i]).then(
+            (data) => ({ data }),
+            (error) => ({ error }),
+          );
     for (let i = first; i <= Math.min(last, first + READ_AHEAD); i++) pending.push(fetch(i));
     for (let i = first; i <= last; i++) {
       const { data: stored, error } = await pending.shift()!;

@@ -4,13 +4,24 @@ import { NotFound, QuotaExceeded } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import { GrantRepository } from '../../storage/metadata/grant-repository.ts';
-import { ObjectRepository, type LocatedObjectRow, type VersionValues } from '../../storage/metadata/object-repository.ts';
+import {
+  ObjectRepository,
+  type LocatedObjectRow,
+  type VersionValues,
+} from '../../storage/metadata/object-repository.ts';
 import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
 import { writeBlocks, type StreamAlgorithm, type WrittenData } from './block-writer.ts';
 import { listingScope, subdirOf } from './listing-rollup.ts';
-import { Containers, applyMetaChange, lockCommits, prefixUpperBound, type ContainerRecord, type MetaChange } from './containers.ts';
+import {
+  type Containers,
+  applyMetaChange,
+  lockCommits,
+  prefixUpperBound,
+  type ContainerRecord,
+  type MetaChange,
+} from './containers.ts';
 import { toObjectRecord, type ObjectRecord } from './object-record.ts';
 import { readObject } from './object-reader.ts';
 
@@ -79,10 +90,11 @@ export interface ListOptions {
 }
 
 const PUBLIC_TOKEN_CHARS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const newPublicToken = () => Array.from({ length: 16 }, () => PUBLIC_TOKEN_CHARS[randomInt(PUBLIC_TOKEN_CHARS.length)]).join('');
+const newPublicToken = () =>
+  Array.from({ length: 16 }, () => PUBLIC_TOKEN_CHARS[randomInt(PUBLIC_TOKEN_CHARS.length)]).join('');
 /** Publishing keeps an existing token (object-store.md §8.3); unpublishing drops it; undefined changes nothing. */
 const nextPublicToken = (current: string | null, publish: boolean | undefined): string | null =>
-  publish === undefined ? current : publish ? current ?? newPublicToken() : null;
+  publish === undefined ? current : publish ? (current ?? newPublicToken()) : null;
 
 export const EMPTY_CONTENT: Content = { size: 0, hashes: [EMPTY_HASH], objectHash: EMPTY_HASH, md5: EMPTY_MD5 };
 
@@ -97,7 +109,11 @@ export class ObjectService {
   readonly #rows: ObjectRepository;
   readonly #grants: GrantRepository;
 
-  constructor(private readonly db: Db, private readonly blocks: BlockStore, readonly containers: Containers) {
+  constructor(
+    private readonly db: Db,
+    private readonly blocks: BlockStore,
+    readonly containers: Containers,
+  ) {
     this.#rows = new ObjectRepository(db);
     this.#grants = new GrantRepository(db);
   }
@@ -139,13 +155,19 @@ export class ObjectService {
   // ---- writes --------------------------------------------------------------------------------
 
   /** Streams a body into blocks and commits it as a new version; `verify` may refuse the data first. */
-  async upload(body: AsyncIterable<Buffer>, container: ContainerRecord, name: string, attrs: Attributes, opts: WriteOptions & {
-    readonly maxBytes: number;
-    readonly onTooLarge: () => Error;
-    readonly verify?: (data: WrittenData) => void | Promise<void>;
-    /** Whole-stream digests wanted beside MD5 (computed in the same pass, on the hash workers). */
-    readonly digests?: readonly StreamAlgorithm[];
-  }): Promise<ObjectRecord> {
+  async upload(
+    body: AsyncIterable<Buffer>,
+    container: ContainerRecord,
+    name: string,
+    attrs: Attributes,
+    opts: WriteOptions & {
+      readonly maxBytes: number;
+      readonly onTooLarge: () => Error;
+      readonly verify?: (data: WrittenData) => void | Promise<void>;
+      /** Whole-stream digests wanted beside MD5 (computed in the same pass, on the hash workers). */
+      readonly digests?: readonly StreamAlgorithm[];
+    },
+  ): Promise<ObjectRecord> {
     const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests);
     await opts.verify?.(data);
     return this.commit(container, name, data, attrs, opts);
@@ -170,7 +192,13 @@ export class ObjectService {
   }
 
   /** Commits a version of `container/name` whose blocks are all stored; creates or overwrites. */
-  async commit(container: ContainerRecord, name: string, content: Content, attrs: Attributes, opts: WriteOptions): Promise<ObjectRecord> {
+  async commit(
+    container: ContainerRecord,
+    name: string,
+    content: Content,
+    attrs: Attributes,
+    opts: WriteOptions,
+  ): Promise<ObjectRecord> {
     return this.db.transaction().execute(async (trx) => {
       const version = await this.nextVersion(trx);
       const missing = await this.missingBlocks(content.hashes);
@@ -186,7 +214,13 @@ export class ObjectService {
    * no block is read or written. A move keeps the source's identity (uuid, grants, public token,
    * image) and replaces whatever was at the destination.
    */
-  async copy(source: ObjectRecord, dest: ContainerRecord, destName: string, attrs: Attributes, opts: WriteOptions & { readonly move: boolean }): Promise<ObjectRecord> {
+  async copy(
+    source: ObjectRecord,
+    dest: ContainerRecord,
+    destName: string,
+    attrs: Attributes,
+    opts: WriteOptions & { readonly move: boolean },
+  ): Promise<ObjectRecord> {
     const sameTarget = source.containerId === dest.id && source.name === destName;
     if (!opts.move || sameTarget) {
       return this.db.transaction().execute(async (trx) => {
@@ -207,7 +241,11 @@ export class ObjectService {
       await this.checkQuota(c, delta, trx);
       if (existing) await this.#rows.deleteById(trx, existing.id);
       const publicToken = nextPublicToken(live.publicToken, opts.publish);
-      await this.#rows.overwriteVersion(trx, live.id, this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken));
+      await this.#rows.overwriteVersion(
+        trx,
+        live.id,
+        this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken),
+      );
       if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
       await this.touchContainer(live.containerId, trx);
       return (await this.get(c.account, c.name, destName, trx))!;
@@ -215,7 +253,15 @@ export class ObjectService {
   }
 
   /** Writes a version row (insert or overwrite, keeping uuid, grants and token) inside a commit transaction. */
-  private async writeVersion(trx: Trx, version: number, container: ContainerRecord, name: string, content: Content, attrs: Attributes, opts: WriteOptions): Promise<ObjectRecord> {
+  private async writeVersion(
+    trx: Trx,
+    version: number,
+    container: ContainerRecord,
+    name: string,
+    content: Content,
+    attrs: Attributes,
+    opts: WriteOptions,
+  ): Promise<ObjectRecord> {
     const c = await this.liveContainer(container.id, trx);
     const existing = await this.#rows.slot(trx, c.id, name);
     await this.checkQuota(c, content.size - (existing?.size ?? 0), trx);
@@ -236,14 +282,17 @@ export class ObjectService {
    * Meta, sharing and publishing changes (object POST). A meta change makes a new version with
    * the same content; sharing and publishing do not.
    */
-  async update(obj: ObjectRecord, change: {
-    readonly meta?: MetaChange;
-    readonly contentEncoding?: string;
-    readonly contentDisposition?: string;
-    readonly sharing?: Grants;
-    readonly publish?: boolean;
-    readonly modifiedBy: string;
-  }): Promise<ObjectRecord> {
+  async update(
+    obj: ObjectRecord,
+    change: {
+      readonly meta?: MetaChange;
+      readonly contentEncoding?: string;
+      readonly contentDisposition?: string;
+      readonly sharing?: Grants;
+      readonly publish?: boolean;
+      readonly modifiedBy: string;
+    },
+  ): Promise<ObjectRecord> {
     return this.db.transaction().execute(async (trx) => {
       // Under the commit lock, then the object's row lock (the image service's order: object row,
       // then its record and grants): concurrent POSTs and image member changes apply one after
@@ -254,15 +303,24 @@ export class ObjectService {
       if (live.containerId !== obj.containerId || live.name !== obj.name) throw new NotFound('object');
       if (change.meta) {
         const meta = applyMetaChange(live.meta, change.meta);
-        const set = (v: string | undefined, current: string | null) => (v === undefined ? (change.meta!.replace ? null : current) : v === '' ? null : v);
+        const set = (v: string | undefined, current: string | null) =>
+          v === undefined ? (change.meta!.replace ? null : current) : v === '' ? null : v;
         const contentEncoding = set(change.contentEncoding, live.contentEncoding);
         const contentDisposition = set(change.contentDisposition, live.contentDisposition);
-        const changed = change.meta.replace || JSON.stringify(meta) !== JSON.stringify(live.meta)
-          || contentEncoding !== live.contentEncoding || contentDisposition !== live.contentDisposition;
+        const changed =
+          change.meta.replace ||
+          JSON.stringify(meta) !== JSON.stringify(live.meta) ||
+          contentEncoding !== live.contentEncoding ||
+          contentDisposition !== live.contentDisposition;
         if (changed) {
           const version = await this.nextVersion(trx);
           await this.#rows.setMetaVersion(trx, live.id, {
-            meta, contentEncoding, contentDisposition, version, versionTs: nowMicros(), modifiedBy: change.modifiedBy,
+            meta,
+            contentEncoding,
+            contentDisposition,
+            version,
+            versionTs: nowMicros(),
+            modifiedBy: change.modifiedBy,
           });
         }
       }
@@ -295,7 +353,11 @@ export class ObjectService {
   async deleteByPrefix(container: ContainerRecord, prefix: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       await lockCommits(trx);
-      const deleted = await this.#rows.deleteRange(trx, container.id, prefix ? { from: prefix, below: prefixUpperBound(prefix) } : {});
+      const deleted = await this.#rows.deleteRange(
+        trx,
+        container.id,
+        prefix ? { from: prefix, below: prefixUpperBound(prefix) } : {},
+      );
       await this.touchContainer(container.id, trx);
       return deleted;
     });
@@ -314,7 +376,13 @@ export class ObjectService {
     const batch = Math.min(Math.max(opts.limit, 100), 1000);
     while (out.length < opts.limit) {
       const rows = await this.#rows.page(container.id, {
-        limit: batch, after, from, below: upper, viewer: opts.viewer, shared: opts.shared, published: opts.published,
+        limit: batch,
+        after,
+        from,
+        below: upper,
+        viewer: opts.viewer,
+        shared: opts.shared,
+        published: opts.published,
       });
       if (rows.length === 0) break;
       const grants = await this.#grants.ofMany(rows.map((r) => r.id));
@@ -369,13 +437,31 @@ export class ObjectService {
     return this.containers.touch(id, trx);
   }
 
-  private versionValues(c: ContainerRecord, name: string, version: number, content: Content, attrs: Attributes, modifiedBy: string,
-    publicToken: string | null): VersionValues {
+  private versionValues(
+    c: ContainerRecord,
+    name: string,
+    version: number,
+    content: Content,
+    attrs: Attributes,
+    modifiedBy: string,
+    publicToken: string | null,
+  ): VersionValues {
     return {
-      containerId: c.id, account: c.account, name, version, versionTs: nowMicros(), size: content.size,
-      hashmap: packHashmap(content.hashes), objectHash: content.objectHash, md5: content.md5,
-      contentType: attrs.contentType, contentEncoding: attrs.contentEncoding, contentDisposition: attrs.contentDisposition,
-      meta: attrs.meta, modifiedBy, publicToken,
+      containerId: c.id,
+      account: c.account,
+      name,
+      version,
+      versionTs: nowMicros(),
+      size: content.size,
+      hashmap: packHashmap(content.hashes),
+      objectHash: content.objectHash,
+      md5: content.md5,
+      contentType: attrs.contentType,
+      contentEncoding: attrs.contentEncoding,
+      contentDisposition: attrs.contentDisposition,
+      meta: attrs.meta,
+      modifiedBy,
+      publicToken,
     };
   }
 }

@@ -6,7 +6,8 @@ import type { ObjectRecord } from './object-record.ts';
  */
 type Target = Pick<ObjectRecord, 'account' | 'readGrants' | 'writeGrants' | 'publicToken'>;
 
-export const isOwner = (user: string | undefined, o: Pick<ObjectRecord, 'account'>): boolean => user !== undefined && user === o.account;
+export const isOwner = (user: string | undefined, o: Pick<ObjectRecord, 'account'>): boolean =>
+  user !== undefined && user === o.account;
 
 export const isWriteGrantee = (user: string | undefined, o: Target): boolean =>
   user !== undefined && (o.writeGrants.includes(user) || o.writeGrants.includes('*'));

@@ -14,7 +14,8 @@ const MISSING_CONCURRENCY = 16;
  * ever becomes a file name or an object key. Shared by every driver.
  */
 export function assertBlockHash(hash: string): void {
-  if (!BLOCK_NAME.test(hash)) throw new Error(`not a block hash (64 lower-case hex characters): ${JSON.stringify(hash).slice(0, 80)}`);
+  if (!BLOCK_NAME.test(hash))
+    throw new Error(`not a block hash (64 lower-case hex characters): ${JSON.stringify(hash).slice(0, 80)}`);
 }
 
 /** Runs `fn` on every item, at most MISSING_CONCURRENCY at a time; results in item order. */
@@ -32,7 +33,10 @@ async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>
 }
 
 /** `missing()` for drivers that can only ask one hash at a time: dedupe, then `has` with a small concurrency. */
-export async function missingByHas(hashes: readonly string[], has: (hash: string) => Promise<boolean>): Promise<string[]> {
+export async function missingByHas(
+  hashes: readonly string[],
+  has: (hash: string) => Promise<boolean>,
+): Promise<string[]> {
   const unique = [...new Set(hashes)];
   unique.forEach(assertBlockHash);
   const present = await mapLimited(unique, has);

@@ -20,10 +20,14 @@ export async function openBlockStore(spec: string): Promise<BlockStore> {
   try {
     await fs.mkdir(path.join(store.root, '.tmp'), { recursive: true });
   } catch (err) {
-    throw new CliError(`cannot create block folder ${store.root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): create it with write access for this user or set ${SETTING} to another folder`);
+    throw new CliError(
+      `cannot create block folder ${store.root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): create it with write access for this user or set ${SETTING} to another folder`,
+    );
   }
   if (!(await store.healthy())) {
-    throw new CliError(`block folder ${store.root} is not writable: give this user write access or set ${SETTING} to another folder`);
+    throw new CliError(
+      `block folder ${store.root} is not writable: give this user write access or set ${SETTING} to another folder`,
+    );
   }
   return store;
 }
@@ -49,10 +53,14 @@ async function openS3(spec: string): Promise<BlockStore> {
       throw new CliError(`no S3 credentials for ${where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
     }
     if (status === 401 || status === 403) {
-      throw new CliError(`S3 refused access to ${where} (HTTP ${status}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+      throw new CliError(
+        `S3 refused access to ${where} (HTTP ${status}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      );
     }
     if (status === undefined) {
-      throw new CliError(`cannot reach S3 endpoint ${store.options.endpoint} (${e.message}): start the server or fix endpoint= in ${SETTING}`);
+      throw new CliError(
+        `cannot reach S3 endpoint ${store.options.endpoint} (${e.message}): start the server or fix endpoint= in ${SETTING}`,
+      );
     }
     throw new CliError(`cannot open or create ${where}: ${e.name} (HTTP ${status}): ${e.message}`);
   }

@@ -66,8 +66,10 @@ export class S3BlockStore implements BlockStore {
     } catch {
       throw new Error(`not a URL: ${url.replace(/\/\/[^@/]*@/, '//')}`);
     }
-    if (u.protocol !== 's3:' || !u.hostname) throw new Error('block store URL must look like s3://BUCKET?endpoint=http://HOST:PORT&region=REGION');
-    if (u.username || u.password) throw new Error('put S3 credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, not in the block store URL');
+    if (u.protocol !== 's3:' || !u.hostname)
+      throw new Error('block store URL must look like s3://BUCKET?endpoint=http://HOST:PORT&region=REGION');
+    if (u.username || u.password)
+      throw new Error('put S3 credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, not in the block store URL');
     const endpoint = u.searchParams.get('endpoint') ?? undefined;
     let endpointUrl: URL | undefined;
     try {
@@ -83,7 +85,7 @@ export class S3BlockStore implements BlockStore {
       bucket: u.hostname,
       endpoint: endpointUrl.origin + endpointUrl.pathname.replace(/\/+$/, ''),
       region: u.searchParams.get('region') || 'us-east-1',
-      prefix: prefix ? prefix + '/' : '',
+      prefix: prefix ? `${prefix}/` : '',
     });
   }
 
@@ -113,15 +115,17 @@ export class S3BlockStore implements BlockStore {
     // Skipping a present block saves the upload. Its LastModified is not refreshed (that would cost a
     // server-side copy), so gc's grace period does not cover it: version commits re-check their blocks.
     if (await this.has(hash)) return;
-    await this.client.send(new PutObjectCommand({
-      Bucket: this.options.bucket,
-      Key: this.key(hash),
-      Body: data,
-      ContentLength: data.length,
-      // The server rejects a body damaged on the way; cheap next to sending 4 MiB.
-      ContentMD5: createHash('md5').update(data).digest('base64'),
-      ContentType: 'application/octet-stream',
-    }));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: this.key(hash),
+        Body: data,
+        ContentLength: data.length,
+        // The server rejects a body damaged on the way; cheap next to sending 4 MiB.
+        ContentMD5: createHash('md5').update(data).digest('base64'),
+        ContentType: 'application/octet-stream',
+      }),
+    );
   }
 
   async get(hash: string): Promise<Buffer | undefined> {
@@ -161,13 +165,18 @@ export class S3BlockStore implements BlockStore {
     const size = Math.min(this.options.deleteBatch ?? DELETE_BATCH, DELETE_BATCH);
     for (let i = 0; i < keys.length; i += size) {
       const batch = keys.slice(i, i + size);
-      const command = new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } });
+      const command = new DeleteObjectsCommand({
+        Bucket: this.options.bucket,
+        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+      });
       withContentMd5(command);
       // Quiet: the answer lists only the keys that could not be deleted.
       const failed = (await this.client.send(command)).Errors ?? [];
       if (failed.length > 0) {
         const first = failed[0];
-        throw new Error(`S3 refused to delete ${failed.length} of ${batch.length} blocks, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim());
+        throw new Error(
+          `S3 refused to delete ${failed.length} of ${batch.length} blocks, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim(),
+        );
       }
       this.deleteCalls++;
     }
@@ -176,11 +185,13 @@ export class S3BlockStore implements BlockStore {
   async *list(): AsyncIterable<{ hash: string; writtenAt: Date }> {
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({
-        Bucket: this.options.bucket,
-        Prefix: this.keyPrefix,
-        ContinuationToken,
-      }));
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.options.bucket,
+          Prefix: this.keyPrefix,
+          ContinuationToken,
+        }),
+      );
       for (const obj of page.Contents ?? []) {
         const hash = obj.Key?.slice(this.keyPrefix.length) ?? '';
         if (/^[0-9a-f]{64}$/.test(hash)) yield { hash, writtenAt: obj.LastModified ?? new Date(0) };
@@ -214,13 +225,16 @@ export class S3BlockStore implements BlockStore {
  * Content-MD5"; every one of them accepts Content-MD5, so send that instead.
  */
 function withContentMd5(command: DeleteObjectsCommand): void {
-  command.middlewareStack.add((next) => async (args) => {
-    // The serialized request (smithy's HttpRequest), typed here by the two fields used.
-    const request = args.request as { headers: Record<string, string>; body: string | Uint8Array };
-    for (const name of Object.keys(request.headers)) {
-      if (/^x-amz-(sdk-)?checksum-/i.test(name)) delete request.headers[name];
-    }
-    request.headers['content-md5'] = createHash('md5').update(request.body).digest('base64');
-    return next(args);
-  }, { step: 'build', priority: 'low', name: 'planktonDeleteObjectsContentMd5' });
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      // The serialized request (smithy's HttpRequest), typed here by the two fields used.
+      const request = args.request as { headers: Record<string, string>; body: string | Uint8Array };
+      for (const name of Object.keys(request.headers)) {
+        if (/^x-amz-(sdk-)?checksum-/i.test(name)) delete request.headers[name];
+      }
+      request.headers['content-md5'] = createHash('md5').update(request.body).digest('base64');
+      return next(args);
+    },
+    { step: 'build', priority: 'low', name: 'planktonDeleteObjectsContentMd5' },
+  );
 }

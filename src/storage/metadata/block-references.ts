@@ -20,7 +20,10 @@ export async function readVersionWatermark(db: Kysely<Database>): Promise<number
 
 /** How many object rows there are (the total of gc's mark progress). */
 export async function countObjectVersions(db: Kysely<Database>): Promise<number> {
-  const r = await db.selectFrom('objects').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('objects')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -32,7 +35,13 @@ export async function countObjectVersions(db: Kysely<Database>): Promise<number>
 export async function* committedHashmaps(db: Kysely<Database>): AsyncGenerator<string[]> {
   let after = 0;
   for (;;) {
-    const rows = await db.selectFrom('objects').select(['id', 'hashmap']).where('id', '>', after).orderBy('id').limit(PAGE).execute();
+    const rows = await db
+      .selectFrom('objects')
+      .select(['id', 'hashmap'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(PAGE)
+      .execute();
     if (rows.length > 0) yield rows.map((r) => r.hashmap);
     if (rows.length < PAGE) return;
     after = rows[rows.length - 1].id;
@@ -51,7 +60,9 @@ export async function* hashmapsNewerThan(db: Kysely<Database>, newerThan: number
       q = q.where('version', '>', newerThan);
     } else {
       const { version, id } = after; // past the previous page, in (version, id) order
-      q = q.where((eb) => eb.or([eb('version', '>', version), eb.and([eb('version', '=', version), eb('id', '>', id)])]));
+      q = q.where((eb) =>
+        eb.or([eb('version', '>', version), eb.and([eb('version', '=', version), eb('id', '>', id)])]),
+      );
     }
     const rows = await q.execute();
     if (rows.length > 0) yield rows.map((r) => r.hashmap);

@@ -19,14 +19,22 @@ import type { Database } from './schema.ts';
  * before, every later one will have a greater version.
  */
 export async function takeCommitLock(trx: Transaction<Database>): Promise<number> {
-  const r = await trx.updateTable('counters').set((eb) => ({ value: eb.ref('value') })).where('name', '=', 'version')
-    .returning('value').executeTakeFirstOrThrow();
+  const r = await trx
+    .updateTable('counters')
+    .set((eb) => ({ value: eb.ref('value') }))
+    .where('name', '=', 'version')
+    .returning('value')
+    .executeTakeFirstOrThrow();
   return Number(r.value);
 }
 
 /** Takes the commit lock and the next server-wide version id (every commit of a version). */
 export async function takeCommitLockAndNextVersion(trx: Transaction<Database>): Promise<number> {
-  const r = await trx.updateTable('counters').set((eb) => ({ value: eb('value', '+', 1) })).where('name', '=', 'version')
-    .returning('value').executeTakeFirstOrThrow();
+  const r = await trx
+    .updateTable('counters')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('name', '=', 'version')
+    .returning('value')
+    .executeTakeFirstOrThrow();
   return Number(r.value);
 }

@@ -55,7 +55,12 @@ export class ContainerRepository {
   }
 
   async find(account: string, name: string, db: Db = this.#db): Promise<ContainerRow | undefined> {
-    return db.selectFrom('containers').selectAll().where('account', '=', account).where('name', '=', name).executeTakeFirst();
+    return db
+      .selectFrom('containers')
+      .selectAll()
+      .where('account', '=', account)
+      .where('name', '=', name)
+      .executeTakeFirst();
   }
 
   async findById(id: number, db: Db = this.#db): Promise<ContainerRow | undefined> {
@@ -64,22 +69,46 @@ export class ContainerRepository {
 
   /** Inserts the container unless `(account, name)` exists; its id when this call created it. */
   async insertIfMissing(c: NewContainer, db: Db = this.#db): Promise<number | undefined> {
-    const inserted = await db.insertInto('containers').values({
-      account: c.account, name: c.name, quota: c.quota, versioning: c.versioning, project: c.project,
-      meta: JSON.stringify(c.meta), created_at: c.now, modified_at: c.now,
-    }).onConflict((oc) => oc.columns(['account', 'name']).doNothing()).returning('id').executeTakeFirst();
+    const inserted = await db
+      .insertInto('containers')
+      .values({
+        account: c.account,
+        name: c.name,
+        quota: c.quota,
+        versioning: c.versioning,
+        project: c.project,
+        meta: JSON.stringify(c.meta),
+        created_at: c.now,
+        modified_at: c.now,
+      })
+      .onConflict((oc) => oc.columns(['account', 'name']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
     return inserted?.id;
   }
 
   /** Touches a container row and returns it as it is now: the UPDATE locks it for the rest of the transaction. */
-  async lockRow(trx: Trx, key: { id: number } | { account: string; name: string }, now: number): Promise<ContainerRow | undefined> {
+  async lockRow(
+    trx: Trx,
+    key: { id: number } | { account: string; name: string },
+    now: number,
+  ): Promise<ContainerRow | undefined> {
     let q = trx.updateTable('containers').set({ modified_at: now });
     q = 'id' in key ? q.where('id', '=', key.id) : q.where('account', '=', key.account).where('name', '=', key.name);
     return q.returningAll().executeTakeFirst();
   }
 
-  async setPolicyAndMeta(trx: Trx, id: number, policy: PolicyColumns, meta: Readonly<Record<string, string>>): Promise<void> {
-    await trx.updateTable('containers').set({ ...policyColumns(policy), meta: JSON.stringify(meta) }).where('id', '=', id).execute();
+  async setPolicyAndMeta(
+    trx: Trx,
+    id: number,
+    policy: PolicyColumns,
+    meta: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    await trx
+      .updateTable('containers')
+      .set({ ...policyColumns(policy), meta: JSON.stringify(meta) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async touch(id: number, now: number, db: Db): Promise<void> {
@@ -87,7 +116,10 @@ export class ContainerRepository {
   }
 
   async hasObjects(id: number, db: Db = this.#db): Promise<boolean> {
-    return (await db.selectFrom('objects').select('id').where('container_id', '=', id).limit(1).executeTakeFirst()) !== undefined;
+    return (
+      (await db.selectFrom('objects').select('id').where('container_id', '=', id).limit(1).executeTakeFirst()) !==
+      undefined
+    );
   }
 
   async delete(trx: Trx, id: number): Promise<void> {
@@ -96,34 +128,64 @@ export class ContainerRepository {
 
   /** Object count, total bytes and latest version time of a container. */
   async objectTotals(id: number): Promise<{ count: number; bytes: number; latest: number }> {
-    const r = await this.#db.selectFrom('objects')
-      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('size').as('bytes'), eb.fn.max<number>('version_ts').as('latest')])
-      .where('container_id', '=', id).executeTakeFirstOrThrow();
+    const r = await this.#db
+      .selectFrom('objects')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('count'),
+        eb.fn.sum<number>('size').as('bytes'),
+        eb.fn.max<number>('version_ts').as('latest'),
+      ])
+      .where('container_id', '=', id)
+      .executeTakeFirstOrThrow();
     return { count: Number(r.count), bytes: Number(r.bytes ?? 0), latest: Number(r.latest ?? 0) };
   }
 
   /** The meta of the container's objects that have any, parsed. */
   async objectMetas(id: number): Promise<Record<string, string>[]> {
-    const rows = await this.#db.selectFrom('objects').select('meta').where('container_id', '=', id).where('meta', '!=', '{}').execute();
+    const rows = await this.#db
+      .selectFrom('objects')
+      .select('meta')
+      .where('container_id', '=', id)
+      .where('meta', '!=', '{}')
+      .execute();
     return rows.map((r) => JSON.parse(r.meta));
   }
 
   /** The account row (if any) and the totals of its containers and objects. */
   async accountTotals(account: string): Promise<{
-    meta: Record<string, string> | undefined; modifiedAt: number;
-    containers: number; containersLatest: number; count: number; bytes: number; objectsLatest: number;
+    meta: Record<string, string> | undefined;
+    modifiedAt: number;
+    containers: number;
+    containersLatest: number;
+    count: number;
+    bytes: number;
+    objectsLatest: number;
   }> {
     const [acct, containers, objects] = await Promise.all([
       this.#db.selectFrom('accounts').selectAll().where('uuid', '=', account).executeTakeFirst(),
-      this.#db.selectFrom('containers').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max<number>('modified_at').as('latest')])
-        .where('account', '=', account).executeTakeFirstOrThrow(),
-      this.#db.selectFrom('objects').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes'), eb.fn.max<number>('version_ts').as('latest')])
-        .where('account', '=', account).executeTakeFirstOrThrow(),
+      this.#db
+        .selectFrom('containers')
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max<number>('modified_at').as('latest')])
+        .where('account', '=', account)
+        .executeTakeFirstOrThrow(),
+      this.#db
+        .selectFrom('objects')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('n'),
+          eb.fn.sum<number>('size').as('bytes'),
+          eb.fn.max<number>('version_ts').as('latest'),
+        ])
+        .where('account', '=', account)
+        .executeTakeFirstOrThrow(),
     ]);
     return {
-      meta: acct ? JSON.parse(acct.meta) : undefined, modifiedAt: acct?.modified_at ?? 0,
-      containers: Number(containers.n), containersLatest: Number(containers.latest ?? 0),
-      count: Number(objects.n), bytes: Number(objects.bytes ?? 0), objectsLatest: Number(objects.latest ?? 0),
+      meta: acct ? JSON.parse(acct.meta) : undefined,
+      modifiedAt: acct?.modified_at ?? 0,
+      containers: Number(containers.n),
+      containersLatest: Number(containers.latest ?? 0),
+      count: Number(objects.n),
+      bytes: Number(objects.bytes ?? 0),
+      objectsLatest: Number(objects.latest ?? 0),
     };
   }
 
@@ -132,13 +194,26 @@ export class ContainerRepository {
    * row, so concurrent changes are merged one after the other, none lost.
    */
   async lockAccount(trx: Trx, account: string, now: number): Promise<Record<string, string>> {
-    await trx.insertInto('accounts').values({ uuid: account, meta: '{}', modified_at: now }).onConflict((oc) => oc.column('uuid').doNothing()).execute();
-    const row = await trx.updateTable('accounts').set({ modified_at: now }).where('uuid', '=', account).returning('meta').executeTakeFirstOrThrow();
+    await trx
+      .insertInto('accounts')
+      .values({ uuid: account, meta: '{}', modified_at: now })
+      .onConflict((oc) => oc.column('uuid').doNothing())
+      .execute();
+    const row = await trx
+      .updateTable('accounts')
+      .set({ modified_at: now })
+      .where('uuid', '=', account)
+      .returning('meta')
+      .executeTakeFirstOrThrow();
     return JSON.parse(row.meta);
   }
 
   async setAccountMeta(trx: Trx, account: string, meta: Readonly<Record<string, string>>): Promise<void> {
-    await trx.updateTable('accounts').set({ meta: JSON.stringify(meta) }).where('uuid', '=', account).execute();
+    await trx
+      .updateTable('accounts')
+      .set({ meta: JSON.stringify(meta) })
+      .where('uuid', '=', account)
+      .execute();
   }
 
   async touchAccount(account: string, now: number, db: Db): Promise<void> {
@@ -147,30 +222,69 @@ export class ContainerRepository {
 
   /** The account's containers in name order, with their objects' totals. */
   async list(account: string, f: ContainerListFilter): Promise<ContainerListRow[]> {
-    let q = this.#db.selectFrom('containers as c')
+    let q = this.#db
+      .selectFrom('containers as c')
       .leftJoin('objects as o', 'o.container_id', 'c.id')
-      .select((eb) => ['c.id', 'c.name', 'c.quota', 'c.versioning', 'c.project', 'c.modified_at',
-        eb.fn.count<number>('o.id').as('count'), eb.fn.sum<number>('o.size').as('bytes'), eb.fn.max<number>('o.version_ts').as('latest')])
+      .select((eb) => [
+        'c.id',
+        'c.name',
+        'c.quota',
+        'c.versioning',
+        'c.project',
+        'c.modified_at',
+        eb.fn.count<number>('o.id').as('count'),
+        eb.fn.sum<number>('o.size').as('bytes'),
+        eb.fn.max<number>('o.version_ts').as('latest'),
+      ])
       .where('c.account', '=', account)
       .groupBy(['c.id', 'c.name', 'c.quota', 'c.versioning', 'c.project', 'c.modified_at'])
-      .orderBy('c.name').limit(f.limit);
+      .orderBy('c.name')
+      .limit(f.limit);
     if (f.marker !== undefined) q = q.where('c.name', '>', f.marker);
     const grantee = f.viewer;
     if (grantee !== undefined) {
-      q = q.where((eb) => eb.exists(eb.selectFrom('objects as go').innerJoin('grants as g', 'g.object_id', 'go.id')
-        .select('g.object_id').whereRef('go.container_id', '=', 'c.id').where('g.grantee', 'in', [grantee, '*'])));
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('objects as go')
+            .innerJoin('grants as g', 'g.object_id', 'go.id')
+            .select('g.object_id')
+            .whereRef('go.container_id', '=', 'c.id')
+            .where('g.grantee', 'in', [grantee, '*']),
+        ),
+      );
     }
     if (f.shared) {
-      q = q.where((eb) => eb.exists(eb.selectFrom('objects as so').innerJoin('grants as sg', 'sg.object_id', 'so.id')
-        .select('sg.object_id').whereRef('so.container_id', '=', 'c.id')));
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('objects as so')
+            .innerJoin('grants as sg', 'sg.object_id', 'so.id')
+            .select('sg.object_id')
+            .whereRef('so.container_id', '=', 'c.id'),
+        ),
+      );
     }
     if (f.published) {
-      q = q.where((eb) => eb.exists(eb.selectFrom('objects as po').select('po.id').whereRef('po.container_id', '=', 'c.id')
-        .where('po.public_token', 'is not', null)));
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('objects as po')
+            .select('po.id')
+            .whereRef('po.container_id', '=', 'c.id')
+            .where('po.public_token', 'is not', null),
+        ),
+      );
     }
     return (await q.execute()).map((r) => ({
-      name: r.name, count: Number(r.count), bytes: Number(r.bytes ?? 0), quota: r.quota, versioning: r.versioning,
-      project: r.project, modifiedAt: r.modified_at, latest: Number(r.latest ?? 0),
+      name: r.name,
+      count: Number(r.count),
+      bytes: Number(r.bytes ?? 0),
+      quota: r.quota,
+      versioning: r.versioning,
+      project: r.project,
+      modifiedAt: r.modified_at,
+      latest: Number(r.latest ?? 0),
     }));
   }
 }

@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type MigrationProvider,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import { CliError } from '../../errors.ts';
 import type { Database } from './schema.ts';
@@ -37,7 +45,11 @@ function withStatementCache(db: SQLite.Database, size = 500): SQLite.Database {
 export class MetadataStore {
   readonly #label: string;
 
-  private constructor(readonly db: Db, readonly dialect: Dialect, label: string) {
+  private constructor(
+    readonly db: Db,
+    readonly dialect: Dialect,
+    label: string,
+  ) {
     this.#label = label;
   }
 
@@ -67,7 +79,11 @@ export class MetadataStore {
     } catch (err) {
       throw new CliError(`cannot open the database ${file}: ${(err as Error).message}`);
     }
-    return new MetadataStore(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), 'sqlite', `sqlite:${file}`);
+    return new MetadataStore(
+      new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+      'sqlite',
+      `sqlite:${file}`,
+    );
   }
 
   static #openPostgres(url: string): MetadataStore {
@@ -77,7 +93,11 @@ export class MetadataStore {
     pool.on('error', () => undefined); // an idle client's error is reported by the next query instead
     const safe = new URL(url);
     safe.password = '';
-    return new MetadataStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres', safe.toString());
+    return new MetadataStore(
+      new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      'postgres',
+      safe.toString(),
+    );
   }
 
   /** Applies pending migrations; returns the names applied. */
@@ -85,7 +105,13 @@ export class MetadataStore {
     const kit = migrationKit(this.dialect);
     const provider: MigrationProvider = {
       getMigrations: async () =>
-        Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, kit) }])),
+        Object.fromEntries(
+          Object.entries(MIGRATIONS).map(([name, m]) => [
+            name,
+            // biome-ignore lint/suspicious/noExplicitAny: migrations run on a schema-less Kysely (see migration-kit.ts)
+            { up: (db: Kysely<any>) => m.up(db, kit) },
+          ]),
+        ),
     };
     const { error, results } = await new Migrator({ db: this.db, provider }).migrateToLatest();
     if (error) throw new CliError(`cannot migrate the database ${this.label}: ${(error as Error).message ?? error}`);

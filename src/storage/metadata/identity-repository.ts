@@ -64,15 +64,26 @@ export class IdentityRepository {
   }
 
   async anyAdmin(): Promise<boolean> {
-    return (await this.#db.selectFrom('users').select('uuid').where('admin', '=', 1).limit(1).executeTakeFirst()) !== undefined;
+    return (
+      (await this.#db.selectFrom('users').select('uuid').where('admin', '=', 1).limit(1).executeTakeFirst()) !==
+      undefined
+    );
   }
 
   namesOf(uuids: readonly string[]): Promise<{ uuid: string; display_name: string }[]> {
-    return this.#db.selectFrom('users').select(['uuid', 'display_name']).where('uuid', 'in', [...new Set(uuids)]).execute();
+    return this.#db
+      .selectFrom('users')
+      .select(['uuid', 'display_name'])
+      .where('uuid', 'in', [...new Set(uuids)])
+      .execute();
   }
 
   uuidsOf(names: readonly string[]): Promise<{ uuid: string; display_name: string }[]> {
-    return this.#db.selectFrom('users').select(['uuid', 'display_name']).where('display_name', 'in', [...new Set(names)]).execute();
+    return this.#db
+      .selectFrom('users')
+      .select(['uuid', 'display_name'])
+      .where('display_name', 'in', [...new Set(names)])
+      .execute();
   }
 
   async renameUser(uuid: string, name: string): Promise<void> {
@@ -80,55 +91,108 @@ export class IdentityRepository {
   }
 
   async setUserFlag(uuid: string, flag: 'admin' | 'active', on: boolean): Promise<void> {
-    await this.#db.updateTable('users').set({ [flag]: on ? 1 : 0 }).where('uuid', '=', uuid).execute();
+    await this.#db
+      .updateTable('users')
+      .set({ [flag]: on ? 1 : 0 })
+      .where('uuid', '=', uuid)
+      .execute();
   }
 
   // --- tokens --------------------------------------------------------------------------------
 
   async insertToken(t: NewToken): Promise<void> {
-    await this.#db.insertInto('tokens').values({
-      token_id: t.tokenId, user_uuid: t.userUuid, hash: t.hash, created_at: t.createdAt,
-      expires_at: t.expiresAt, revoked_at: null, note: t.note, minted: t.minted ? 1 : 0,
-    }).execute();
+    await this.#db
+      .insertInto('tokens')
+      .values({
+        token_id: t.tokenId,
+        user_uuid: t.userUuid,
+        hash: t.hash,
+        created_at: t.createdAt,
+        expires_at: t.expiresAt,
+        revoked_at: null,
+        note: t.note,
+        minted: t.minted ? 1 : 0,
+      })
+      .execute();
   }
 
   /** The token with this hash and its user (the hot path of every authenticated request). */
   async tokenByHash(hash: string): Promise<TokenWithUser | undefined> {
-    const r = await this.#db.selectFrom('tokens')
+    const r = await this.#db
+      .selectFrom('tokens')
       .innerJoin('users', 'users.uuid', 'tokens.user_uuid')
-      .select(['tokens.token_id', 'tokens.created_at as token_created_at', 'tokens.expires_at', 'tokens.revoked_at',
-        'users.uuid', 'users.display_name', 'users.admin', 'users.active', 'users.created_at'])
+      .select([
+        'tokens.token_id',
+        'tokens.created_at as token_created_at',
+        'tokens.expires_at',
+        'tokens.revoked_at',
+        'users.uuid',
+        'users.display_name',
+        'users.admin',
+        'users.active',
+        'users.created_at',
+      ])
       .where('tokens.hash', '=', hash)
       .executeTakeFirst();
-    return r && {
-      token_id: r.token_id, created_at: r.token_created_at, expires_at: r.expires_at, revoked_at: r.revoked_at,
-      user: { uuid: r.uuid, display_name: r.display_name, admin: r.admin, active: r.active, created_at: r.created_at },
-    };
+    return (
+      r && {
+        token_id: r.token_id,
+        created_at: r.token_created_at,
+        expires_at: r.expires_at,
+        revoked_at: r.revoked_at,
+        user: {
+          uuid: r.uuid,
+          display_name: r.display_name,
+          admin: r.admin,
+          active: r.active,
+          created_at: r.created_at,
+        },
+      }
+    );
   }
 
   /** The token_id of the token given by its hash or its token_id. */
   async tokenIdByRef(hash: string, tokenId: string): Promise<string | undefined> {
-    const row = await this.#db.selectFrom('tokens').select('token_id')
+    const row = await this.#db
+      .selectFrom('tokens')
+      .select('token_id')
       .where((eb) => eb.or([eb('hash', '=', hash), eb('token_id', '=', tokenId)]))
       .executeTakeFirst();
     return row?.token_id;
   }
 
   async revokeToken(tokenId: string, at: number): Promise<void> {
-    await this.#db.updateTable('tokens').set({ revoked_at: at })
-      .where('token_id', '=', tokenId).where('revoked_at', 'is', null).execute();
+    await this.#db
+      .updateTable('tokens')
+      .set({ revoked_at: at })
+      .where('token_id', '=', tokenId)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
   async revokeUserTokens(userUuid: string, at: number): Promise<number> {
-    const res = await this.#db.updateTable('tokens').set({ revoked_at: at })
-      .where('user_uuid', '=', userUuid).where('revoked_at', 'is', null).executeTakeFirst();
+    const res = await this.#db
+      .updateTable('tokens')
+      .set({ revoked_at: at })
+      .where('user_uuid', '=', userUuid)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 
   listTokens(userUuid?: string): Promise<TokenListRow[]> {
-    let q = this.#db.selectFrom('tokens').innerJoin('users', 'users.uuid', 'tokens.user_uuid')
-      .select(['tokens.token_id', 'tokens.user_uuid', 'users.display_name', 'tokens.created_at',
-        'tokens.expires_at', 'tokens.revoked_at', 'tokens.note'])
+    let q = this.#db
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.uuid', 'tokens.user_uuid')
+      .select([
+        'tokens.token_id',
+        'tokens.user_uuid',
+        'users.display_name',
+        'tokens.created_at',
+        'tokens.expires_at',
+        'tokens.revoked_at',
+        'tokens.note',
+      ])
       .orderBy('tokens.created_at');
     if (userUuid) q = q.where('tokens.user_uuid', '=', userUuid);
     return q.execute();
@@ -136,20 +200,30 @@ export class IdentityRepository {
 
   /** Deletes a user's minted tokens that expired before `now`; returns how many. */
   async purgeExpiredMinted(userUuid: string, now: number): Promise<number> {
-    const res = await this.#db.deleteFrom('tokens')
-      .where('user_uuid', '=', userUuid).where('minted', '=', 1).where('expires_at', '<=', now).executeTakeFirst();
+    const res = await this.#db
+      .deleteFrom('tokens')
+      .where('user_uuid', '=', userUuid)
+      .where('minted', '=', 1)
+      .where('expires_at', '<=', now)
+      .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 
   // --- passwords -----------------------------------------------------------------------------
 
   async passwordHash(userUuid: string): Promise<string | undefined> {
-    const r = await this.#db.selectFrom('user_passwords').select('hash').where('user_uuid', '=', userUuid).executeTakeFirst();
+    const r = await this.#db
+      .selectFrom('user_passwords')
+      .select('hash')
+      .where('user_uuid', '=', userUuid)
+      .executeTakeFirst();
     return r?.hash;
   }
 
   async setPasswordHash(userUuid: string, hash: string, at: number): Promise<void> {
-    await this.#db.insertInto('user_passwords').values({ user_uuid: userUuid, hash, updated_at: at })
+    await this.#db
+      .insertInto('user_passwords')
+      .values({ user_uuid: userUuid, hash, updated_at: at })
       .onConflict((oc) => oc.column('user_uuid').doUpdateSet({ hash, updated_at: at }))
       .execute();
   }
@@ -160,7 +234,10 @@ export class IdentityRepository {
   async recordLoginFailure(keys: readonly string[], at: number, forgetBefore: number): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await trx.deleteFrom('login_failures').where('failed_at', '<', forgetBefore).execute();
-      await trx.insertInto('login_failures').values(keys.map((key) => ({ key, failed_at: at }))).execute();
+      await trx
+        .insertInto('login_failures')
+        .values(keys.map((key) => ({ key, failed_at: at })))
+        .execute();
     });
   }
 
@@ -169,9 +246,14 @@ export class IdentityRepository {
    * tell whether the key reached the limit and when its oldest counted failure leaves the window.
    */
   async recentLoginFailures(key: string, since: number, limit: number): Promise<number[]> {
-    const rows = await this.#db.selectFrom('login_failures').select('failed_at')
-      .where('key', '=', key).where('failed_at', '>', since)
-      .orderBy('failed_at', 'desc').limit(limit).execute();
+    const rows = await this.#db
+      .selectFrom('login_failures')
+      .select('failed_at')
+      .where('key', '=', key)
+      .where('failed_at', '>', since)
+      .orderBy('failed_at', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => r.failed_at);
   }
 

@@ -5,8 +5,23 @@
  * and containers; grants and properties come in correlated sub-selects on their primary keys, so
  * a page of N images costs one query, not N + 1, and `HEAD` is one indexed lookup.
  */
-import { sql, type Expression, type ExpressionBuilder, type Insertable, type Updateable, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
-import type { ImageCatalogQuery, ImageListQuery, MatchFilter, SortKey, TimeFilter } from '../../domain/images/image-list-query.ts';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Updateable,
+  type RawBuilder,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
+import type {
+  ImageCatalogQuery,
+  ImageListQuery,
+  MatchFilter,
+  SortKey,
+  TimeFilter,
+} from '../../domain/images/image-list-query.ts';
 import { isImageStatus, type ImageFacts, type ImageOrigin, type ImageStatus } from '../../domain/images/image-model.ts';
 import type { Db } from './database.ts';
 import type { Dialect } from './migrations/migration-kit.ts';
@@ -21,7 +36,10 @@ export interface ImageEntry extends ImageFacts {
   readonly publicToken: string | null;
 }
 
-type Eb = ExpressionBuilder<Database & { i: Database['images']; o: Database['objects']; c: Database['containers'] }, 'i' | 'o' | 'c'>;
+type Eb = ExpressionBuilder<
+  Database & { i: Database['images']; o: Database['objects']; c: Database['containers'] },
+  'i' | 'o' | 'c'
+>;
 
 export class ImageRepository {
   readonly #db: Db;
@@ -53,10 +71,15 @@ export class ImageRepository {
    * `is_public=none`), filtered, ordered by (sort key, id), after the marker, at most `limit`.
    * Throws nothing: an unknown marker is reported by the service (`markerPosition`).
    */
-  async list(viewer: { uuid: string; all: boolean }, q: ImageListQuery, after?: { value: unknown; id: string }): Promise<ImageEntry[]> {
+  async list(
+    viewer: { uuid: string; all: boolean },
+    q: ImageListQuery,
+    after?: { value: unknown; id: string },
+  ): Promise<ImageEntry[]> {
     let query = this.#select(this.#db);
     if (!viewer.all) query = query.where((eb) => this.#listedFor(eb, viewer.uuid));
-    if (q.isPublic !== undefined) query = query.where((eb) => (q.isPublic ? this.#isPublic(eb) : eb.not(this.#isPublic(eb))));
+    if (q.isPublic !== undefined)
+      query = query.where((eb) => (q.isPublic ? this.#isPublic(eb) : eb.not(this.#isPublic(eb))));
     if (q.sizeMin !== undefined) query = query.where('o.size', '>=', q.sizeMin);
     if (q.sizeMax !== undefined) query = query.where('o.size', '<=', q.sizeMax);
     if (q.minRam !== undefined) query = query.where('i.min_ram', '=', q.minRam);
@@ -68,8 +91,16 @@ export class ImageRepository {
     if (q.containerFormat !== undefined) query = query.where('i.container_format', '=', q.containerFormat);
     if (q.status !== undefined) query = query.where('i.status', '=', q.status);
     for (const [key, value] of Object.entries(q.properties)) {
-      query = query.where((eb) => eb.exists(eb.selectFrom('image_properties as p').select('p.image_id')
-        .whereRef('p.image_id', '=', 'i.id').where('p.key', '=', key).where('p.value', '=', value)));
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('image_properties as p')
+            .select('p.image_id')
+            .whereRef('p.image_id', '=', 'i.id')
+            .where('p.key', '=', key)
+            .where('p.value', '=', value),
+        ),
+      );
     }
     const key = this.#sortExpression(q.sortKey);
     const id = this.#text(sql.ref('i.id'));
@@ -77,7 +108,9 @@ export class ImageRepository {
       const cmp = q.sortDir === 'asc' ? '>' : '<';
       const value = isText(q.sortKey) ? this.#text(sql`${after.value}`) : sql`${after.value}`;
       const markerId = this.#text(sql`${after.id}`);
-      query = query.where(sql<SqlBool>`(${key} ${sql.raw(cmp)} ${value} or (${key} = ${value} and ${id} ${sql.raw(cmp)} ${markerId}))`);
+      query = query.where(
+        sql<SqlBool>`(${key} ${sql.raw(cmp)} ${value} or (${key} = ${value} and ${id} ${sql.raw(cmp)} ${markerId}))`,
+      );
     }
     query = query.orderBy(key, q.sortDir).orderBy(id, q.sortDir);
     if (q.limit !== undefined) query = query.limit(q.limit);
@@ -90,39 +123,68 @@ export class ImageRepository {
    * without a status row is accepted); then the visibility, hidden flag and filters; ordered by
    * the sort keys, after the marker's position (`after`: its sort values), at most `limit`.
    */
-  async catalog(viewer: { uuid: string; all: boolean }, q: ImageCatalogQuery, after?: Record<string, unknown>): Promise<ImageEntry[]> {
+  async catalog(
+    viewer: { uuid: string; all: boolean },
+    q: ImageCatalogQuery,
+    after?: Record<string, unknown>,
+  ): Promise<ImageEntry[]> {
     let query = this.#select(this.#db).where('i.status', '!=', 'error');
     if (!viewer.all) query = query.where((eb) => this.#catalogBase(eb, viewer.uuid, q.memberStatus));
     query = query.where((eb) => this.#visibilityIs(eb, q.visibility, viewer.uuid));
     query = query.where('i.os_hidden', '=', q.osHidden ? 1 : 0);
     if (q.protected !== undefined) query = query.where('i.protected', '=', q.protected ? 1 : 0);
     const matches: [MatchFilter | undefined, RawBuilder<unknown>, ((v: string) => string)?][] = [
-      [q.id, sql`i.id`, (v) => v.toLowerCase()], [q.name, sql`i.name`], [q.status, sql`i.status`, storedStatus],
-      [q.containerFormat, sql`i.container_format`], [q.diskFormat, sql`i.disk_format`],
+      [q.id, sql`i.id`, (v) => v.toLowerCase()],
+      [q.name, sql`i.name`],
+      [q.status, sql`i.status`, storedStatus],
+      [q.containerFormat, sql`i.container_format`],
+      [q.diskFormat, sql`i.disk_format`],
     ];
     for (const [f, col, map = (v: string) => v] of matches) {
       if (!f) continue;
       const values = f.op === 'eq' ? [f.value] : f.values;
       query = query.where(sql<SqlBool>`${col} in (${sql.join(values.map((v) => sql`${map(v)}`))})`);
     }
-    const times: [TimeFilter | undefined, RawBuilder<unknown>][] = [[q.createdAt, sql`i.created_at`], [q.updatedAt, updatedAt]];
+    const times: [TimeFilter | undefined, RawBuilder<unknown>][] = [
+      [q.createdAt, sql`i.created_at`],
+      [q.updatedAt, updatedAt],
+    ];
     for (const [t, col] of times) if (t) query = query.where(sql<SqlBool>`${col} ${sql.raw(TIME_OPS[t.op])} ${t.at}`);
     if (q.sizeMin !== undefined) query = query.where('o.size', '>=', q.sizeMin);
     if (q.sizeMax !== undefined) query = query.where('o.size', '<=', q.sizeMax);
     for (const tag of q.tags) {
-      query = query.where((eb) => eb.exists(eb.selectFrom('image_tags as t').select('t.image_id').whereRef('t.image_id', '=', 'i.id').where('t.tag', '=', tag)));
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('image_tags as t')
+            .select('t.image_id')
+            .whereRef('t.image_id', '=', 'i.id')
+            .where('t.tag', '=', tag),
+        ),
+      );
     }
     if (q.owner !== undefined) query = query.where('i.owner', '=', q.owner);
-    if (q.checksum !== undefined) query = query.where('o.md5', '=', q.checksum).where('i.status', 'in', ['available', 'deactivated']);
+    if (q.checksum !== undefined)
+      query = query.where('o.md5', '=', q.checksum).where('i.status', 'in', ['available', 'deactivated']);
     if (q.osHashValue !== undefined) query = query.where('i.os_hash_value', '=', q.osHashValue);
     for (const [key, value] of Object.entries(q.properties)) {
-      query = query.where((eb) => eb.exists(eb.selectFrom('image_properties as p').select('p.image_id')
-        .whereRef('p.image_id', '=', 'i.id').where('p.key', '=', key).where('p.value', '=', value)));
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('image_properties as p')
+            .select('p.image_id')
+            .whereRef('p.image_id', '=', 'i.id')
+            .where('p.key', '=', key)
+            .where('p.value', '=', value),
+        ),
+      );
     }
     if (after) {
       // Keyset paging over several keys: (k0 > v0) or (k0 = v0 and k1 > v1) or …, each in its direction.
       const terms = q.sort.map((s, n) => {
-        const equalBefore = q.sort.slice(0, n).map((p) => sql`${this.#sortExpression(p.key)} = ${this.#sortValueOf(p.key, after[p.key])}`);
+        const equalBefore = q.sort
+          .slice(0, n)
+          .map((p) => sql`${this.#sortExpression(p.key)} = ${this.#sortValueOf(p.key, after[p.key])}`);
         const cmp = sql`${this.#sortExpression(s.key)} ${sql.raw(s.dir === 'asc' ? '>' : '<')} ${this.#sortValueOf(s.key, after[s.key])}`;
         return sql`(${sql.join([...equalBefore, cmp], sql` and `)})`;
       });
@@ -133,9 +195,16 @@ export class ImageRepository {
   }
 
   /** The marker's sort values, or undefined when the viewer cannot see it (filters not applied). */
-  async catalogMarker(viewer: { uuid: string; all: boolean }, markerId: string, q: ImageCatalogQuery): Promise<Record<string, unknown> | undefined> {
-    let query = this.#db.selectFrom('images as i').innerJoin('objects as o', 'o.uuid', 'i.id')
-      .select(q.sort.map((s, n) => sortValue[s.key].as(`v${n}`))).where('i.id', '=', markerId.toLowerCase());
+  async catalogMarker(
+    viewer: { uuid: string; all: boolean },
+    markerId: string,
+    q: ImageCatalogQuery,
+  ): Promise<Record<string, unknown> | undefined> {
+    let query = this.#db
+      .selectFrom('images as i')
+      .innerJoin('objects as o', 'o.uuid', 'i.id')
+      .select(q.sort.map((s, n) => sortValue[s.key].as(`v${n}`)))
+      .where('i.id', '=', markerId.toLowerCase());
     if (!viewer.all) query = query.where((eb) => this.#listedFor(eb as unknown as Eb, viewer.uuid));
     const row = (await query.executeTakeFirst()) as Record<string, unknown> | undefined;
     return row && Object.fromEntries(q.sort.map((s, n) => [s.key, row[`v${n}`]]));
@@ -146,26 +215,46 @@ export class ImageRepository {
   }
 
   #catalogBase(eb: Eb, uuid: string, memberStatus: ImageCatalogQuery['memberStatus']): Expression<SqlBool> {
-    const memberGrant = eb.exists(eb.selectFrom('grants as mg').select('mg.object_id').whereRef('mg.object_id', '=', 'o.id')
-      .where('mg.kind', '=', 'read').where('mg.grantee', '=', uuid));
-    const statusMatches = memberStatus === 'all'
-      ? sql<SqlBool>`1 = 1`
-      : sql<SqlBool>`coalesce((select ms.status from image_member_status ms where ms.image_id = i.id and ms.member = ${uuid}), 'accepted') = ${memberStatus}`;
+    const memberGrant = eb.exists(
+      eb
+        .selectFrom('grants as mg')
+        .select('mg.object_id')
+        .whereRef('mg.object_id', '=', 'o.id')
+        .where('mg.kind', '=', 'read')
+        .where('mg.grantee', '=', uuid),
+    );
+    const statusMatches =
+      memberStatus === 'all'
+        ? sql<SqlBool>`1 = 1`
+        : sql<SqlBool>`coalesce((select ms.status from image_member_status ms where ms.image_id = i.id and ms.member = ${uuid}), 'accepted') = ${memberStatus}`;
     return eb.or([eb('i.owner', '=', uuid), this.#isPublic(eb), eb.and([memberGrant, statusMatches])]);
   }
 
   /** §5.3's table as SQL; no visibility asked: community images only when the viewer owns them. */
   #visibilityIs(eb: Eb, v: ImageCatalogQuery['visibility'], uuid: string): Expression<SqlBool> {
     const star = this.#isPublic(eb);
-    const members = eb.exists(eb.selectFrom('grants as vg').select('vg.object_id').whereRef('vg.object_id', '=', 'o.id')
-      .where('vg.kind', '=', 'read').where('vg.grantee', '!=', '*').whereRef('vg.grantee', '!=', 'i.owner'));
+    const members = eb.exists(
+      eb
+        .selectFrom('grants as vg')
+        .select('vg.object_id')
+        .whereRef('vg.object_id', '=', 'o.id')
+        .where('vg.kind', '=', 'read')
+        .where('vg.grantee', '!=', '*')
+        .whereRef('vg.grantee', '!=', 'i.owner'),
+    );
     switch (v) {
-      case 'all': return sql<SqlBool>`1 = 1`;
-      case 'public': return eb.and([star, eb('i.community', '=', 0)]);
-      case 'community': return eb.and([star, eb('i.community', '=', 1)]);
-      case 'shared': return eb.and([eb.not(star), eb.or([members, eb('i.shared', '=', 1)])]);
-      case 'private': return eb.and([eb.not(star), eb.not(members), eb('i.shared', '=', 0)]);
-      case undefined: return eb.or([eb('i.community', '=', 0), eb.not(star), eb('i.owner', '=', uuid)]);
+      case 'all':
+        return sql<SqlBool>`1 = 1`;
+      case 'public':
+        return eb.and([star, eb('i.community', '=', 0)]);
+      case 'community':
+        return eb.and([star, eb('i.community', '=', 1)]);
+      case 'shared':
+        return eb.and([eb.not(star), eb.or([members, eb('i.shared', '=', 1)])]);
+      case 'private':
+        return eb.and([eb.not(star), eb.not(members), eb('i.shared', '=', 0)]);
+      case undefined:
+        return eb.or([eb('i.community', '=', 0), eb.not(star), eb('i.owner', '=', uuid)]);
     }
   }
 
@@ -173,9 +262,16 @@ export class ImageRepository {
    * Where the marker image stands in the order of `sortKey`: its sort value, or undefined when it
    * is not in the viewer's base set (filters are not applied to the marker).
    */
-  async markerPosition(viewer: { uuid: string; all: boolean }, markerId: string, sortKey: SortKey): Promise<{ value: unknown; id: string } | undefined> {
-    let query = this.#db.selectFrom('images as i').innerJoin('objects as o', 'o.uuid', 'i.id')
-      .select(sortValue[sortKey].as('v')).where('i.id', '=', markerId);
+  async markerPosition(
+    viewer: { uuid: string; all: boolean },
+    markerId: string,
+    sortKey: SortKey,
+  ): Promise<{ value: unknown; id: string } | undefined> {
+    let query = this.#db
+      .selectFrom('images as i')
+      .innerJoin('objects as o', 'o.uuid', 'i.id')
+      .select(sortValue[sortKey].as('v'))
+      .where('i.id', '=', markerId);
     if (!viewer.all) query = query.where((eb) => this.#listedFor(eb as unknown as Eb, viewer.uuid));
     const row = await query.executeTakeFirst();
     return row && { value: row.v, id: markerId };
@@ -186,13 +282,24 @@ export class ImageRepository {
    * does not own (a new image lists its owner as member, but nothing is shared with him), newest first.
    */
   async sharedWith(viewer: string, member: string): Promise<string[]> {
-    const rows = await this.#db.selectFrom('images as i').innerJoin('objects as o', 'o.uuid', 'i.id')
+    const rows = await this.#db
+      .selectFrom('images as i')
+      .innerJoin('objects as o', 'o.uuid', 'i.id')
       .select('i.id')
       .where((eb) => this.#listedFor(eb as unknown as Eb, viewer))
       .where('o.account', '!=', member)
-      .where((eb) => eb.exists(eb.selectFrom('grants as g').select('g.object_id').whereRef('g.object_id', '=', 'o.id')
-        .where('g.kind', '=', 'read').where('g.grantee', '=', member)))
-      .orderBy('i.created_at', 'desc').orderBy(this.#text(sql.ref('i.id')), 'desc')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('grants as g')
+            .select('g.object_id')
+            .whereRef('g.object_id', '=', 'o.id')
+            .where('g.kind', '=', 'read')
+            .where('g.grantee', '=', member),
+        ),
+      )
+      .orderBy('i.created_at', 'desc')
+      .orderBy(this.#text(sql.ref('i.id')), 'desc')
       .execute();
     return rows.map((r) => r.id);
   }
@@ -216,13 +323,25 @@ export class ImageRepository {
   #listedFor(eb: Eb, uuid: string): Expression<SqlBool> {
     return eb.or([
       eb('i.owner', '=', uuid),
-      eb.exists(eb.selectFrom('grants as lg').select('lg.object_id').whereRef('lg.object_id', '=', 'o.id').where('lg.grantee', 'in', [uuid, '*'])),
+      eb.exists(
+        eb
+          .selectFrom('grants as lg')
+          .select('lg.object_id')
+          .whereRef('lg.object_id', '=', 'o.id')
+          .where('lg.grantee', 'in', [uuid, '*']),
+      ),
     ]);
   }
 
   #isPublic(eb: Eb): Expression<SqlBool> {
-    return eb.exists(eb.selectFrom('grants as pg').select('pg.object_id').whereRef('pg.object_id', '=', 'o.id')
-      .where('pg.kind', '=', 'read').where('pg.grantee', '=', '*'));
+    return eb.exists(
+      eb
+        .selectFrom('grants as pg')
+        .select('pg.object_id')
+        .whereRef('pg.object_id', '=', 'o.id')
+        .where('pg.kind', '=', 'read')
+        .where('pg.grantee', '=', '*'),
+    );
   }
 
   /** Strings sort by code point: PostgreSQL needs the "C" collation for that, SQLite's default does it. */
@@ -236,22 +355,45 @@ export class ImageRepository {
 
   #select(db: Db) {
     const agg = sql.raw(this.#dialect === 'postgres' ? 'string_agg' : 'group_concat');
-    const props = this.#dialect === 'postgres'
-      ? sql<string | null>`(select json_object_agg(p.key, p.value)::text from image_properties p where p.image_id = i.id)`
-      : sql<string | null>`(select json_group_object(p.key, p.value) from image_properties p where p.image_id = i.id)`;
-    const tags = this.#dialect === 'postgres'
-      ? sql<string | null>`(select json_agg(t.tag order by t.position)::text from image_tags t where t.image_id = i.id)`
-      : sql<string | null>`(select json_group_array(t.tag) from (select tag from image_tags where image_id = i.id order by position) t)`;
+    const props =
+      this.#dialect === 'postgres'
+        ? sql<
+            string | null
+          >`(select json_object_agg(p.key, p.value)::text from image_properties p where p.image_id = i.id)`
+        : sql<
+            string | null
+          >`(select json_group_object(p.key, p.value) from image_properties p where p.image_id = i.id)`;
+    const tags =
+      this.#dialect === 'postgres'
+        ? sql<
+            string | null
+          >`(select json_agg(t.tag order by t.position)::text from image_tags t where t.image_id = i.id)`
+        : sql<
+            string | null
+          >`(select json_group_array(t.tag) from (select tag from image_tags where image_id = i.id order by position) t)`;
     const grants = (kind: 'read' | 'write') =>
-      sql<string | null>`(select ${agg}(g.grantee, ',' order by g.position) from grants g where g.object_id = o.id and g.kind = ${kind})`;
-    return db.selectFrom('images as i')
+      sql<
+        string | null
+      >`(select ${agg}(g.grantee, ',' order by g.position) from grants g where g.object_id = o.id and g.kind = ${kind})`;
+    return db
+      .selectFrom('images as i')
       .innerJoin('objects as o', 'o.uuid', 'i.id')
       .innerJoin('containers as c', 'c.id', 'o.container_id')
       .selectAll('i')
       .select([
-        'o.id as object_id', 'o.account as object_account', 'c.name as object_container', 'o.name as object_name',
-        'o.size as object_size', 'o.object_hash', 'o.md5', 'o.version_ts', 'o.public_token',
-        grants('read').as('read_grants'), grants('write').as('write_grants'), props.as('properties'), tags.as('tags'),
+        'o.id as object_id',
+        'o.account as object_account',
+        'c.name as object_container',
+        'o.name as object_name',
+        'o.size as object_size',
+        'o.object_hash',
+        'o.md5',
+        'o.version_ts',
+        'o.public_token',
+        grants('read').as('read_grants'),
+        grants('write').as('write_grants'),
+        props.as('properties'),
+        tags.as('tags'),
       ]);
   }
 }
@@ -278,14 +420,38 @@ function storedStatus(v2: string): string {
 const isText = (key: SortKey) => key !== 'size' && key !== 'created_at' && key !== 'updated_at';
 
 interface EntryRow {
-  id: string; name: string; disk_format: string; container_format: string; status: string; origin: string;
-  min_ram: number; min_disk: number; protected: number; created_at: number; updated_at: number;
-  declared_size: number | null; declared_checksum: string | null;
-  object_id: number; object_account: string; object_container: string; object_name: string; object_size: number;
-  object_hash: string; md5: string | null; version_ts: number; public_token: string | null;
-  read_grants: string | null; write_grants: string | null; properties: string | null;
-  os_hidden: number; community: number; shared: number; virtual_size: number | null;
-  os_hash_algo: string | null; os_hash_value: string | null; tags: string | null;
+  id: string;
+  name: string;
+  disk_format: string;
+  container_format: string;
+  status: string;
+  origin: string;
+  min_ram: number;
+  min_disk: number;
+  protected: number;
+  created_at: number;
+  updated_at: number;
+  declared_size: number | null;
+  declared_checksum: string | null;
+  object_id: number;
+  object_account: string;
+  object_container: string;
+  object_name: string;
+  object_size: number;
+  object_hash: string;
+  md5: string | null;
+  version_ts: number;
+  public_token: string | null;
+  read_grants: string | null;
+  write_grants: string | null;
+  properties: string | null;
+  os_hidden: number;
+  community: number;
+  shared: number;
+  virtual_size: number | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  tags: string | null;
 }
 
 const splitGrants = (s: string | null): string[] => (s ? s.split(',') : []);
@@ -294,18 +460,37 @@ function toEntry(r: EntryRow): ImageEntry {
   if (!isImageStatus(r.status)) throw new Error(`image ${r.id} has an unknown status ${r.status}`);
   const readGrants = splitGrants(r.read_grants);
   return {
-    id: r.id, name: r.name, diskFormat: r.disk_format, containerFormat: r.container_format, status: r.status,
-    origin: r.origin as ImageOrigin, minRam: Number(r.min_ram), minDisk: Number(r.min_disk), protected: r.protected === 1,
-    createdAt: Number(r.created_at), recordUpdatedAt: Number(r.updated_at),
-    declaredSize: r.declared_size === null ? null : Number(r.declared_size), declaredChecksum: r.declared_checksum,
+    id: r.id,
+    name: r.name,
+    diskFormat: r.disk_format,
+    containerFormat: r.container_format,
+    status: r.status,
+    origin: r.origin as ImageOrigin,
+    minRam: Number(r.min_ram),
+    minDisk: Number(r.min_disk),
+    protected: r.protected === 1,
+    createdAt: Number(r.created_at),
+    recordUpdatedAt: Number(r.updated_at),
+    declaredSize: r.declared_size === null ? null : Number(r.declared_size),
+    declaredChecksum: r.declared_checksum,
     object: { account: r.object_account, container: r.object_container, name: r.object_name },
-    objectVersionTs: Number(r.version_ts), size: Number(r.object_size), objectHash: r.object_hash, md5: r.md5,
+    objectVersionTs: Number(r.version_ts),
+    size: Number(r.object_size),
+    objectHash: r.object_hash,
+    md5: r.md5,
     isPublic: readGrants.includes('*'),
-    osHidden: Number(r.os_hidden) === 1, community: Number(r.community) === 1, sharedFlag: Number(r.shared) === 1,
-    virtualSize: r.virtual_size === null ? null : Number(r.virtual_size), osHashAlgo: r.os_hash_algo, osHashValue: r.os_hash_value,
+    osHidden: Number(r.os_hidden) === 1,
+    community: Number(r.community) === 1,
+    sharedFlag: Number(r.shared) === 1,
+    virtualSize: r.virtual_size === null ? null : Number(r.virtual_size),
+    osHashAlgo: r.os_hash_algo,
+    osHashValue: r.os_hash_value,
     tags: r.tags ? JSON.parse(r.tags) : [],
     properties: r.properties ? JSON.parse(r.properties) : {},
-    objectId: r.object_id, account: r.object_account, readGrants, writeGrants: splitGrants(r.write_grants),
+    objectId: r.object_id,
+    account: r.object_account,
+    readGrants,
+    writeGrants: splitGrants(r.write_grants),
     publicToken: r.public_token,
   };
 }
@@ -318,14 +503,31 @@ export type NewImageRecord = Omit<Insertable<ImagesTable>, 'status'>;
 /** Record columns a change may set (never the id or the status). */
 export type RecordChanges = Omit<Updateable<ImagesTable>, 'id' | 'status'>;
 
-export async function insertImageRecord(trx: Transaction<Database>, record: NewImageRecord, status: ImageStatus): Promise<void> {
-  await trx.insertInto('images').values({ ...record, status }).execute();
+export async function insertImageRecord(
+  trx: Transaction<Database>,
+  record: NewImageRecord,
+  status: ImageStatus,
+): Promise<void> {
+  await trx
+    .insertInto('images')
+    .values({ ...record, status })
+    .execute();
 }
 
 /** Sets `to` (and `changes`) if the status is one of `from`; true when this call made the change. */
-export async function compareAndSetStatus(db: Db, id: string, from: readonly ImageStatus[], to: ImageStatus, changes: RecordChanges = {}): Promise<boolean> {
-  const r = await db.updateTable('images').set({ ...changes, status: to })
-    .where('id', '=', id).where('status', 'in', [...from]).executeTakeFirst();
+export async function compareAndSetStatus(
+  db: Db,
+  id: string,
+  from: readonly ImageStatus[],
+  to: ImageStatus,
+  changes: RecordChanges = {},
+): Promise<boolean> {
+  const r = await db
+    .updateTable('images')
+    .set({ ...changes, status: to })
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
@@ -340,34 +542,62 @@ export async function deleteImageRecordUnless(db: Db, id: string, keep: ImageSta
 }
 
 /** Sets record columns and `updated_at`; false when the image is gone. */
-export async function updateImageRecord(trx: Transaction<Database>, id: string, changes: RecordChanges, now: number): Promise<boolean> {
-  const r = await trx.updateTable('images').set({ ...changes, updated_at: now }).where('id', '=', id).executeTakeFirst();
+export async function updateImageRecord(
+  trx: Transaction<Database>,
+  id: string,
+  changes: RecordChanges,
+  now: number,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('images')
+    .set({ ...changes, updated_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
 /** Declared size/checksum belong to a reservation: set only while the image is queued. */
-export async function declareData(trx: Transaction<Database>, id: string, declared: { size?: number; checksum?: string }): Promise<void> {
+export async function declareData(
+  trx: Transaction<Database>,
+  id: string,
+  declared: { size?: number; checksum?: string },
+): Promise<void> {
   const set: RecordChanges = {
     ...(declared.size !== undefined ? { declared_size: declared.size } : {}),
     ...(declared.checksum !== undefined ? { declared_checksum: declared.checksum } : {}),
   };
-  if (Object.keys(set).length) await trx.updateTable('images').set(set).where('id', '=', id).where('status', '=', 'queued').execute();
+  if (Object.keys(set).length)
+    await trx.updateTable('images').set(set).where('id', '=', id).where('status', '=', 'queued').execute();
 }
 
 /** The properties become exactly `properties`. */
-export async function replaceProperties(trx: Transaction<Database>, id: string, properties: Readonly<Record<string, string>>): Promise<void> {
+export async function replaceProperties(
+  trx: Transaction<Database>,
+  id: string,
+  properties: Readonly<Record<string, string>>,
+): Promise<void> {
   await trx.deleteFrom('image_properties').where('image_id', '=', id).execute();
   await insertProperties(trx, id, properties);
 }
 
 /** Sets some properties and deletes others, keeping the rest. */
-export async function mergeProperties(trx: Transaction<Database>, id: string, set: Readonly<Record<string, string>>, remove: readonly string[]): Promise<void> {
+export async function mergeProperties(
+  trx: Transaction<Database>,
+  id: string,
+  set: Readonly<Record<string, string>>,
+  remove: readonly string[],
+): Promise<void> {
   const drop = [...remove, ...Object.keys(set)];
-  if (drop.length) await trx.deleteFrom('image_properties').where('image_id', '=', id).where('key', 'in', drop).execute();
+  if (drop.length)
+    await trx.deleteFrom('image_properties').where('image_id', '=', id).where('key', 'in', drop).execute();
   await insertProperties(trx, id, set);
 }
 
-async function insertProperties(trx: Transaction<Database>, id: string, properties: Readonly<Record<string, string>>): Promise<void> {
+async function insertProperties(
+  trx: Transaction<Database>,
+  id: string,
+  properties: Readonly<Record<string, string>>,
+): Promise<void> {
   const rows = Object.entries(properties).map(([key, value]) => ({ image_id: id, key, value }));
   if (rows.length) await trx.insertInto('image_properties').values(rows).execute();
 }
@@ -381,7 +611,11 @@ export async function replaceTags(trx: Transaction<Database>, id: string, tags: 
 
 /** Appends a tag (the caller checked it is absent). */
 export async function addTag(trx: Transaction<Database>, id: string, tag: string): Promise<void> {
-  const last = await trx.selectFrom('image_tags').select((eb) => eb.fn.max('position').as('p')).where('image_id', '=', id).executeTakeFirst();
+  const last = await trx
+    .selectFrom('image_tags')
+    .select((eb) => eb.fn.max('position').as('p'))
+    .where('image_id', '=', id)
+    .executeTakeFirst();
   const position = last?.p === null || last?.p === undefined ? 0 : Number(last.p) + 1;
   await trx.insertInto('image_tags').values({ image_id: id, tag, position }).execute();
 }

@@ -59,10 +59,21 @@ export interface ObjectPageQuery {
 }
 
 const versionColumns = (v: VersionValues) => ({
-  container_id: v.containerId, account: v.account, name: v.name, version: v.version, version_ts: v.versionTs, size: v.size,
-  hashmap: v.hashmap, object_hash: v.objectHash, md5: v.md5,
-  content_type: v.contentType, content_encoding: v.contentEncoding, content_disposition: v.contentDisposition,
-  meta: JSON.stringify(v.meta), modified_by: v.modifiedBy, public_token: v.publicToken,
+  container_id: v.containerId,
+  account: v.account,
+  name: v.name,
+  version: v.version,
+  version_ts: v.versionTs,
+  size: v.size,
+  hashmap: v.hashmap,
+  object_hash: v.objectHash,
+  md5: v.md5,
+  content_type: v.contentType,
+  content_encoding: v.contentEncoding,
+  content_disposition: v.contentDisposition,
+  meta: JSON.stringify(v.meta),
+  modified_by: v.modifiedBy,
+  public_token: v.publicToken,
 });
 
 export class ObjectRepository {
@@ -74,48 +85,95 @@ export class ObjectRepository {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  async findByPath(account: string, container: string, name: string, db: Db = this.#db): Promise<LocatedObjectRow | undefined> {
-    return db.selectFrom('objects as o').innerJoin('containers as c', 'c.id', 'o.container_id')
-      .selectAll('o').select('c.name as container_name')
-      .where('c.account', '=', account).where('c.name', '=', container).where('o.name', '=', name).executeTakeFirst();
+  async findByPath(
+    account: string,
+    container: string,
+    name: string,
+    db: Db = this.#db,
+  ): Promise<LocatedObjectRow | undefined> {
+    return db
+      .selectFrom('objects as o')
+      .innerJoin('containers as c', 'c.id', 'o.container_id')
+      .selectAll('o')
+      .select('c.name as container_name')
+      .where('c.account', '=', account)
+      .where('c.name', '=', container)
+      .where('o.name', '=', name)
+      .executeTakeFirst();
   }
 
   async findByUuid(uuid: string, db: Db = this.#db): Promise<LocatedObjectRow | undefined> {
-    return db.selectFrom('objects as o').innerJoin('containers as c', 'c.id', 'o.container_id')
-      .selectAll('o').select('c.name as container_name').where('o.uuid', '=', uuid).executeTakeFirst();
+    return db
+      .selectFrom('objects as o')
+      .innerJoin('containers as c', 'c.id', 'o.container_id')
+      .selectAll('o')
+      .select('c.name as container_name')
+      .where('o.uuid', '=', uuid)
+      .executeTakeFirst();
   }
 
   async findByPublicToken(token: string, db: Db = this.#db): Promise<LocatedObjectRow | undefined> {
-    return db.selectFrom('objects as o').innerJoin('containers as c', 'c.id', 'o.container_id')
-      .selectAll('o').select('c.name as container_name').where('o.public_token', '=', token).executeTakeFirst();
+    return db
+      .selectFrom('objects as o')
+      .innerJoin('containers as c', 'c.id', 'o.container_id')
+      .selectAll('o')
+      .select('c.name as container_name')
+      .where('o.public_token', '=', token)
+      .executeTakeFirst();
   }
 
   /** The row at `container/name` (what a write replaces), if any. */
-  async slot(trx: Trx, containerId: number, name: string): Promise<{ id: number; size: number; publicToken: string | null } | undefined> {
-    const r = await trx.selectFrom('objects').select(['id', 'size', 'public_token']).where('container_id', '=', containerId)
-      .where('name', '=', name).executeTakeFirst();
+  async slot(
+    trx: Trx,
+    containerId: number,
+    name: string,
+  ): Promise<{ id: number; size: number; publicToken: string | null } | undefined> {
+    const r = await trx
+      .selectFrom('objects')
+      .select(['id', 'size', 'public_token'])
+      .where('container_id', '=', containerId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return r && { id: r.id, size: r.size, publicToken: r.public_token };
   }
 
   /** Bytes held by the container's objects. */
   async containerBytes(trx: Trx, containerId: number): Promise<number> {
-    const r = await trx.selectFrom('objects').select((eb) => eb.fn.sum<number>('size').as('bytes')).where('container_id', '=', containerId)
+    const r = await trx
+      .selectFrom('objects')
+      .select((eb) => eb.fn.sum<number>('size').as('bytes'))
+      .where('container_id', '=', containerId)
       .executeTakeFirstOrThrow();
     return Number(r.bytes ?? 0);
   }
 
   /** A page of a container's objects (see ObjectPageQuery). */
   async page(containerId: number, q: ObjectPageQuery): Promise<ObjectRow[]> {
-    let s = this.#db.selectFrom('objects').selectAll().where('container_id', '=', containerId).orderBy('name').limit(q.limit);
+    let s = this.#db
+      .selectFrom('objects')
+      .selectAll()
+      .where('container_id', '=', containerId)
+      .orderBy('name')
+      .limit(q.limit);
     if (q.after !== undefined) s = s.where('name', '>', q.after);
     if (q.from !== undefined) s = s.where('name', '>=', q.from);
     if (q.below !== undefined) s = s.where('name', '<', q.below);
     const viewer = q.viewer;
     if (viewer !== undefined) {
-      s = s.where((eb) => eb.exists(eb.selectFrom('grants as g').select('g.object_id').whereRef('g.object_id', '=', 'objects.id')
-        .where('g.grantee', 'in', [viewer, '*'])));
+      s = s.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('grants as g')
+            .select('g.object_id')
+            .whereRef('g.object_id', '=', 'objects.id')
+            .where('g.grantee', 'in', [viewer, '*']),
+        ),
+      );
     }
-    if (q.shared) s = s.where((eb) => eb.exists(eb.selectFrom('grants as sg').select('sg.object_id').whereRef('sg.object_id', '=', 'objects.id')));
+    if (q.shared)
+      s = s.where((eb) =>
+        eb.exists(eb.selectFrom('grants as sg').select('sg.object_id').whereRef('sg.object_id', '=', 'objects.id')),
+      );
     if (q.published) s = s.where('public_token', 'is not', null);
     return s.execute();
   }
@@ -124,7 +182,13 @@ export class ObjectRepository {
 
   /** Inserts a new object with its first version; returns its row id. */
   async insertVersion(trx: Trx, v: VersionValues, uuid: string = randomUUID()): Promise<number> {
-    return (await trx.insertInto('objects').values({ ...versionColumns(v), uuid }).returning('id').executeTakeFirstOrThrow()).id;
+    return (
+      await trx
+        .insertInto('objects')
+        .values({ ...versionColumns(v), uuid })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
   }
 
   /** Overwrites row `id` with a new version (it may also change place: a move); uuid and grants stay. */
@@ -134,10 +198,18 @@ export class ObjectRepository {
 
   /** A new version with the same content: meta, encoding and disposition change. */
   async setMetaVersion(trx: Trx, id: number, v: MetaVersionValues): Promise<void> {
-    await trx.updateTable('objects').set({
-      meta: JSON.stringify(v.meta), content_encoding: v.contentEncoding, content_disposition: v.contentDisposition,
-      version: v.version, version_ts: v.versionTs, modified_by: v.modifiedBy,
-    }).where('id', '=', id).execute();
+    await trx
+      .updateTable('objects')
+      .set({
+        meta: JSON.stringify(v.meta),
+        content_encoding: v.contentEncoding,
+        content_disposition: v.contentDisposition,
+        version: v.version,
+        version_ts: v.versionTs,
+        modified_by: v.modifiedBy,
+      })
+      .where('id', '=', id)
+      .execute();
   }
 
   async setPublicToken(trx: Trx, id: number, token: string | null): Promise<void> {
@@ -146,7 +218,11 @@ export class ObjectRepository {
 
   /** Takes the object's row lock (a no-op UPDATE) for the rest of the transaction. */
   async lockRow(trx: Trx, uuid: string): Promise<void> {
-    await trx.updateTable('objects').set((eb) => ({ version: eb.ref('version') })).where('uuid', '=', uuid).execute();
+    await trx
+      .updateTable('objects')
+      .set((eb) => ({ version: eb.ref('version') }))
+      .where('uuid', '=', uuid)
+      .execute();
   }
 
   async deleteById(trx: Trx, id: number): Promise<void> {
@@ -155,8 +231,12 @@ export class ObjectRepository {
 
   /** Deletes row `id` only while it is still at `containerId/name`; false when it was not. */
   async deleteAt(trx: Trx, id: number, containerId: number, name: string): Promise<boolean> {
-    const res = await trx.deleteFrom('objects').where('id', '=', id).where('container_id', '=', containerId)
-      .where('name', '=', name).executeTakeFirst();
+    const res = await trx
+      .deleteFrom('objects')
+      .where('id', '=', id)
+      .where('container_id', '=', containerId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 

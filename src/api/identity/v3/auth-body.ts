@@ -36,9 +36,15 @@ function credential(method: string, identity: Obj, address: string): Credential 
       return { method, secret: text(body.id, 'identity/token/id') };
     }
     case 'password': {
-      if (!isObject(body) || !isObject(body.user)) throw invalidInput('identity/password/user', 'an object is required');
+      if (!isObject(body) || !isObject(body.user))
+        throw invalidInput('identity/password/user', 'an object is required');
       const { user } = body;
-      return { method, user: userRef(user, 'identity/password/user'), password: text(user.password, 'identity/password/user/password'), address };
+      return {
+        method,
+        user: userRef(user, 'identity/password/user'),
+        password: text(user.password, 'identity/password/user/password'),
+        address,
+      };
     }
     case 'application_credential': {
       if (!isObject(body)) throw invalidInput('identity/application_credential', 'an object is required');
@@ -57,7 +63,8 @@ function credential(method: string, identity: Obj, address: string): Credential 
 
 function userRef(user: Obj, field: string): UserRef {
   if (user.id !== undefined) return { id: text(user.id, `${field}/id`) };
-  if (user.name !== undefined) return { name: text(user.name, `${field}/name`), domain: domainRef(user.domain, `${field}/domain`) };
+  if (user.name !== undefined)
+    return { name: text(user.name, `${field}/name`), domain: domainRef(user.domain, `${field}/domain`) };
   throw invalidInput(field, 'an id, or a name and a domain, is required');
 }
 
@@ -77,11 +84,15 @@ function scope(value: unknown): ScopeRequest {
     const p = value.project;
     if (p.id !== undefined) return { kind: 'project', project: { id: text(p.id, 'scope/project/id') } };
     if (p.name !== undefined) {
-      return { kind: 'project', project: { name: text(p.name, 'scope/project/name'), domain: domainRef(p.domain, 'scope/project/domain') } };
+      return {
+        kind: 'project',
+        project: { name: text(p.name, 'scope/project/name'), domain: domainRef(p.domain, 'scope/project/domain') },
+      };
     }
     throw invalidInput('scope/project', 'an id, or a name and a domain, is required');
   }
-  if (value.domain !== undefined || value.system !== undefined || value['OS-TRUST:trust'] !== undefined) return { kind: 'other' };
+  if (value.domain !== undefined || value.system !== undefined || value['OS-TRUST:trust'] !== undefined)
+    return { kind: 'other' };
   throw invalidInput('scope', 'a project is required');
 }
 

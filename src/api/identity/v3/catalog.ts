@@ -16,7 +16,11 @@ export function v3Catalog(publicUrl: string, region: string, projectId: string) 
     type,
     name,
     endpoints: INTERFACES.map((iface) => ({
-      id: stableId(`${type}/${iface}`), interface: iface, region, region_id: region, url,
+      id: stableId(`${type}/${iface}`),
+      interface: iface,
+      region,
+      region_id: region,
+      url,
     })),
   });
   return [

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { ServiceError } from '../../../errors.ts';
 import {
-  AuthenticationFailed, CredentialRejected, LoginThrottled, SubjectTokenNotFound,
+  AuthenticationFailed,
+  CredentialRejected,
+  LoginThrottled,
+  SubjectTokenNotFound,
 } from '../../../domain/identity/identity-errors.ts';
 import { json, type ApiResponse, type HeaderMap } from '../../http/reply.ts';
 
@@ -26,12 +29,17 @@ export const UNAUTHORIZED_MESSAGE = 'The request you have made requires authenti
 
 /** A Keystone-shaped fault raised by the adapter itself (bad input, unknown path…). */
 export class KeystoneFault extends Error {
-  constructor(readonly status: number, message: string, readonly headers: HeaderMap = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: HeaderMap = {},
+  ) {
     super(message);
   }
 }
 
-export const invalidInput = (field: string, why: string) => new KeystoneFault(400, `Invalid input for field '${field}': ${why}`);
+export const invalidInput = (field: string, why: string) =>
+  new KeystoneFault(400, `Invalid input for field '${field}': ${why}`);
 export const resourceNotFound = (what = 'The resource could not be found.') => new KeystoneFault(404, what);
 
 export function keystoneError(status: number, message: string, headers: HeaderMap = {}): ApiResponse {
@@ -47,12 +55,16 @@ export function keystoneFault(err: unknown, log: Logger, publicUrl: string): Api
   }
   if (err instanceof LoginThrottled) {
     log.warn({ by: err.by, retryAfter: err.retryAfterSeconds }, 'keystone v3: password logins throttled');
-    return keystoneError(429, 'Too many failed authentication attempts; try again later.', { 'Retry-After': String(err.retryAfterSeconds) });
+    return keystoneError(429, 'Too many failed authentication attempts; try again later.', {
+      'Retry-After': String(err.retryAfterSeconds),
+    });
   }
-  if (err instanceof CredentialRejected) return keystoneError(400, `Invalid input for field '${err.field}': ${err.why}`);
+  if (err instanceof CredentialRejected)
+    return keystoneError(400, `Invalid input for field '${err.field}': ${err.why}`);
   if (err instanceof SubjectTokenNotFound) return keystoneError(404, 'Could not find token.');
   // Shared HTTP helpers (body too large, not UTF-8) speak ServiceError: same status, Keystone's shape.
-  if (err instanceof ServiceError && err.status < 500) return keystoneError(err.status, err.message, { ...err.headers });
+  if (err instanceof ServiceError && err.status < 500)
+    return keystoneError(err.status, err.message, { ...err.headers });
   log.error({ err }, 'unexpected error');
   return keystoneError(500, 'An unexpected error prevented the server from fulfilling your request.');
 }

@@ -13,18 +13,36 @@ import { KeystoneFault, resourceNotFound } from './faults.ts';
 const v3 = (req: ApiRequest) => `${req.services.publicUrl()}/identity/v3`;
 
 const projectView = (req: ApiRequest, u: User) => ({
-  id: u.uuid, name: u.name, domain_id: DEFAULT_DOMAIN.id, enabled: u.active, is_domain: false,
-  parent_id: DEFAULT_DOMAIN.id, description: '', tags: [], options: {}, links: { self: `${v3(req)}/projects/${u.uuid}` },
+  id: u.uuid,
+  name: u.name,
+  domain_id: DEFAULT_DOMAIN.id,
+  enabled: u.active,
+  is_domain: false,
+  parent_id: DEFAULT_DOMAIN.id,
+  description: '',
+  tags: [],
+  options: {},
+  links: { self: `${v3(req)}/projects/${u.uuid}` },
 });
 
 const userView = (req: ApiRequest, u: User) => ({
-  id: u.uuid, name: u.name, domain_id: DEFAULT_DOMAIN.id, enabled: u.active, password_expires_at: null, options: {},
+  id: u.uuid,
+  name: u.name,
+  domain_id: DEFAULT_DOMAIN.id,
+  enabled: u.active,
+  password_expires_at: null,
+  options: {},
   links: { self: `${v3(req)}/users/${u.uuid}` },
 });
 
 const domainView = (req: ApiRequest) => ({
-  id: DEFAULT_DOMAIN.id, name: DEFAULT_DOMAIN.name, description: 'The one domain of Plankton', enabled: true, tags: [],
-  options: {}, links: { self: `${v3(req)}/domains/${DEFAULT_DOMAIN.id}` },
+  id: DEFAULT_DOMAIN.id,
+  name: DEFAULT_DOMAIN.name,
+  description: 'The one domain of Plankton',
+  enabled: true,
+  tags: [],
+  options: {},
+  links: { self: `${v3(req)}/domains/${DEFAULT_DOMAIN.id}` },
 });
 
 const collection = (req: ApiRequest, key: string, items: unknown[]) =>
@@ -39,12 +57,17 @@ async function matching(req: ApiRequest, caller: Caller): Promise<User[]> {
     const u = await req.services.users.byName(name);
     return u ? [u] : [];
   }
-  if (!caller.user.admin) throw new KeystoneFault(403, 'You are not authorized to list every project or user; filter by name.');
+  if (!caller.user.admin)
+    throw new KeystoneFault(403, 'You are not authorized to list every project or user; filter by name.');
   return req.services.users.list();
 }
 
 export async function listProjects(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
-  return collection(req, 'projects', (await matching(req, caller)).map((u) => projectView(req, u)));
+  return collection(
+    req,
+    'projects',
+    (await matching(req, caller)).map((u) => projectView(req, u)),
+  );
 }
 
 export async function showProject(req: ApiRequest, id: string): Promise<ApiResponse> {
@@ -54,10 +77,15 @@ export async function showProject(req: ApiRequest, id: string): Promise<ApiRespo
 }
 
 /** `GET /v3/auth/projects`: the projects the caller's token may be scoped to (its own). */
-export const ownProjects = (req: ApiRequest, caller: Caller): ApiResponse => collection(req, 'projects', [projectView(req, caller.user)]);
+export const ownProjects = (req: ApiRequest, caller: Caller): ApiResponse =>
+  collection(req, 'projects', [projectView(req, caller.user)]);
 
 export async function listUsers(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
-  return collection(req, 'users', (await matching(req, caller)).map((u) => userView(req, u)));
+  return collection(
+    req,
+    'users',
+    (await matching(req, caller)).map((u) => userView(req, u)),
+  );
 }
 
 export async function showUser(req: ApiRequest, id: string): Promise<ApiResponse> {

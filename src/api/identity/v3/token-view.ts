@@ -10,11 +10,14 @@ export const keystoneTime = (us: number) => isoMicros(us).replace('+00:00', 'Z')
 const domain = () => ({ id: DEFAULT_DOMAIN.id, name: DEFAULT_DOMAIN.name });
 
 /** A stable, non-secret audit id per token (22 characters, as Keystone's). */
-const auditId = (tokenId: string) => createHash('sha256').update(`audit:${tokenId}`).digest().subarray(0, 16).toString('base64url');
+const auditId = (tokenId: string) =>
+  createHash('sha256').update(`audit:${tokenId}`).digest().subarray(0, 16).toString('base64url');
 
 /** Keystone's default role names; `admin` for Plankton admins (informational to clients). */
 const roles = (user: User) => [
-  { id: 'member', name: 'member' }, { id: 'reader', name: 'reader' }, ...(user.admin ? [{ id: 'admin', name: 'admin' }] : []),
+  { id: 'member', name: 'member' },
+  { id: 'reader', name: 'reader' },
+  ...(user.admin ? [{ id: 'admin', name: 'admin' }] : []),
 ];
 
 /** The `{"token": …}` body of the POST and GET replies (openstack.md §2.2). */

@@ -27,13 +27,18 @@ export async function handleIdentityV3(req: ApiRequest): Promise<ApiResponse> {
 type Handler = (req: ApiRequest, params: string[]) => Promise<ApiResponse> | ApiResponse;
 type Routes = Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>;
 
-const withCaller = (h: (req: ApiRequest, caller: Caller, params: string[]) => Promise<ApiResponse> | ApiResponse): Handler =>
-  async (req, params) => h(req, await callerOf(req), params);
+const withCaller =
+  (h: (req: ApiRequest, caller: Caller, params: string[]) => Promise<ApiResponse> | ApiResponse): Handler =>
+  async (req, params) =>
+    h(req, await callerOf(req), params);
 
 const ROUTES: [RegExp, Routes][] = [
   [/^\/identity\/?$/, { GET: discovery }],
   [/^\/identity\/v3\/?$/, { GET: (req) => json(200, versionDocument(req.services.publicUrl())) }],
-  [/^\/identity\/v3\/auth\/tokens\/?$/, { POST: issueToken, GET: withCaller(validateToken), DELETE: withCaller(revokeToken) }],
+  [
+    /^\/identity\/v3\/auth\/tokens\/?$/,
+    { POST: issueToken, GET: withCaller(validateToken), DELETE: withCaller(revokeToken) },
+  ],
   [/^\/identity\/v3\/auth\/projects\/?$/, { GET: withCaller((req, caller) => ownProjects(req, caller)) }],
   [/^\/identity\/v3\/auth\/catalog\/?$/, { GET: withCaller(catalogOf) }],
   [/^\/identity\/v3\/projects\/?$/, { GET: withCaller((req, caller) => listProjects(req, caller)) }],
@@ -52,7 +57,9 @@ async function route(req: ApiRequest): Promise<ApiResponse> {
     const handler = routes[(req.method === 'HEAD' ? 'GET' : req.method) as keyof Routes];
     if (!handler) {
       const allow = Object.keys(routes).flatMap((k) => (k === 'GET' ? ['GET', 'HEAD'] : [k]));
-      throw new KeystoneFault(405, `The method ${req.method} is not allowed for the requested URL.`, { Allow: allow.join(', ') });
+      throw new KeystoneFault(405, `The method ${req.method} is not allowed for the requested URL.`, {
+        Allow: allow.join(', '),
+      });
     }
     return handler(req, m.slice(1).map(decodeSegment));
   }
@@ -92,13 +99,21 @@ async function issueToken(req: ApiRequest): Promise<ApiResponse> {
   const doc = parseJson(body, 'The request body is not UTF-8.', 'The request body is not valid JSON.');
   const { credential, scope } = parseAuthBody(doc, req.raw.socket.remoteAddress ?? 'unknown');
   const session = await req.services.authentication.login(credential, scope);
-  return json(201, tokenBody(session, req.services.publicUrl(), req.services.settings.region, { catalog: !req.query.has('nocatalog') }), subjectHeaders(session.secret));
+  return json(
+    201,
+    tokenBody(session, req.services.publicUrl(), req.services.settings.region, {
+      catalog: !req.query.has('nocatalog'),
+    }),
+    subjectHeaders(session.secret),
+  );
 }
 
 async function validateToken(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
   const secret = subjectOf(req);
   const session = await req.services.authentication.inspect(caller, secret);
-  const body = tokenBody(session, req.services.publicUrl(), req.services.settings.region, { catalog: !req.query.has('nocatalog') });
+  const body = tokenBody(session, req.services.publicUrl(), req.services.settings.region, {
+    catalog: !req.query.has('nocatalog'),
+  });
   return json(200, body, subjectHeaders(secret));
 }
 

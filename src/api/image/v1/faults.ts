@@ -4,11 +4,33 @@
  */
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../../../errors.ts';
 import {
-  AlreadyExists, ContainerNotEmpty, DataInterrupted, DataTooLarge, Forbidden, ImageBeingSaved, ImageNotQueued, ImageRuleRefused,
-  InvalidValue, NotFound, QuotaExceeded, TooManyMetadataItems, type DomainError, type Entity, type ForbiddenReason,
+  AlreadyExists,
+  ContainerNotEmpty,
+  DataInterrupted,
+  DataTooLarge,
+  Forbidden,
+  ImageBeingSaved,
+  ImageNotQueued,
+  ImageRuleRefused,
+  InvalidValue,
+  NotFound,
+  QuotaExceeded,
+  TooManyMetadataItems,
+  type DomainError,
+  type Entity,
+  type ForbiddenReason,
   type InvalidField,
 } from '../../../domain/errors.ts';
-import { imageBeingSaved, imageNotFound, invalidChecksum, invalidMemberId, invalidMetadata, invalidSize, tooManyProperties, uploadTooLarge } from './messages.ts';
+import {
+  imageBeingSaved,
+  imageNotFound,
+  invalidChecksum,
+  invalidMemberId,
+  invalidMetadata,
+  invalidSize,
+  tooManyProperties,
+  uploadTooLarge,
+} from './messages.ts';
 
 const NOT_FOUND: Record<Entity, () => ServiceError> = {
   account: () => notFound('Account does not exist'),
@@ -46,14 +68,22 @@ export function imageV1Fault(err: DomainError): ServiceError {
   if (err instanceof Forbidden) return forbidden(FORBIDDEN[err.reason]);
   if (err instanceof InvalidValue) return INVALID[err.field](err.value);
   if (err instanceof AlreadyExists) {
-    return conflict(err.entity === 'image' ? `An image with id '${err.id}' already exists` : `Object '${err.id}' already exists`);
+    return conflict(
+      err.entity === 'image' ? `An image with id '${err.id}' already exists` : `Object '${err.id}' already exists`,
+    );
   }
   if (err instanceof ImageBeingSaved) return imageBeingSaved();
   if (err instanceof ImageNotQueued) return conflict('Cannot upload to an unqueued image');
   // Announced (a declared size or length): refused up front with 400; running over while streaming: 413.
-  if (err instanceof DataTooLarge) return err.announced ? badRequest(uploadTooLarge(err.limit)) : new ServiceError('requestEntityTooLarge', uploadTooLarge(err.limit));
+  if (err instanceof DataTooLarge)
+    return err.announced
+      ? badRequest(uploadTooLarge(err.limit))
+      : new ServiceError('requestEntityTooLarge', uploadTooLarge(err.limit));
   if (err instanceof QuotaExceeded) {
-    return new ServiceError('requestEntityTooLarge', `Quota error: Container quota exceeded: limit: ${err.limit}, usage: ${err.usage}`);
+    return new ServiceError(
+      'requestEntityTooLarge',
+      `Quota error: Container quota exceeded: limit: ${err.limit}, usage: ${err.usage}`,
+    );
   }
   if (err instanceof TooManyMetadataItems) return tooManyProperties();
   if (err instanceof DataInterrupted) return badRequest('Bad request');

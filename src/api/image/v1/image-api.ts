@@ -10,8 +10,19 @@ import { failureResponse, json, type ApiResponse, type FaultNames } from '../../
 import { imageV1Fault } from './faults.ts';
 import type { Api } from '../../router.ts';
 import {
-  addMember, createImage, getImageData, headImage, listDetails, listMembers, listSharedImages, listSummaries,
-  removeMember, replaceMembers, unregisterImage, updateImage, type ImageHandler,
+  addMember,
+  createImage,
+  getImageData,
+  headImage,
+  listDetails,
+  listMembers,
+  listSharedImages,
+  listSummaries,
+  removeMember,
+  replaceMembers,
+  unregisterImage,
+  updateImage,
+  type ImageHandler,
 } from './image-handlers.ts';
 import { matchImageRoute, type RouteName } from './image-routes.ts';
 import { imageVersionsDocument } from '../v2/versions.ts';
@@ -49,7 +60,9 @@ async function handleImage(req: ApiRequest): Promise<ApiResponse> {
     response = failureResponse(req.log, err, imageV1Fault, FAULT_NAMES);
   }
   if (req.method !== 'HEAD') return response;
-  const headers = Object.fromEntries(Object.entries(response.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'content-type'));
+  const headers = Object.fromEntries(
+    Object.entries(response.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'content-type'),
+  );
   return { status: response.status, headers };
 }
 

@@ -14,7 +14,13 @@ import { readImageHeaders } from './image-metadata-headers.ts';
 import { imageDetail, imageHeaders, imageSummary } from './image-rendering.ts';
 import { parseListParameters } from './list-parameters.ts';
 import { readMembershipsBody } from './members-body.ts';
-import { checkCreateRequest, checkUpdateRequest, checkUploadDeclaration, type DataDeclaration, type ImageLimits } from './request-checks.ts';
+import {
+  checkCreateRequest,
+  checkUpdateRequest,
+  checkUploadDeclaration,
+  type DataDeclaration,
+  type ImageLimits,
+} from './request-checks.ts';
 import type { RouteMatch } from './image-routes.ts';
 
 export type ImageHandler = (req: ApiRequest, caller: User, route: RouteMatch) => Promise<ApiResponse>;
@@ -56,7 +62,13 @@ export const createImage: ImageHandler = async (req, caller) => {
     case 'reserve':
       return imageReply(await images.reserve(caller, { ...common, owner: r.owner }));
     case 'upload':
-      return imageReply(await images.createWithData(caller, { ...common, owner: r.owner, data: imageUpload(req.raw, declaration, r.size) }));
+      return imageReply(
+        await images.createWithData(caller, {
+          ...common,
+          owner: r.owner,
+          data: imageUpload(req.raw, declaration, r.size),
+        }),
+      );
   }
 };
 
@@ -74,7 +86,9 @@ export const getImageData: ImageHandler = async (req, caller, route) => {
   const source = await images.dataSource(caller, route.id!);
   const { image, object } = source;
   return serveData(req.raw, {
-    size: object.size, etag: image.etag, lastModified: object.versionTs,
+    size: object.size,
+    etag: image.etag,
+    lastModified: object.versionTs,
     headers: {
       ...imageHeaders(image, { checksum: 'md5-only' }),
       // glanceclient streams the body only for exactly this type.
@@ -91,10 +105,16 @@ export const updateImage: ImageHandler = async (req, caller, route) => {
   const r = checkUpdateRequest(meta, limitsOf(req));
   const declaration = dataDeclaration(req.raw);
   const command: UpdateImage = {
-    attributes: r.attributes, size: r.size, checksum: r.checksum, status: r.status,
+    attributes: r.attributes,
+    size: r.size,
+    checksum: r.checksum,
+    status: r.status,
     properties: { set: r.setProperties, remove: r.deleteProperties, replaceAll: meta.purgeProps },
     ...(declaration.present
-      ? { data: imageUpload(req.raw, declaration, r.size), checkData: () => checkUploadDeclaration(declaration, r.size) }
+      ? {
+          data: imageUpload(req.raw, declaration, r.size),
+          checkData: () => checkUploadDeclaration(declaration, r.size),
+        }
       : {}),
   };
   return imageReply(await req.services.images.update(caller, route.id!, command));
@@ -158,7 +178,11 @@ function dataDeclaration(raw: IncomingMessage): DataDeclaration {
  * The request body as image data. v1's "empty data is no data" holds unless this very request
  * declared a size other than 0.
  */
-function imageUpload(raw: IncomingMessage, declaration: DataDeclaration, sizeInRequest: number | undefined): ImageUpload {
+function imageUpload(
+  raw: IncomingMessage,
+  declaration: DataDeclaration,
+  sizeInRequest: number | undefined,
+): ImageUpload {
   return { body: interruptible(raw), announcedLength: declaration.contentLength, emptyIsNoData: !sizeInRequest };
 }
 
@@ -178,5 +202,7 @@ async function* interruptible(source: AsyncIterable<Buffer>): AsyncGenerator<Buf
 /** Reads an ignored body to its end without keeping it, so the connection can serve the next request. */
 async function discard(raw: IncomingMessage): Promise<void> {
   if (!hasBody(raw)) return;
-  for await (const _ of raw as AsyncIterable<Buffer>) { /* dropped */ }
+  for await (const _ of raw as AsyncIterable<Buffer>) {
+    /* dropped */
+  }
 }

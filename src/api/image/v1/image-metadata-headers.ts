@@ -57,7 +57,11 @@ export function readImageHeaders(rawHeaders: readonly string[]): ImageRequestHea
   }
   const location = fields.get('location');
   return {
-    fields, properties, emptyPropertyKey, copyFrom, purgeProps,
+    fields,
+    properties,
+    emptyPropertyKey,
+    copyFrom,
+    purgeProps,
     ...(location !== undefined ? { locationPath: parseLocation(location) } : {}),
   };
 }

@@ -19,7 +19,10 @@ const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf
  * `checksum: 'md5-only'` (image data replies) the checksum is sent only when glanceclient can
  * verify the download against it.
  */
-export function imageHeaders(image: ImageView, opts: { checksum?: 'always' | 'md5-only' } = {}): Record<string, string> {
+export function imageHeaders(
+  image: ImageView,
+  opts: { checksum?: 'always' | 'md5-only' } = {},
+): Record<string, string> {
   const h: Record<string, string> = {
     'x-image-meta-id': image.id,
     'x-image-meta-name': quote(image.name),
@@ -73,7 +76,11 @@ export function imageDetail(image: ImageView) {
 /** The summary object of §5.2: exactly these six keys. */
 export function imageSummary(image: ImageView) {
   return {
-    id: image.id, name: image.name, status: image.status,
-    disk_format: image.diskFormat, container_format: image.containerFormat, size: image.size,
+    id: image.id,
+    name: image.name,
+    status: image.status,
+    disk_format: image.diskFormat,
+    container_format: image.containerFormat,
+    size: image.size,
   };
 }

@@ -48,7 +48,8 @@ export function matchImageRoute(rawPath: string): RouteMatch | undefined {
     if (!m) continue;
     const { version, id, member } = m.groups ?? {};
     return {
-      route, allow,
+      route,
+      allow,
       ...(version !== undefined ? { version: version as ApiVersion } : {}),
       ...(id !== undefined ? { id } : {}),
       ...(member !== undefined ? { member } : {}),

@@ -44,17 +44,25 @@ export function parseListParameters(q: ReadonlyMap<string, string>): ImageListQu
   if (markerText !== undefined && marker === undefined) throw badRequest('Invalid marker format');
 
   const properties: Record<string, string> = {};
-  for (const [k, v] of q) if (k.startsWith(PROPERTY_PREFIX)) properties[normalizeKey(k.slice(PROPERTY_PREFIX.length))] = v;
+  for (const [k, v] of q)
+    if (k.startsWith(PROPERTY_PREFIX)) properties[normalizeKey(k.slice(PROPERTY_PREFIX.length))] = v;
 
   const text = (name: string) => q.get(name);
   return {
     sortKey: sortKey as SortKey,
     sortDir,
     publicNone: isPublicText === 'none',
-    ...(isPublicText !== undefined && isPublicText !== 'none' ? { isPublic: isPublicText === 'true' || isPublicText === '1' } : {}),
+    ...(isPublicText !== undefined && isPublicText !== 'none'
+      ? { isPublic: isPublicText === 'true' || isPublicText === '1' }
+      : {}),
     ...(protectedText !== undefined ? { protected: protectedText === 'true' || protectedText === '1' } : {}),
     ...defined({ sizeMax, sizeMin, minRam, minDisk, changesSince, limit, marker }),
-    ...defined({ name: text('name'), diskFormat: text('disk_format'), containerFormat: text('container_format'), status: text('status')?.toLowerCase() }),
+    ...defined({
+      name: text('name'),
+      diskFormat: text('disk_format'),
+      containerFormat: text('container_format'),
+      status: text('status')?.toLowerCase(),
+    }),
     properties,
   };
 }

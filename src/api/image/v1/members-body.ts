@@ -16,17 +16,21 @@ export async function readMembershipsBody(req: IncomingMessage): Promise<string[
   if (contentType === undefined) throw badRequest('Missing Content-Type header field');
   if (mediaType(req) !== 'application/json') throw badRequest(`Unsupported Content-type: '${contentType}'`);
   const body = await readSmallBody(req, JSON_BODY_LIMIT);
-  return parseMemberships(parseJson(body, 'Could not decode request as UTF-8 string', 'Could not decode request body as JSON'));
+  return parseMemberships(
+    parseJson(body, 'Could not decode request as UTF-8 string', 'Could not decode request body as JSON'),
+  );
 }
 
 /** The document checks of §5.9, from "not a JSON object" on. */
 export function parseMemberships(doc: unknown): string[] {
   const memberships = isObject(doc) ? doc.memberships : undefined;
-  if (memberships === undefined || memberships === null) throw badRequest("Malformed request. Missing attribute 'memberships'.");
+  if (memberships === undefined || memberships === null)
+    throw badRequest("Malformed request. Missing attribute 'memberships'.");
   if (!Array.isArray(memberships)) throw badRequest("Malformed request. Invalid 'memberships' field");
   if (memberships.some((m) => !isObject(m))) throw badRequest("Invalid 'memberships' field");
   const ids = memberships.map((m: Record<string, unknown>) => m.member_id);
-  if (ids.some((id) => id === undefined || id === null)) throw badRequest("Malformed request. Missing attribute 'member_id'.");
+  if (ids.some((id) => id === undefined || id === null))
+    throw badRequest("Malformed request. Missing attribute 'member_id'.");
   return ids.map((id) => {
     if (typeof id !== 'string') throw invalidMemberId(JSON.stringify(id));
     if (id === '*') return id;

@@ -13,5 +13,6 @@ export const invalidMetadata = () => badRequest('Invalid metadata');
 export const externalSources = () => badRequest('External sources are not supported');
 export const imageBeingSaved = () => conflict('Image is being saved');
 export const invalidMemberId = (value: string) => badRequest(`Invalid member id '${value}'`);
-export const tooManyProperties = () => badRequest('Pithos+ resources cannot have more than 32 metadata items per domain');
+export const tooManyProperties = () =>
+  badRequest('Pithos+ resources cannot have more than 32 metadata items per domain');
 export const uploadTooLarge = (cap: number) => `Denying attempt to upload image larger than ${cap} bytes.`;

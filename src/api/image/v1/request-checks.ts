@@ -8,9 +8,21 @@ import { badRequest } from '../../../errors.ts';
 import type { ImageAttributes } from '../../../domain/images/image-commands.ts';
 import type { ObjectPath } from '../../../domain/images/image-model.ts';
 import { MAX_PROPERTIES } from '../../../domain/images/image-service.ts';
-import { canonicalUuid, codePoints, parseBoolean, parseChecksum, parseCount } from '../../../domain/images/image-values.ts';
 import {
-  externalSources, invalidChecksum, invalidImageName, invalidMetadata, invalidSize, tooManyProperties, uploadTooLarge,
+  canonicalUuid,
+  codePoints,
+  parseBoolean,
+  parseChecksum,
+  parseCount,
+} from '../../../domain/images/image-values.ts';
+import {
+  externalSources,
+  invalidChecksum,
+  invalidImageName,
+  invalidMetadata,
+  invalidSize,
+  tooManyProperties,
+  uploadTooLarge,
 } from './messages.ts';
 
 export { MAX_PROPERTIES, tooManyProperties };
@@ -75,16 +87,41 @@ export interface UpdateRequest {
 export const MAX_KEY_LENGTH = 93;
 export const MAX_VALUE_LENGTH = 256;
 
-const CREATE_FIELDS = new Set(['name', 'location', 'id', 'store', 'disk_format', 'container_format', 'size',
-  'checksum', 'is_public', 'protected', 'min_ram', 'min_disk', 'owner']);
-const UPDATE_FIELDS = new Set(['name', 'disk_format', 'container_format', 'is_public', 'protected', 'min_ram',
-  'min_disk', 'status', 'owner', 'size', 'checksum']);
+const CREATE_FIELDS = new Set([
+  'name',
+  'location',
+  'id',
+  'store',
+  'disk_format',
+  'container_format',
+  'size',
+  'checksum',
+  'is_public',
+  'protected',
+  'min_ram',
+  'min_disk',
+  'owner',
+]);
+const UPDATE_FIELDS = new Set([
+  'name',
+  'disk_format',
+  'container_format',
+  'is_public',
+  'protected',
+  'min_ram',
+  'min_disk',
+  'status',
+  'owner',
+  'size',
+  'checksum',
+]);
 
 /** §5.3 steps 2–12, in order. */
 export function checkCreateRequest(input: ImageMetaInput, data: DataDeclaration, limits: ImageLimits): CreateRequest {
   const f = input.fields;
   // 2–3
-  if (input.emptyPropertyKey || [...f.keys()].some((k) => !CREATE_FIELDS.has(k))) throw badRequest('Invalid parameters');
+  if (input.emptyPropertyKey || [...f.keys()].some((k) => !CREATE_FIELDS.has(k)))
+    throw badRequest('Invalid parameters');
   if (input.copyFrom) throw externalSources();
   // 4
   const name = f.get('name');
@@ -102,7 +139,8 @@ export function checkCreateRequest(input: ImageMetaInput, data: DataDeclaration,
   if (rawId !== undefined && id === undefined) throw badRequest('Invalid image id');
   // 8
   const store = f.get('store');
-  if (store !== undefined && store !== 'pithos') throw badRequest(`Invalid store '${store}'. Only 'pithos' store is supported`);
+  if (store !== undefined && store !== 'pithos')
+    throw badRequest(`Invalid store '${store}'. Only 'pithos' store is supported`);
   // 9–10
   const values = checkValues(f, limits);
   // 11
@@ -145,8 +183,11 @@ export function checkUpdateRequest(input: ImageMetaInput, limits: ImageLimits): 
   }
   return {
     attributes: { ...values.attributes, ...(name !== undefined ? { name } : {}) },
-    setProperties, deleteProperties,
-    size: values.size, checksum: values.checksum, status: f.get('status'),
+    setProperties,
+    deleteProperties,
+    size: values.size,
+    checksum: values.checksum,
+    status: f.get('status'),
   };
 }
 
@@ -168,7 +209,8 @@ export function checkSizeCap(size: number | undefined, cap: number): void {
 /** Steps 9–10: formats, then the numbers and the checksum. */
 function checkValues(f: ReadonlyMap<string, string>, limits: ImageLimits) {
   const diskFormat = f.get('disk_format');
-  if (diskFormat !== undefined && !limits.diskFormats.includes(diskFormat)) throw badRequest(`Invalid disk format '${diskFormat}'`);
+  if (diskFormat !== undefined && !limits.diskFormats.includes(diskFormat))
+    throw badRequest(`Invalid disk format '${diskFormat}'`);
   const containerFormat = f.get('container_format');
   if (containerFormat !== undefined && !limits.containerFormats.includes(containerFormat)) {
     throw badRequest(`Invalid container format '${containerFormat}'`);
@@ -196,7 +238,8 @@ function checkPropertyLimits(name: string | undefined, properties: ReadonlyMap<s
     if (codePoints(key) > MAX_KEY_LENGTH) throw badRequest('Metadata keys should be less than 111 characters');
   }
   const values = [...(name !== undefined ? [name] : []), ...properties.values()];
-  if (values.some((v) => codePoints(v) > MAX_VALUE_LENGTH)) throw badRequest('Metadata values should be less than 256 characters.');
+  if (values.some((v) => codePoints(v) > MAX_VALUE_LENGTH))
+    throw badRequest('Metadata values should be less than 256 characters.');
 }
 
 function optional<T>(raw: string | undefined, parse: (s: string) => T | undefined, error: () => Error): T | undefined {

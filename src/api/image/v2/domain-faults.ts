@@ -3,8 +3,18 @@
  * becomes a v2 fault. `id` is the image id of the request path, for the messages that name it.
  */
 import {
-  AlreadyExists, DataInterrupted, DataTooLarge, Forbidden, ImageBeingSaved, ImageNotQueued, ImageRuleRefused, InvalidValue,
-  NotFound, QuotaExceeded, TooManyMetadataItems, type DomainError,
+  AlreadyExists,
+  DataInterrupted,
+  DataTooLarge,
+  Forbidden,
+  ImageBeingSaved,
+  ImageNotQueued,
+  ImageRuleRefused,
+  InvalidValue,
+  NotFound,
+  QuotaExceeded,
+  TooManyMetadataItems,
+  type DomainError,
 } from '../../../domain/errors.ts';
 import { v2Error, type V2Error } from './faults.ts';
 
@@ -14,22 +24,28 @@ export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: st
   if (err instanceof Forbidden) {
     if (err.reason === 'image-protected') return v2Error('imageProtected', id);
     if (err.reason === 'members-not-owner') return v2Error('memberCreateNotOwner');
-    if (err.reason === 'change-visibility') return v2Error('forbidden', 'Only the image owner may change its visibility.');
+    if (err.reason === 'change-visibility')
+      return v2Error('forbidden', 'Only the image owner may change its visibility.');
     if (err.reason === 'upload-not-owner') return v2Error('forbidden', 'Only the image owner may upload data.');
-    if (err.reason === 'unregister-not-owner') return v2Error('forbidden', 'Only the image owner may delete the image.');
+    if (err.reason === 'unregister-not-owner')
+      return v2Error('forbidden', 'Only the image owner may delete the image.');
     return v2Error('forbidden', 'You are not permitted to modify this image.');
   }
   if (err instanceof InvalidValue) {
     if (err.field === 'marker') return v2Error('markerNotFound', err.value ?? '');
-    if (err.field === 'member' || err.field === 'member-id') return v2Error('badRequest', `Member ${err.value ?? ''} is not a known project.`);
+    if (err.field === 'member' || err.field === 'member-id')
+      return v2Error('badRequest', `Member ${err.value ?? ''} is not a known project.`);
     return v2Error('badRequest', `Invalid ${err.field}`);
   }
   if (err instanceof AlreadyExists) return v2Error('conflict', `Image with identifier ${err.id} already exists!`);
   if (err instanceof ImageBeingSaved) return v2Error('imageBusy');
   if (err instanceof ImageNotQueued) return v2Error('uploadNotQueued', ctx.status ?? 'active');
-  if (err instanceof DataTooLarge) return v2Error('overLimit', `Image exceeds the storage quota: the limit is ${err.limit} bytes.`);
-  if (err instanceof QuotaExceeded) return v2Error('overLimit', `Container quota exceeded: limit ${err.limit}, usage ${err.usage}`);
-  if (err instanceof TooManyMetadataItems) return v2Error('overLimit', `The limit has been exceeded: at most ${err.limit} items.`);
+  if (err instanceof DataTooLarge)
+    return v2Error('overLimit', `Image exceeds the storage quota: the limit is ${err.limit} bytes.`);
+  if (err instanceof QuotaExceeded)
+    return v2Error('overLimit', `Container quota exceeded: limit ${err.limit}, usage ${err.usage}`);
+  if (err instanceof TooManyMetadataItems)
+    return v2Error('overLimit', `The limit has been exceeded: at most ${err.limit} items.`);
   if (err instanceof DataInterrupted) return v2Error('badRequest', 'The image data stream was interrupted.');
   if (err instanceof ImageRuleRefused) return ruleFault(err, id);
   return v2Error('badRequest', 'Bad request');
@@ -38,19 +54,32 @@ export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: st
 function ruleFault(err: ImageRuleRefused, id: string): V2Error {
   const detail = err.detail ?? '';
   switch (err.rule) {
-    case 'private-with-members': return v2Error('privateWithMembers');
-    case 'not-shared': return v2Error('notSharedImage');
-    case 'members-not-owner': return v2Error('memberCreateNotOwner');
-    case 'member-delete-not-owner': return v2Error('memberDeleteNotOwner');
-    case 'member-status-not-member': return v2Error('memberStatusNotOwner');
-    case 'duplicate-member': return v2Error('duplicateMember', detail, id);
-    case 'member-not-found': return v2Error('memberNotFound', detail, id);
-    case 'tag-not-found': return v2Error('tagNotFound', detail);
-    case 'formats-required': return v2Error('formatsRequired');
-    case 'deactivate-status': return v2Error('deactivateNotAllowed', v2StatusName(detail));
-    case 'reactivate-status': return v2Error('reactivateNotAllowed', v2StatusName(detail));
-    case 'image-deactivated': return v2Error('imageDeactivated');
-    case 'owner-change': return v2Error('forbidden', 'Moving an image to another owner is not supported.');
+    case 'private-with-members':
+      return v2Error('privateWithMembers');
+    case 'not-shared':
+      return v2Error('notSharedImage');
+    case 'members-not-owner':
+      return v2Error('memberCreateNotOwner');
+    case 'member-delete-not-owner':
+      return v2Error('memberDeleteNotOwner');
+    case 'member-status-not-member':
+      return v2Error('memberStatusNotOwner');
+    case 'duplicate-member':
+      return v2Error('duplicateMember', detail, id);
+    case 'member-not-found':
+      return v2Error('memberNotFound', detail, id);
+    case 'tag-not-found':
+      return v2Error('tagNotFound', detail);
+    case 'formats-required':
+      return v2Error('formatsRequired');
+    case 'deactivate-status':
+      return v2Error('deactivateNotAllowed', v2StatusName(detail));
+    case 'reactivate-status':
+      return v2Error('reactivateNotAllowed', v2StatusName(detail));
+    case 'image-deactivated':
+      return v2Error('imageDeactivated');
+    case 'owner-change':
+      return v2Error('forbidden', 'Moving an image to another owner is not supported.');
   }
 }
 

@@ -15,7 +15,12 @@
  */
 import { v2Error } from './faults.ts';
 import {
-  checkCustomProperty, checkIntParameter, isBaseAttribute, isReservedKey, MAX_PROPERTIES, MAX_TAGS,
+  checkCustomProperty,
+  checkIntParameter,
+  isBaseAttribute,
+  isReservedKey,
+  MAX_PROPERTIES,
+  MAX_TAGS,
 } from './image-attributes.ts';
 import { isJsonObject, parseJsonBody } from './json-body.ts';
 import { pythonRepr, schemaFailure } from './schema-validation.ts';
@@ -50,11 +55,24 @@ export interface CreateCaller {
 /** Rejected before the schema (Glance's `_disallowed_properties`). */
 const DISALLOWED = ['direct_url', 'self', 'file', 'schema', 'stores'];
 /** Read-only base attributes, refused after the schema (Glance's `ImageFactory`). */
-const READ_ONLY_ON_CREATE = ['created_at', 'updated_at', 'status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size'];
+const READ_ONLY_ON_CREATE = [
+  'created_at',
+  'updated_at',
+  'status',
+  'checksum',
+  'os_hash_algo',
+  'os_hash_value',
+  'size',
+  'virtual_size',
+];
 /** Keys the schema describes that are neither base attributes nor properties here. */
 const NOT_PROPERTIES = new Set(['id', 'locations', ...DISALLOWED, ...READ_ONLY_ON_CREATE]);
 
-export function parseImageCreate(body: string | Uint8Array | undefined, formats: V2FormatSettings, caller: CreateCaller): V2CreateInput {
+export function parseImageCreate(
+  body: string | Uint8Array | undefined,
+  formats: V2FormatSettings,
+  caller: CreateCaller,
+): V2CreateInput {
   const parsed = parseJsonBody(body);
   const schema = imageSchema(formats);
   if (!isJsonObject(parsed)) throw v2Error('schemaViolation', 'image', `${pythonRepr(parsed)} is not of type 'object'`);
@@ -74,7 +92,8 @@ export function parseImageCreate(body: string | Uint8Array | undefined, formats:
   }
   if (Object.hasOwn(parsed, 'locations')) throw v2Error('reservedAttribute', 'locations');
   for (const key of READ_ONLY_ON_CREATE) if (Object.hasOwn(parsed, key)) throw v2Error('readOnlyAttribute', key);
-  for (const key of ['min_ram', 'min_disk'] as const) if (typeof parsed[key] === 'number') checkIntParameter(key, parsed[key]);
+  for (const key of ['min_ram', 'min_disk'] as const)
+    if (typeof parsed[key] === 'number') checkIntParameter(key, parsed[key]);
 
   const owner = parsed.owner ?? caller.projectId;
   if (owner !== caller.projectId && !caller.isAdmin) {
@@ -105,7 +124,11 @@ export function parseImageCreate(body: string | Uint8Array | undefined, formats:
 const pyStr = (v: unknown) => (typeof v === 'string' ? v : pythonRepr(v));
 
 /** Headers of the 201 (§4.2): absolute `Location`, and the import methods when import is offered. */
-export function createdHeaders(publicUrl: string, id: string, importMethods: readonly string[]): Record<string, string> {
+export function createdHeaders(
+  publicUrl: string,
+  id: string,
+  importMethods: readonly string[],
+): Record<string, string> {
   const headers: Record<string, string> = { Location: `${publicUrl.replace(/\/+$/, '')}/image/v2/images/${id}` };
   // RFC 7230: no empty header field, so none at all when import is off (Glance does the same).
   if (importMethods.length > 0) headers['OpenStack-image-import-methods'] = importMethods.join(',');

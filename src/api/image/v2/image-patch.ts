@@ -14,7 +14,13 @@
  */
 import { v2Error, PATCH_MEDIA_TYPES } from './faults.ts';
 import {
-  checkCustomProperty, checkIntParameter, isBaseAttribute as isBase, isReadOnlyAttribute, isReservedKey, MAX_PROPERTIES, MAX_TAGS,
+  checkCustomProperty,
+  checkIntParameter,
+  isBaseAttribute as isBase,
+  isReadOnlyAttribute,
+  isReservedKey,
+  MAX_PROPERTIES,
+  MAX_TAGS,
   type BaseAttribute,
 } from './image-attributes.ts';
 import { isJsonObject, parseJsonBody } from './json-body.ts';
@@ -51,7 +57,11 @@ export function patchDraftOf(contentType: string | undefined): PatchDraft {
 }
 
 /** Step 1: media type, body, operations, pointers, values. Throws the first `V2Error`. */
-export function parseImagePatch(contentType: string | undefined, body: string | Uint8Array | undefined, formats: V2FormatSettings): ParsedPatch {
+export function parseImagePatch(
+  contentType: string | undefined,
+  body: string | Uint8Array | undefined,
+  formats: V2FormatSettings,
+): ParsedPatch {
   const draft = patchDraftOf(contentType);
   const changes = parseJsonBody(body);
   if (!Array.isArray(changes)) throw bad('Request body must be a JSON array of operation objects.');
@@ -98,8 +108,10 @@ function operationD10(raw: Record<string, unknown>): [PatchOp, unknown] {
 
 function operationD4(raw: Record<string, unknown>): [PatchOp, unknown] {
   const present = SUPPORTED_OPS.filter((k) => Object.hasOwn(raw, k));
-  if (present.length > 1) throw bad('Operation objects must contain only one member named "add", "remove", or "replace".');
-  if (present.length === 0) throw bad('Operation objects must contain exactly one member named "add", "remove", or "replace".');
+  if (present.length > 1)
+    throw bad('Operation objects must contain only one member named "add", "remove", or "replace".');
+  if (present.length === 0)
+    throw bad('Operation objects must contain exactly one member named "add", "remove", or "replace".');
   return [present[0], raw[present[0]]];
 }
 
@@ -110,14 +122,19 @@ function decodePointer(pointer: unknown): string[] {
   if (/\/\s*?\//.test(p.slice(1))) throw bad(`Pointer \`${p}\` contains adjacent "/".`);
   if (p.length > 1 && p.endsWith('/')) throw bad(`Pointer \`${p}\` end with "/".`);
   if (p.slice(1).trim() === '/') throw bad(`Pointer \`${p}\` does not contains valid token.`);
-  if (/~[^01]/.test(p) || p.endsWith('~')) throw bad(`Pointer \`${p}\` contains "~" not part of a recognized escape sequence.`);
-  return p.replace(/^\/+/, '').split('/').map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~').trim());
+  if (/~[^01]/.test(p) || p.endsWith('~'))
+    throw bad(`Pointer \`${p}\` contains "~" not part of a recognized escape sequence.`);
+  return p
+    .replace(/^\/+/, '')
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~').trim());
 }
 
 /** Depth 1 everywhere (so `/tags/-` is refused), except Glance's `/locations/N` for add and remove. */
 function validateDepth(op: PatchOp, path: string[]): void {
   const depth = path[0] === 'locations' && op !== 'replace' ? 2 : 1;
-  if (path.length !== depth || path[0] === '') throw bad(`Invalid JSON pointer for this resource: '/${path.join('/')}'`);
+  if (path.length !== depth || path[0] === '')
+    throw bad(`Invalid JSON pointer for this resource: '/${path.join('/')}'`);
 }
 
 function checkRoot(root: string): void {
@@ -182,8 +199,15 @@ export interface ImageChangeSet {
 }
 
 const CORE_NAMES = {
-  name: 'name', visibility: 'visibility', protected: 'protected', os_hidden: 'osHidden', min_ram: 'minRam',
-  min_disk: 'minDisk', disk_format: 'diskFormat', container_format: 'containerFormat', owner: 'owner',
+  name: 'name',
+  visibility: 'visibility',
+  protected: 'protected',
+  os_hidden: 'osHidden',
+  min_ram: 'minRam',
+  min_disk: 'minDisk',
+  disk_format: 'diskFormat',
+  container_format: 'containerFormat',
+  owner: 'owner',
 } as const satisfies Record<Exclude<BaseAttribute, 'tags'>, keyof CoreChanges>;
 
 /** Formats may change while these hold (§4.5). */
@@ -225,8 +249,10 @@ export function planImageChanges(patch: ParsedPatch, target: PatchTarget, caller
   }
 
   const before = Object.keys(target.properties).length;
-  if (properties.size > MAX_PROPERTIES && properties.size > before) throw v2Error('tooManyProperties', properties.size, MAX_PROPERTIES);
-  if (tags && tags.length > MAX_TAGS && tags.length > target.tags.length) throw v2Error('tooManyTags', tags.length, MAX_TAGS);
+  if (properties.size > MAX_PROPERTIES && properties.size > before)
+    throw v2Error('tooManyProperties', properties.size, MAX_PROPERTIES);
+  if (tags && tags.length > MAX_TAGS && tags.length > target.tags.length)
+    throw v2Error('tooManyTags', tags.length, MAX_TAGS);
 
   // fromEntries makes own keys even of `__proto__`: a property may be called anything.
   const setProperties: Record<string, string> = Object.fromEntries(

@@ -52,7 +52,8 @@ async function failure(req: ApiRequest, err: unknown, route: V2RouteMatch | unde
     fault = v2FaultOf(err, { imageId: route?.imageId, status });
   }
   if (fault instanceof V2Error) return v2ErrorResponse(fault) as ApiResponse;
-  if (fault instanceof ServiceError) return errorResponse(fault, { requestEntityTooLarge: 'overLimit', itemNotFound: 'itemNotFound' });
+  if (fault instanceof ServiceError)
+    return errorResponse(fault, { requestEntityTooLarge: 'overLimit', itemNotFound: 'itemNotFound' });
   return unexpectedError(req.log, fault);
 }
 

@@ -31,7 +31,10 @@ const JSON_BODY_LIMIT = 1 << 20;
 const IMPORT_METHODS: readonly string[] = [];
 
 const noContent = (): ApiResponse => ({ status: 204 });
-const formatsOf = (req: ApiRequest) => ({ diskFormats: req.services.settings.diskFormats, containerFormats: req.services.settings.containerFormats });
+const formatsOf = (req: ApiRequest) => ({
+  diskFormats: req.services.settings.diskFormats,
+  containerFormats: req.services.settings.containerFormats,
+});
 const hasData = (status: string) => status === 'available' || status === 'deactivated';
 
 /** The domain's image in v2 terms (§3.3): `''` name and formats are null, checksum only an MD5. */
@@ -41,7 +44,12 @@ export function v2Source(view: ImageView): V2ImageSource {
     id: view.id,
     name: view.name === '' ? null : view.name,
     status: v2StatusName(view.status) as V2ImageStatus,
-    visibility: visibilityOf({ owner: view.owner, readGrants: view.readGrants, community: view.community, sharedFlag: view.sharedFlag }),
+    visibility: visibilityOf({
+      owner: view.owner,
+      readGrants: view.readGrants,
+      community: view.community,
+      sharedFlag: view.sharedFlag,
+    }),
     protected: view.protected,
     osHidden: view.osHidden,
     checksum: data && isMd5(view.checksum) ? view.checksum : null,
@@ -61,10 +69,20 @@ export function v2Source(view: ImageView): V2ImageSource {
   };
 }
 
-const imageReply = (status: number, view: ImageView, headers: Record<string, string> = {}) => json(status, renderV2Image(v2Source(view)), headers);
+const imageReply = (status: number, view: ImageView, headers: Record<string, string> = {}) =>
+  json(status, renderV2Image(v2Source(view)), headers);
 
 const memberReply = (m: ImageMember) =>
-  json(200, renderV2Member({ imageId: m.imageId, memberId: m.memberId, status: m.status as V2MemberStatus, createdAt: m.createdAt, updatedAt: m.updatedAt }));
+  json(
+    200,
+    renderV2Member({
+      imageId: m.imageId,
+      memberId: m.memberId,
+      status: m.status as V2MemberStatus,
+      createdAt: m.createdAt,
+      updatedAt: m.updatedAt,
+    }),
+  );
 
 async function jsonBody(req: ApiRequest): Promise<Buffer | undefined> {
   if (!hasBody(req.raw)) return undefined;
@@ -72,8 +90,8 @@ async function jsonBody(req: ApiRequest): Promise<Buffer | undefined> {
   return body.length ? body : undefined;
 }
 
-
-export const getSchema: V2Handler = async (req, _caller, route) => json(200, schemaDocument(route.schemaName!, formatsOf(req)));
+export const getSchema: V2Handler = async (req, _caller, route) =>
+  json(200, schemaDocument(route.schemaName!, formatsOf(req)));
 
 export const getImportInfo: V2Handler = async () => json(200, importInfoDocument(IMPORT_METHODS));
 
@@ -86,20 +104,34 @@ export const importNotOffered: V2Handler = async () => {
 export const listImages: V2Handler = async (req, caller) => {
   const filter = parseListQuery(req.rawQuery);
   const images = await req.services.images.catalog(caller, filter);
-  const links = listLinks(req.rawQuery, nextMarkerOf(images.map((i) => i.id), filter.limit));
+  const links = listLinks(
+    req.rawQuery,
+    nextMarkerOf(
+      images.map((i) => i.id),
+      filter.limit,
+    ),
+  );
   return json(200, { images: images.map((i) => renderV2Image(v2Source(i))), ...links });
 };
 
 /** §4.2: a queued record and its placeholder object. */
 export const createImage: V2Handler = async (req, caller) => {
-  const input = parseImageCreate(await jsonBody(req), formatsOf(req), { projectId: caller.uuid, isAdmin: caller.admin });
+  const input = parseImageCreate(await jsonBody(req), formatsOf(req), {
+    projectId: caller.uuid,
+    isAdmin: caller.admin,
+  });
   const view = await req.services.images.reserve(caller, {
     ...(input.id !== undefined ? { id: input.id } : {}),
     owner: input.owner,
     tags: input.tags,
     attributes: {
-      name: input.name ?? '', diskFormat: input.diskFormat ?? '', containerFormat: input.containerFormat ?? '',
-      minRam: input.minRam, minDisk: input.minDisk, protected: input.protected, osHidden: input.osHidden,
+      name: input.name ?? '',
+      diskFormat: input.diskFormat ?? '',
+      containerFormat: input.containerFormat ?? '',
+      minRam: input.minRam,
+      minDisk: input.minDisk,
+      protected: input.protected,
+      osHidden: input.osHidden,
       ...visibilityAttributes(input.visibility),
     },
     properties: input.properties,
@@ -107,19 +139,28 @@ export const createImage: V2Handler = async (req, caller) => {
   return imageReply(201, view, createdHeaders(req.services.publicUrl(), view.id, IMPORT_METHODS));
 };
 
-export const showImage: V2Handler = async (req, caller, route) => imageReply(200, await req.services.images.show(caller, route.imageId!));
+export const showImage: V2Handler = async (req, caller, route) =>
+  imageReply(200, await req.services.images.show(caller, route.imageId!));
 
 /** §4.5: parsed before the image is read; planned against the image under its lock. */
 export const patchImage: V2Handler = async (req, caller, route) => {
   const patch = parseImagePatch(req.raw.headers['content-type'], await jsonBody(req), formatsOf(req));
   const view = await req.services.images.patch(caller, route.imageId!, (current) =>
-    planImageChanges(patch, patchTarget(current), { isAdmin: caller.admin }));
+    planImageChanges(patch, patchTarget(current), { isAdmin: caller.admin }),
+  );
   return imageReply(200, view);
 };
 
 function patchTarget(view: ImageView): PatchTarget {
   const s = v2Source(view);
-  return { status: s.status, diskFormat: s.diskFormat, containerFormat: s.containerFormat, owner: s.owner, tags: s.tags, properties: s.properties };
+  return {
+    status: s.status,
+    diskFormat: s.diskFormat,
+    containerFormat: s.containerFormat,
+    owner: s.owner,
+    tags: s.tags,
+    properties: s.properties,
+  };
 }
 
 /** §4.6 */
@@ -148,7 +189,9 @@ export const downloadFile: V2Handler = async (req, caller, route) => {
   if (!source) return noContent();
   const { image, object } = source;
   return serveData(req.raw, {
-    size: object.size, etag: image.etag, lastModified: object.versionTs,
+    size: object.size,
+    etag: image.etag,
+    lastModified: object.versionTs,
     headers: { 'Content-Type': 'application/octet-stream', ...(object.md5 ? { 'Content-MD5': object.md5 } : {}) },
     open: (start, end) => images.openData(source, start, end),
   });

@@ -98,7 +98,10 @@ export function renderV2Image(src: V2ImageSource): V2Image {
 }
 
 /** `GET /v2/images` body: the page plus the links of links.ts. */
-export function renderV2ImageList(images: readonly V2ImageSource[], links: { first: string; next?: string; schema: string }) {
+export function renderV2ImageList(
+  images: readonly V2ImageSource[],
+  links: { first: string; next?: string; schema: string },
+) {
   return { images: images.map(renderV2Image), ...links };
 }
 

@@ -10,7 +10,16 @@
 import { v2Error } from './faults.ts';
 import { V2_MEMBER_STATUSES, V2_VISIBILITIES, type V2MemberStatus, type V2Visibility } from './schemas.ts';
 
-export const V2_SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at'] as const;
+export const V2_SORT_KEYS = [
+  'name',
+  'status',
+  'container_format',
+  'disk_format',
+  'size',
+  'id',
+  'created_at',
+  'updated_at',
+] as const;
 export type V2SortKey = (typeof V2_SORT_KEYS)[number];
 export type SortDir = 'asc' | 'desc';
 
@@ -20,7 +29,9 @@ export interface V2Sort {
 }
 
 /** Equality, or membership for `in:a,b,"c,d"` (§4.3). */
-export type MatchFilter = { readonly op: 'eq'; readonly value: string } | { readonly op: 'in'; readonly values: readonly string[] };
+export type MatchFilter =
+  | { readonly op: 'eq'; readonly value: string }
+  | { readonly op: 'in'; readonly values: readonly string[] };
 
 export type TimeOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte';
 
@@ -74,9 +85,29 @@ export interface ListQueryOptions {
 
 /** Keys with a meaning of their own; every other key filters on a custom property. */
 const RESERVED_KEYS = new Set([
-  'limit', 'marker', 'member_status', 'tag', 'sort', 'sort_key', 'sort_dir', 'visibility', 'changes-since',
-  'os_hidden', 'protected', 'size_min', 'size_max', 'created_at', 'updated_at', 'name', 'id', 'status',
-  'container_format', 'disk_format', 'owner', 'checksum', 'os_hash_value',
+  'limit',
+  'marker',
+  'member_status',
+  'tag',
+  'sort',
+  'sort_key',
+  'sort_dir',
+  'visibility',
+  'changes-since',
+  'os_hidden',
+  'protected',
+  'size_min',
+  'size_max',
+  'created_at',
+  'updated_at',
+  'name',
+  'id',
+  'status',
+  'container_format',
+  'disk_format',
+  'owner',
+  'checksum',
+  'os_hash_value',
   // Glance overwrites it with false before filtering: never a property filter.
   'deleted',
 ]);
@@ -92,7 +123,10 @@ export function parseListQuery(query: string | URLSearchParams, options: ListQue
 
   // Request deserializer (`index`, `_get_filters`, `_get_sorting_params`).
   const visibility = last('visibility');
-  if (visibility !== undefined && !(visibility === 'all' || (V2_VISIBILITIES as readonly string[]).includes(visibility))) {
+  if (
+    visibility !== undefined &&
+    !(visibility === 'all' || (V2_VISIBILITIES as readonly string[]).includes(visibility))
+  ) {
     throw bad(`Invalid visibility value: ${visibility}`);
   }
   if (q.has('changes-since')) throw bad('The "changes-since" filter is no longer available on v2.');
@@ -155,8 +189,11 @@ export function parseListQuery(query: string | URLSearchParams, options: ListQue
       marker: markerText?.toLowerCase(),
       visibility: visibility as V2Visibility | 'all' | undefined,
       protected: protectedText === undefined ? undefined : protectedText === 'true',
-      sizeMin, sizeMax,
-      owner: text('owner'), checksum: text('checksum'), osHashValue: text('os_hash_value'),
+      sizeMin,
+      sizeMax,
+      owner: text('owner'),
+      checksum: text('checksum'),
+      osHashValue: text('os_hash_value'),
     }),
     ...times,
     ...matches,
@@ -164,7 +201,11 @@ export function parseListQuery(query: string | URLSearchParams, options: ListQue
 }
 
 const MATCH_KEYS = {
-  id: 'id', name: 'name', status: 'status', container_format: 'containerFormat', disk_format: 'diskFormat',
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  container_format: 'containerFormat',
+  disk_format: 'diskFormat',
 } as const;
 
 /** Python's `int()`: blanks around, a sign, digits. */
@@ -212,7 +253,8 @@ function parseSort(q: URLSearchParams): V2Sort[] {
   } else {
     for (const k of q.getAll('sort_key')) keys.push(validSortKey(k.trim()));
     for (const d of q.getAll('sort_dir')) dirs.push(validSortDir(d.trim()));
-    if (dirs.length > 1 && dirs.length !== keys.length) throw bad('Number of sort dirs does not match the number of sort keys');
+    if (dirs.length > 1 && dirs.length !== keys.length)
+      throw bad('Number of sort dirs does not match the number of sort keys');
   }
   if (keys.length === 0) keys.push('created_at');
   if (dirs.length === 0) dirs.push('desc');
@@ -262,7 +304,8 @@ export function splitInList(value: string): string[] {
     if (value[i] !== '"') continue;
     if (i > 0 && value[i - 1] === '\\') continue;
     if (open) {
-      if (i > 0 && value[i - 1] !== ',') throw bad(`Invalid filter value ${value}. There is no comma before opening quotation mark.`);
+      if (i > 0 && value[i - 1] !== ',')
+        throw bad(`Invalid filter value ${value}. There is no comma before opening quotation mark.`);
     } else if (i + 1 !== value.length && value[i + 1] !== ',') {
       throw bad(`Invalid filter value ${value}. There is no comma after closing quotation mark.`);
     }
@@ -274,7 +317,8 @@ export function splitInList(value: string): string[] {
   return out;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /**
  * An ISO 8601 date or date-time as microseconds since the epoch (no zone = UTC, as Glance

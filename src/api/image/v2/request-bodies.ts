@@ -11,7 +11,12 @@ const bad = (message: string) => v2Error('badRequest', message);
 
 /** Glance tests `if not member_id`: Python's falsy JSON values. */
 const isPythonFalsy = (v: unknown) =>
-  v === '' || v === null || v === false || v === 0 || (Array.isArray(v) && v.length === 0) || (isJsonObject(v) && Object.keys(v).length === 0);
+  v === '' ||
+  v === null ||
+  v === false ||
+  v === 0 ||
+  (Array.isArray(v) && v.length === 0) ||
+  (isJsonObject(v) && Object.keys(v).length === 0);
 
 /** `POST …/members` `{"member": "<project id>"}` → the member id. */
 export function parseMemberCreate(body: string | Uint8Array | undefined): string {
@@ -19,7 +24,8 @@ export function parseMemberCreate(body: string | Uint8Array | undefined): string
   if (!isJsonObject(parsed) || !Object.hasOwn(parsed, 'member')) throw bad('Member to be added not specified');
   const member = parsed.member;
   if (isPythonFalsy(member)) throw bad("Member can't be empty");
-  if (typeof member !== 'string') throw v2Error('schemaViolation', 'member', `${pythonRepr(member)} is not of type 'string'`);
+  if (typeof member !== 'string')
+    throw v2Error('schemaViolation', 'member', `${pythonRepr(member)} is not of type 'string'`);
   return member;
 }
 
@@ -35,7 +41,9 @@ export function parseMemberStatus(body: string | Uint8Array | undefined): V2Memb
 }
 
 /** An import request, protocol-neutral. */
-export type V2ImportRequest = { readonly method: 'glance-direct' } | { readonly method: 'web-download'; readonly uri: string };
+export type V2ImportRequest =
+  | { readonly method: 'glance-direct' }
+  | { readonly method: 'web-download'; readonly uri: string };
 
 /**
  * `POST …/import` `{"method": {"name": M, "uri": …}, "stores", "all_stores", "all_stores_must_succeed"}`.
@@ -43,7 +51,10 @@ export type V2ImportRequest = { readonly method: 'glance-direct' } | { readonly 
  * allow-list is set); any other name is `Unknown import method name`. gophercloud always sends an
  * empty `uri`: ignored unless the method is `web-download`.
  */
-export function parseImportRequest(body: string | Uint8Array | undefined, enabledMethods: readonly string[]): V2ImportRequest {
+export function parseImportRequest(
+  body: string | Uint8Array | undefined,
+  enabledMethods: readonly string[],
+): V2ImportRequest {
   const parsed = parseJsonBody(body);
   if (!isJsonObject(parsed) || !Object.hasOwn(parsed, 'method')) throw bad("Import request requires a 'method' field.");
   const method = parsed.method;

@@ -11,9 +11,19 @@
 import { v2Error } from './faults.ts';
 
 export type V2RouteName =
-  | 'versions' | 'schema' | 'importInfo'
-  | 'images' | 'image' | 'imageFile' | 'imageStage' | 'imageImport'
-  | 'members' | 'member' | 'tag' | 'deactivate' | 'reactivate';
+  | 'versions'
+  | 'schema'
+  | 'importInfo'
+  | 'images'
+  | 'image'
+  | 'imageFile'
+  | 'imageStage'
+  | 'imageImport'
+  | 'members'
+  | 'member'
+  | 'tag'
+  | 'deactivate'
+  | 'reactivate';
 
 export interface V2RouteMatch {
   readonly name: V2RouteName;

@@ -38,12 +38,19 @@ export interface ImageSchemaDocument {
 }
 
 /** Glance's UUID pattern, verbatim in the schema (glanceclient validates `id` with it). */
-export const UUID_PATTERN =
-  '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$';
+export const UUID_PATTERN = '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$';
 
 /** Every status a v2 image can show (§3.4, §5.1). */
 export const V2_IMAGE_STATUSES = [
-  'queued', 'saving', 'active', 'killed', 'deleted', 'uploading', 'importing', 'pending_delete', 'deactivated',
+  'queued',
+  'saving',
+  'active',
+  'killed',
+  'deleted',
+  'uploading',
+  'importing',
+  'pending_delete',
+  'deactivated',
 ] as const;
 export type V2ImageStatus = (typeof V2_IMAGE_STATUSES)[number];
 
@@ -66,11 +73,19 @@ export function imageSchemaProperties(formats: V2FormatSettings): Record<string,
     os_hidden: { type: 'boolean', description: 'If true, the image is left out of default image lists.' },
     checksum: readOnly({ type: ['null', 'string'], description: 'MD5 of the image data.', maxLength: 32 }),
     os_hash_algo: readOnly({ type: ['null', 'string'], description: 'Algorithm of os_hash_value', maxLength: 64 }),
-    os_hash_value: readOnly({ type: ['null', 'string'], description: 'Hex digest of the image data with os_hash_algo', maxLength: 128 }),
+    os_hash_value: readOnly({
+      type: ['null', 'string'],
+      description: 'Hex digest of the image data with os_hash_algo',
+      maxLength: 128,
+    }),
     owner: { type: ['null', 'string'], description: 'Owner (project id) of the image', maxLength: 255 },
     size: readOnly({ type: ['null', 'integer'], description: 'Size of the image data in bytes' }),
     virtual_size: readOnly({ type: ['null', 'integer'], description: 'Virtual size of the disk in bytes' }),
-    container_format: { type: ['null', 'string'], description: 'Format of the container', enum: [null, ...formats.containerFormats] },
+    container_format: {
+      type: ['null', 'string'],
+      description: 'Format of the container',
+      enum: [null, ...formats.containerFormats],
+    },
     disk_format: { type: ['null', 'string'], description: 'Format of the disk', enum: [null, ...formats.diskFormats] },
     created_at: readOnly({ type: 'string', description: 'Date and time the image was registered' }),
     updated_at: readOnly({ type: 'string', description: 'Date and time of the last change to the image' }),
@@ -106,8 +121,18 @@ export function imageSchemaProperties(formats: V2FormatSettings): Record<string,
     },
     // Well-known properties: described, but not base attributes (`is_base: false`), so
     // glanceclient patches them with `add`, not `replace` (§3.4).
-    kernel_id: { type: ['null', 'string'], pattern: UUID_PATTERN, description: 'ID of the kernel image', is_base: false },
-    ramdisk_id: { type: ['null', 'string'], pattern: UUID_PATTERN, description: 'ID of the ramdisk image', is_base: false },
+    kernel_id: {
+      type: ['null', 'string'],
+      pattern: UUID_PATTERN,
+      description: 'ID of the kernel image',
+      is_base: false,
+    },
+    ramdisk_id: {
+      type: ['null', 'string'],
+      pattern: UUID_PATTERN,
+      description: 'ID of the ramdisk image',
+      is_base: false,
+    },
     instance_uuid: { type: 'string', description: 'Server this image was made from', is_base: false },
     architecture: { type: 'string', description: 'CPU architecture the image needs', is_base: false },
     os_distro: { type: 'string', description: 'Operating system distribution', is_base: false },
@@ -115,8 +140,10 @@ export function imageSchemaProperties(formats: V2FormatSettings): Record<string,
     description: { type: 'string', description: 'A description of the image', is_base: false },
     cinder_encryption_key_id: { type: 'string', description: 'Key of an encrypted volume image', is_base: false },
     cinder_encryption_key_deletion_policy: {
-      type: 'string', enum: ['on_image_deletion', 'do_not_delete'],
-      description: 'Whether the key goes with the image', is_base: false,
+      type: 'string',
+      enum: ['on_image_deletion', 'do_not_delete'],
+      description: 'Whether the key goes with the image',
+      is_base: false,
     },
   };
 }
@@ -194,10 +221,15 @@ export type SchemaName = (typeof SCHEMA_NAMES)[number];
 /** The document for `/v2/schemas/<name>`, or undefined (→ 404, e.g. `metadefs/namespace`, `tasks`). */
 export function schemaDocument(name: string, formats: V2FormatSettings): object | undefined {
   switch (name) {
-    case 'image': return imageSchema(formats);
-    case 'images': return imagesSchema(formats);
-    case 'member': return memberSchema();
-    case 'members': return membersSchema();
-    default: return undefined;
+    case 'image':
+      return imageSchema(formats);
+    case 'images':
+      return imagesSchema(formats);
+    case 'member':
+      return memberSchema();
+    case 'members':
+      return membersSchema();
+    default:
+      return undefined;
   }
 }

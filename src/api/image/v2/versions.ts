@@ -38,14 +38,11 @@ export function imageVersionsDocument(publicUrl: string): { versions: VersionEnt
   });
   // Glance gives every v2 entry the same href (§3.1).
   const v2 = (id: string, status: 'CURRENT' | 'SUPPORTED'): VersionEntry => ({
-    id, status, links: [{ rel: 'self', href: `${base}/image/v2/` }],
+    id,
+    status,
+    links: [{ rel: 'self', href: `${base}/image/v2/` }],
   });
   return {
-    versions: [
-      v2('v2.15', 'CURRENT'),
-      ...SUPPORTED_V2.map((id) => v2(id, 'SUPPORTED')),
-      v1('v1.0'),
-      v1('v1'),
-    ],
+    versions: [v2('v2.15', 'CURRENT'), ...SUPPORTED_V2.map((id) => v2(id, 'SUPPORTED')), v1('v1.0'), v1('v1')],
   };
 }

@@ -51,7 +51,7 @@ export function printable(b: Uint8Array, max = 64): string {
     const c = b[i];
     s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '?';
   }
-  return b.length > max ? s + '…' : s;
+  return b.length > max ? `${s}…` : s;
 }
 
 export const sectorFloor = (n: number) => n - (n % 512);

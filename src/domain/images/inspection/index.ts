@@ -35,4 +35,10 @@
 export { StreamInspector } from './stream-inspector.ts';
 export { inspectRandomAccess, type RangeReader } from './random-access.ts';
 export { matchesDeclared, formatMatchRequired, FORMAT_MATCH_MODES, type FormatMatchMode } from './format-match.ts';
-export { DETECTED_FORMATS, isSafe, type DetectedFormat, type InspectionReport, type SafetyFailure } from './inspection-report.ts';
+export {
+  DETECTED_FORMATS,
+  isSafe,
+  type DetectedFormat,
+  type InspectionReport,
+  type SafetyFailure,
+} from './inspection-report.ts';

@@ -18,7 +18,16 @@ import { GptProbe } from './probes/gpt-probe.ts';
 
 /** In priority order. */
 export function allProbes(): FormatProbe[] {
-  return [new Qcow2Probe(), new QedProbe(), new VmdkProbe(), new VhdxProbe(), new VhdProbe(), new VdiProbe(), new IsoProbe(), new GptProbe()];
+  return [
+    new Qcow2Probe(),
+    new QedProbe(),
+    new VmdkProbe(),
+    new VhdxProbe(),
+    new VhdProbe(),
+    new VdiProbe(),
+    new IsoProbe(),
+    new GptProbe(),
+  ];
 }
 
 export function combine(probes: readonly FormatProbe[], size: number, tail: Uint8Array): InspectionReport {
@@ -32,13 +41,14 @@ export function combine(probes: readonly FormatProbe[], size: number, tail: Uint
   const hybridIso = formats.length === 1 && formats[0].name === 'iso';
   const ambiguous = formats.length > 1 || (formats.length === 1 && signatures.includes('gpt') && !hybridIso);
   const failures = mergeByCheck(matched.flatMap((m) => m.c.failures));
-  if (ambiguous) failures.unshift(failure('multiple_formats', `image matches several formats: ${signatures.join(', ')}`));
+  if (ambiguous)
+    failures.unshift(failure('multiple_formats', `image matches several formats: ${signatures.join(', ')}`));
   const details = Object.assign({}, ...matched.map((m) => m.c.details ?? {}));
   if (signatures.includes('gpt')) details.partition_table = 'gpt';
   const winner = formats[0];
   return {
     format: (winner?.name ?? 'raw') as DetectedFormat,
-    virtualSize: winner ? winner.c.virtualSize ?? null : wholeSectors(size),
+    virtualSize: winner ? (winner.c.virtualSize ?? null) : wholeSectors(size),
     safetyFailures: failures,
     signatures,
     size,

@@ -28,13 +28,17 @@ export async function inspectRandomAccess(read: RangeReader, size: number): Prom
       continue;
     }
     const wanted = Math.min(length, size - offset);
-    const data = offset + wanted <= head.length ? head.slice(offset, offset + wanted) : await readRange(read, offset, wanted, size);
+    const data =
+      offset + wanted <= head.length
+        ? head.slice(offset, offset + wanted)
+        : await readRange(read, offset, wanted, size);
     enqueue(probe, probe.onRegion(request.key, data, data.length === length ? 'complete' : 'short'));
   }
   const tailLength = Math.min(size, TAIL_BYTES);
-  const tail = probes.some((p) => p.wantsTail()) && tailLength > 0
-    ? await readRange(read, size - tailLength, tailLength, size)
-    : new Uint8Array(0);
+  const tail =
+    probes.some((p) => p.wantsTail()) && tailLength > 0
+      ? await readRange(read, size - tailLength, tailLength, size)
+      : new Uint8Array(0);
   return combine(probes, size, tail);
 }
 

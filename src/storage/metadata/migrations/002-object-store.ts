@@ -2,12 +2,14 @@ import type { Migration } from './migration-kit.ts';
 
 export const objectStore: Migration = {
   async up(db, kit) {
-    await db.schema.createTable('accounts')
+    await db.schema
+      .createTable('accounts')
       .addColumn('uuid', 'text', (c) => c.primaryKey())
       .addColumn('meta', 'text', (c) => c.notNull().defaultTo('{}'))
       .addColumn('modified_at', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('containers')
+    await db.schema
+      .createTable('containers')
       .addColumn('id', kit.idType, kit.id)
       .addColumn('account', 'text', (c) => c.notNull())
       .addColumn('name', 'text', (c) => kit.name(c.notNull()))
@@ -19,7 +21,8 @@ export const objectStore: Migration = {
       .addColumn('modified_at', 'bigint', (c) => c.notNull())
       .addUniqueConstraint('containers_account_name', ['account', 'name'])
       .execute();
-    await db.schema.createTable('objects')
+    await db.schema
+      .createTable('objects')
       .addColumn('id', kit.idType, kit.id)
       .addColumn('container_id', 'integer', (c) => c.notNull().references('containers.id').onDelete('cascade'))
       .addColumn('account', 'text', (c) => c.notNull())
@@ -40,7 +43,8 @@ export const objectStore: Migration = {
       .addUniqueConstraint('objects_container_name', ['container_id', 'name'])
       .execute();
     await db.schema.createIndex('objects_account').on('objects').column('account').execute();
-    await db.schema.createTable('grants')
+    await db.schema
+      .createTable('grants')
       .addColumn('object_id', 'integer', (c) => c.notNull().references('objects.id').onDelete('cascade'))
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('grantee', 'text', (c) => c.notNull())
@@ -48,7 +52,8 @@ export const objectStore: Migration = {
       .addPrimaryKeyConstraint('grants_pk', ['object_id', 'kind', 'grantee'])
       .execute();
     await db.schema.createIndex('grants_grantee').on('grants').columns(['grantee', 'object_id']).execute();
-    await db.schema.createTable('counters')
+    await db.schema
+      .createTable('counters')
       .addColumn('name', 'text', (c) => c.primaryKey())
       .addColumn('value', 'bigint', (c) => c.notNull())
       .execute();

@@ -2,7 +2,8 @@ import type { Migration } from './migration-kit.ts';
 
 export const images: Migration = {
   async up(db, kit) {
-    await db.schema.createTable('images')
+    await db.schema
+      .createTable('images')
       .addColumn('id', 'text', (c) => c.primaryKey().references('objects.uuid').onDelete('cascade'))
       .addColumn('owner', 'text', (c) => c.notNull())
       .addColumn('name', 'text', (c) => kit.name(c.notNull()))
@@ -20,12 +21,17 @@ export const images: Migration = {
       .execute();
     await db.schema.createIndex('images_owner_created').on('images').columns(['owner', 'created_at', 'id']).execute();
     await db.schema.createIndex('images_created').on('images').columns(['created_at', 'id']).execute();
-    await db.schema.createTable('image_properties')
+    await db.schema
+      .createTable('image_properties')
       .addColumn('image_id', 'text', (c) => c.notNull().references('images.id').onDelete('cascade'))
       .addColumn('key', 'text', (c) => kit.name(c.notNull()))
       .addColumn('value', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('image_properties_pk', ['image_id', 'key'])
       .execute();
-    await db.schema.createIndex('image_properties_key_value').on('image_properties').columns(['key', 'value']).execute();
+    await db.schema
+      .createIndex('image_properties_key_value')
+      .on('image_properties')
+      .columns(['key', 'value'])
+      .execute();
   },
 };

@@ -51,6 +51,8 @@ export class IsoProbe implements FormatProbe {
   }
 
   conclude(size: number): ProbeConclusion {
-    return this.#matched ? { matched: true, virtualSize: wholeSectors(size), failures: [], details: this.#details } : { matched: false, failures: [] };
+    return this.#matched
+      ? { matched: true, virtualSize: wholeSectors(size), failures: [], details: this.#details }
+      : { matched: false, failures: [] };
   }
 }

@@ -81,16 +81,21 @@ function examine(head: Uint8Array): ProbeConclusion {
       return matched(null);
     }
     const incompatible = u64be(head, 72)!;
-    if ((incompatible >> DATA_FILE_BIT) & 1n) failures.push(failure('data_file', 'qcow2 image uses an external data file'));
+    if ((incompatible >> DATA_FILE_BIT) & 1n)
+      failures.push(failure('data_file', 'qcow2 image uses an external data file'));
     const unknown = incompatible >> FIRST_UNKNOWN_BIT;
     if (unknown !== 0n) {
       const bits: number[] = [];
       for (let bit = 0; bit < 60; bit++) if ((unknown >> BigInt(bit)) & 1n) bits.push(bit + Number(FIRST_UNKNOWN_BIT));
-      failures.push(failure('unknown_features', `qcow2 image has unknown incompatible feature bits ${bits.join(', ')}`));
+      failures.push(
+        failure('unknown_features', `qcow2 image has unknown incompatible feature bits ${bits.join(', ')}`),
+      );
     }
     const headerLength = u32be(head, 100)!;
     if (headerLength < V3_HEADER || headerLength > clusterSize) {
-      failures.push(failure('qcow2_header', `qcow2 header_length ${headerLength} outside ${V3_HEADER}..${clusterSize}`));
+      failures.push(
+        failure('qcow2_header', `qcow2 header_length ${headerLength} outside ${V3_HEADER}..${clusterSize}`),
+      );
       return matched(size === undefined ? null : sectorFloor(size));
     }
     extensionsAt = headerLength;
@@ -106,15 +111,21 @@ function examine(head: Uint8Array): ProbeConclusion {
  * an extension list that never ends, or runs past what we hold, cannot be vouched for.
  */
 function walkExtensions(head: Uint8Array, start: number, clusterSize: number, backingOffset: bigint): SafetyFailure[] {
-  const backingAt = backingOffset !== 0n ? safeNumber(backingOffset) ?? clusterSize : clusterSize;
+  const backingAt = backingOffset !== 0n ? (safeNumber(backingOffset) ?? clusterSize) : clusterSize;
   const limit = Math.min(clusterSize, backingAt);
   let at = start;
   while (true) {
-    if (at + 8 > limit) return [failure('qcow2_header', 'qcow2 header extensions have no end marker within the first cluster')];
+    if (at + 8 > limit)
+      return [failure('qcow2_header', 'qcow2 header extensions have no end marker within the first cluster')];
     if (at + 8 > head.length) {
-      return [failure('qcow2_header', head.length < HEAD_BYTES
-        ? 'qcow2 header extensions truncated'
-        : `qcow2 header extensions continue past the first ${head.length} bytes, which is all that is inspected`)];
+      return [
+        failure(
+          'qcow2_header',
+          head.length < HEAD_BYTES
+            ? 'qcow2 header extensions truncated'
+            : `qcow2 header extensions continue past the first ${head.length} bytes, which is all that is inspected`,
+        ),
+      ];
     }
     const type = u32be(head, at)!;
     const length = u32be(head, at + 4)!;

@@ -15,9 +15,16 @@ export class VdiProbe implements FormatProbe {
     if (u32le(head, 0x40) !== SIGNATURE) return [];
     const raw = u64le(head, 0x170);
     const size = safeNumber(raw);
-    this.#conclusion = size === undefined
-      ? { matched: true, virtualSize: null, failures: [failure('vdi_header', raw === undefined ? 'VDI header truncated' : 'VDI disk size is beyond 2^53 bytes')] }
-      : { matched: true, virtualSize: Math.ceil(size / 512) * 512, failures: [] };
+    this.#conclusion =
+      size === undefined
+        ? {
+            matched: true,
+            virtualSize: null,
+            failures: [
+              failure('vdi_header', raw === undefined ? 'VDI header truncated' : 'VDI disk size is beyond 2^53 bytes'),
+            ],
+          }
+        : { matched: true, virtualSize: Math.ceil(size / 512) * 512, failures: [] };
     return [];
   }
 

@@ -39,7 +39,8 @@ export class VhdProbe implements FormatProbe {
   conclude(size: number, tail: Uint8Array): ProbeConclusion {
     if (this.#head) return this.#head;
     const footer = tail.subarray(tail.length - FOOTER);
-    if (size >= FOOTER && hasAscii(footer, 0, 'conectix') && u32be(footer, 60) === FIXED) return fromFooter(footer, 'fixed');
+    if (size >= FOOTER && hasAscii(footer, 0, 'conectix') && u32be(footer, 60) === FIXED)
+      return fromFooter(footer, 'fixed');
     return { matched: false, failures: [] };
   }
 }
@@ -50,7 +51,11 @@ function fromFooter(footer: Uint8Array, type: 'dynamic' | 'fixed'): ProbeConclus
   const heads = u8(footer, 58);
   const sectors = u8(footer, 59);
   if (currentSize === undefined || cyls === undefined || heads === undefined || sectors === undefined) {
-    return { matched: true, virtualSize: null, failures: [failure('vhd_header', 'VHD footer truncated or its size beyond 2^53 bytes')] };
+    return {
+      matched: true,
+      virtualSize: null,
+      failures: [failure('vhd_header', 'VHD footer truncated or its size beyond 2^53 bytes')],
+    };
   }
   const app = String.fromCharCode(...footer.subarray(28, 32));
   const chs = cyls * heads * sectors;

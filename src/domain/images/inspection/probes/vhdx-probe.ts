@@ -9,7 +9,13 @@
  */
 import { bytesEqual, guidBytes, hasAscii, safeNumber, sectorFloor, u16le, u32le, u64le } from '../byte-fields.ts';
 import type { SafetyFailure } from '../inspection-report.ts';
-import { failure, type FormatProbe, type ProbeConclusion, type RegionEnd, type RegionRequest } from '../format-probe.ts';
+import {
+  failure,
+  type FormatProbe,
+  type ProbeConclusion,
+  type RegionEnd,
+  type RegionRequest,
+} from '../format-probe.ts';
 
 const REGION_TABLE_AT = 192 * 1024;
 const REGION_TABLE_BYTES = 64 * 1024;
@@ -36,7 +42,12 @@ export class VhdxProbe implements FormatProbe {
     if (key === 'regions') return this.#onRegionTable(data);
     if (key === 'metadata') return this.#onMetadataTable(data);
     const size = safeNumber(u64le(data, 0));
-    if (size === undefined) return this.#fail(data.length < 8 ? 'VHDX virtual disk size lies beyond the end of the image' : 'VHDX virtual disk size is beyond 2^53 bytes');
+    if (size === undefined)
+      return this.#fail(
+        data.length < 8
+          ? 'VHDX virtual disk size lies beyond the end of the image'
+          : 'VHDX virtual disk size is beyond 2^53 bytes',
+      );
     this.#virtualSize = sectorFloor(size);
     return [];
   }
@@ -60,7 +71,8 @@ export class VhdxProbe implements FormatProbe {
   }
 
   #onMetadataTable(table: Uint8Array): RegionRequest[] {
-    if (table.length < 32 || !hasAscii(table, 0, 'metadata')) return this.#fail('VHDX metadata table missing or beyond the end of the image');
+    if (table.length < 32 || !hasAscii(table, 0, 'metadata'))
+      return this.#fail('VHDX metadata table missing or beyond the end of the image');
     const count = u16le(table, 10)!;
     if (count > MAX_ENTRIES) return this.#fail(`VHDX metadata table has ${count} entries (limit ${MAX_ENTRIES})`);
     for (let i = 0; i < count; i++) {
@@ -70,7 +82,9 @@ export class VhdxProbe implements FormatProbe {
       const itemOffset = u32le(table, entry + 16)!;
       const itemLength = u32le(table, entry + 20)!;
       if (itemOffset < METADATA_TABLE_BYTES || itemLength < 8) {
-        return this.#fail(`VHDX virtual disk size item at ${itemOffset} (length ${itemLength}) is not after the metadata table`);
+        return this.#fail(
+          `VHDX virtual disk size item at ${itemOffset} (length ${itemLength}) is not after the metadata table`,
+        );
       }
       return [{ key: 'size', offset: this.#metadataAt + itemOffset, length: 8 }];
     }
@@ -88,7 +102,11 @@ export class VhdxProbe implements FormatProbe {
 
   conclude(): ProbeConclusion {
     if (!this.#matched) return { matched: false, failures: [] };
-    const failures = this.#problem ? [this.#problem] : this.#virtualSize === null ? [failure('vhdx_header', 'VHDX virtual disk size not found')] : [];
+    const failures = this.#problem
+      ? [this.#problem]
+      : this.#virtualSize === null
+        ? [failure('vhdx_header', 'VHDX virtual disk size not found')]
+        : [];
     return { matched: true, virtualSize: this.#problem ? null : this.#virtualSize, failures };
   }
 }

@@ -28,7 +28,11 @@ export function parseDescriptor(bytes: Uint8Array): ParsedDescriptor {
   const text = bytes.subarray(0, nul < 0 ? bytes.length : nul);
   for (const c of text) {
     if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c > 0x7e) {
-      return { createType: undefined, extentBytes: 0, failures: [failure('vmdk_descriptor', 'VMDK descriptor is not ASCII text')] };
+      return {
+        createType: undefined,
+        extentBytes: 0,
+        failures: [failure('vmdk_descriptor', 'VMDK descriptor is not ASCII text')],
+      };
     }
   }
   let createType: string | undefined;
@@ -54,18 +58,28 @@ export function parseDescriptor(bytes: Uint8Array): ParsedDescriptor {
       continue;
     }
     if (!ALLOWED_EXTENT_TYPES.includes(m[3].toUpperCase())) {
-      failures.push(failure('vmdk_extent_type', `VMDK extent type ${m[3]} is not allowed (only ${ALLOWED_EXTENT_TYPES.join(', ')})`));
+      failures.push(
+        failure(
+          'vmdk_extent_type',
+          `VMDK extent type ${m[3]} is not allowed (only ${ALLOWED_EXTENT_TYPES.join(', ')})`,
+        ),
+      );
     }
     extentBytes += Number(m[2]) * 512;
   }
   if (extents === 0) failures.push(failure('vmdk_no_extents', 'VMDK descriptor has no extents'));
   if (createType === undefined || !ALLOWED_CREATE_TYPES.includes(createType)) {
-    failures.push(failure('vmdk_create_type', `VMDK create type ${createType === undefined ? '(none)' : `"${clip(createType)}"`} is not allowed (only ${ALLOWED_CREATE_TYPES.join(', ')})`));
+    failures.push(
+      failure(
+        'vmdk_create_type',
+        `VMDK create type ${createType === undefined ? '(none)' : `"${clip(createType)}"`} is not allowed (only ${ALLOWED_CREATE_TYPES.join(', ')})`,
+      ),
+    );
   }
   return { createType, extentBytes, failures };
 }
 
-const clip = (s: string) => (s.length > 80 ? s.slice(0, 80) + '…' : s);
+const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 80)}…` : s);
 
 /**
  * qemu's test for a descriptor-only VMDK: after blank and comment lines, within the first 512

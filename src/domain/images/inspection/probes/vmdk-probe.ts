@@ -11,7 +11,13 @@
 import { hasAscii, safeNumber, u32le, u64le } from '../byte-fields.ts';
 import type { SafetyFailure } from '../inspection-report.ts';
 import {
-  failure, MAX_REGION_BYTES, TAIL_BYTES, type FormatProbe, type ProbeConclusion, type RegionEnd, type RegionRequest,
+  failure,
+  MAX_REGION_BYTES,
+  TAIL_BYTES,
+  type FormatProbe,
+  type ProbeConclusion,
+  type RegionEnd,
+  type RegionRequest,
 } from '../format-probe.ts';
 import { looksLikeDescriptorFile, parseDescriptor } from './vmdk-descriptor.ts';
 
@@ -46,13 +52,18 @@ export class VmdkProbe implements FormatProbe {
     const version = u32le(head, 4)!;
     if (version < 1 || version > 3) this.#fail('vmdk_header', `VMDK version ${version} is not 1, 2 or 3`);
     // qemu then ignores this file's grains and opens the descriptor's extents as other files.
-    if (u64le(head, 12) === 0n) this.#fail('vmdk_descriptor_file', 'VMDK capacity 0: its descriptor\'s extents would be opened as other files');
+    if (u64le(head, 12) === 0n)
+      this.#fail('vmdk_descriptor_file', "VMDK capacity 0: its descriptor's extents would be opened as other files");
     const descSector = u64le(head, 28)!;
     const descSectors = u64le(head, 36)!;
-    if (descSector === 0n && descSectors === 0n) return this.#fail('vmdk_no_extents', 'VMDK has no embedded descriptor');
+    if (descSector === 0n && descSectors === 0n)
+      return this.#fail('vmdk_no_extents', 'VMDK has no embedded descriptor');
     if (descSector !== 1n) return this.#fail('vmdk_descriptor', `VMDK descriptor at sector ${descSector}, not 1`);
     if (descSectors * 512n > BigInt(MAX_REGION_BYTES)) {
-      return this.#fail('vmdk_descriptor', `VMDK descriptor of ${descSectors} sectors is over the ${MAX_REGION_BYTES}-byte limit`);
+      return this.#fail(
+        'vmdk_descriptor',
+        `VMDK descriptor of ${descSectors} sectors is over the ${MAX_REGION_BYTES}-byte limit`,
+      );
     }
     if (descSectors === 0n) return this.#fail('vmdk_descriptor', 'VMDK descriptor is empty');
     return [{ key: 'descriptor', offset: 512, length: Number(descSectors) * 512 }];
@@ -78,7 +89,12 @@ export class VmdkProbe implements FormatProbe {
       if (this.#shape === 'sparse' && !this.#descriptorComplete) {
         failures.push(failure('vmdk_descriptor', 'VMDK descriptor lies beyond the end of the image'));
       } else if (this.#shape === 'descriptor-file' && size > MAX_REGION_BYTES) {
-        failures.push(failure('vmdk_descriptor', `VMDK descriptor file of ${size} bytes is over the ${MAX_REGION_BYTES}-byte limit`));
+        failures.push(
+          failure(
+            'vmdk_descriptor',
+            `VMDK descriptor file of ${size} bytes is over the ${MAX_REGION_BYTES}-byte limit`,
+          ),
+        );
       } else {
         const parsed = parseDescriptor(this.#descriptor);
         failures.push(...parsed.failures);
@@ -93,7 +109,8 @@ export class VmdkProbe implements FormatProbe {
       const header = u64le(this.#header, 56) === GD_AT_END ? footerHeader(size, tail, failures) : this.#header;
       if (header !== undefined) {
         const capacity = safeNumber(u64le(header, 12));
-        if (capacity === undefined || capacity > Number.MAX_SAFE_INTEGER / 512) failures.push(failure('vmdk_header', 'VMDK capacity is beyond 2^53 bytes'));
+        if (capacity === undefined || capacity > Number.MAX_SAFE_INTEGER / 512)
+          failures.push(failure('vmdk_header', 'VMDK capacity is beyond 2^53 bytes'));
         else virtualSize = capacity * 512;
       }
     }
@@ -108,7 +125,11 @@ export class VmdkProbe implements FormatProbe {
 
 /** The footer's header copy (marker sector, then "KDMV" + header, then end-of-stream marker). */
 function footerHeader(size: number, tail: Uint8Array, failures: SafetyFailure[]): Uint8Array | undefined {
-  const ok = size >= TAIL_BYTES && tail.length === TAIL_BYTES && u32le(tail, 12) === FOOTER_MARKER && hasAscii(tail, 512, 'KDMV');
+  const ok =
+    size >= TAIL_BYTES &&
+    tail.length === TAIL_BYTES &&
+    u32le(tail, 12) === FOOTER_MARKER &&
+    hasAscii(tail, 512, 'KDMV');
   if (!ok) {
     failures.push(failure('vmdk_header', 'VMDK header says the grain directory is at the end, but there is no footer'));
     return undefined;
