@@ -155,12 +155,15 @@ export class ImageService {
     return uuid === undefined ? undefined : this.#queries.statusOf(uuid);
   }
 
-  /** The data of an available image, at the object version about to be read. */
-  async dataSource(caller: User, id: string): Promise<ImageDataSource> {
+  /**
+   * The data of an image, at the object version about to be read; undefined when it has none yet
+   * (v2 answers 204, v1 404). A deactivated image's data is refused to non-admins through every
+   * image API (openstack.md §5.2).
+   */
+  async dataSource(caller: User, id: string): Promise<ImageDataSource | undefined> {
     const entry = await readableImage(this.#queries, caller, id);
-    // openstack.md §5.2: a deactivated image's data is refused to non-admins through every image API.
     if (entry.status === 'deactivated' && !caller.admin) throw new ImageRuleRefused('image-deactivated');
-    if (entry.status !== 'available' && entry.status !== 'deactivated') throw new NotFound('image-data');
+    if (entry.status !== 'available' && entry.status !== 'deactivated') return undefined;
     const object = await this.#objects.getByUuid(entry.id);
     if (!object) throw new NotFound('image');
     const image = toImageView({
@@ -587,26 +590,6 @@ export class ImageService {
     if (entry.status === 'available') return;
     if (entry.status !== 'deactivated' || !(await activate(this.#db, entry.id)))
       throw new ImageRuleRefused('reactivate-status', entry.status);
-  }
-
-  /**
-   * The data for Image API v2's download: undefined while there is none (queued, saving); a
-   * deactivated image's data only for admins.
-   */
-  async dataSourceV2(caller: User, id: string): Promise<ImageDataSource | undefined> {
-    const entry = await readableImage(this.#queries, caller, id);
-    if (entry.status === 'deactivated' && !caller.admin) throw new ImageRuleRefused('image-deactivated');
-    if (entry.status !== 'available' && entry.status !== 'deactivated') return undefined;
-    const object = await this.#objects.getByUuid(entry.id);
-    if (!object) throw new NotFound('image');
-    const image = toImageView({
-      ...entry,
-      size: object.size,
-      md5: object.md5,
-      objectHash: object.objectHash,
-      objectVersionTs: object.versionTs,
-    });
-    return { image, object };
   }
 
   /** Image API v2's upload: a queued image with both formats set (openstack.md §4.7). */

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { serveData } from '../../http/serve-data.ts';
 import { hasBody, mediaType, type ApiRequest } from '../../http/api-request.ts';
 import { json, type ApiResponse } from '../../http/reply.ts';
-import { DataInterrupted } from '../../../domain/errors.ts';
+import { DataInterrupted, NotFound } from '../../../domain/errors.ts';
 import type { User } from '../../../domain/identity/users.ts';
 import type { ImageUpload, UpdateImage } from '../../../domain/images/image-commands.ts';
 import type { ImageView } from '../../../domain/images/image-model.ts';
@@ -84,6 +84,7 @@ export const headImage: ImageHandler = async (req, caller, route) => {
 export const getImageData: ImageHandler = async (req, caller, route) => {
   const { images } = req.services;
   const source = await images.dataSource(caller, route.id!);
+  if (!source) throw new NotFound('image-data');
   const { image, object } = source;
   return serveData(req.raw, {
     size: object.size,

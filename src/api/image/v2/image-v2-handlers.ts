@@ -185,7 +185,7 @@ export const uploadFile: V2Handler = async (req, caller, route) => {
 /** §4.8: 200 with Content-MD5, 204 without data, 206 for a Range (serve-data.ts). */
 export const downloadFile: V2Handler = async (req, caller, route) => {
   const { images } = req.services;
-  const source = await images.dataSourceV2(caller, route.imageId!);
+  const source = await images.dataSource(caller, route.imageId!);
   if (!source) return noContent();
   const { image, object } = source;
   return serveData(req.raw, {
