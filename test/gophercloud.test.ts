@@ -2,8 +2,8 @@
  * gophercloud (Terraform's OpenStack provider, Packer) against a real Plankton server, through
  * the Go harness in test/clients/gophercloud built on Debian's gophercloud 0.12 (openstack.md
  * §2.5, §4.1, §6.4). Identity: password, token and application-credential logins, the catalog
- * as gophercloud reads it, its 401. Image v2: the calls of `openstack_images_image_v2`, written
- * against the spec and skipped until the Image API v2 is served (issue 12).
+ * as gophercloud reads it, its 401. Image v2: the calls of `openstack_images_image_v2`,
+ * with its exact status codes; only interoperable import waits (not offered yet, issue 12).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -23,7 +23,8 @@ import { startTestServer, type TestServer, type TestUser } from './helpers/test-
 
 if (gophercloudMissing) process.stderr.write(`# skipping: ${gophercloudMissing}\n`);
 
-const IMAGE_V2: string | false = 'Image API v2 not served yet (issue 12)';
+/** Interoperable import (stage, glance-direct) is not offered yet: its test waits for it. */
+const IMPORT: string | false = 'interoperable import not offered yet (issue 12)';
 const PASSWORD = 'gophercloud-password-1';
 const REGION = 'RegionOne';
 
@@ -296,7 +297,7 @@ for (const dialect of DIALECTS) {
       });
     });
 
-    describe('Image v2 (Terraform openstack_images_image_v2)', { skip: IMAGE_V2 }, () => {
+    describe('Image v2 (Terraform openstack_images_image_v2)', () => {
       /** A data file of `size` pseudo-random bytes; its path and MD5. */
       function dataFile(name: string, size: number): { file: string; md5: string; size: number } {
         const data = Buffer.alloc(size);
@@ -346,7 +347,8 @@ for (const dialect of DIALECTS) {
         assert.equal(created.min_ram, 64);
         assert.equal(created.properties?.os_distro, 'debian');
         assert.equal(created.properties?.build, '42', 'custom properties are strings');
-        assert.ok(created.import_methods?.includes('glance-direct'), 'OpenStack-image-import-methods header');
+        // No import method is offered yet (issue 12): the create reply carries no import-methods header.
+        assert.deepEqual(created.import_methods ?? [], []);
         assertTimestamp(created.created_at, 'created_at');
         assertTimestamp(created.updated_at, 'updated_at');
 
@@ -595,7 +597,7 @@ for (const dialect of DIALECTS) {
         );
       });
 
-      it('interoperable import: glance-direct stage then import', async () => {
+      it('interoperable import: glance-direct stage then import', { skip: IMPORT }, async () => {
         const info = ok(
           await gophercloud<{ 'import-methods': { value: string[] } }>(aliceToken(), 'import-info'),
           'import info',
