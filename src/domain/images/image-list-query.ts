@@ -48,26 +48,35 @@ export type TimeFilter = { readonly op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lt
  * names (`active`, `killed`); the repository maps them onto stored statuses.
  */
 export interface ImageCatalogQuery {
+  /** Page size, the default and the cap already applied. */
   readonly limit: number;
+  /** Id of the last image of the previous page; must name a visible image. */
   readonly marker?: string;
   /** Tie-breakers included (the adapter appends `created_at`, `id`). */
   readonly sort: readonly { readonly key: SortKey; readonly dir: SortDir }[];
+  /** `all` = every visibility; absent = the default set (community only if owned). */
   readonly visibility?: 'public' | 'community' | 'shared' | 'private' | 'all';
+  /** Which shared-with-me images count (default `accepted`). */
   readonly memberStatus: 'pending' | 'accepted' | 'rejected' | 'all';
+  /** Hidden images are listed only with `os_hidden=true`, and then only they are. */
   readonly osHidden: boolean;
   readonly protected?: boolean;
   readonly id?: MatchFilter;
   readonly name?: MatchFilter;
+  /** v2 status names (`active`, not v1's `available`). */
   readonly status?: MatchFilter;
   readonly containerFormat?: MatchFilter;
   readonly diskFormat?: MatchFilter;
   readonly createdAt?: TimeFilter;
   readonly updatedAt?: TimeFilter;
+  /** Inclusive bounds on `size`. */
   readonly sizeMin?: number;
   readonly sizeMax?: number;
+  /** The image must carry every one of these tags. */
   readonly tags: readonly string[];
   readonly owner?: string;
   readonly checksum?: string;
   readonly osHashValue?: string;
+  /** Any other key: custom property equality, key verbatim (`os_distro=ubuntu`). */
   readonly properties: Readonly<Record<string, string>>;
 }

@@ -8,6 +8,7 @@
  * for single-valued keys the last value wins.
  */
 import { v2Error } from './faults.ts';
+import type { ImageCatalogQuery, MatchFilter, TimeFilter } from '../../../domain/images/image-list-query.ts';
 import { V2_MEMBER_STATUSES, V2_VISIBILITIES, type V2MemberStatus, type V2Visibility } from './schemas.ts';
 
 export const V2_SORT_KEYS = [
@@ -28,53 +29,11 @@ export interface V2Sort {
   readonly dir: SortDir;
 }
 
-/** Equality, or membership for `in:a,b,"c,d"` (§4.3). */
-export type MatchFilter =
-  | { readonly op: 'eq'; readonly value: string }
-  | { readonly op: 'in'; readonly values: readonly string[] };
+export type { MatchFilter, TimeFilter } from '../../../domain/images/image-list-query.ts';
+export type TimeOperator = TimeFilter['op'];
 
-export type TimeOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte';
-
-/** `created_at=gt:2016-12-13T01:02:03Z`: compare with `at`, microseconds since the epoch (UTC). */
-export interface TimeFilter {
-  readonly op: TimeOperator;
-  readonly at: number;
-}
-
-/** What the domain's v2 list takes. Absent keys mean "no filter". */
-export interface V2ImageListFilter {
-  /** Page size after the default (25) and the cap (1000) are applied. */
-  readonly limit: number;
-  /** Id of the last image of the previous page (lower-case UUID); must name a visible image (else 400 `markerNotFound`). */
-  readonly marker?: string;
-  /** The sort, tie-breakers included: `created_at` then `id` are appended when missing, as Glance does. */
-  readonly sort: readonly V2Sort[];
-  /** `all` = every visibility; absent = Glance's default set (community only if owned). */
-  readonly visibility?: V2Visibility | 'all';
-  /** Which shared-with-me images count (default `accepted`). */
-  readonly memberStatus: V2MemberStatus | 'all';
-  /** Hidden images are listed only with `os_hidden=true`, and then only they are (Glance filters by equality). */
-  readonly osHidden: boolean;
-  readonly protected?: boolean;
-  readonly id?: MatchFilter;
-  readonly name?: MatchFilter;
-  /** v2 status names (`active`, not v1's `available`). */
-  readonly status?: MatchFilter;
-  readonly containerFormat?: MatchFilter;
-  readonly diskFormat?: MatchFilter;
-  readonly createdAt?: TimeFilter;
-  readonly updatedAt?: TimeFilter;
-  /** Inclusive bounds on `size`. */
-  readonly sizeMin?: number;
-  readonly sizeMax?: number;
-  /** The image must carry every one of these tags. */
-  readonly tags: readonly string[];
-  readonly owner?: string;
-  readonly checksum?: string;
-  readonly osHashValue?: string;
-  /** Any other key: custom property equality, key verbatim (`os_distro=ubuntu`). */
-  readonly properties: Readonly<Record<string, string>>;
-}
+/** What the domain's catalog list takes (its fields are documented there). */
+export type V2ImageListFilter = ImageCatalogQuery;
 
 export interface ListQueryOptions {
   /** Glance `limit_param_default`. */
