@@ -3,7 +3,7 @@
  * --file / list / show / save / set / unset / add project / member list / delete` and
  * `glance --os-image-api-version 2 image-create --file / image-download / image-update /
  * member-create / member-update / member-delete / image-tag-update`. `openstack image set --accept`
- * and `image remove project` look projects up through Keystone v3 (issue 11), so not here. Through
+ * and `image remove project` need a Keystone v3 login: test/image-v2-sharing-clients.test.ts. Through
  * test/helpers/openstack-clients.ts
  * (token auth, explicit endpoint). Clients are slow to start: SQLite only, the HTTP test covers
  * PostgreSQL.

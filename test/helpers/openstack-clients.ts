@@ -9,6 +9,9 @@
  * | `glance` 4.1 | `--os-image-api-version 2 --os-image-url <url>/image --os-auth-token T` | `<url>/image/v2/…` (glanceclient appends `/v2`, §1 item 1) |
  * | same, v1 | `--os-image-api-version 1 …` | `<url>/image/v1/…` |
  *
+ * `keystoneOpenstackCli` / `keystoneGlanceCli` instead log in with a user name and a password at
+ * `<url>/identity/v3` (`keystoneEnv`: the `OS_*` variables) and take the image URL from the catalog.
+ *
  * What does not work (checked against openstackclient 6.0.0 / glanceclient 4.1.0):
  * * `--os-auth-type token_endpoint` (old osc name): "invalid choice"; `admin_token` is its successor.
  * * `admin_token` with `--os-endpoint <url>/image`: openstacksdk requests `<url>/image/images` (§2.5).
@@ -58,6 +61,8 @@ export interface CliOptions {
   readonly debug?: boolean;
   /** Kill the client after this long; default 120 s (Python start-up is slow on a loaded machine). */
   readonly timeoutMs?: number;
+  /** Extra environment variables (e.g. `keystoneEnv(…)`); nothing else of the calling shell leaks in. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Why the clients cannot run here, or false when both are installed (use as a `skip` reason). */
@@ -87,6 +92,53 @@ export function glanceArgs(target: ImageApiTarget, version: '1' | '2' = '2'): st
   return ['--os-image-api-version', version, '--os-image-url', `${target.url}/image`, '--os-auth-token', target.token];
 }
 
+/** A user who logs in through Keystone v3 with a name and a password (openstack.md §2.5). */
+export interface KeystoneLogin {
+  /** The server's base URL (`TestServer.url`). */
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * The `OS_*` variables with which `openstack` and `glance` log in by password at `<url>/identity/v3`,
+ * scoped to the user's own project (named like the user), and speak Image API v2 at the catalog's
+ * image endpoint: the way a user with a clouds.yaml-less shell works.
+ */
+export function keystoneEnv(login: KeystoneLogin): Record<string, string> {
+  return {
+    OS_AUTH_URL: `${login.url}/identity/v3`,
+    OS_IDENTITY_API_VERSION: '3',
+    OS_USERNAME: login.username,
+    OS_PASSWORD: login.password,
+    OS_PROJECT_NAME: login.username,
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    OS_IMAGE_API_VERSION: '2',
+  };
+}
+
+/** `openstack <args>` logged in through Keystone v3 (no endpoint override: the catalog's image URL). */
+export function keystoneOpenstackCli(
+  login: KeystoneLogin,
+  args: readonly string[],
+  opts: Omit<CliOptions, 'imageApiVersion' | 'env'> = {},
+): Promise<CliResult> {
+  return runClient(OPENSTACK_BIN, [...(opts.debug ? ['--debug'] : []), ...args], {
+    ...opts,
+    env: keystoneEnv(login),
+  });
+}
+
+/** `glance <args>` logged in through Keystone v3 (Image API v2 from `OS_IMAGE_API_VERSION`). */
+export function keystoneGlanceCli(
+  login: KeystoneLogin,
+  args: readonly string[],
+  opts: Omit<CliOptions, 'imageApiVersion' | 'env'> = {},
+): Promise<CliResult> {
+  return runClient(GLANCE_BIN, [...(opts.debug ? ['--debug'] : []), ...args], { ...opts, env: keystoneEnv(login) });
+}
+
 /** `openstack <args>` (e.g. `['image', 'list', '-f', 'json']`) against the target. */
 export function openstackCli(
   target: ImageApiTarget,
@@ -111,13 +163,19 @@ export function glanceCli(target: ImageApiTarget, args: readonly string[], opts:
 export async function runClient(
   bin: string,
   args: readonly string[],
-  opts: Pick<CliOptions, 'stdin' | 'timeoutMs'> = {},
+  opts: Pick<CliOptions, 'stdin' | 'timeoutMs' | 'env'> = {},
 ): Promise<CliResult> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-osc-home-'));
   const stdin = opts.stdin ?? 'closed';
   // bash does the redirection so that "closed" really is a closed descriptor 0.
   const redirect = stdin === 'closed' ? '<&-' : stdin === 'null' ? '</dev/null' : '<"$f"';
-  const env: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+  const env: NodeJS.ProcessEnv = {
+    ...opts.env,
+    PATH: '/usr/bin:/bin',
+    HOME: home,
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+  };
   if (typeof stdin === 'object') env.PLANKTON_STDIN_FILE = stdin.file;
   try {
     return await new Promise<CliResult>((resolve, reject) => {
