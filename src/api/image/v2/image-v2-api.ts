@@ -10,7 +10,7 @@ import { ServiceError } from '../../../errors.ts';
 import { DomainError } from '../../../domain/errors.ts';
 import type { Api } from '../../router.ts';
 import { v2FaultOf, v2StatusName } from './domain-faults.ts';
-import { V2Error, v2ErrorResponse } from './faults.ts';
+import { V2Error, v2Error, v2ErrorResponse } from './faults.ts';
 import * as h from './image-v2-handlers.ts';
 import { resolveV2Route, type V2RouteMatch, type V2RouteName } from './routes.ts';
 import { imageVersionsDocument } from './versions.ts';
@@ -51,6 +51,9 @@ async function failure(req: ApiRequest, err: unknown, route: V2RouteMatch | unde
     const status = route?.name === 'imageFile' && route.imageId ? await currentStatus(req, route.imageId) : undefined;
     fault = v2FaultOf(err, { imageId: route?.imageId, status });
   }
+  // The shared data server (serve-data.ts) words its 416 for the object store; v2 words it from its table.
+  if (fault instanceof ServiceError && fault.kind === 'rangeNotSatisfiable')
+    fault = v2Error('rangeNotSatisfiable', Number(fault.headers['Content-Range']?.split('/')[1]));
   if (fault instanceof V2Error) return v2ErrorResponse(fault) as ApiResponse;
   if (fault instanceof ServiceError)
     return errorResponse(fault, { requestEntityTooLarge: 'overLimit', itemNotFound: 'itemNotFound' });
