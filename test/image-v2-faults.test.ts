@@ -557,6 +557,48 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('NUL characters: 400 in names, properties and tags on every database; list filters with one match nothing', async () => {
+      const nul = {
+        status: 400,
+        fault: 'badRequest',
+        message: 'Image names, properties and tags may not contain the NUL character.',
+      };
+      for (const body of [{ name: 'a\u0000b' }, { os_distro: 'x\u0000' }, { 'k\u0000': 'v' }, { tags: ['t\u0000'] }]) {
+        await assertFault(await call(A, 'POST', '/images', { body }), nul, `create ${JSON.stringify(body)}`);
+      }
+      const id = await create(A);
+      for (const op of [
+        { op: 'replace', path: '/name', value: '\u0000' },
+        { op: 'add', path: '/os_distro', value: 'a\u0000' },
+        { op: 'add', path: '/a\u0000', value: 'v' },
+        { op: 'replace', path: '/tags', value: ['ok', 'n\u0000'] },
+      ]) {
+        await assertFault(await patch(A, id, [op]), nul, `patch ${JSON.stringify(op)}`);
+      }
+      await assertFault(await call(A, 'PUT', `/images/${id}/tags/a%00b`), nul, 'put tag');
+      await assertFault(
+        await call(A, 'DELETE', `/images/${id}/tags/a%00b`),
+        { status: 404, fault: 'itemNotFound', message: 'Tag a\u0000b not found.' },
+        'delete tag',
+      );
+      for (const query of [
+        'name=%00',
+        'id=%00',
+        'tag=%00',
+        'owner=%00',
+        'checksum=%00',
+        'os_distro=%00',
+        'x%00=1',
+        'name=in:a,%00',
+      ]) {
+        const r = await call(A, 'GET', `/images?${query}`);
+        assert.equal(r.status, 200, `${query}: ${await r.clone().text()}`);
+        assert.deepEqual(((await r.json()) as { images: unknown[] }).images, [], query);
+      }
+      const v1 = await s.fetch('/image/v1/images/detail?name=%00', { token: A.token });
+      assert.equal(v1.status, 200, await v1.clone().text());
+    });
+
     it('405 notAllowed with Allow', async () => {
       const id = await create(A);
       const cases: [string, string, string][] = [

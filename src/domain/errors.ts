@@ -50,7 +50,17 @@ export class Forbidden extends DomainError {
  * cannot be chosen here;
  * `metadata`: declared data values on an image that is not queued.
  */
-export type InvalidField = 'size' | 'checksum' | 'owner' | 'member' | 'member-id' | 'marker' | 'image-id' | 'metadata';
+/** `text`: a name, property or tag with a NUL character (image-values.ts `hasNul`). */
+export type InvalidField =
+  | 'size'
+  | 'checksum'
+  | 'owner'
+  | 'member'
+  | 'member-id'
+  | 'marker'
+  | 'image-id'
+  | 'metadata'
+  | 'text';
 
 export class InvalidValue extends DomainError {
   constructor(

@@ -64,7 +64,7 @@ import {
   startSaving,
   type RecordChanges,
 } from './image-status.ts';
-import { canonicalUuid, isMd5 } from './image-values.ts';
+import { canonicalUuid, hasNul, isMd5, textWithNul } from './image-values.ts';
 import { membersOf } from './image-visibility.ts';
 import type { ImageCatalogQuery } from './image-list-query.ts';
 import { activate, deactivate } from './image-status.ts';
@@ -183,6 +183,8 @@ export class ImageService {
 
   /** The caller's images (§5.2), filtered, sorted, after the marker. */
   async list(caller: User, q: ImageListQuery): Promise<ImageView[]> {
+    const filters = [q.name, q.diskFormat, q.containerFormat, q.status, ...propertyTexts(q.properties)];
+    if (textWithNul(filters) !== undefined) return [];
     const viewer = { uuid: caller.uuid, all: caller.admin && q.publicNone };
     let after: { value: unknown; id: string } | undefined;
     if (q.marker !== undefined) {
@@ -197,6 +199,7 @@ export class ImageService {
   /** Registers an existing object as an image (§5.3 register, steps 13–18): status available. */
   async register(caller: User, r: RegisterImage): Promise<ImageView> {
     checkPropertyCount(Object.keys(r.properties).length);
+    checkText([r.attributes.name, ...propertyTexts(r.properties)]);
     const loc = r.location;
     const account = canonicalUuid(loc.account) ?? loc.account;
     const obj = await this.#objects.get(account, loc.container, loc.name);
@@ -233,6 +236,7 @@ export class ImageService {
   /** Reserves an image without data (§5.3 upload steps 13–16): status queued. */
   async reserve(caller: User, r: ReserveImage): Promise<ImageView> {
     checkPropertyCount(Object.keys(r.properties).length);
+    checkText([r.attributes.name, ...propertyTexts(r.properties), ...(r.tags ?? [])]);
     this.#checkAnnouncedSize(r.size);
     const { id } = await this.#createPlaceholder(caller, r, 'reserved');
     return this.#view(id);
@@ -241,6 +245,7 @@ export class ImageService {
   /** Creates an image and uploads its data in one step (§5.3 upload, steps 13–19). */
   async createWithData(caller: User, r: CreateImageWithData): Promise<ImageView> {
     checkPropertyCount(Object.keys(r.properties).length);
+    checkText([r.attributes.name, ...propertyTexts(r.properties), ...(r.tags ?? [])]);
     this.#checkAnnouncedSize(r.size);
     this.#checkAnnouncedLength(r.data, r.size);
     const { id, container } = await this.#createPlaceholder(caller, r, 'uploading');
@@ -339,6 +344,7 @@ export class ImageService {
 
   /** Changes an image's attributes and properties (§5.6), with data when it is queued. */
   async update(caller: User, id: string, r: UpdateImage): Promise<ImageView> {
+    checkText([r.attributes.name, ...propertyTexts(r.properties.set)]);
     const entry = await readableImage(this.#queries, caller, id);
     const data = r.data;
     if (data) authorize(caller, 'upload', { image: entry });
@@ -487,6 +493,8 @@ export class ImageService {
 
   /** The v2 list (openstack.md §4.3): visibility and member status, filters, multi-key sort, marker. */
   async catalog(caller: User, q: ImageCatalogQuery): Promise<ImageView[]> {
+    // No stored text holds a NUL (checkText), so such a filter matches nothing.
+    if (textWithNul(catalogTexts(q)) !== undefined) return [];
     const viewer = { uuid: caller.uuid, all: caller.admin };
     let after: Record<string, unknown> | undefined;
     if (q.marker !== undefined) {
@@ -509,6 +517,7 @@ export class ImageService {
       if (!entry) throw new NotFound('image');
       const c = plan(toImageView(entry));
       const core = c.core;
+      checkText([core.name, ...propertyTexts(c.setProperties), ...(c.tags ?? [])]);
       if (core.owner !== undefined && core.owner !== entry.account) throw new ImageRuleRefused('owner-change');
       const after = new Set(Object.keys(entry.properties));
       for (const k of c.removeProperties) after.delete(k);
@@ -555,6 +564,7 @@ export class ImageService {
   async addTag(caller: User, id: string, tag: string): Promise<void> {
     const entry = await readableImage(this.#queries, caller, id);
     authorize(caller, 'write', { image: entry });
+    checkText([tag]);
     if (entry.tags.includes(tag)) return;
     if (entry.tags.length >= MAX_TAGS) throw new TooManyMetadataItems(MAX_TAGS);
     await this.#db.transaction().execute(async (trx) => {
@@ -568,6 +578,8 @@ export class ImageService {
   async removeTag(caller: User, id: string, tag: string): Promise<void> {
     const entry = await readableImage(this.#queries, caller, id);
     authorize(caller, 'write', { image: entry });
+    // A tag with a NUL cannot exist (checkText), and PostgreSQL would refuse to look for it.
+    if (hasNul(tag)) throw new ImageRuleRefused('tag-not-found', tag);
     await this.#db.transaction().execute(async (trx) => {
       if (!(await removeTag(trx, entry.id, tag))) throw new ImageRuleRefused('tag-not-found', tag);
       await updateImageRecord(trx, entry.id, {}, nowMicros());
@@ -712,4 +724,20 @@ function recordColumns(a: ImageAttributes): RecordChanges {
     ...(a.minDisk !== undefined ? { min_disk: a.minDisk } : {}),
     ...(a.protected !== undefined ? { protected: a.protected ? 1 : 0 } : {}),
   };
+}
+
+/** Refuses image text no database can store alike: a NUL character (image-values.ts `hasNul`). */
+function checkText(texts: Iterable<string | null | undefined>): void {
+  const bad = textWithNul(texts);
+  if (bad !== undefined) throw new InvalidValue('text', bad);
+}
+
+const propertyTexts = (properties: Readonly<Record<string, string>>): string[] => Object.entries(properties).flat();
+
+/** Every string a v2 list compares with stored text. */
+function catalogTexts(q: ImageCatalogQuery): (string | undefined)[] {
+  const matches = [q.id, q.name, q.status, q.containerFormat, q.diskFormat].flatMap((m) =>
+    m === undefined ? [] : m.op === 'eq' ? [m.value] : m.values,
+  );
+  return [...matches, ...q.tags, q.owner, q.checksum, q.osHashValue, ...propertyTexts(q.properties)];
 }

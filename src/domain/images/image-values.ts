@@ -46,3 +46,15 @@ export function parseChecksum(raw: string): string | undefined {
 }
 
 export const isMd5 = (checksum: string): boolean => checksum.length === 32;
+
+/**
+ * No image text holds U+0000: PostgreSQL's `text` cannot store it (and refuses to compare with
+ * it), so the rule is the same on every database. Names, property keys and values, tags.
+ */
+export const hasNul = (s: string): boolean => s.includes('\u0000');
+
+/** The texts a new or changed image would store, any of them with a NUL: the first such, else undefined. */
+export function textWithNul(texts: Iterable<string | null | undefined>): string | undefined {
+  for (const t of texts) if (typeof t === 'string' && hasNul(t)) return t;
+  return undefined;
+}

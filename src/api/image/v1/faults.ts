@@ -61,6 +61,7 @@ const INVALID: Record<InvalidField, (value: string | undefined) => ServiceError>
   marker: () => badRequest('Invalid marker. Image could not be found.'),
   'image-id': () => badRequest('Setting the image ID is not supported'),
   metadata: invalidMetadata,
+  text: () => badRequest('Image names, properties and tags may not contain the NUL character'),
 };
 
 export function imageV1Fault(err: DomainError): ServiceError {

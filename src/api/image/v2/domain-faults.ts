@@ -33,6 +33,8 @@ export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: st
   }
   if (err instanceof InvalidValue) {
     if (err.field === 'marker') return v2Error('markerNotFound', err.value ?? '');
+    if (err.field === 'text')
+      return v2Error('badRequest', 'Image names, properties and tags may not contain the NUL character.');
     if (err.field === 'member' || err.field === 'member-id')
       return v2Error('badRequest', `Member ${err.value ?? ''} is not a known project.`);
     return v2Error('badRequest', `Invalid ${err.field}`);
