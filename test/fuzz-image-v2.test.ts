@@ -5,7 +5,7 @@
  * bodies in both json-patch media types (and others), member bodies, upload bodies. Whatever
  * arrives: never a 5xx, never a hang (a reply within the raw client's timeout), and every error
  * body is a v2 fault, `{"<fault>": {"code": <status>, "message": "…", …}}` (§1 item 14).
- * FUZZ_V2_RUNS sets the cases per property (default 150, six properties, on each database: about a minute on a loaded 2-core machine with both).
+ * FUZZ_V2_RUNS sets the cases per property (default 100, six properties, on each database: about a minute on a loaded 2-core machine with both).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import { DIALECTS } from './helpers/dialects.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
-const RUNS = Number(process.env.FUZZ_V2_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_V2_RUNS ?? 100);
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS', 'COPY'];
 const PATCH_TYPES = [
   'application/openstack-images-v2.1-json-patch',

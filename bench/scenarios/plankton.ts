@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context.ts';
 import { bestDownload, uploadFile } from '../lib/curl.ts';
+import { writeRandomFile } from '../lib/data-file.ts';
 import { describe, mibPerSecond, ok, request, waitForHttp, type Headers } from '../lib/http-client.ts';
 import { measureLoad } from '../lib/load-test.ts';
 import { isAlive } from '../lib/proc.ts';
@@ -78,6 +79,29 @@ async function imageTransfers(s: Session, results: Results): Promise<string> {
   const get = await bestDownload(`${s.base}/image/v1.0/images/${id}`, s.auth, s.size, s.downloads);
   results.set('download_mib_s', mibPerSecond(s.size, get.seconds));
   return `/object-store/v1/${s.account}/images/${id}`;
+}
+
+/**
+ * Image API v2: create (`POST /image/v2/images`), `PUT …/file` of `file`, then `GET …/file`.
+ * `file` holds bytes of its own: the object and v1 image uploads have already stored both data
+ * files' blocks, and uploading those again would measure deduplication.
+ */
+async function imageV2Transfers(s: Session, file: string, results: Results): Promise<void> {
+  const json = { ...s.auth, 'Content-Type': 'application/json' };
+  const created = await request(
+    'POST',
+    `${s.base}/image/v2/images`,
+    json,
+    JSON.stringify({ name: 'bench-v2', disk_format: 'raw', container_format: 'bare' }),
+  );
+  if (created.status !== 201) throw new Error(`v2 image POST: ${describe(created)}`);
+  const { id } = JSON.parse(created.body) as { id: string };
+  const url = `${s.base}/image/v2/images/${id}/file`;
+  const put = await uploadFile('PUT', url, { ...s.auth, 'Content-Type': 'application/octet-stream' }, file);
+  if (put.status !== 204) throw new Error(`v2 PUT …/file: ${describe(put)}`);
+  results.set('v2_upload_mib_s', mibPerSecond(s.size, put.seconds));
+  const get = await bestDownload(url, s.auth, s.size, s.downloads);
+  results.set('v2_download_mib_s', mibPerSecond(s.size, get.seconds));
 }
 
 /** Hashmap PUT of an existing object's hashes under a new name: every block is already stored. */
@@ -160,6 +184,13 @@ export const planktonServer: Scenario = {
       if (source) await attempt(results, 'hashmap re-upload', () => dedupReupload(s, source, results));
       else results.note('Plankton hashmap re-upload: not measured (no uploaded object to re-upload)');
       ctx.log(`dedup re-upload ${results.metrics.dedup_reupload_s ?? '—'} s`);
+      const v2File = path.join(dir, 'v2.bin');
+      writeRandomFile(v2File, s.size);
+      await attempt(results, 'v2 upload/download', () => imageV2Transfers(s, v2File, results));
+      fs.rmSync(v2File, { force: true });
+      ctx.log(
+        `v2 upload ${results.metrics.v2_upload_mib_s ?? '—'} MiB/s, download ${results.metrics.v2_download_mib_s ?? '—'} MiB/s`,
+      );
 
       if (ids.length) {
         const load = {
@@ -191,6 +222,21 @@ export const planktonServer: Scenario = {
           },
         );
         if (list) ctx.log(`list ${list.rps.toFixed(0)} req/s, p50 ${list.p50Ms} ms, p99 ${list.p99Ms} ms`);
+        // Image API v2 on the same seeded records: one image's JSON, and a page of 100.
+        const show = await measureLoad(
+          results,
+          'Plankton v2 image GET',
+          { rps: 'v2_show_rps', p50: 'v2_show_p50_ms', p99: 'v2_show_p99_ms' },
+          { ...load, method: 'GET', paths: sample(ids, 1000).map((id) => `/image/v2/images/${id}`) },
+        );
+        if (show) ctx.log(`v2 image GET ${show.rps.toFixed(0)} req/s, p50 ${show.p50Ms} ms, p99 ${show.p99Ms} ms`);
+        const v2list = await measureLoad(
+          results,
+          'Plankton v2 list',
+          { rps: 'v2_list_rps', p50: 'v2_list_p50_ms', p99: 'v2_list_p99_ms' },
+          { ...load, method: 'GET', paths: ['/image/v2/images?limit=100'], check: expectImages(100) },
+        );
+        if (v2list) ctx.log(`v2 list ${v2list.rps.toFixed(0)} req/s, p50 ${v2list.p50Ms} ms, p99 ${v2list.p99Ms} ms`);
       }
     } finally {
       const peak = rss.stop();
