@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   const unknown = profile.only.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length)
     throw new Error(`unknown scenario ${unknown.join(', ')}: choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const missing = ['curl', 'wrk', 'nginx'].filter((tool) => !findTool(tool));
+  // nginx only serves the nginx section; `--only plankton` runs without it.
+  const needsNginx = profile.only.length === 0 || profile.only.includes('nginx');
+  const missing = ['curl', 'wrk', ...(needsNginx ? ['nginx'] : [])].filter((tool) => !findTool(tool));
   if (missing.length)
     throw new Error(`missing ${missing.join(', ')}: apt-get install curl wrk nginx-light (see bench/README.md)`);
   installCleanupHandlers();

@@ -106,7 +106,9 @@ export function sample<T>(items: readonly T[], n: number): T[] {
 export function expectImages(n: number): (body: string) => string | undefined {
   return (body) => {
     try {
-      const got = (JSON.parse(body) as { images?: unknown[] }).images?.length;
+      // `/image/v1.0` lists are a bare array (kamaki, README "kamaki"); v1 and v2 say {"images": …}.
+      const doc = JSON.parse(body) as unknown[] | { images?: unknown[] };
+      const got = Array.isArray(doc) ? doc.length : doc.images?.length;
       return got === n ? undefined : `expected ${n} images in the list, got ${got ?? 'no "images"'}`;
     } catch {
       return 'the list is not JSON';
