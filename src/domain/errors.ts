@@ -48,9 +48,9 @@ export class Forbidden extends DomainError {
  * declaration comes too late); `owner`, `member`: no such user (`value` says which);
  * `member-id`: not a user id at all; `marker`: not in the caller's list; `image-id`: an id that
  * cannot be chosen here;
- * `metadata`: declared data values on an image that is not queued.
+ * `metadata`: declared data values on an image that is not queued;
+ * `text`: an image name, property or tag with a NUL character (image-values.ts `hasNul`).
  */
-/** `text`: a name, property or tag with a NUL character (image-values.ts `hasNul`). */
 export type InvalidField =
   | 'size'
   | 'checksum'
