@@ -57,7 +57,12 @@ import {
 import {
   backToQueued,
   createImageRecord,
+  failImport,
   failSaving,
+  finishImport,
+  startImport,
+  startStaging,
+  unstage,
   finishSaving,
   registerLocation,
   removeImageRecord,
@@ -68,6 +73,8 @@ import { canonicalUuid, isMd5 } from './image-values.ts';
 import { membersOf } from './image-visibility.ts';
 import type { ImageCatalogQuery } from './image-list-query.ts';
 import { activate, deactivate } from './image-status.ts';
+import { IMPORT_STORE, STAGING_ACCOUNT, STAGING_CONTAINER, type ImportConverter } from './image-import.ts';
+import { checkWebUri, openWebSource, type WebDownloadPolicy } from './web-source.ts';
 
 /** Image API v2's limit on tags per image. */
 export const MAX_TAGS = 128;
@@ -106,12 +113,25 @@ export interface ImageDataSource {
 /** Thrown by verification when a body ended after 0 bytes and empty data counts as no data. */
 class EmptyData extends Error {}
 
+/** Interoperable import's optional parts (openstack.md §4.9); both off when absent. */
+export interface ImportOptions {
+  /** `web-download`, with its allow-list, size cap and timeout. */
+  readonly webDownload?: WebDownloadPolicy;
+  /** Conversion of imported data to one format (issue 13 item 4). */
+  readonly converter?: ImportConverter;
+  /** Told of background (web-download) import failures; the image records them too. */
+  readonly onBackgroundFailure?: (imageId: string, err: unknown) => void;
+}
+
 export class ImageService {
   readonly #db: Db;
   readonly #objects: ObjectService;
   readonly #users: Users;
   readonly #sizeCap: number;
   readonly #queries: ImageRepository;
+  readonly #imports: ImportOptions;
+  /** Web-download imports running in the background. */
+  readonly #running = new Set<Promise<void>>();
   /** Members and shared images. */
   readonly members: ImageMembers;
 
@@ -121,8 +141,10 @@ export class ImageService {
     objects: ObjectService,
     users: Users,
     settings: Pick<ImageSettings, 'imageSizeCap'>,
+    imports: ImportOptions = {},
   ) {
     this.#db = db;
+    this.#imports = imports;
     this.#objects = objects;
     this.#users = users;
     this.#sizeCap = settings.imageSizeCap;
@@ -469,6 +491,7 @@ export class ImageService {
   async unregister(caller: User, id: string): Promise<void> {
     const entry = await this.#removable(caller, id);
     await this.#removeRecord(entry);
+    await this.#dropStaged(entry.id);
   }
 
   /**
@@ -478,6 +501,7 @@ export class ImageService {
   async deleteWithData(caller: User, id: string): Promise<void> {
     const entry = await this.#removable(caller, id);
     await this.#removeRecord(entry);
+    await this.#dropStaged(entry.id);
     if (entry.origin !== 'upload') return;
     const obj = await this.#objects.getByUuid(entry.id);
     if (obj) await this.#objects.delete(obj);
@@ -601,11 +625,181 @@ export class ImageService {
     return this.upload(caller, id, data);
   }
 
+  // ---- Image API v2: interoperable import (openstack.md §4.9) ---------------------------------
+
+  /** The import methods offered, as `GET /v2/info/import` and the create header list them. */
+  get importMethods(): readonly string[] {
+    return this.#imports.webDownload ? ['glance-direct', 'web-download'] : ['glance-direct'];
+  }
+
+  /**
+   * `glance-direct` staging: queued → uploading while the body streams through the upload
+   * pipeline into a staging object (STAGING_ACCOUNT, named by the image id) that no user can
+   * list; the image does not point at it yet. A failed, cut-off or empty stage leaves the image
+   * queued with nothing staged.
+   */
+  async stage(caller: User, id: string, data: ImageUpload): Promise<void> {
+    const entry = await readableImage(this.#queries, caller, id);
+    authorize(caller, 'upload', { image: entry });
+    if (entry.status !== 'queued') throw new ImageNotQueued();
+    this.#checkAnnouncedLength(data, undefined);
+    const area = await this.#objects.containers.ensure(STAGING_ACCOUNT, STAGING_CONTAINER);
+    if (!(await startStaging(this.#db, entry.id))) throw new ImageNotQueued();
+    try {
+      await this.#objects.upload(data.body, area, entry.id, DATA_ATTRIBUTES, {
+        modifiedBy: caller.uuid,
+        ...this.#sizeLimit(undefined),
+        verify: (written) => {
+          if (written.size === 0) throw new EmptyData();
+        },
+        inCommit: async (trx) => {
+          // Deleted while staging: keep nothing.
+          if ((await this.#queries.statusOf(entry.id, trx)) !== 'uploading') throw new NotFound('image');
+        },
+      });
+    } catch (err) {
+      await unstage(this.#db, entry.id);
+      if (!(err instanceof EmptyData)) throw err;
+    }
+  }
+
+  /**
+   * `glance-direct`: the staged data becomes the image's, through the same upload pipeline as
+   * every upload (hashes, size cap, and content checks on the way), synchronously: uploading →
+   * importing → available. A failure leaves the image queued with `os_glance_failed_import`
+   * set, nothing staged any more, and is thrown.
+   */
+  async importStaged(caller: User, id: string): Promise<ImageView> {
+    const entry = await this.#importable(caller, id, 'glance-direct');
+    const staged = await this.#objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, entry.id);
+    if (!staged) throw new ImageRuleRefused('import-not-staged');
+    if (!(await this.#startImport(entry.id, 'uploading'))) throw new ImageRuleRefused('import-not-staged');
+    await this.#runImport(caller, entry, async () => this.#objects.openReader(staged));
+    return this.#view(entry.id);
+  }
+
+  /**
+   * `web-download`: the URL is checked against the allow-list now (a refusal is the request's
+   * 400); the image goes queued → importing and the transfer runs in the background, ending
+   * available, or queued with `os_glance_failed_import` set.
+   */
+  async importFromWeb(caller: User, id: string, uri: string): Promise<void> {
+    const policy = this.#imports.webDownload;
+    if (!policy) throw new ImageRuleRefused('import-uri-refused', 'web-download is not enabled');
+    const entry = await this.#importable(caller, id, 'web-download');
+    checkWebUri(uri, policy);
+    if (!(await this.#startImport(entry.id, 'queued'))) {
+      throw new ImageRuleRefused('import-status', (await this.#queries.statusOf(entry.id)) ?? 'queued');
+    }
+    const task = this.#runImport(caller, entry, () => openWebSource(uri, policy)).catch((err) =>
+      this.#imports.onBackgroundFailure?.(entry.id, err),
+    );
+    this.#running.add(task);
+    void task.finally(() => this.#running.delete(task));
+  }
+
+  /** Resolves when the background imports running now have ended (tests, shutdown). */
+  async importsSettled(): Promise<void> {
+    await Promise.all([...this.#running]);
+  }
+
+  /** Glance's checks, in its order: not active, the method's starting status, both formats. */
+  async #importable(caller: User, id: string, method: 'glance-direct' | 'web-download'): Promise<ImageEntry> {
+    const entry = await readableImage(this.#queries, caller, id);
+    authorize(caller, 'upload', { image: entry });
+    if (entry.status === 'available' || entry.status === 'deactivated')
+      throw new ImageRuleRefused('import-status', entry.status);
+    if (method === 'glance-direct' && entry.status !== 'uploading') throw new ImageRuleRefused('import-not-staged');
+    if (method === 'web-download' && entry.status !== 'queued')
+      throw new ImageRuleRefused('import-status', entry.status);
+    if (!entry.containerFormat) throw new ImageRuleRefused('import-format-missing', 'container_format');
+    if (!entry.diskFormat) throw new ImageRuleRefused('import-format-missing', 'disk_format');
+    return entry;
+  }
+
+  /** `from` → importing, recording the import's store as Glance does. */
+  async #startImport(id: string, from: 'uploading' | 'queued'): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      if (!(await startImport(trx, id, [from]))) return false;
+      await mergeProperties(trx, id, { os_glance_importing_to_stores: IMPORT_STORE, os_glance_failed_import: '' }, []);
+      return true;
+    });
+  }
+
+  /**
+   * Streams the import's data (converted first when a converter is set) into the image's object
+   * and commits it with importing → available; any failure: importing → queued with the store
+   * named in `os_glance_failed_import`, and thrown. Staged data is dropped either way.
+   */
+  async #runImport(caller: User, entry: ImageEntry, open: () => Promise<AsyncIterable<Buffer>>): Promise<void> {
+    let cleanup: (() => Promise<void>) | undefined;
+    try {
+      const container = await this.#objects.containers.get(entry.object.account, entry.object.container);
+      if (!container) throw new NotFound('image');
+      let body = await open();
+      let diskFormat: string | undefined;
+      const converter = this.#imports.converter;
+      if (converter) {
+        const converted = await converter.convert(body, { diskFormat: entry.diskFormat, maxBytes: this.#sizeCap });
+        cleanup = converted.cleanup;
+        body = converted.body;
+        diskFormat = converted.diskFormat;
+      }
+      await this.#saveData(
+        caller,
+        entry.id,
+        { container, name: entry.object.name },
+        { body, emptyIsNoData: false },
+        {},
+        {
+          onCommit: async (trx, hashes) => {
+            const done = await finishImport(trx, entry.id, {
+              ...hashes,
+              ...(diskFormat !== undefined ? { disk_format: diskFormat } : {}),
+              updated_at: nowMicros(),
+              declared_size: null,
+              declared_checksum: null,
+            });
+            if (done)
+              await mergeProperties(
+                trx,
+                entry.id,
+                { os_glance_importing_to_stores: '', os_glance_failed_import: '' },
+                [],
+              );
+            return done;
+          },
+          discard: async () => undefined,
+        },
+      );
+    } catch (err) {
+      await this.#db.transaction().execute(async (trx) => {
+        if (await failImport(trx, entry.id))
+          await mergeProperties(
+            trx,
+            entry.id,
+            { os_glance_importing_to_stores: '', os_glance_failed_import: IMPORT_STORE },
+            [],
+          );
+      });
+      throw err;
+    } finally {
+      await cleanup?.();
+      await this.#dropStaged(entry.id);
+    }
+  }
+
+  /** Removes an image's staged data, if any: its blocks are then `plankton gc`'s to reclaim. */
+  async #dropStaged(id: string): Promise<void> {
+    const staged = await this.#objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, id);
+    if (staged) await this.#objects.delete(staged);
+  }
+
   async #removable(caller: User, id: string): Promise<ImageEntry> {
     const entry = await readableImage(this.#queries, caller, id);
     authorize(caller, 'delete', { image: entry });
     if (entry.protected) throw new Forbidden('image-protected');
-    if (entry.status === 'saving') throw new ImageBeingSaved();
+    if (entry.status === 'saving' || entry.status === 'importing') throw new ImageBeingSaved();
     return entry;
   }
 

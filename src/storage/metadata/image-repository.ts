@@ -536,8 +536,12 @@ export async function imageRecordExists(trx: Transaction<Database>, id: string):
 }
 
 /** Deletes the record unless its status is `keep`; true when deleted. */
-export async function deleteImageRecordUnless(db: Db, id: string, keep: ImageStatus): Promise<boolean> {
-  const r = await db.deleteFrom('images').where('id', '=', id).where('status', '!=', keep).executeTakeFirst();
+export async function deleteImageRecordUnless(db: Db, id: string, keep: readonly ImageStatus[]): Promise<boolean> {
+  const r = await db
+    .deleteFrom('images')
+    .where('id', '=', id)
+    .where('status', 'not in', [...keep])
+    .executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }
 
