@@ -86,6 +86,7 @@ for (const dialect of DIALECTS) {
       let s: TestServer;
       let A: TestUser;
       let B: TestUser;
+      let admin: TestUser;
       let api: ReturnType<typeof v2>;
 
       before(async () => {
@@ -95,6 +96,7 @@ for (const dialect of DIALECTS) {
         });
         A = await s.user(`alice-import-${store}@example.org`);
         B = await s.user(`bob-import-${store}@example.org`);
+        admin = await s.user(`root-import-${store}@example.org`, { admin: true });
         api = v2(s);
       });
       after(() => s.close());
@@ -127,6 +129,13 @@ for (const dialect of DIALECTS) {
           ['images'],
         );
         assert.ok(await s.services.objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, image.id), 'staged object');
+        // Nobody reaches the staging account through the object store, not even an admin.
+        for (const user of [A, admin]) {
+          for (const p of ['', `/${STAGING_CONTAINER}`, `/${STAGING_CONTAINER}/${image.id}`]) {
+            const r = await s.fetch(`/object-store/v1/${STAGING_ACCOUNT}${p}`, { token: user.token });
+            assert.ok([403, 404].includes(r.status), `${p}: ${r.status}`);
+          }
+        }
 
         assert.equal(
           await api.fault(await api.stage(A, image.id), 409),
@@ -272,8 +281,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A loopback HTTP server for web-download: `/file` the data, `/big`, redirects, `/missing` 404. */
 async function startFileServer(data: Buffer) {
+  const requested: string[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    requested.push(url.pathname);
     if (url.pathname === '/public/file') return void res.end(data);
     if (url.pathname === '/public/big') return void res.end(Buffer.alloc(300_000, 7));
     if (url.pathname === '/public/to-file') {
@@ -290,7 +301,7 @@ async function startFileServer(data: Buffer) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  return { base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { base, requested, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 for (const dialect of DIALECTS) {
@@ -374,6 +385,8 @@ for (const dialect of DIALECTS) {
         assert.equal(img.os_glance_importing_to_stores, '', uri);
         assert.equal(img.checksum, null);
       }
+      assert.ok(!files.requested.includes('/secret'), 'the refused address was never reached');
+      assert.ok(files.requested.includes('/public/to-loopback'), 'the allowed first hop was');
     });
 
     it('web-download needs a queued image (409); glance-direct still works beside it', async () => {
