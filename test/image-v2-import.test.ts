@@ -243,6 +243,33 @@ for (const dialect of DIALECTS) {
         assert.equal((await api.show(A, image.id)).checksum, md5(DATA));
       });
 
+      it('start-up recovery: an import left importing fails visibly; staged data of a vanished image is dropped', async () => {
+        const { image: stuck } = await api.create(A);
+        assert.equal((await api.stage(A, stuck.id)).status, 204);
+        // A process stopped in the middle of the import left this behind.
+        await s.services.metadata.db
+          .updateTable('images')
+          .set({ status: 'importing' })
+          .where('id', '=', stuck.id)
+          .execute();
+        assert.equal((await api.call(A, 'DELETE', `/images/${stuck.id}`)).status, 409, 'no delete while importing');
+        // An image whose object went through the object store while its data was staged.
+        const { image: gone } = await api.create(A);
+        assert.equal((await api.stage(A, gone.id)).status, 204);
+        const del = await s.fetch(`/object-store/v1/${A.uuid}/images/${gone.id}`, { method: 'DELETE', token: A.token });
+        assert.equal(del.status, 204);
+        assert.ok(await s.services.objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, gone.id));
+
+        const { failed, dropped } = await s.services.images.recoverInterruptedImports();
+        assert.ok(failed >= 1 && dropped >= 2, `${failed} failed, ${dropped} dropped`);
+        const img = await api.show(A, stuck.id);
+        assert.equal(img.status, 'queued');
+        assert.equal(img.os_glance_failed_import, 'default');
+        for (const id of [stuck.id, gone.id])
+          assert.equal(await s.services.objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, id), undefined);
+        assert.equal((await api.call(A, 'DELETE', `/images/${stuck.id}`)).status, 204);
+      });
+
       it('deleting a staged image drops its staged data; plankton gc then reclaims the blocks', async () => {
         const unique = Buffer.from(`unique staged bytes ${Date.now()} `.repeat(3000));
         const { image } = await api.create(A);

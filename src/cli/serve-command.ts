@@ -19,6 +19,8 @@ export function registerServeCommand(program: Command): void {
     const log = createLogger(settings.logLevel);
     const services = await Services.open(settings);
     const swept = await services.blocks.sweep();
+    // Imports a stopped process left half-way fail visibly now, rather than stay `importing`.
+    const imports = await services.images.recoverInterruptedImports();
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
       server = await startServer(services, log);
@@ -41,6 +43,8 @@ export function registerServeCommand(program: Command): void {
         database: services.metadata.label,
         blocks: services.blocks.label,
         sweptTempFiles: swept,
+        interruptedImports: imports.failed,
+        droppedStagedData: imports.dropped,
       },
       'plankton is serving',
     );

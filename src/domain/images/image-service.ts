@@ -52,6 +52,7 @@ import {
   replaceProperties,
   replaceTags,
   updateImageRecord,
+  imageIdsInStatus,
   type ImageEntry,
 } from '../../storage/metadata/image-repository.ts';
 import {
@@ -698,6 +699,42 @@ export class ImageService {
     void task.finally(() => this.#running.delete(task));
   }
 
+  /**
+   * For `serve` at start-up, before it listens: an import that a stopped process left
+   * `importing` has failed (queued, `os_glance_failed_import`), and staged data whose image is
+   * gone or no longer `uploading` (its object was deleted through the object store, say) is
+   * dropped. Not for other commands: they may run beside a live server.
+   */
+  async recoverInterruptedImports(): Promise<{ failed: number; dropped: number }> {
+    let failed = 0;
+    for (const id of await imageIdsInStatus(this.#db, 'importing')) {
+      if (await this.#failImport(id)) failed++;
+    }
+    let dropped = 0;
+    const area = await this.#objects.containers.get(STAGING_ACCOUNT, STAGING_CONTAINER);
+    let marker: string | undefined;
+    while (area) {
+      const page = await this.#objects.list(area, { limit: 1000, ...(marker !== undefined ? { marker } : {}) });
+      for (const { object } of page) {
+        if (!object) continue;
+        marker = object.name;
+        if ((await this.#queries.statusOf(object.name)) !== 'uploading' && (await this.#objects.delete(object)))
+          dropped++;
+      }
+      if (page.length < 1000) break;
+    }
+    return { failed, dropped };
+  }
+
+  /** importing → queued, naming the store in `os_glance_failed_import`; false when not importing. */
+  async #failImport(id: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      if (!(await failImport(trx, id))) return false;
+      await mergeProperties(trx, id, { os_glance_importing_to_stores: '', os_glance_failed_import: IMPORT_STORE }, []);
+      return true;
+    });
+  }
+
   /** Resolves when the background imports running now have ended (tests, shutdown). */
   async importsSettled(): Promise<void> {
     await Promise.all([...this.#running]);
@@ -773,15 +810,7 @@ export class ImageService {
         },
       );
     } catch (err) {
-      await this.#db.transaction().execute(async (trx) => {
-        if (await failImport(trx, entry.id))
-          await mergeProperties(
-            trx,
-            entry.id,
-            { os_glance_importing_to_stores: '', os_glance_failed_import: IMPORT_STORE },
-            [],
-          );
-      });
+      await this.#failImport(entry.id);
       throw err;
     } finally {
       await cleanup?.();
