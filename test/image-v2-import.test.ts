@@ -502,6 +502,47 @@ for (const dialect of DIALECTS) {
   });
 }
 
+describe('v2 import: conversion to qcow2 with qemu-img [sqlite]', { skip: qemuMissing }, () => {
+  let s: TestServer;
+  let A: TestUser;
+  let api: ReturnType<typeof v2>;
+  let dir: string;
+
+  before(async () => {
+    s = await startTestServer('sqlite', { importConvertTo: 'qcow2' });
+    A = await s.user('alice-qcow2@example.org');
+    api = v2(s);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-convert-qcow2-'));
+  });
+  after(async () => {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('raw data imports as a qcow2 that qemu-img reads back to the same bytes', async () => {
+    const raw = Buffer.concat([DATA, Buffer.alloc(65_536 - (DATA.length % 65_536))]);
+    const { image } = await api.create(A);
+    assert.equal((await api.stage(A, image.id, raw)).status, 204);
+    assert.equal((await api.importIt(A, image.id)).status, 202);
+    const img = await api.show(A, image.id);
+    assert.equal(img.status, 'active');
+    assert.equal(img.disk_format, 'qcow2');
+    const file = Buffer.from(await (await api.call(A, 'GET', `/images/${image.id}/file`)).arrayBuffer());
+    assert.equal(img.checksum, md5(file));
+    assert.equal(img.size, file.length);
+    const qcow2 = path.join(dir, 'got.qcow2');
+    fs.writeFileSync(qcow2, file);
+    const info = JSON.parse(
+      execFileSync('qemu-img', ['info', '--output=json', '-f', 'qcow2', qcow2], { encoding: 'utf8' }),
+    );
+    assert.equal(info.format, 'qcow2');
+    assert.equal(info['virtual-size'], raw.length);
+    const back = path.join(dir, 'back.raw');
+    execFileSync('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', qcow2, back]);
+    assert.ok(fs.readFileSync(back).equals(raw));
+  });
+});
+
 for (const dialect of DIALECTS) {
   describe(`v2 import: real clients [${dialect}]`, { skip: clientsMissing }, () => {
     let s: TestServer;
