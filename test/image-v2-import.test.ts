@@ -65,8 +65,12 @@ function v2(s: TestServer) {
     },
     stage: (user: TestUser, id: string, data: Buffer = DATA) =>
       call(user, 'PUT', `/images/${id}/stage`, { body: data, type: 'application/octet-stream' }),
-    importIt: (user: TestUser, id: string, method: Record<string, unknown> = { name: 'glance-direct' }) =>
-      call(user, 'POST', `/images/${id}/import`, { body: { method } }),
+    /** POST import; then waits for imports that went on in the background (a loaded machine). */
+    async importIt(user: TestUser, id: string, method: Record<string, unknown> = { name: 'glance-direct' }) {
+      const r = await call(user, 'POST', `/images/${id}/import`, { body: { method } });
+      await s.services.images.importsSettled();
+      return r;
+    },
     async show(user: TestUser, id: string) {
       const r = await call(user, 'GET', `/images/${id}`);
       assert.equal(r.status, 200);
@@ -580,6 +584,7 @@ for (const dialect of DIALECTS) {
       assert.equal(r.status, 0, r.stderr);
       const id = /\|\s+id\s+\|\s+([0-9a-f-]{36})/.exec(r.stdout)?.[1];
       assert.ok(id, r.stdout);
+      await s.services.images.importsSettled();
       const img = await api.show(A, id);
       assert.equal(img.status, 'active');
       assert.equal(img.checksum, md5(DATA));

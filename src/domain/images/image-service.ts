@@ -120,9 +120,15 @@ export interface ImportOptions {
   readonly webDownload?: WebDownloadPolicy;
   /** Conversion of imported data to one format (issue 13 item 4). */
   readonly converter?: ImportConverter;
-  /** Told of background (web-download) import failures; the image records them too. */
-  readonly onBackgroundFailure?: (imageId: string, err: unknown) => void;
 }
+
+/**
+ * How long a glance-direct import request waits for the import before answering 202 anyway: well
+ * under the default idle timeout (60 s), during which no byte moves on the connection.
+ */
+export const GLANCE_DIRECT_ANSWER_WAIT_MS = 20_000;
+
+type ImportOutcome = { readonly failed: false } | { readonly failed: true; readonly err: unknown };
 
 export class ImageService {
   readonly #db: Db;
@@ -131,8 +137,9 @@ export class ImageService {
   readonly #sizeCap: number;
   readonly #queries: ImageRepository;
   readonly #imports: ImportOptions;
-  /** Web-download imports running in the background. */
-  readonly #running = new Set<Promise<void>>();
+  /** Imports running (web-download ones and glance-direct ones past their wait). */
+  readonly #running = new Set<Promise<ImportOutcome>>();
+  #onImportFailure: ((imageId: string, err: unknown) => void) | undefined;
   /** Members and shared images. */
   readonly members: ImageMembers;
 
@@ -666,17 +673,18 @@ export class ImageService {
 
   /**
    * `glance-direct`: the staged data becomes the image's, through the same upload pipeline as
-   * every upload (hashes, size cap, and content checks on the way), synchronously: uploading →
-   * importing → available. A failure leaves the image queued with `os_glance_failed_import`
-   * set, nothing staged any more, and is thrown.
+   * every upload (hashes, size cap, and content checks on the way): uploading → importing →
+   * available. A failure leaves the image queued with `os_glance_failed_import` set and nothing
+   * staged any more. The request waits for it up to GLANCE_DIRECT_ANSWER_WAIT_MS (so small images
+   * are active, or their failure answered, by the reply); a longer import finishes in the background.
    */
-  async importStaged(caller: User, id: string): Promise<ImageView> {
+  async importStaged(caller: User, id: string): Promise<void> {
     const entry = await this.#importable(caller, id, 'glance-direct');
     const staged = await this.#objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, entry.id);
     if (!staged) throw new ImageRuleRefused('import-not-staged');
     if (!(await this.#startImport(entry.id, 'uploading'))) throw new ImageRuleRefused('import-not-staged');
-    await this.#runImport(caller, entry, async () => this.#objects.openReader(staged));
-    return this.#view(entry.id);
+    const work = this.#runImport(caller, entry, async () => this.#objects.openReader(staged));
+    await this.#inBackground(entry.id, work, GLANCE_DIRECT_ANSWER_WAIT_MS);
   }
 
   /**
@@ -692,11 +700,43 @@ export class ImageService {
     if (!(await this.#startImport(entry.id, 'queued'))) {
       throw new ImageRuleRefused('import-status', (await this.#queries.statusOf(entry.id)) ?? 'queued');
     }
-    const task = this.#runImport(caller, entry, () => openWebSource(uri, policy)).catch((err) =>
-      this.#imports.onBackgroundFailure?.(entry.id, err),
+    await this.#inBackground(
+      entry.id,
+      this.#runImport(caller, entry, () => openWebSource(uri, policy)),
+    );
+  }
+
+  /**
+   * Tracks an import running on its own. With `waitMs`, waits that long for it: an import that
+   * ended by then answers the request (its failure is thrown); a longer one goes on in the
+   * background, so a big image never holds the request past the connection's idle timeout.
+   * Background failures go to `onImportFailure` (the image records them anyway).
+   */
+  async #inBackground(id: string, work: Promise<void>, waitMs?: number): Promise<void> {
+    const task: Promise<ImportOutcome> = work.then(
+      () => ({ failed: false }),
+      (err: unknown) => ({ failed: true, err }),
     );
     this.#running.add(task);
     void task.finally(() => this.#running.delete(task));
+    if (waitMs !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), waitMs);
+      });
+      const ended = await Promise.race([task, waited]);
+      clearTimeout(timer);
+      if (ended?.failed) throw ended.err;
+      if (ended) return;
+    }
+    void task.then((o) => {
+      if (o.failed) this.#onImportFailure?.(id, o.err);
+    });
+  }
+
+  /** Where background import failures are reported (the server's log). */
+  onImportFailure(report: (imageId: string, err: unknown) => void): void {
+    this.#onImportFailure = report;
   }
 
   /**
