@@ -165,7 +165,12 @@ function checkedLookup(named: boolean): LookupFunction {
 function get(url: URL, named: boolean, idleTimeoutMs: number): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const client = url.protocol === 'https:' ? https : http;
-    const req = client.get(url, { lookup: checkedLookup(named), headers: { 'User-Agent': 'plankton-web-download' } });
+    // agent: false, a fresh connection each time: a pooled keep-alive socket would skip the checked lookup.
+    const req = client.get(url, {
+      agent: false,
+      lookup: checkedLookup(named),
+      headers: { 'User-Agent': 'plankton-web-download' },
+    });
     req.setTimeout(idleTimeoutMs, () =>
       req.destroy(new ImageRuleRefused('import-failed', 'the server stopped answering')),
     );
