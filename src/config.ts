@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { CliError } from './errors.ts';
+import { qemuImgOnPath } from './domain/images/image-conversion.ts';
 import { FORMAT_MATCH_MODES, type FormatMatchMode } from './domain/images/inspection/format-match.ts';
+import { allowListProblem } from './domain/images/web-source.ts';
 
 export const DEFAULT_DISK_FORMATS = [
   'diskdump',
@@ -59,7 +61,18 @@ export interface Settings extends StorageSettings {
   readonly maxConnections: number;
   /** Requests carrying a body in flight; beyond it 503 with Retry-After. */
   readonly maxUploads: number;
+  /** `web-download` import allow-list (URL prefixes, hosts, `*`); empty: web-download is off. */
+  readonly webDownloadAllow: readonly string[];
+  /** Largest body a web-download may bring, bytes. */
+  readonly webDownloadMax: number;
+  /** Imports convert their data to this format with `qemu-img convert`; `off`: no conversion. */
+  readonly importConvertTo: ImportConversion;
+  /** How long one conversion may run. */
+  readonly importConvertTimeoutSeconds: number;
 }
+
+export const IMPORT_CONVERSIONS = ['off', 'raw', 'qcow2'] as const;
+export type ImportConversion = (typeof IMPORT_CONVERSIONS)[number];
 
 /** `30d`, `12h`, `90m`, `45s` → seconds. */
 export function parseDuration(text: string): number | undefined {
@@ -144,6 +157,19 @@ const schema = z.object({
   idleTimeout: duration.default(60),
   maxConnections: positiveCount.default(1024),
   maxUploads: positiveCount.default(64),
+  webDownloadAllow: list
+    .transform((l, ctx) => {
+      const problem = allowListProblem(l);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (want URL prefixes, hosts or *)` });
+      return l;
+    })
+    .optional(),
+  webDownloadMax: byteCount.optional(),
+  importConvertTo: z
+    .enum(IMPORT_CONVERSIONS)
+    .refine((v) => v === 'off' || qemuImgOnPath(), 'needs qemu-img on PATH (Debian package qemu-utils)')
+    .default('off'),
+  importConvertTimeout: duration.default(600),
 });
 
 type RawSettings = Partial<Record<keyof z.input<typeof schema>, string>>;
@@ -170,6 +196,10 @@ const ENV: Record<keyof RawSettings, string> = {
   idleTimeout: 'PLANKTON_IDLE_TIMEOUT',
   maxConnections: 'PLANKTON_MAX_CONNECTIONS',
   maxUploads: 'PLANKTON_MAX_UPLOADS',
+  webDownloadAllow: 'PLANKTON_WEB_DOWNLOAD_ALLOW',
+  webDownloadMax: 'PLANKTON_WEB_DOWNLOAD_MAX',
+  importConvertTo: 'PLANKTON_IMPORT_CONVERT_TO',
+  importConvertTimeout: 'PLANKTON_IMPORT_CONVERT_TIMEOUT',
 };
 
 /** Flag wins over environment variable wins over default; any invalid value is one clear error. */
@@ -212,5 +242,9 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     idleTimeoutSeconds: s.idleTimeout,
     maxConnections: s.maxConnections,
     maxUploads: s.maxUploads,
+    webDownloadAllow: Object.freeze([...(s.webDownloadAllow ?? [])]),
+    webDownloadMax: s.webDownloadMax ?? s.imageSizeCap,
+    importConvertTo: s.importConvertTo,
+    importConvertTimeoutSeconds: s.importConvertTimeout,
   });
 }

@@ -168,6 +168,9 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
 export async function startServer(services: Services, log: Logger): Promise<RunningServer> {
   const state = newShellState();
   const server = createHttpServer(services, log, state);
+  services.images.onImportFailure((imageId, err) =>
+    log.warn({ imageId, err: err instanceof Error ? err.message : String(err) }, 'image import failed'),
+  );
   const { host, port } = services.settings;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,6 +4,8 @@ import { LoginThrottle } from './domain/identity/login-throttle.ts';
 import { Passwords } from './domain/identity/passwords.ts';
 import { Tokens } from './domain/identity/tokens.ts';
 import { Users } from './domain/identity/users.ts';
+import path from 'node:path';
+import { QemuImgConverter } from './domain/images/image-conversion.ts';
 import { ImageService } from './domain/images/image-service.ts';
 import { Containers } from './domain/objects/containers.ts';
 import { ObjectService } from './domain/objects/object-service.ts';
@@ -54,7 +56,26 @@ export class Services {
     );
     this.containers = new Containers(metadata.db);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
-    this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings);
+    this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings, {
+      ...(settings.webDownloadAllow.length > 0
+        ? {
+            webDownload: {
+              allow: settings.webDownloadAllow,
+              maxBytes: Math.min(settings.webDownloadMax, settings.imageSizeCap),
+              idleTimeoutMs: settings.idleTimeoutSeconds * 1000,
+            },
+          }
+        : {}),
+      ...(settings.importConvertTo !== 'off'
+        ? {
+            converter: new QemuImgConverter({
+              to: settings.importConvertTo,
+              timeoutMs: settings.importConvertTimeoutSeconds * 1000,
+              tmpDir: path.join(settings.dataDir, 'tmp'),
+            }),
+          }
+        : {}),
+    });
     this.#publicUrl = settings.publicUrl;
   }
 

@@ -172,6 +172,18 @@ for (const dialect of DIALECTS) {
       if (e === 'v2 DELETE image') return (await call(v2, { method: 'DELETE' })).status;
       if (e === 'v2 PUT image tag') return (await call(`${v2}/tags/t`, { method: 'PUT' })).status;
       if (e === 'v2 POST image deactivate') return (await call(`${v2}/actions/deactivate`, { method: 'POST' })).status;
+      if (e === 'v2 PUT image stage')
+        return (
+          await call(`${v2}/stage`, {
+            method: 'PUT',
+            headers: { 'Content-Type': 'application/octet-stream' },
+            body: 'staged',
+          })
+        ).status;
+      if (e === 'v2 POST image import (glance-direct)') {
+        v2Path = `${v2}/import`;
+        return (await v2json('POST', { method: { name: 'glance-direct' } })).status;
+      }
       if (e === 'v2 GET image members') return (await call(`${v2}/members`)).status;
       v2Path = `${v2}/members`;
       if (e === 'v2 POST image member') return (await v2json('POST', { member: users.extra.uuid })).status;

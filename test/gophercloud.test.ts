@@ -3,7 +3,7 @@
  * the Go harness in test/clients/gophercloud built on Debian's gophercloud 0.12 (openstack.md
  * §2.5, §4.1, §6.4). Identity: password, token and application-credential logins, the catalog
  * as gophercloud reads it, its 401. Image v2: the calls of `openstack_images_image_v2`,
- * with its exact status codes; only interoperable import waits (not offered yet, issue 12).
+ * with its exact status codes, interoperable import (glance-direct) included.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -23,8 +23,6 @@ import { startTestServer, type TestServer, type TestUser } from './helpers/test-
 
 if (gophercloudMissing) process.stderr.write(`# skipping: ${gophercloudMissing}\n`);
 
-/** Interoperable import (stage, glance-direct) is not offered yet: its test waits for it. */
-const IMPORT: string | false = 'interoperable import not offered yet (issue 12)';
 const PASSWORD = 'gophercloud-password-1';
 const REGION = 'RegionOne';
 
@@ -347,8 +345,8 @@ for (const dialect of DIALECTS) {
         assert.equal(created.min_ram, 64);
         assert.equal(created.properties?.os_distro, 'debian');
         assert.equal(created.properties?.build, '42', 'custom properties are strings');
-        // No import method is offered yet (issue 12): the create reply carries no import-methods header.
-        assert.deepEqual(created.import_methods ?? [], []);
+        // glance-direct is offered (issue 12): the create reply's import-methods header says so.
+        assert.deepEqual(created.import_methods, ['glance-direct']);
         assertTimestamp(created.created_at, 'created_at');
         assertTimestamp(created.updated_at, 'updated_at');
 
@@ -597,7 +595,7 @@ for (const dialect of DIALECTS) {
         );
       });
 
-      it('interoperable import: glance-direct stage then import', { skip: IMPORT }, async () => {
+      it('interoperable import: glance-direct stage then import', async () => {
         const info = ok(
           await gophercloud<{ 'import-methods': { value: string[] } }>(aliceToken(), 'import-info'),
           'import info',

@@ -19,6 +19,8 @@ export function registerServeCommand(program: Command): void {
     const log = createLogger(settings.logLevel);
     const services = await Services.open(settings);
     const swept = await services.blocks.sweep();
+    // Imports a stopped process left half-way fail visibly now, rather than stay `importing`.
+    const imports = await services.images.recoverInterruptedImports();
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
       server = await startServer(services, log);
@@ -41,6 +43,8 @@ export function registerServeCommand(program: Command): void {
         database: services.metadata.label,
         blocks: services.blocks.label,
         sweptTempFiles: swept,
+        interruptedImports: imports.failed,
+        droppedStagedData: imports.dropped,
       },
       'plankton is serving',
     );
@@ -53,6 +57,17 @@ export function registerServeCommand(program: Command): void {
       const graceSeconds = settings.shutdownGraceSeconds;
       log.info({ signal, graceSeconds }, 'shutdown started');
       const { inFlightAtStart, cut } = await server.shutdown(graceSeconds * 1000);
+      // Background imports get what is left of the grace; one still running then fails with the
+      // database closing, and the next start marks it failed (recoverInterruptedImports).
+      const left = Math.max(0, graceSeconds * 1000 - (Date.now() - started));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        services.images.importsSettled(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, left);
+        }),
+      ]);
+      clearTimeout(timer);
       // Nothing writes blocks any more: temp files of the cut uploads can go now.
       const swept = await services.blocks.sweep().catch(() => 0);
       await services.close();

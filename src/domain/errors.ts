@@ -165,7 +165,17 @@ export type ImageRule =
   /** Data of a deactivated image, caller not admin. */
   | 'image-deactivated'
   /** Moving an image to another owner is not offered. */
-  | 'owner-change';
+  | 'owner-change'
+  /** Interoperable import (openstack.md §4.9): glance-direct without staged data. */
+  | 'import-not-staged'
+  /** An import method used on an image in a status it does not start from (detail: the status). */
+  | 'import-status'
+  /** An import needs the format named in detail (`disk_format`, `container_format`) set first. */
+  | 'import-format-missing'
+  /** A web-download URL refused by the import filters (detail: why). */
+  | 'import-uri-refused'
+  /** The import's data could not be made into the image's (detail: why); the image is queued again. */
+  | 'import-failed';
 
 export class ImageRuleRefused extends DomainError {
   constructor(

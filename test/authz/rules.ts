@@ -189,6 +189,17 @@ export const RULES: readonly Rule[] = [
     endpoint: 'v2 POST image deactivate',
     expect: { private: row(204, 404, 404, 404), shared: row(204, 403, 403, 404), public: row(204, 403, 403, 403) },
   },
+  // Import (§4.9): only the owner uploads; the matrix's images are active, so the owner's answer is the 409.
+  {
+    api: 'image',
+    endpoint: 'v2 PUT image stage',
+    expect: { private: row(409, 404, 404, 404), shared: row(409, 403, 403, 404), public: row(409, 403, 403, 403) },
+  },
+  {
+    api: 'image',
+    endpoint: 'v2 POST image import (glance-direct)',
+    expect: { private: row(409, 404, 404, 404), shared: row(409, 403, 403, 404), public: row(409, 403, 403, 403) },
+  },
   {
     api: 'image',
     endpoint: 'v2 GET image members',

@@ -20,6 +20,11 @@ import {
   registerLocation,
   removeImageRecord,
   startSaving,
+  startStaging,
+  unstage,
+  startImport,
+  finishImport,
+  failImport,
   type NewImageRecord,
   type Transition,
 } from '../../src/domain/images/image-status.ts';
@@ -39,6 +44,11 @@ const SPEC: Record<Transition, Partial<Record<ImageStatus, ImageStatus>>> = {
   reRegister: { queued: 'available', available: 'available', error: 'available', deactivated: 'available' },
   deactivate: { available: 'deactivated' },
   reactivate: { deactivated: 'available' },
+  startStaging: { queued: 'uploading' },
+  unstage: { uploading: 'queued' },
+  startImport: { uploading: 'importing', queued: 'importing' },
+  finishImport: { importing: 'available' },
+  failImport: { importing: 'queued' },
 };
 
 const TRANSITION_NAMES = Object.keys(TRANSITIONS) as Transition[];
@@ -61,10 +71,10 @@ describe('image status machine: the table', () => {
     assert.deepEqual(INITIAL, { registered: 'available', uploading: 'saving', reserved: 'queued' });
   });
 
-  it('only an image being saved cannot be removed', () => {
+  it('only an image being saved or imported cannot be removed', () => {
     assert.deepEqual(
       IMAGE_STATUSES.filter((s) => !canRemove(s)),
-      ['saving'],
+      ['saving', 'importing'],
     );
   });
 
@@ -87,6 +97,11 @@ const APPLY: Record<Transition, (db: Db, id: string, record: NewImageRecord) => 
     db.transaction().execute((trx) => registerLocation(trx, { ...record, name: 'renamed' })),
   deactivate: (db, id) => deactivate(db, id),
   reactivate: (db, id) => activate(db, id),
+  startStaging: (db, id) => startStaging(db, id),
+  unstage: (db, id) => unstage(db, id),
+  startImport: (db, id) => startImport(db, id),
+  finishImport: (db, id) => db.transaction().execute((trx) => finishImport(trx, id, { updated_at: 2 })),
+  failImport: (db, id) => failImport(db, id),
 };
 
 for (const dialect of DIALECTS) {

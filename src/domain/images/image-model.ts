@@ -5,8 +5,20 @@
  */
 import { etagOf } from '../objects/object-record.ts';
 
-/** `deactivated` (Image API v2 actions): data download refused to non-admins, everything else as `available`. */
-export const IMAGE_STATUSES = ['queued', 'saving', 'available', 'error', 'deactivated'] as const;
+/**
+ * `deactivated` (Image API v2 actions): data download refused to non-admins, everything else as
+ * `available`. `uploading` (data staged for an import, not yet the image's) and `importing` (an
+ * import is writing the image's data): Image API v2's interoperable import (openstack.md §4.9).
+ */
+export const IMAGE_STATUSES = [
+  'queued',
+  'saving',
+  'available',
+  'error',
+  'deactivated',
+  'uploading',
+  'importing',
+] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 export const isImageStatus = (s: string): s is ImageStatus => (IMAGE_STATUSES as readonly string[]).includes(s);
 

@@ -52,12 +52,18 @@ import {
   replaceProperties,
   replaceTags,
   updateImageRecord,
+  imageIdsInStatus,
   type ImageEntry,
 } from '../../storage/metadata/image-repository.ts';
 import {
   backToQueued,
   createImageRecord,
+  failImport,
   failSaving,
+  finishImport,
+  startImport,
+  startStaging,
+  unstage,
   finishSaving,
   registerLocation,
   removeImageRecord,
@@ -68,6 +74,8 @@ import { canonicalUuid, hasNul, isMd5, textWithNul } from './image-values.ts';
 import { membersOf } from './image-visibility.ts';
 import type { ImageCatalogQuery } from './image-list-query.ts';
 import { activate, deactivate } from './image-status.ts';
+import { IMPORT_STORE, STAGING_ACCOUNT, STAGING_CONTAINER, type ImportConverter } from './image-import.ts';
+import { checkWebUri, openWebSource, type WebDownloadPolicy } from './web-source.ts';
 
 /** Image API v2's limit on tags per image. */
 export const MAX_TAGS = 128;
@@ -106,12 +114,32 @@ export interface ImageDataSource {
 /** Thrown by verification when a body ended after 0 bytes and empty data counts as no data. */
 class EmptyData extends Error {}
 
+/** Interoperable import's optional parts (openstack.md §4.9); both off when absent. */
+export interface ImportOptions {
+  /** `web-download`, with its allow-list, size cap and timeout. */
+  readonly webDownload?: WebDownloadPolicy;
+  /** Conversion of imported data to one format (issue 13 item 4). */
+  readonly converter?: ImportConverter;
+}
+
+/**
+ * How long a glance-direct import request waits for the import before answering 202 anyway: well
+ * under the default idle timeout (60 s), during which no byte moves on the connection.
+ */
+export const GLANCE_DIRECT_ANSWER_WAIT_MS = 20_000;
+
+type ImportOutcome = { readonly failed: false } | { readonly failed: true; readonly err: unknown };
+
 export class ImageService {
   readonly #db: Db;
   readonly #objects: ObjectService;
   readonly #users: Users;
   readonly #sizeCap: number;
   readonly #queries: ImageRepository;
+  readonly #imports: ImportOptions;
+  /** Imports running (web-download ones and glance-direct ones past their wait). */
+  readonly #running = new Set<Promise<ImportOutcome>>();
+  #onImportFailure: ((imageId: string, err: unknown) => void) | undefined;
   /** Members and shared images. */
   readonly members: ImageMembers;
 
@@ -121,8 +149,10 @@ export class ImageService {
     objects: ObjectService,
     users: Users,
     settings: Pick<ImageSettings, 'imageSizeCap'>,
+    imports: ImportOptions = {},
   ) {
     this.#db = db;
+    this.#imports = imports;
     this.#objects = objects;
     this.#users = users;
     this.#sizeCap = settings.imageSizeCap;
@@ -475,6 +505,7 @@ export class ImageService {
   async unregister(caller: User, id: string): Promise<void> {
     const entry = await this.#removable(caller, id);
     await this.#removeRecord(entry);
+    await this.#dropStaged(entry.id);
   }
 
   /**
@@ -484,6 +515,7 @@ export class ImageService {
   async deleteWithData(caller: User, id: string): Promise<void> {
     const entry = await this.#removable(caller, id);
     await this.#removeRecord(entry);
+    await this.#dropStaged(entry.id);
     if (entry.origin !== 'upload') return;
     const obj = await this.#objects.getByUuid(entry.id);
     if (obj) await this.#objects.delete(obj);
@@ -613,11 +645,242 @@ export class ImageService {
     return this.upload(caller, id, data);
   }
 
+  // ---- Image API v2: interoperable import (openstack.md §4.9) ---------------------------------
+
+  /** The import methods offered, as `GET /v2/info/import` and the create header list them. */
+  get importMethods(): readonly string[] {
+    return this.#imports.webDownload ? ['glance-direct', 'web-download'] : ['glance-direct'];
+  }
+
+  /**
+   * `glance-direct` staging: queued → uploading while the body streams through the upload
+   * pipeline into a staging object (STAGING_ACCOUNT, named by the image id) that no user can
+   * list; the image does not point at it yet. A failed, cut-off or empty stage leaves the image
+   * queued with nothing staged.
+   */
+  async stage(caller: User, id: string, data: ImageUpload): Promise<void> {
+    const entry = await readableImage(this.#queries, caller, id);
+    authorize(caller, 'upload', { image: entry });
+    if (entry.status !== 'queued') throw new ImageNotQueued();
+    this.#checkAnnouncedLength(data, undefined);
+    const area = await this.#objects.containers.ensure(STAGING_ACCOUNT, STAGING_CONTAINER);
+    if (!(await startStaging(this.#db, entry.id))) throw new ImageNotQueued();
+    try {
+      await this.#objects.upload(data.body, area, entry.id, DATA_ATTRIBUTES, {
+        modifiedBy: caller.uuid,
+        ...this.#sizeLimit(undefined),
+        verify: (written) => {
+          if (written.size === 0) throw new EmptyData();
+        },
+        inCommit: async (trx) => {
+          // Deleted while staging: keep nothing.
+          if ((await this.#queries.statusOf(entry.id, trx)) !== 'uploading') throw new NotFound('image');
+        },
+      });
+    } catch (err) {
+      await unstage(this.#db, entry.id);
+      if (!(err instanceof EmptyData)) throw err;
+    }
+  }
+
+  /**
+   * `glance-direct`: the staged data becomes the image's, through the same upload pipeline as
+   * every upload (hashes, size cap, and content checks on the way): uploading → importing →
+   * available. A failure leaves the image queued with `os_glance_failed_import` set and nothing
+   * staged any more. The request waits for it up to GLANCE_DIRECT_ANSWER_WAIT_MS (so small images
+   * are active, or their failure answered, by the reply); a longer import finishes in the background.
+   */
+  async importStaged(caller: User, id: string): Promise<void> {
+    const entry = await this.#importable(caller, id, 'glance-direct');
+    const staged = await this.#objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, entry.id);
+    if (!staged) throw new ImageRuleRefused('import-not-staged');
+    if (!(await this.#startImport(entry.id, 'uploading'))) throw new ImageRuleRefused('import-not-staged');
+    const work = this.#runImport(caller, entry, async () => this.#objects.openReader(staged));
+    await this.#inBackground(entry.id, work, GLANCE_DIRECT_ANSWER_WAIT_MS);
+  }
+
+  /**
+   * `web-download`: the URL is checked against the allow-list now (a refusal is the request's
+   * 400); the image goes queued → importing and the transfer runs in the background, ending
+   * available, or queued with `os_glance_failed_import` set.
+   */
+  async importFromWeb(caller: User, id: string, uri: string): Promise<void> {
+    const policy = this.#imports.webDownload;
+    if (!policy) throw new ImageRuleRefused('import-uri-refused', 'web-download is not enabled');
+    const entry = await this.#importable(caller, id, 'web-download');
+    checkWebUri(uri, policy);
+    if (!(await this.#startImport(entry.id, 'queued'))) {
+      throw new ImageRuleRefused('import-status', (await this.#queries.statusOf(entry.id)) ?? 'queued');
+    }
+    await this.#inBackground(
+      entry.id,
+      this.#runImport(caller, entry, () => openWebSource(uri, policy)),
+    );
+  }
+
+  /**
+   * Tracks an import running on its own. With `waitMs`, waits that long for it: an import that
+   * ended by then answers the request (its failure is thrown); a longer one goes on in the
+   * background, so a big image never holds the request past the connection's idle timeout.
+   * Background failures go to `onImportFailure` (the image records them anyway).
+   */
+  async #inBackground(id: string, work: Promise<void>, waitMs?: number): Promise<void> {
+    const task: Promise<ImportOutcome> = work.then(
+      () => ({ failed: false }),
+      (err: unknown) => ({ failed: true, err }),
+    );
+    this.#running.add(task);
+    void task.finally(() => this.#running.delete(task));
+    if (waitMs !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), waitMs);
+      });
+      const ended = await Promise.race([task, waited]);
+      clearTimeout(timer);
+      if (ended?.failed) throw ended.err;
+      if (ended) return;
+    }
+    void task.then((o) => {
+      if (o.failed) this.#onImportFailure?.(id, o.err);
+    });
+  }
+
+  /** Where background import failures are reported (the server's log). */
+  onImportFailure(report: (imageId: string, err: unknown) => void): void {
+    this.#onImportFailure = report;
+  }
+
+  /**
+   * For `serve` at start-up, before it listens: an import that a stopped process left
+   * `importing` has failed (queued, `os_glance_failed_import`), and staged data whose image is
+   * gone or no longer `uploading` (its object was deleted through the object store, say) is
+   * dropped. Not for other commands: they may run beside a live server.
+   */
+  async recoverInterruptedImports(): Promise<{ failed: number; dropped: number }> {
+    let failed = 0;
+    for (const id of await imageIdsInStatus(this.#db, 'importing')) {
+      if (await this.#failImport(id)) failed++;
+    }
+    let dropped = 0;
+    const area = await this.#objects.containers.get(STAGING_ACCOUNT, STAGING_CONTAINER);
+    let marker: string | undefined;
+    while (area) {
+      const page = await this.#objects.list(area, { limit: 1000, ...(marker !== undefined ? { marker } : {}) });
+      for (const { object } of page) {
+        if (!object) continue;
+        marker = object.name;
+        if ((await this.#queries.statusOf(object.name)) !== 'uploading' && (await this.#objects.delete(object)))
+          dropped++;
+      }
+      if (page.length < 1000) break;
+    }
+    return { failed, dropped };
+  }
+
+  /** importing → queued, naming the store in `os_glance_failed_import`; false when not importing. */
+  async #failImport(id: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      if (!(await failImport(trx, id))) return false;
+      await mergeProperties(trx, id, { os_glance_importing_to_stores: '', os_glance_failed_import: IMPORT_STORE }, []);
+      return true;
+    });
+  }
+
+  /** Resolves when the background imports running now have ended (tests, shutdown). */
+  async importsSettled(): Promise<void> {
+    await Promise.all([...this.#running]);
+  }
+
+  /** Glance's checks, in its order: not active, the method's starting status, both formats. */
+  async #importable(caller: User, id: string, method: 'glance-direct' | 'web-download'): Promise<ImageEntry> {
+    const entry = await readableImage(this.#queries, caller, id);
+    authorize(caller, 'upload', { image: entry });
+    if (entry.status === 'available' || entry.status === 'deactivated')
+      throw new ImageRuleRefused('import-status', entry.status);
+    if (method === 'glance-direct' && entry.status !== 'uploading') throw new ImageRuleRefused('import-not-staged');
+    if (method === 'web-download' && entry.status !== 'queued')
+      throw new ImageRuleRefused('import-status', entry.status);
+    if (!entry.containerFormat) throw new ImageRuleRefused('import-format-missing', 'container_format');
+    if (!entry.diskFormat) throw new ImageRuleRefused('import-format-missing', 'disk_format');
+    return entry;
+  }
+
+  /** `from` → importing, recording the import's store as Glance does. */
+  async #startImport(id: string, from: 'uploading' | 'queued'): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      if (!(await startImport(trx, id, [from]))) return false;
+      await mergeProperties(trx, id, { os_glance_importing_to_stores: IMPORT_STORE, os_glance_failed_import: '' }, []);
+      return true;
+    });
+  }
+
+  /**
+   * Streams the import's data (converted first when a converter is set) into the image's object
+   * and commits it with importing → available; any failure: importing → queued with the store
+   * named in `os_glance_failed_import`, and thrown. Staged data is dropped either way.
+   */
+  async #runImport(caller: User, entry: ImageEntry, open: () => Promise<AsyncIterable<Buffer>>): Promise<void> {
+    let cleanup: (() => Promise<void>) | undefined;
+    try {
+      const container = await this.#objects.containers.get(entry.object.account, entry.object.container);
+      if (!container) throw new NotFound('image');
+      let body = await open();
+      let diskFormat: string | undefined;
+      const converter = this.#imports.converter;
+      if (converter) {
+        const converted = await converter.convert(body, { diskFormat: entry.diskFormat, maxBytes: this.#sizeCap });
+        cleanup = converted.cleanup;
+        body = converted.body;
+        diskFormat = converted.diskFormat;
+      }
+      await this.#saveData(
+        caller,
+        entry.id,
+        { container, name: entry.object.name },
+        { body, emptyIsNoData: false },
+        {},
+        {
+          onCommit: async (trx, hashes) => {
+            const done = await finishImport(trx, entry.id, {
+              ...hashes,
+              ...(diskFormat !== undefined ? { disk_format: diskFormat } : {}),
+              updated_at: nowMicros(),
+              declared_size: null,
+              declared_checksum: null,
+            });
+            if (done)
+              await mergeProperties(
+                trx,
+                entry.id,
+                { os_glance_importing_to_stores: '', os_glance_failed_import: '' },
+                [],
+              );
+            return done;
+          },
+          discard: async () => undefined,
+        },
+      );
+    } catch (err) {
+      await this.#failImport(entry.id);
+      throw err;
+    } finally {
+      await cleanup?.();
+      await this.#dropStaged(entry.id);
+    }
+  }
+
+  /** Removes an image's staged data, if any: its blocks are then `plankton gc`'s to reclaim. */
+  async #dropStaged(id: string): Promise<void> {
+    const staged = await this.#objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, id);
+    if (staged) await this.#objects.delete(staged);
+  }
+
   async #removable(caller: User, id: string): Promise<ImageEntry> {
     const entry = await readableImage(this.#queries, caller, id);
     authorize(caller, 'delete', { image: entry });
     if (entry.protected) throw new Forbidden('image-protected');
-    if (entry.status === 'saving') throw new ImageBeingSaved();
+    if (entry.status === 'saving' || entry.status === 'importing') throw new ImageBeingSaved();
     return entry;
   }
 

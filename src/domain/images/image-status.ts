@@ -7,6 +7,11 @@
  *   saving ──empty body, mismatch, abort──► queued      saving ──storage failure──► error
  *   any but saving ──register same object──► available   any but saving ──unregister──► (gone)
  *
+ * Image API v2's interoperable import (openstack.md §5.2):
+ *
+ *   queued ──stage──► uploading ──import──► importing ──ok──► available
+ *   queued ──web-download──► importing      uploading/importing ──failure──► queued
+ *
  * Every transition is a named compare-and-set in the repository (`… where status in <from>`), so
  * of two concurrent uploads to one reservation exactly one gets `queued → saving`; the caller
  * learns whether it won.
@@ -45,6 +50,16 @@ export const TRANSITIONS = {
   failSaving: { from: ['saving'], to: 'error' },
   /** POST with the location of an existing image: re-registration with fresh metadata. */
   reRegister: { from: ['queued', 'available', 'error', 'deactivated'], to: 'available' },
+  /** Data is being staged, or is staged, for an import (openstack.md §4.9). */
+  startStaging: { from: ['queued'], to: 'uploading' },
+  /** The staging failed, or was empty: nothing is staged. */
+  unstage: { from: ['uploading'], to: 'queued' },
+  /** An import starts: from staged data (glance-direct) or from a URL (web-download). */
+  startImport: { from: ['uploading', 'queued'], to: 'importing' },
+  /** The imported data is committed. */
+  finishImport: { from: ['importing'], to: 'available' },
+  /** The import failed; nothing of it was kept. */
+  failImport: { from: ['importing'], to: 'queued' },
   /** Image API v2: the data is withheld from non-admins… */
   deactivate: { from: ['available'], to: 'deactivated' },
   /** …and served again. */
@@ -59,9 +74,9 @@ export function nextStatus(status: ImageStatus, transition: Transition): ImageSt
   return (t.from as readonly ImageStatus[]).includes(status) ? t.to : undefined;
 }
 
-/** An image being saved cannot be unregistered; any other can. */
-const UNREMOVABLE: ImageStatus = 'saving';
-export const canRemove = (status: ImageStatus): boolean => status !== UNREMOVABLE;
+/** An image being saved or imported cannot be unregistered; any other can. */
+const UNREMOVABLE: readonly ImageStatus[] = ['saving', 'importing'];
+export const canRemove = (status: ImageStatus): boolean => !UNREMOVABLE.includes(status);
 
 export async function createImageRecord(
   trx: Transaction<Database>,
@@ -105,6 +120,27 @@ export async function registerLocation(trx: Transaction<Database>, record: NewIm
 
 /** Unregistering removes the record, except while data is being saved; true when removed. */
 export const removeImageRecord = (db: Db, id: string) => deleteImageRecordUnless(db, id, UNREMOVABLE);
+
+/** queued → uploading: a stage may start; false when it is not queued (or another stage won). */
+export const startStaging = (db: Db, id: string) => transition(db, id, 'startStaging');
+
+/** uploading → queued: the stage failed or brought nothing. */
+export const unstage = (db: Db, id: string) => transition(db, id, 'unstage');
+
+/** `from` (uploading for glance-direct, queued for web-download) → importing. */
+export const startImport = (
+  db: Db,
+  id: string,
+  from: readonly ('uploading' | 'queued')[] = TRANSITIONS.startImport.from,
+  changes: RecordChanges = {},
+) => compareAndSetStatus(db, id, from, TRANSITIONS.startImport.to, changes);
+
+/** importing → available, once the imported data is committed (inside the commit transaction). */
+export const finishImport = (trx: Transaction<Database>, id: string, changes: RecordChanges) =>
+  transition(trx, id, 'finishImport', changes);
+
+/** importing → queued: the import failed. */
+export const failImport = (db: Db, id: string) => transition(db, id, 'failImport');
 
 /** available → deactivated (Image API v2 action). */
 export const deactivate = (db: Db, id: string) => transition(db, id, 'deactivate');

@@ -535,9 +535,18 @@ export async function imageRecordExists(trx: Transaction<Database>, id: string):
   return (await trx.selectFrom('images').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
-/** Deletes the record unless its status is `keep`; true when deleted. */
-export async function deleteImageRecordUnless(db: Db, id: string, keep: ImageStatus): Promise<boolean> {
-  const r = await db.deleteFrom('images').where('id', '=', id).where('status', '!=', keep).executeTakeFirst();
+/** Ids of the images in `status` (start-up recovery of interrupted imports). */
+export async function imageIdsInStatus(db: Db, status: ImageStatus): Promise<string[]> {
+  return (await db.selectFrom('images').select('id').where('status', '=', status).execute()).map((r) => r.id);
+}
+
+/** Deletes the record unless its status is one of `keep`; true when deleted. */
+export async function deleteImageRecordUnless(db: Db, id: string, keep: readonly ImageStatus[]): Promise<boolean> {
+  const r = await db
+    .deleteFrom('images')
+    .where('id', '=', id)
+    .where('status', 'not in', [...keep])
+    .executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }
 

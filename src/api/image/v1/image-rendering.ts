@@ -33,7 +33,7 @@ export function imageHeaders(
     'x-image-meta-created_at': imageTime(image.createdAt),
     'x-image-meta-updated_at': imageTime(image.updatedAt),
     'x-image-meta-deleted_at': '',
-    'x-image-meta-status': image.status,
+    'x-image-meta-status': v1Status(image.status),
     'x-image-meta-is_public': pyBool(image.isPublic),
     'x-image-meta-owner': image.owner,
     'x-image-meta-is_snapshot': 'False',
@@ -49,12 +49,16 @@ export function imageHeaders(
   return h;
 }
 
+/** v1 knows no import states: `uploading`/`importing` read as `saving` (openstack.md §5.2). */
+export const v1Status = (status: string): string =>
+  status === 'uploading' || status === 'importing' ? 'saving' : status;
+
 /** §6.2 */
 export function imageDetail(image: ImageView) {
   return {
     id: image.id,
     name: image.name,
-    status: image.status,
+    status: v1Status(image.status),
     disk_format: image.diskFormat,
     container_format: image.containerFormat,
     size: image.size,
@@ -78,7 +82,7 @@ export function imageSummary(image: ImageView) {
   return {
     id: image.id,
     name: image.name,
-    status: image.status,
+    status: v1Status(image.status),
     disk_format: image.diskFormat,
     container_format: image.containerFormat,
     size: image.size,

@@ -18,7 +18,7 @@ import {
 } from '../../../domain/errors.ts';
 import { v2Error, type V2Error } from './faults.ts';
 
-export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: string }): V2Error {
+export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: string; staging?: boolean }): V2Error {
   const id = ctx.imageId ?? '';
   if (err instanceof NotFound) return v2Error('imageNotFound', id);
   if (err instanceof Forbidden) {
@@ -41,7 +41,8 @@ export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: st
   }
   if (err instanceof AlreadyExists) return v2Error('conflict', `Image with identifier ${err.id} already exists!`);
   if (err instanceof ImageBeingSaved) return v2Error('imageBusy');
-  if (err instanceof ImageNotQueued) return v2Error('uploadNotQueued', ctx.status ?? 'active');
+  if (err instanceof ImageNotQueued)
+    return v2Error(ctx.staging ? 'stageNotQueued' : 'uploadNotQueued', ctx.status ?? 'active');
   if (err instanceof DataTooLarge)
     return v2Error('overLimit', `Image exceeds the storage quota: the limit is ${err.limit} bytes.`);
   if (err instanceof QuotaExceeded)
@@ -82,6 +83,19 @@ function ruleFault(err: ImageRuleRefused, id: string): V2Error {
       return v2Error('imageDeactivated');
     case 'owner-change':
       return v2Error('forbidden', 'Moving an image to another owner is not supported.');
+    // Interoperable import (§4.9): Glance's messages.
+    case 'import-not-staged':
+      return v2Error('conflict', "Image needs to be staged before 'glance-direct' method can be used");
+    case 'import-status':
+      return detail === 'available' || detail === 'deactivated'
+        ? v2Error('conflict', `Image with status ${v2StatusName(detail)} cannot be target for import`)
+        : v2Error('conflict', `Image needs to be in 'queued' state to use 'web-download' method`);
+    case 'import-format-missing':
+      return v2Error('conflict', `'${detail}' needs to be set before import`);
+    case 'import-uri-refused':
+      return v2Error('badRequest', `URI for web-download does not pass filtering: ${detail}`);
+    case 'import-failed':
+      return v2Error('badRequest', `Image import failed: ${detail}`);
   }
 }
 

@@ -153,6 +153,12 @@ export const V2_FAULTS = {
     fault: 'conflict',
     message: (status: string) => `Image status transition from ${status} to saving is not allowed`,
   },
+  /** Stage into an image that is not `queued` (§4.9). */
+  stageNotQueued: {
+    status: 409,
+    fault: 'conflict',
+    message: (status: string) => `Image status transition from ${status} to uploading is not allowed`,
+  },
   duplicateMember: {
     status: 409,
     fault: 'conflict',

@@ -21,8 +21,8 @@ const HANDLERS: Record<Exclude<V2RouteName, 'versions'>, Record<string, h.V2Hand
   images: { GET: h.listImages, POST: h.createImage },
   image: { GET: h.showImage, PATCH: h.patchImage, DELETE: h.deleteImage },
   imageFile: { GET: h.downloadFile, PUT: h.uploadFile },
-  imageStage: { PUT: h.importNotOffered },
-  imageImport: { POST: h.importNotOffered },
+  imageStage: { PUT: h.stageData },
+  imageImport: { POST: h.importImage },
   members: { GET: h.listMembers, POST: h.addMember },
   member: { GET: h.showMember, PUT: h.updateMember, DELETE: h.removeMember },
   tag: { PUT: h.putTag, DELETE: h.deleteTag },
@@ -47,9 +47,10 @@ async function handleImageV2(req: ApiRequest): Promise<ApiResponse> {
 async function failure(req: ApiRequest, err: unknown, route: V2RouteMatch | undefined): Promise<ApiResponse> {
   let fault = err;
   if (err instanceof DomainError) {
-    // The upload conflict names the image's status (§4.7 step 2).
-    const status = route?.name === 'imageFile' && route.imageId ? await currentStatus(req, route.imageId) : undefined;
-    fault = v2FaultOf(err, { imageId: route?.imageId, status });
+    // The upload and stage conflicts name the image's status (§4.7 step 2, §4.9).
+    const uploads = route?.name === 'imageFile' || route?.name === 'imageStage';
+    const status = uploads && route?.imageId ? await currentStatus(req, route.imageId) : undefined;
+    fault = v2FaultOf(err, { imageId: route?.imageId, status, staging: route?.name === 'imageStage' });
   }
   // The shared data server (serve-data.ts) words its 416 for the object store; v2 words it from its table.
   if (fault instanceof ServiceError && fault.kind === 'rangeNotSatisfiable')

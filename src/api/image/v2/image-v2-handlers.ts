@@ -19,7 +19,7 @@ import { parseImagePatch, planImageChanges, type PatchTarget } from './image-pat
 import { renderV2Image, renderV2Member, renderV2Members, type V2ImageSource } from './image-view.ts';
 import { listLinks, nextMarkerOf } from './links.ts';
 import { parseListQuery } from './list-query.ts';
-import { importInfoDocument, parseMemberCreate, parseMemberStatus } from './request-bodies.ts';
+import { importInfoDocument, parseImportRequest, parseMemberCreate, parseMemberStatus } from './request-bodies.ts';
 import type { V2RouteMatch } from './routes.ts';
 import { schemaDocument, type V2ImageStatus, type V2MemberStatus } from './schemas.ts';
 
@@ -27,8 +27,6 @@ export type V2Handler = (req: ApiRequest, caller: User, route: V2RouteMatch) => 
 
 /** JSON bodies of this API are small documents. */
 const JSON_BODY_LIMIT = 1 << 20;
-/** Import is not offered yet (no `glance-direct`, no `web-download`). */
-const IMPORT_METHODS: readonly string[] = [];
 
 const noContent = (): ApiResponse => ({ status: 204 });
 const formatsOf = (req: ApiRequest) => ({
@@ -93,11 +91,25 @@ async function jsonBody(req: ApiRequest): Promise<Buffer | undefined> {
 export const getSchema: V2Handler = async (req, _caller, route) =>
   json(200, schemaDocument(route.schemaName!, formatsOf(req)));
 
-export const getImportInfo: V2Handler = async () => json(200, importInfoDocument(IMPORT_METHODS));
+export const getImportInfo: V2Handler = async (req) => json(200, importInfoDocument(req.services.images.importMethods));
 
-/** Stage and import: not offered at this site yet (§4.9). */
-export const importNotOffered: V2Handler = async () => {
-  throw v2Error('notFound', "'glance-direct' method is not available at this site.");
+/** §4.9: octet-stream staged for a glance-direct import; the image is `uploading` afterwards. */
+export const stageData: V2Handler = async (req, caller, route) => {
+  if (mediaType(req.raw) !== 'application/octet-stream') throw v2Error('unsupportedUploadType');
+  await req.services.images.stage(caller, route.imageId!, uploadOf(req));
+  return noContent();
+};
+
+/**
+ * §4.9: 202 with no body. glance-direct runs inside the request (the image is active, or queued
+ * with `os_glance_failed_import`, when the 202 or the fault comes); web-download in the background.
+ */
+export const importImage: V2Handler = async (req, caller, route) => {
+  const { images } = req.services;
+  const request = parseImportRequest(await jsonBody(req), images.importMethods);
+  if (request.method === 'glance-direct') await images.importStaged(caller, route.imageId!);
+  else await images.importFromWeb(caller, route.imageId!, request.uri);
+  return { status: 202 };
 };
 
 /** §4.3 */
@@ -136,7 +148,7 @@ export const createImage: V2Handler = async (req, caller) => {
     },
     properties: input.properties,
   });
-  return imageReply(201, view, createdHeaders(req.services.publicUrl(), view.id, IMPORT_METHODS));
+  return imageReply(201, view, createdHeaders(req.services.publicUrl(), view.id, req.services.images.importMethods));
 };
 
 export const showImage: V2Handler = async (req, caller, route) =>
@@ -172,15 +184,20 @@ export const deleteImage: V2Handler = async (req, caller, route) => {
 /** §4.7: octet-stream into a queued image; an empty body leaves it queued and still answers 204. */
 export const uploadFile: V2Handler = async (req, caller, route) => {
   if (mediaType(req.raw) !== 'application/octet-stream') throw v2Error('unsupportedUploadType');
+  await req.services.images.uploadV2(caller, route.imageId!, uploadOf(req));
+  return noContent();
+};
+
+/** A request body as image data: empty data is no data. */
+function uploadOf(req: ApiRequest) {
   const length = req.raw.headers['content-length'];
   const chunked = req.raw.headers['transfer-encoding'] !== undefined;
-  await req.services.images.uploadV2(caller, route.imageId!, {
+  return {
     body: interruptible(req.raw),
     ...(length !== undefined && !chunked ? { announcedLength: Number(length) } : {}),
     emptyIsNoData: true,
-  });
-  return noContent();
-};
+  };
+}
 
 /** §4.8: 200 with Content-MD5, 204 without data, 206 for a Range (serve-data.ts). */
 export const downloadFile: V2Handler = async (req, caller, route) => {
