@@ -68,6 +68,13 @@ import { canonicalUuid, isMd5 } from './image-values.ts';
 import { membersOf } from './image-visibility.ts';
 import type { ImageCatalogQuery } from './image-list-query.ts';
 import { activate, deactivate } from './image-status.ts';
+import { judgeContent, type ImageApi } from './content-rules.ts';
+import {
+  inspectRandomAccess,
+  StreamInspector,
+  type FormatMatchMode,
+  type InspectionReport,
+} from './inspection/index.ts';
 
 /** Image API v2's limit on tags per image. */
 export const MAX_TAGS = 128;
@@ -78,7 +85,12 @@ export const MAX_TAGS = 128;
  * computed beside MD5 in the upload's single pass, for uploads through any image API.
  */
 const IMAGE_HASH_ALGORITHM = 'sha512';
-type ImageHashes = { readonly os_hash_algo: string; readonly os_hash_value: string | null };
+/** What the upload's single pass learnt about the data, stored on the image record with the commit. */
+type DataFacts = {
+  readonly os_hash_algo: string;
+  readonly os_hash_value: string | null;
+  readonly virtual_size: number | null;
+};
 
 export const IMAGES_CONTAINER = 'images';
 const DATA_ATTRIBUTES: Attributes = {
@@ -95,6 +107,8 @@ export interface ImageSettings {
   readonly diskFormats: readonly string[];
   readonly containerFormats: readonly string[];
   readonly imageSizeCap: number;
+  /** `PLANKTON_REQUIRE_FORMAT_MATCH`: which APIs refuse content that is not its disk_format. */
+  readonly requireFormatMatch: FormatMatchMode;
 }
 
 /** What a data read needs: the image as of the version being read, and that version. */
@@ -106,11 +120,19 @@ export interface ImageDataSource {
 /** Thrown by verification when a body ended after 0 bytes and empty data counts as no data. */
 class EmptyData extends Error {}
 
+/** A registration found its object overwritten after inspecting it. */
+class ContentChanged extends Error {
+  constructor(readonly now: ObjectRecord) {
+    super('object changed during registration');
+  }
+}
+
 export class ImageService {
   readonly #db: Db;
   readonly #objects: ObjectService;
   readonly #users: Users;
   readonly #sizeCap: number;
+  readonly #formatMatch: FormatMatchMode;
   readonly #queries: ImageRepository;
   /** Members and shared images. */
   readonly members: ImageMembers;
@@ -120,12 +142,13 @@ export class ImageService {
     dialect: Dialect,
     objects: ObjectService,
     users: Users,
-    settings: Pick<ImageSettings, 'imageSizeCap'>,
+    settings: Pick<ImageSettings, 'imageSizeCap'> & Partial<Pick<ImageSettings, 'requireFormatMatch'>>,
   ) {
     this.#db = db;
     this.#objects = objects;
     this.#users = users;
     this.#sizeCap = settings.imageSizeCap;
+    this.#formatMatch = settings.requireFormatMatch ?? 'v2';
     this.#queries = new ImageRepository(db, dialect);
     this.members = new ImageMembers(db, this.#queries, objects, users);
     // An image moves with its object (its owner is the object's account), never while its data is saved.
@@ -206,17 +229,47 @@ export class ImageService {
     if (r.size !== undefined && r.size !== obj.size) throw new InvalidValue('size');
     if (r.checksum !== undefined && !checksumMatches(r.checksum, obj)) throw new InvalidValue('checksum');
 
+    const a = r.attributes;
+    const columns = newRecordColumns(a);
+    const policy = { diskFormat: columns.disk_format, containerFormat: columns.container_format, api: r.api ?? 'v2' };
+    // The content is inspected before anything is written (a refusal registers nothing), from the
+    // version the checks above saw; the commit then insists on that same content.
+    let inspected = obj;
+    let { virtualSize } = await this.#judgeStored(inspected, policy);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#registerInspected(r, inspected, columns, virtualSize);
+        break;
+      } catch (err) {
+        if (!(err instanceof ContentChanged) || attempt === 3)
+          throw err instanceof ContentChanged ? new ImageBeingSaved() : err;
+        inspected = err.now;
+        ({ virtualSize } = await this.#judgeStored(inspected, policy));
+      }
+    }
+    return this.#view(obj.uuid);
+  }
+
+  async #registerInspected(
+    r: RegisterImage,
+    obj: ObjectRecord,
+    columns: ReturnType<typeof newRecordColumns>,
+    virtualSize: number | null,
+  ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await this.#queries.lockObject(trx, obj.uuid);
       const live = await this.#objects.getByUuid(obj.uuid, trx);
       if (!live) throw new NotFound('object');
+      // Overwritten since it was inspected: inspect the new content instead.
+      if (live.versionTs !== obj.versionTs || live.objectHash !== obj.objectHash) throw new ContentChanged(live);
       const now = nowMicros();
       const a = r.attributes;
       const record = {
         id: live.uuid,
         owner: live.account,
         origin: 'location',
-        ...newRecordColumns(a),
+        ...columns,
+        virtual_size: virtualSize,
         created_at: now,
         updated_at: now,
         declared_size: null,
@@ -227,7 +280,41 @@ export class ImageService {
       // Plankton's registration rule: earlier members, `*` and write grants are dropped.
       await this.#objects.setGrants(live.id, { read: withPublic([live.account], a.isPublic === true), write: [] }, trx);
     });
-    return this.#view(obj.uuid);
+  }
+
+  /**
+   * Inspects a stored version by random access — the head, the few header regions the probes
+   * ask for, maybe the tail: only the blocks those fall in are read, never the whole object —
+   * and judges it (content-rules.ts).
+   */
+  async #judgeStored(
+    obj: ObjectRecord,
+    p: { diskFormat: string; containerFormat: string; api: ImageApi },
+  ): Promise<{ virtualSize: number | null }> {
+    const report = await this.#inspectVersion(obj);
+    return judgeContent(report, { ...p, mode: this.#formatMatch });
+  }
+
+  #inspectVersion(obj: ObjectRecord): Promise<InspectionReport> {
+    return inspectRandomAccess(async (offset, length) => {
+      const parts: Buffer[] = [];
+      for await (const chunk of this.#objects.openReader(obj, offset, Math.min(obj.size, offset + length) - 1))
+        parts.push(chunk as Buffer);
+      return Buffer.concat(parts);
+    }, obj.size);
+  }
+
+  /**
+   * What an image's data is, inspected from the store as it is now (the operator's `plankton
+   * image inspect <image-id>`): no caller, no access check. Undefined when there is no such image.
+   */
+  async inspectStoredData(id: string): Promise<{ image: ImageView; report: InspectionReport } | undefined> {
+    const uuid = canonicalUuid(id);
+    const entry = uuid === undefined ? undefined : await this.#queries.find(uuid);
+    if (!entry) return undefined;
+    const obj = await this.#objects.getByUuid(entry.id);
+    if (!obj) return undefined;
+    return { image: toImageView(entry), report: await this.#inspectVersion(obj) };
   }
 
   /** Reserves an image without data (§5.3 upload steps 13–16): status queued. */
@@ -244,12 +331,14 @@ export class ImageService {
     this.#checkAnnouncedSize(r.size);
     this.#checkAnnouncedLength(r.data, r.size);
     const { id, container } = await this.#createPlaceholder(caller, r, 'uploading');
+    const columns = newRecordColumns(r.attributes);
     const outcome = await this.#saveData(
       caller,
       id,
       { container, name: id },
       r.data,
       { size: r.size, checksum: r.checksum },
+      { diskFormat: columns.disk_format, containerFormat: columns.container_format },
       {
         // created_at is the create's time; taking it at completion keeps created_at = updated_at (§4.4).
         onCommit: async (trx, hashes) => {
@@ -375,7 +464,13 @@ export class ImageService {
       checksum: r.checksum ?? entry.declaredChecksum ?? undefined,
     };
     const merged: UpdateImage = { ...r, properties: { ...r.properties, replaceAll: false } };
-    const outcome = await this.#saveData(caller, entry.id, { container, name: entry.object.name }, data, expected, {
+    // The formats the image will have once this update is applied: the data must be what they say.
+    const formats = {
+      diskFormat: r.attributes.diskFormat ?? entry.diskFormat,
+      containerFormat: r.attributes.containerFormat ?? entry.containerFormat,
+    };
+    const target = { container, name: entry.object.name };
+    const outcome = await this.#saveData(caller, entry.id, target, data, expected, formats, {
       onCommit: async (trx, hashes) => {
         const done = await finishSaving(trx, entry.id, {
           ...hashes,
@@ -402,7 +497,8 @@ export class ImageService {
    * verifies it and commits a new version together with `onCommit` (which moves the status on).
    * 'empty' when the body held no data (nothing written). A refusal by the rules or an
    * interrupted source keeps nothing (`discard`, then the error); any other failure (storage)
-   * leaves the image in `error`.
+   * leaves the image in `error`. The inspector reads the same pass (a tap on the block writer)
+   * and the content rules judge it before the commit, so refused content commits no version.
    */
   async #saveData(
     caller: User,
@@ -410,17 +506,26 @@ export class ImageService {
     target: { container: ContainerRecord; name: string },
     data: ImageUpload,
     expected: DeclaredData,
-    on: { onCommit: (trx: Trx, hashes: ImageHashes) => Promise<boolean>; discard: () => Promise<void> },
+    formats: { diskFormat: string; containerFormat: string },
+    on: { onCommit: (trx: Trx, hashes: DataFacts) => Promise<boolean>; discard: () => Promise<void> },
   ): Promise<'saved' | 'empty'> {
-    let hashes: ImageHashes | undefined;
+    let hashes: DataFacts | undefined;
+    const inspector = new StreamInspector();
     try {
       await this.#objects.upload(data.body, target.container, target.name, DATA_ATTRIBUTES, {
         modifiedBy: caller.uuid,
         ...this.#sizeLimit(expected.size),
         digests: [IMAGE_HASH_ALGORITHM],
+        tap: inspector,
         verify: (written) => {
           verifyData(written, expected, data.emptyIsNoData);
-          hashes = { os_hash_algo: IMAGE_HASH_ALGORITHM, os_hash_value: written.digests[IMAGE_HASH_ALGORITHM] ?? null };
+          const policy = { ...formats, mode: this.#formatMatch, api: data.api ?? 'v2' };
+          const { virtualSize } = judgeContent(inspector.finish(), policy);
+          hashes = {
+            os_hash_algo: IMAGE_HASH_ALGORITHM,
+            os_hash_value: written.digests[IMAGE_HASH_ALGORITHM] ?? null,
+            virtual_size: virtualSize,
+          };
         },
         inCommit: async (trx, obj) => {
           // The commit landed on another object than the image's (the name was taken meanwhile): undo it.

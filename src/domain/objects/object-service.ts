@@ -12,7 +12,7 @@ import {
 import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
-import { writeBlocks, type StreamAlgorithm, type WrittenData } from './block-writer.ts';
+import { writeBlocks, type BlockTap, type StreamAlgorithm, type WrittenData } from './block-writer.ts';
 import { listingScope, subdirOf } from './listing-rollup.ts';
 import {
   type Containers,
@@ -166,9 +166,11 @@ export class ObjectService {
       readonly verify?: (data: WrittenData) => void | Promise<void>;
       /** Whole-stream digests wanted beside MD5 (computed in the same pass, on the hash workers). */
       readonly digests?: readonly StreamAlgorithm[];
+      /** Sees every block in order, in the same pass (the image inspector). */
+      readonly tap?: BlockTap;
     },
   ): Promise<ObjectRecord> {
-    const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests);
+    const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests, opts.tap);
     await opts.verify?.(data);
     return this.commit(container, name, data, attrs, opts);
   }

@@ -178,6 +178,7 @@ export const uploadFile: V2Handler = async (req, caller, route) => {
     body: interruptible(req.raw),
     ...(length !== undefined && !chunked ? { announcedLength: Number(length) } : {}),
     emptyIsNoData: true,
+    api: 'v2',
   });
   return noContent();
 };
