@@ -393,6 +393,34 @@ for (const dialect of DIALECTS) {
       assert.equal(h['x-image-meta-property-virtual_size'], String(2 ** 30));
     });
 
+    it('registration reads only the blocks the inspector needs, never the whole object', async () => {
+      // 6 distinct 4 MiB blocks: a qcow2 head, then filler that differs per block.
+      const big = Buffer.alloc(6 * 4 * MiB);
+      bytesOf('v2.qcow2').copy(big, 0, 0, 64 * 1024);
+      for (let i = 64 * 1024; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+      await putObject(s, A, 'pithos', 'big.qcow2', big);
+      const store = s.services.blocks;
+      const realGet = store.get.bind(store);
+      let gets = 0;
+      store.get = (hash: string) => {
+        gets++;
+        return realGet(hash);
+      };
+      try {
+        const reg = await image(s, A, 'POST', `${V1}/images/`, {
+          headers: {
+            'X-Image-Meta-Name': 'big',
+            'X-Image-Meta-Location': location(A.uuid, 'pithos', 'big.qcow2'),
+            'X-Image-Meta-Disk-Format': 'qcow2',
+          },
+        });
+        assert.equal(reg.status, 200, await reg.clone().text());
+      } finally {
+        store.get = realGet;
+      }
+      assert.ok(gets >= 1 && gets <= 2, `${gets} block reads of 6`);
+    });
+
     it('plankton image inspect <image-id> reads the stored image (only the blocks it needs)', async () => {
       const uuid = await putObject(s, A, 'pithos', 'cli.vmdk', bytesOf('stream.vmdk'));
       const reg = await image(s, A, 'POST', `${V1}/images/`, {
