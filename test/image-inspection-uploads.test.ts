@@ -393,6 +393,55 @@ for (const dialect of DIALECTS) {
       assert.equal(h['x-image-meta-property-virtual_size'], String(2 ** 30));
     });
 
+    it('an image follows its object: new content written through the object store is inspected too', async () => {
+      const uuid = await putObject(s, A, 'pithos', 'follow.qcow2', bytesOf('v3.qcow2'));
+      const reg = await image(s, A, 'POST', `${V1}/images/`, {
+        headers: {
+          'X-Image-Meta-Name': 'follow',
+          'X-Image-Meta-Location': location(A.uuid, 'pithos', 'follow.qcow2'),
+          'X-Image-Meta-Disk-Format': 'qcow2',
+        },
+      });
+      assert.equal(reg.status, 200);
+      const objectPath = `/object-store/v1/${A.uuid}/pithos/follow.qcow2`;
+      const objectSize = async () =>
+        (await s.fetch(objectPath, { method: 'HEAD', token: A.token })).headers.get('content-length');
+
+      // Overwritten with a qcow2 that has a backing file: refused, nothing changes.
+      const put = await s.fetch(objectPath, {
+        method: 'PUT',
+        token: A.token,
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: new Uint8Array(bytesOf('backing.qcow2')),
+      });
+      assert.equal(put.status, 409);
+      assert.match(await put.text(), /Image failed safety checks: backing_file/);
+      assert.equal(await objectSize(), String(bytesOf('v3.qcow2').length));
+      const kept = await v2Show(uuid);
+      assert.equal(kept.status, 'active');
+      assert.equal(kept.virtual_size, 2 ** 30);
+
+      // A server-side copy of unsafe content onto it: refused the same way.
+      await putObject(s, A, 'pithos', 'unsafe.vmdk', bytesOf('passwd.vmdk'));
+      const copy = await s.fetch(objectPath, {
+        method: 'PUT',
+        token: A.token,
+        headers: { 'X-Copy-From': '/pithos/unsafe.vmdk', 'Content-Length': '0' },
+      });
+      assert.equal(copy.status, 409);
+      assert.equal(await objectSize(), String(bytesOf('v3.qcow2').length));
+
+      // Safe new content: accepted, and virtual_size follows.
+      const ok = await s.fetch(objectPath, {
+        method: 'PUT',
+        token: A.token,
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: new Uint8Array(bytesOf('v2.qcow2')),
+      });
+      assert.equal(ok.status, 201);
+      assert.equal((await v2Show(uuid)).virtual_size, qemuVirtualSize(at('v2.qcow2'), 'qcow2'));
+    });
+
     it('registration reads only the blocks the inspector needs, never the whole object', async () => {
       // 6 distinct 4 MiB blocks: a qcow2 head, then filler that differs per block.
       const big = Buffer.alloc(6 * 4 * MiB);

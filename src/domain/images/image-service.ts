@@ -50,6 +50,7 @@ import {
   mergeProperties,
   removeTag,
   replaceProperties,
+  setVirtualSize,
   replaceTags,
   updateImageRecord,
   type ImageEntry,
@@ -157,6 +158,19 @@ export class ImageService {
       if (status === undefined) return;
       if (status === 'saving') throw new ImageBeingSaved();
       if (dest.account !== obj.account) await this.#queries.setOwner(obj.uuid, dest.account, trx);
+    });
+    // An image follows its object's content (image-api.md §4.1), so new content written through
+    // the object store (PUT, hashmap PUT, copy onto it) is inspected like a registration: the
+    // commit is refused when it is unsafe (or, with PLANKTON_REQUIRE_FORMAT_MATCH=all, not its
+    // disk_format), else virtual_size follows. Uploads through the image APIs (status saving)
+    // inspect in their own pass. The few block reads happen inside the commit, as its
+    // missing-block check does.
+    objects.onOverwrite(async (trx, obj) => {
+      const entry = await this.#queries.find(obj.uuid, trx);
+      if (!entry || entry.status === 'saving') return;
+      const policy = { diskFormat: entry.diskFormat, containerFormat: entry.containerFormat, api: 'v1' as const };
+      const { virtualSize } = await this.#judgeStored(obj, policy);
+      await setVirtualSize(trx, obj.uuid, virtualSize);
     });
   }
 
