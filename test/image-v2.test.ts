@@ -79,7 +79,7 @@ for (const dialect of DIALECTS) {
       const r = await call(A, 'POST', '/images', {
         body: {
           name: 'deb',
-          disk_format: 'qcow2',
+          disk_format: 'raw',
           container_format: 'bare',
           os_distro: 'debian',
           tags: ['x', 'x', 'y'],

@@ -185,3 +185,23 @@ export class ImageRuleRefused extends DomainError {
     super(`image rule: ${rule}${detail === undefined ? '' : ` (${detail})`}`);
   }
 }
+
+/**
+ * The image's content was inspected and refused (openstack.md §7): `unsafe` — a hypervisor
+ * opening it could read host files or misread it (`failures` says why, by check name);
+ * `format-mismatch` — the content is `detected`, not the `declared` disk_format.
+ */
+export class ImageContentRefused extends DomainError {
+  constructor(
+    readonly reason: 'unsafe' | 'format-mismatch',
+    readonly declared: string,
+    readonly detected: string,
+    readonly failures: readonly { readonly check: string; readonly message: string }[] = [],
+  ) {
+    super(
+      reason === 'unsafe'
+        ? `image failed safety checks: ${failures.map((f) => f.check).join(', ')}`
+        : `image disk_format ${declared} does not match its content ${detected}`,
+    );
+  }
+}

@@ -10,6 +10,7 @@ import {
   DataTooLarge,
   Forbidden,
   ImageBeingSaved,
+  ImageContentRefused,
   ImageNotQueued,
   InvalidValue,
   NotFound,
@@ -18,6 +19,7 @@ import {
   type DomainError,
   type Entity,
 } from '../../domain/errors.ts';
+import { contentRefused } from '../image/content-messages.ts';
 
 const NOT_FOUND: Record<Entity, string> = {
   account: 'Account does not exist',
@@ -41,6 +43,8 @@ export function pithosFault(err: DomainError): ServiceError {
     return badRequest('Pithos+ resources cannot have more than 32 metadata items per domain');
   if (err instanceof ImageBeingSaved) return conflict('Image is being saved');
   if (err instanceof ImageNotQueued) return conflict('Image is not queued');
+  // The object is a registered image, and the image inspector refuses the new content.
+  if (err instanceof ImageContentRefused) return conflict(contentRefused(err));
   if (err instanceof AlreadyExists) return conflict(`Object '${err.id}' already exists`);
   if (err instanceof DataTooLarge) return badRequest('Maximum size is reached');
   if (err instanceof DataInterrupted) return badRequest('Bad request');

@@ -5,6 +5,7 @@
  */
 import type { ObjectPath } from './image-model.ts';
 import type { Visibility } from './image-visibility.ts';
+import type { ImageApi } from './content-rules.ts';
 
 /** The settable attributes of an image record; absent = not given. */
 export interface ImageAttributes {
@@ -37,6 +38,8 @@ export interface RegisterImage extends DeclaredData {
   readonly id?: string;
   readonly attributes: NewImageAttributes;
   readonly properties: Readonly<Record<string, string>>;
+  /** The API asking, for `PLANKTON_REQUIRE_FORMAT_MATCH` (absent: v2, the stricter). */
+  readonly api?: ImageApi;
 }
 
 /** Reserve an image without data (status queued); data comes later with `upload`. */
@@ -65,6 +68,11 @@ export interface ImageUpload {
    * image stays (or goes back to) queued, instead of becoming an empty available image.
    */
   readonly emptyIsNoData: boolean;
+  /**
+   * The API the data comes through, for `PLANKTON_REQUIRE_FORMAT_MATCH` (absent: v2, the
+   * stricter). Whatever it says, the content is inspected and unsafe content refused.
+   */
+  readonly api?: ImageApi;
 }
 
 /** Reserve and upload in one step (status saving, then available). */

@@ -50,6 +50,7 @@ import {
   mergeProperties,
   removeTag,
   replaceProperties,
+  setVirtualSize,
   replaceTags,
   updateImageRecord,
   imageIdsInStatus,
@@ -76,6 +77,13 @@ import type { ImageCatalogQuery } from './image-list-query.ts';
 import { activate, deactivate } from './image-status.ts';
 import { IMPORT_STORE, STAGING_ACCOUNT, STAGING_CONTAINER, type ImportConverter } from './image-import.ts';
 import { checkWebUri, openWebSource, type WebDownloadPolicy } from './web-source.ts';
+import { judgeContent, type ImageApi } from './content-rules.ts';
+import {
+  inspectRandomAccess,
+  StreamInspector,
+  type FormatMatchMode,
+  type InspectionReport,
+} from './inspection/index.ts';
 
 /** Image API v2's limit on tags per image. */
 export const MAX_TAGS = 128;
@@ -86,7 +94,12 @@ export const MAX_TAGS = 128;
  * computed beside MD5 in the upload's single pass, for uploads through any image API.
  */
 const IMAGE_HASH_ALGORITHM = 'sha512';
-type ImageHashes = { readonly os_hash_algo: string; readonly os_hash_value: string | null };
+/** What the upload's single pass learnt about the data, stored on the image record with the commit. */
+type DataFacts = {
+  readonly os_hash_algo: string;
+  readonly os_hash_value: string | null;
+  readonly virtual_size: number | null;
+};
 
 export const IMAGES_CONTAINER = 'images';
 const DATA_ATTRIBUTES: Attributes = {
@@ -103,6 +116,8 @@ export interface ImageSettings {
   readonly diskFormats: readonly string[];
   readonly containerFormats: readonly string[];
   readonly imageSizeCap: number;
+  /** `PLANKTON_REQUIRE_FORMAT_MATCH`: which APIs refuse content that is not its disk_format. */
+  readonly requireFormatMatch: FormatMatchMode;
 }
 
 /** What a data read needs: the image as of the version being read, and that version. */
@@ -130,11 +145,19 @@ export const GLANCE_DIRECT_ANSWER_WAIT_MS = 20_000;
 
 type ImportOutcome = { readonly failed: false } | { readonly failed: true; readonly err: unknown };
 
+/** A registration found its object overwritten after inspecting it. */
+class ContentChanged extends Error {
+  constructor(readonly now: ObjectRecord) {
+    super('object changed during registration');
+  }
+}
+
 export class ImageService {
   readonly #db: Db;
   readonly #objects: ObjectService;
   readonly #users: Users;
   readonly #sizeCap: number;
+  readonly #formatMatch: FormatMatchMode;
   readonly #queries: ImageRepository;
   readonly #imports: ImportOptions;
   /** Imports running (web-download ones and glance-direct ones past their wait). */
@@ -148,7 +171,7 @@ export class ImageService {
     dialect: Dialect,
     objects: ObjectService,
     users: Users,
-    settings: Pick<ImageSettings, 'imageSizeCap'>,
+    settings: Pick<ImageSettings, 'imageSizeCap'> & Partial<Pick<ImageSettings, 'requireFormatMatch'>>,
     imports: ImportOptions = {},
   ) {
     this.#db = db;
@@ -156,6 +179,7 @@ export class ImageService {
     this.#objects = objects;
     this.#users = users;
     this.#sizeCap = settings.imageSizeCap;
+    this.#formatMatch = settings.requireFormatMatch ?? 'v2';
     this.#queries = new ImageRepository(db, dialect);
     this.members = new ImageMembers(db, this.#queries, objects, users);
     // An image moves with its object (its owner is the object's account), never while its data is saved.
@@ -164,6 +188,19 @@ export class ImageService {
       if (status === undefined) return;
       if (status === 'saving') throw new ImageBeingSaved();
       if (dest.account !== obj.account) await this.#queries.setOwner(obj.uuid, dest.account, trx);
+    });
+    // An image follows its object's content (image-api.md §4.1), so new content written through
+    // the object store (PUT, hashmap PUT, copy onto it) is inspected like a registration: the
+    // commit is refused when it is unsafe (or, with PLANKTON_REQUIRE_FORMAT_MATCH=all, not its
+    // disk_format), else virtual_size follows. Uploads through the image APIs (status saving)
+    // inspect in their own pass. The few block reads happen inside the commit, as its
+    // missing-block check does.
+    objects.onOverwrite(async (trx, obj) => {
+      const entry = await this.#queries.find(obj.uuid, trx);
+      if (!entry || entry.status === 'saving') return;
+      const policy = { diskFormat: entry.diskFormat, containerFormat: entry.containerFormat, api: 'v1' as const };
+      const { virtualSize } = await this.#judgeStored(obj, policy);
+      await setVirtualSize(trx, obj.uuid, virtualSize);
     });
   }
 
@@ -239,17 +276,47 @@ export class ImageService {
     if (r.size !== undefined && r.size !== obj.size) throw new InvalidValue('size');
     if (r.checksum !== undefined && !checksumMatches(r.checksum, obj)) throw new InvalidValue('checksum');
 
+    const a = r.attributes;
+    const columns = newRecordColumns(a);
+    const policy = { diskFormat: columns.disk_format, containerFormat: columns.container_format, api: r.api ?? 'v2' };
+    // The content is inspected before anything is written (a refusal registers nothing), from the
+    // version the checks above saw; the commit then insists on that same content.
+    let inspected = obj;
+    let { virtualSize } = await this.#judgeStored(inspected, policy);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#registerInspected(r, inspected, columns, virtualSize);
+        break;
+      } catch (err) {
+        if (!(err instanceof ContentChanged) || attempt === 3)
+          throw err instanceof ContentChanged ? new ImageBeingSaved() : err;
+        inspected = err.now;
+        ({ virtualSize } = await this.#judgeStored(inspected, policy));
+      }
+    }
+    return this.#view(obj.uuid);
+  }
+
+  async #registerInspected(
+    r: RegisterImage,
+    obj: ObjectRecord,
+    columns: ReturnType<typeof newRecordColumns>,
+    virtualSize: number | null,
+  ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await this.#queries.lockObject(trx, obj.uuid);
       const live = await this.#objects.getByUuid(obj.uuid, trx);
       if (!live) throw new NotFound('object');
+      // Overwritten since it was inspected: inspect the new content instead.
+      if (live.versionTs !== obj.versionTs || live.objectHash !== obj.objectHash) throw new ContentChanged(live);
       const now = nowMicros();
       const a = r.attributes;
       const record = {
         id: live.uuid,
         owner: live.account,
         origin: 'location',
-        ...newRecordColumns(a),
+        ...columns,
+        virtual_size: virtualSize,
         created_at: now,
         updated_at: now,
         declared_size: null,
@@ -260,7 +327,41 @@ export class ImageService {
       // Plankton's registration rule: earlier members, `*` and write grants are dropped.
       await this.#objects.setGrants(live.id, { read: withPublic([live.account], a.isPublic === true), write: [] }, trx);
     });
-    return this.#view(obj.uuid);
+  }
+
+  /**
+   * Inspects a stored version by random access — the head, the few header regions the probes
+   * ask for, maybe the tail: only the blocks those fall in are read, never the whole object —
+   * and judges it (content-rules.ts).
+   */
+  async #judgeStored(
+    obj: ObjectRecord,
+    p: { diskFormat: string; containerFormat: string; api: ImageApi },
+  ): Promise<{ virtualSize: number | null }> {
+    const report = await this.#inspectVersion(obj);
+    return judgeContent(report, { ...p, mode: this.#formatMatch });
+  }
+
+  #inspectVersion(obj: ObjectRecord): Promise<InspectionReport> {
+    return inspectRandomAccess(async (offset, length) => {
+      const parts: Buffer[] = [];
+      for await (const chunk of this.#objects.openReader(obj, offset, Math.min(obj.size, offset + length) - 1))
+        parts.push(chunk as Buffer);
+      return Buffer.concat(parts);
+    }, obj.size);
+  }
+
+  /**
+   * What an image's data is, inspected from the store as it is now (the operator's `plankton
+   * image inspect <image-id>`): no caller, no access check. Undefined when there is no such image.
+   */
+  async inspectStoredData(id: string): Promise<{ image: ImageView; report: InspectionReport } | undefined> {
+    const uuid = canonicalUuid(id);
+    const entry = uuid === undefined ? undefined : await this.#queries.find(uuid);
+    if (!entry) return undefined;
+    const obj = await this.#objects.getByUuid(entry.id);
+    if (!obj) return undefined;
+    return { image: toImageView(entry), report: await this.#inspectVersion(obj) };
   }
 
   /** Reserves an image without data (§5.3 upload steps 13–16): status queued. */
@@ -279,12 +380,14 @@ export class ImageService {
     this.#checkAnnouncedSize(r.size);
     this.#checkAnnouncedLength(r.data, r.size);
     const { id, container } = await this.#createPlaceholder(caller, r, 'uploading');
+    const columns = newRecordColumns(r.attributes);
     const outcome = await this.#saveData(
       caller,
       id,
       { container, name: id },
       r.data,
       { size: r.size, checksum: r.checksum },
+      { diskFormat: columns.disk_format, containerFormat: columns.container_format },
       {
         // created_at is the create's time; taking it at completion keeps created_at = updated_at (§4.4).
         onCommit: async (trx, hashes) => {
@@ -411,7 +514,13 @@ export class ImageService {
       checksum: r.checksum ?? entry.declaredChecksum ?? undefined,
     };
     const merged: UpdateImage = { ...r, properties: { ...r.properties, replaceAll: false } };
-    const outcome = await this.#saveData(caller, entry.id, { container, name: entry.object.name }, data, expected, {
+    // The formats the image will have once this update is applied: the data must be what they say.
+    const formats = {
+      diskFormat: r.attributes.diskFormat ?? entry.diskFormat,
+      containerFormat: r.attributes.containerFormat ?? entry.containerFormat,
+    };
+    const target = { container, name: entry.object.name };
+    const outcome = await this.#saveData(caller, entry.id, target, data, expected, formats, {
       onCommit: async (trx, hashes) => {
         const done = await finishSaving(trx, entry.id, {
           ...hashes,
@@ -438,7 +547,8 @@ export class ImageService {
    * verifies it and commits a new version together with `onCommit` (which moves the status on).
    * 'empty' when the body held no data (nothing written). A refusal by the rules or an
    * interrupted source keeps nothing (`discard`, then the error); any other failure (storage)
-   * leaves the image in `error`.
+   * leaves the image in `error`. The inspector reads the same pass (a tap on the block writer)
+   * and the content rules judge it before the commit, so refused content commits no version.
    */
   async #saveData(
     caller: User,
@@ -446,17 +556,26 @@ export class ImageService {
     target: { container: ContainerRecord; name: string },
     data: ImageUpload,
     expected: DeclaredData,
-    on: { onCommit: (trx: Trx, hashes: ImageHashes) => Promise<boolean>; discard: () => Promise<void> },
+    formats: { diskFormat: string; containerFormat: string },
+    on: { onCommit: (trx: Trx, hashes: DataFacts) => Promise<boolean>; discard: () => Promise<void> },
   ): Promise<'saved' | 'empty'> {
-    let hashes: ImageHashes | undefined;
+    let hashes: DataFacts | undefined;
+    const inspector = new StreamInspector();
     try {
       await this.#objects.upload(data.body, target.container, target.name, DATA_ATTRIBUTES, {
         modifiedBy: caller.uuid,
         ...this.#sizeLimit(expected.size),
         digests: [IMAGE_HASH_ALGORITHM],
+        tap: inspector,
         verify: (written) => {
           verifyData(written, expected, data.emptyIsNoData);
-          hashes = { os_hash_algo: IMAGE_HASH_ALGORITHM, os_hash_value: written.digests[IMAGE_HASH_ALGORITHM] ?? null };
+          const policy = { ...formats, mode: this.#formatMatch, api: data.api ?? 'v2' };
+          const { virtualSize } = judgeContent(inspector.finish(), policy);
+          hashes = {
+            os_hash_algo: IMAGE_HASH_ALGORITHM,
+            os_hash_value: written.digests[IMAGE_HASH_ALGORITHM] ?? null,
+            virtual_size: virtualSize,
+          };
         },
         inCommit: async (trx, obj) => {
           // The commit landed on another object than the image's (the name was taken meanwhile): undo it.
@@ -840,6 +959,8 @@ export class ImageService {
         { container, name: entry.object.name },
         { body, emptyIsNoData: false },
         {},
+        // Converted data is judged as what it became, not as the format the image was created with.
+        { diskFormat: diskFormat ?? entry.diskFormat, containerFormat: entry.containerFormat },
         {
           onCommit: async (trx, hashes) => {
             const done = await finishImport(trx, entry.id, {

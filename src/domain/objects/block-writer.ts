@@ -16,6 +16,14 @@ export interface WrittenData {
   readonly digests: Readonly<Partial<Record<StreamAlgorithm, string>>>;
 }
 
+/**
+ * Something that reads the stream once more in the same pass, block by block, in order, on the
+ * main thread (the image inspector). It must not keep the view it gets: the buffer is recycled.
+ */
+export interface BlockTap {
+  push(bytes: Uint8Array): void;
+}
+
 /** Blocks hashed or written at once per upload: overlaps hashing, storage and the socket; bounds memory (≤ 4 × 4 MiB). */
 const MAX_IN_FLIGHT = 4;
 
@@ -25,7 +33,7 @@ const MAX_IN_FLIGHT = 4;
  * stream on the way, with any other whole-stream `digests` asked for (`['md5', 'sha512']`), all in
  * the same single pass on the hash workers. Memory stays flat in the data size. Throws `tooLarge()` past `maxBytes`
  * (nothing is committed by this function: committing is the caller's job once it has checked
- * the result).
+ * the result). A `tap` sees every block in order before it is hashed.
  */
 export async function writeBlocks(
   source: AsyncIterable<Buffer>,
@@ -33,6 +41,7 @@ export async function writeBlocks(
   maxBytes: number,
   tooLarge: () => Error,
   digests: readonly StreamAlgorithm[] = ['md5'],
+  tap?: BlockTap,
 ): Promise<WrittenData> {
   const summing = hashPool.streamDigests(['md5', ...digests]);
   const hashes: string[] = [];
@@ -43,6 +52,7 @@ export async function writeBlocks(
   let size = 0;
 
   const flush = async (bytes: Buffer, length: number) => {
+    tap?.push(bytes.subarray(0, length));
     const index = hashes.push('') - 1;
     // Settles, never rejects: a failed digest is this upload's failure, and the buffer is then not reused.
     const summed = summing.update(bytes, length).then(

@@ -12,7 +12,7 @@ import {
 import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
-import { writeBlocks, type StreamAlgorithm, type WrittenData } from './block-writer.ts';
+import { writeBlocks, type BlockTap, type StreamAlgorithm, type WrittenData } from './block-writer.ts';
 import { listingScope, subdirOf } from './listing-rollup.ts';
 import {
   type Containers,
@@ -63,6 +63,8 @@ export interface WriteOptions {
  * throw to refuse the move.
  */
 export type MoveHook = (trx: Trx, obj: ObjectRecord, dest: ContainerRecord) => Promise<void>;
+/** Sees an existing object's new version inside its commit (blocks all stored); may refuse it by throwing. */
+export type OverwriteHook = (trx: Trx, obj: ObjectRecord) => Promise<void>;
 
 /** Thrown when a version would reference blocks the store does not hold (a hashmap PUT answers their list). */
 export class MissingBlocksError extends Error {
@@ -106,6 +108,7 @@ export const EMPTY_CONTENT: Content = { size: 0, hashes: [EMPTY_HASH], objectHas
  */
 export class ObjectService {
   readonly #moveHooks: MoveHook[] = [];
+  readonly #overwriteHooks: OverwriteHook[] = [];
   readonly #rows: ObjectRepository;
   readonly #grants: GrantRepository;
 
@@ -124,6 +127,14 @@ export class ObjectService {
    */
   onMove(hook: MoveHook): void {
     this.#moveHooks.push(hook);
+  }
+
+  /**
+   * Lets another aggregate judge new content of an existing object (the image module: an image
+   * registered on an object follows its content, which must pass the image inspector too).
+   */
+  onOverwrite(hook: OverwriteHook): void {
+    this.#overwriteHooks.push(hook);
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -166,9 +177,11 @@ export class ObjectService {
       readonly verify?: (data: WrittenData) => void | Promise<void>;
       /** Whole-stream digests wanted beside MD5 (computed in the same pass, on the hash workers). */
       readonly digests?: readonly StreamAlgorithm[];
+      /** Sees every block in order, in the same pass (the image inspector). */
+      readonly tap?: BlockTap;
     },
   ): Promise<ObjectRecord> {
-    const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests);
+    const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests, opts.tap);
     await opts.verify?.(data);
     return this.commit(container, name, data, attrs, opts);
   }
@@ -275,7 +288,9 @@ export class ObjectService {
       id = await this.#rows.insertVersion(trx, values, opts.uuid);
     }
     if (opts.sharing) await this.setGrants(id, opts.sharing, trx);
-    return (await this.get(c.account, c.name, name, trx))!;
+    const written = (await this.get(c.account, c.name, name, trx))!;
+    if (existing) for (const hook of this.#overwriteHooks) await hook(trx, written);
+    return written;
   }
 
   /**

@@ -565,6 +565,15 @@ export async function updateImageRecord(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** The inspected virtual size of an image's current content (its object was overwritten). */
+export async function setVirtualSize(
+  trx: Transaction<Database>,
+  id: string,
+  virtualSize: number | null,
+): Promise<void> {
+  await trx.updateTable('images').set({ virtual_size: virtualSize }).where('id', '=', id).execute();
+}
+
 /** Declared size/checksum belong to a reservation: set only while the image is queued. */
 export async function declareData(
   trx: Transaction<Database>,

@@ -10,6 +10,7 @@ import {
   DataTooLarge,
   Forbidden,
   ImageBeingSaved,
+  ImageContentRefused,
   ImageNotQueued,
   ImageRuleRefused,
   InvalidValue,
@@ -21,6 +22,7 @@ import {
   type ForbiddenReason,
   type InvalidField,
 } from '../../../domain/errors.ts';
+import { contentRefused } from '../content-messages.ts';
 import {
   imageBeingSaved,
   imageNotFound,
@@ -88,6 +90,7 @@ export function imageV1Fault(err: DomainError): ServiceError {
   }
   if (err instanceof TooManyMetadataItems) return tooManyProperties();
   if (err instanceof DataInterrupted) return badRequest('Bad request');
+  if (err instanceof ImageContentRefused) return badRequest(contentRefused(err));
   if (err instanceof ContainerNotEmpty) return conflict('Container is not empty');
   // Only this Image API v2 rule reaches v1 (a deactivated image's data).
   if (err instanceof ImageRuleRefused && err.rule === 'image-deactivated') {

@@ -58,7 +58,7 @@ export const createImage: ImageHandler = async (req, caller) => {
   const common = { attributes: r.attributes, properties: r.properties, id: r.id, size: r.size, checksum: r.checksum };
   switch (r.mode) {
     case 'register':
-      return imageReply(await images.register(caller, { ...common, location: r.location! }));
+      return imageReply(await images.register(caller, { ...common, location: r.location!, api: 'v1' }));
     case 'reserve':
       return imageReply(await images.reserve(caller, { ...common, owner: r.owner }));
     case 'upload':
@@ -184,7 +184,12 @@ function imageUpload(
   declaration: DataDeclaration,
   sizeInRequest: number | undefined,
 ): ImageUpload {
-  return { body: interruptible(raw), announcedLength: declaration.contentLength, emptyIsNoData: !sizeInRequest };
+  return {
+    body: interruptible(raw),
+    announcedLength: declaration.contentLength,
+    emptyIsNoData: !sizeInRequest,
+    api: 'v1',
+  };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { imageTime } from '../../../domain/time.ts';
 import type { ImageView } from '../../../domain/images/image-model.ts';
 import { isMd5 } from '../../../domain/images/image-values.ts';
+import { DETECTED_FORMATS } from '../../../domain/images/inspection/index.ts';
 import { quote } from '../../http/percent.ts';
 import { renderLocation } from './image-metadata-headers.ts';
 
@@ -43,8 +44,9 @@ export function imageHeaders(
     'x-image-meta-protected': pyBool(image.protected),
   };
   if (opts.checksum !== 'md5-only' || isMd5(image.checksum)) h['x-image-meta-checksum'] = image.checksum;
-  for (const key of Object.keys(image.properties).sort(byCodePoint)) {
-    h[`x-image-meta-property-${quote(key)}`] = quote(image.properties[key]);
+  const properties = v1Properties(image);
+  for (const key of Object.keys(properties).sort(byCodePoint)) {
+    h[`x-image-meta-property-${quote(key)}`] = quote(properties[key]);
   }
   return h;
 }
@@ -52,6 +54,26 @@ export function imageHeaders(
 /** v1 knows no import states: `uploading`/`importing` read as `saving` (openstack.md §5.2). */
 export const v1Status = (status: string): string =>
   status === 'uploading' || status === 'importing' ? 'saving' : status;
+
+/**
+ * Glance v1 has no virtual_size field; Plankton shows the inspected one as the property
+ * `virtual_size` (v2's name) on images whose disk_format has a header that says it (qcow2,
+ * vmdk, vhd, vhdx, vdi, iso) and whose content is that format. A raw-like image (`raw`, the
+ * dump formats, ami/ari/aki) is its own disk, so its virtual size is just its size: nothing new
+ * is said, and those images look exactly as Synnefo's v1 showed them. The property is computed:
+ * it wins over a stored property of that name (a client sending back what it read changes nothing).
+ */
+export const VIRTUAL_SIZE_PROPERTY = 'virtual_size';
+
+function v1Properties(image: ImageView): Record<string, string> {
+  const p: Record<string, string> = { ...image.properties };
+  if (image.virtualSize !== null && hasHeaderFormat(image.diskFormat))
+    p[VIRTUAL_SIZE_PROPERTY] = String(image.virtualSize);
+  return p;
+}
+
+const hasHeaderFormat = (diskFormat: string) =>
+  diskFormat !== 'raw' && (DETECTED_FORMATS as readonly string[]).includes(diskFormat);
 
 /** §6.2 */
 export function imageDetail(image: ImageView) {
@@ -69,7 +91,7 @@ export function imageDetail(image: ImageView) {
     deleted_at: '',
     is_public: image.isPublic,
     owner: image.owner,
-    properties: { ...image.properties },
+    properties: v1Properties(image),
     is_snapshot: false,
     min_ram: image.minRam,
     min_disk: image.minDisk,

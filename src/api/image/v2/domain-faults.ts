@@ -8,6 +8,7 @@ import {
   DataTooLarge,
   Forbidden,
   ImageBeingSaved,
+  ImageContentRefused,
   ImageNotQueued,
   ImageRuleRefused,
   InvalidValue,
@@ -17,6 +18,7 @@ import {
   type DomainError,
 } from '../../../domain/errors.ts';
 import { v2Error, type V2Error } from './faults.ts';
+import { contentRefused } from '../content-messages.ts';
 
 export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: string; staging?: boolean }): V2Error {
   const id = ctx.imageId ?? '';
@@ -51,6 +53,8 @@ export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: st
     return v2Error('overLimit', `The limit has been exceeded: at most ${err.limit} items.`);
   if (err instanceof DataInterrupted) return v2Error('badRequest', 'The image data stream was interrupted.');
   if (err instanceof ImageRuleRefused) return ruleFault(err, id);
+  // Glance 2025.1 answers refused content with 415 (openstack.md §7.2); the same words as v1's 400.
+  if (err instanceof ImageContentRefused) return v2Error('badImageData', contentRefused(err));
   return v2Error('badRequest', 'Bad request');
 }
 

@@ -196,6 +196,7 @@ function uploadOf(req: ApiRequest) {
     body: interruptible(req.raw),
     ...(length !== undefined && !chunked ? { announcedLength: Number(length) } : {}),
     emptyIsNoData: true,
+    api: 'v2' as const,
   };
 }
 
