@@ -3,6 +3,7 @@ import { loadSettings } from '../config.ts';
 import { type ScrubPhase, scrubBlocks } from '../domain/objects/scrub.ts';
 import { CliError } from '../errors.ts';
 import { Services } from '../services.ts';
+import { recordMaintenanceRun } from '../storage/metadata/maintenance-runs.ts';
 import { out, outJson } from './output.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { storageOptions } from './storage-options.ts';
@@ -39,6 +40,15 @@ export function registerScrubCommand(program: Command): void {
       });
       bar?.finish();
       ok = report.ok;
+      // The counts (never hashes or names) for every node's /metrics.
+      await recordMaintenanceRun(services.metadata.db, 'scrub', {
+        checked_blocks: report.checked,
+        checked_bytes: report.bytes,
+        corrupt_blocks: report.corrupt.length,
+        missing_blocks: report.missing.length,
+        damaged_objects: report.damaged.length,
+        damaged_images: report.damaged.reduce((n, d) => n + d.images.length, 0),
+      });
       if (o.json) {
         outJson(report);
       } else {
