@@ -13,7 +13,8 @@
  * acknowledged write to the same target settles it. Each worker owns its objects and images, so
  * writes to one target are sequential and "the last acknowledged one" is well defined.
  *
- * Needs PG_URL (skipped without). `SEVERAL_NODES_MS` sets the load phase (default 60 s),
+ * Needs PG_URL (skipped without). `SEVERAL_NODES_BLOCKS=folder` uses one shared folder even when
+ * S3 is configured. `SEVERAL_NODES_MS` sets the load phase (default 60 s),
  * `SEVERAL_NODES_SEED` replays the random choices (the kill schedule still depends on timing).
  */
 import assert from 'node:assert/strict';
@@ -122,7 +123,7 @@ describe('several API nodes on one PostgreSQL and one block store', { skip: !PG 
   const statuses = new Map<string, number>();
 
   function blocksUrl(): string {
-    if (!S3) return path.join(work, 'shared-blocks');
+    if (!S3 || process.env.SEVERAL_NODES_BLOCKS === 'folder') return path.join(work, 'shared-blocks');
     const u = new URL(S3);
     const mine = `plankton-nodes-test-${randomUUID()}`;
     const prefix = u.searchParams.get('prefix');
