@@ -292,20 +292,33 @@ describe('several API nodes on one PostgreSQL and one block store', { skip: !PG 
   }
   const imagesOf = new Map<string, number>();
 
+  /**
+   * Every 3–8 s, SIGKILLs a random live node, as long as another one still serves, and restarts it
+   * in the background 0.5–2.5 s later (a start takes many seconds on a loaded machine, so restarts
+   * overlap the next kills; at times only one node is up).
+   */
   async function killer(until: number): Promise<void> {
+    const restarts: Promise<void>[] = [];
     while (Date.now() < until) {
       await sleep(3000 + random() * 5000);
       if (Date.now() >= until) break;
-      const i = Math.floor(random() * NODES);
-      const victim = nodes[i];
-      if (!victim) continue;
+      const up = nodes.flatMap((n, i) => (n ? [i] : []));
+      if (up.length < 2) continue;
+      const i = pick(up);
+      const victim = nodes[i]!;
       nodes[i] = undefined; // no new requests to it; those in flight die with it
       await victim.kill();
       counts.kills++;
-      await sleep(500 + random() * 2000);
-      await startNode(i);
-      counts.restarts++;
+      const pause = 500 + random() * 2000;
+      restarts.push(
+        (async () => {
+          await sleep(pause);
+          await startNode(i);
+          counts.restarts++;
+        })(),
+      );
     }
+    await Promise.all(restarts);
   }
 
   async function collector(until: number): Promise<void> {
