@@ -59,6 +59,10 @@ export interface Settings extends StorageSettings {
   readonly idleTimeoutSeconds: number;
   /** Open client connections; beyond it new ones are closed at once. */
   readonly maxConnections: number;
+  /** `GET /metrics` on a listener of its own (no token), e.g. 127.0.0.1:9090; undefined: none. */
+  readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
+  /** `GET /metrics` on the public listener for `Authorization: Bearer <this>`; undefined: not there. */
+  readonly metricsToken: string | undefined;
   /** Requests carrying a body in flight; beyond it 503 with Retry-After. */
   readonly maxUploads: number;
   /** `web-download` import allow-list (URL prefixes, hosts, `*`); empty: web-download is off. */
@@ -170,6 +174,20 @@ const schema = z.object({
     .refine((v) => v === 'off' || qemuImgOnPath(), 'needs qemu-img on PATH (Debian package qemu-utils)')
     .default('off'),
   importConvertTimeout: duration.default(600),
+  metricsListen: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[^:\s]+):\d+$/, 'must be HOST:PORT, e.g. 127.0.0.1:9090 ([::1]:9090 for IPv6)')
+    .transform((v) => {
+      const at = v.lastIndexOf(':');
+      return { host: v.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(v.slice(at + 1)) };
+    })
+    .refine((l) => l.port <= 65535, 'must be HOST:PORT with a port from 0 to 65535')
+    .optional(),
+  // Compared in constant time; long enough that guessing it is hopeless.
+  metricsToken: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 printable characters without spaces (e.g. openssl rand -hex 32)')
+    .optional(),
 });
 
 type RawSettings = Partial<Record<keyof z.input<typeof schema>, string>>;
@@ -200,6 +218,8 @@ const ENV: Record<keyof RawSettings, string> = {
   webDownloadMax: 'PLANKTON_WEB_DOWNLOAD_MAX',
   importConvertTo: 'PLANKTON_IMPORT_CONVERT_TO',
   importConvertTimeout: 'PLANKTON_IMPORT_CONVERT_TIMEOUT',
+  metricsListen: 'PLANKTON_METRICS_LISTEN',
+  metricsToken: 'PLANKTON_METRICS_TOKEN',
 };
 
 /** Flag wins over environment variable wins over default; any invalid value is one clear error. */
@@ -214,7 +234,8 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     const issue = parsed.error.issues[0];
     const key = issue.path[0] as keyof RawSettings;
     const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new CliError(`invalid ${flag} (${ENV[key]}) "${raw[key]}": ${issue.message}`, 2);
+    const shown = key === 'metricsToken' ? '(value not shown: a secret)' : `"${raw[key]}"`;
+    throw new CliError(`invalid ${flag} (${ENV[key]}) ${shown}: ${issue.message}`, 2);
   }
   const s = parsed.data;
   const dataDir = path.resolve(s.dataDir);
@@ -246,5 +267,7 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     webDownloadMax: s.webDownloadMax ?? s.imageSizeCap,
     importConvertTo: s.importConvertTo,
     importConvertTimeoutSeconds: s.importConvertTimeout,
+    metricsListen: s.metricsListen,
+    metricsToken: s.metricsToken,
   });
 }

@@ -1,16 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { notFound, badRequest, ServiceError } from './errors.ts';
+import { notFound, badRequest, CliError, ServiceError } from './errors.ts';
 import { apiRequest } from './api/http/api-request.ts';
 import { redactUrl } from './api/http/auth.ts';
 import { errorResponse, failureResponse, send, type ApiResponse } from './api/http/reply.ts';
 import { findApi, type Api } from './api/router.ts';
 import type { Services } from './services.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { routeLabel } from './metrics/route-label.ts';
 
 export interface RunningServer {
   readonly url: string;
+  /** The metrics listener's URL (PLANKTON_METRICS_LISTEN), if there is one. */
+  readonly metricsUrl?: string;
   readonly server: http.Server;
   close(): Promise<void>;
   /**
@@ -107,7 +112,11 @@ async function dispatch(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const req = apiRequest(raw, id, log, services);
-  const api = findApi(req.path);
+  const metrics = services.metrics;
+  const onMetricsPath = req.path === '/metrics' && services.settings.metricsToken !== undefined;
+  const api = onMetricsPath ? undefined : findApi(req.path);
+  const apiLabel = onMetricsPath ? 'metrics' : (api?.name ?? 'none');
+  const socket = raw.socket;
   let response: ApiResponse;
   const upload = carriesBody(raw);
   try {
@@ -118,16 +127,39 @@ async function dispatch(
     }
     if (upload) {
       state.uploads++;
-      res.once('close', () => state.uploads--);
+      metrics.uploadsInFlight.inc();
+      res.once('close', () => {
+        state.uploads--;
+        metrics.uploadsInFlight.dec();
+      });
     }
-    response = api ? await api.handle(req) : errorResponse(notFound('Not found'));
+    if (onMetricsPath) response = await metricsResponse(raw, metrics, services.settings.metricsToken!);
+    else response = api ? await api.handle(req) : errorResponse(notFound('Not found'));
   } catch (err) {
     response = failureResponse(log, err, api?.faults, api?.faultNames);
   }
   if (api?.commonHeaders) response.headers = { ...api.commonHeaders, ...response.headers };
   res.setHeader('X-Request-Id', id);
+  if (response.body instanceof Readable && raw.method !== 'HEAD') {
+    metrics.downloadsInFlight.inc();
+    res.once('close', () => metrics.downloadsInFlight.dec());
+  }
   res.once('close', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const labels = {
+      api: apiLabel,
+      route: onMetricsPath ? 'metrics' : routeLabel(api?.name, req.path),
+      method: methodLabel(raw.method),
+      status: String(res.statusCode),
+    };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, ms / 1000);
+    // Bytes the connection moved since the previous request on it was counted: this request's
+    // headers and body (read partly before the handler ran, so a count from dispatch on would miss them).
+    const counted = bytesCounted.get(socket) ?? { read: 0, written: 0 };
+    metrics.bytesIn.inc({ api: apiLabel }, Math.max(0, socket.bytesRead - counted.read));
+    metrics.bytesOut.inc({ api: apiLabel }, Math.max(0, socket.bytesWritten - counted.written));
+    bytesCounted.set(socket, { read: socket.bytesRead, written: socket.bytesWritten });
     log.info(
       {
         method: req.method,
@@ -140,6 +172,91 @@ async function dispatch(
     );
   });
   await send(raw, res, response);
+}
+
+/** Per connection, the byte counts already attributed to a request (keep-alive carries several). */
+const bytesCounted = new WeakMap<Socket, { read: number; written: number }>();
+
+const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'COPY', 'MOVE', 'OPTIONS']);
+/** A bounded label: the methods the APIs know, anything else `other`. */
+const methodLabel = (method: string | undefined): string => (method && METHODS.has(method) ? method : 'other');
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * `/metrics` on the public listener (PLANKTON_METRICS_TOKEN set): `GET`/`HEAD` with
+ * `Authorization: Bearer <token>`, compared in constant time (on digests, so lengths do not leak
+ * either). Anything else is `401` (a wrong or missing token) or `405`.
+ */
+async function metricsResponse(raw: http.IncomingMessage, metrics: Metrics, token: string): Promise<ApiResponse> {
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(raw.headers.authorization ?? '')?.[1];
+  if (given === undefined || !timingSafeEqual(digest(given), digest(token))) {
+    return {
+      status: 401,
+      headers: { 'Content-Type': 'application/json; charset=UTF-8', 'WWW-Authenticate': 'Bearer realm="metrics"' },
+      body: Buffer.from(
+        JSON.stringify({
+          unauthorized: {
+            code: 401,
+            message: 'Metrics need Authorization: Bearer <PLANKTON_METRICS_TOKEN>',
+            details: '',
+          },
+        }),
+      ),
+    };
+  }
+  if (raw.method !== 'GET' && raw.method !== 'HEAD') {
+    return {
+      status: 405,
+      headers: { 'Content-Type': 'application/json; charset=UTF-8', Allow: 'GET, HEAD' },
+      body: Buffer.from(
+        JSON.stringify({ notAllowed: { code: 405, message: 'Metrics answer GET and HEAD only', details: '' } }),
+      ),
+    };
+  }
+  return { status: 200, headers: { 'Content-Type': metrics.contentType }, body: await metrics.render() };
+}
+
+/**
+ * The metrics listener (PLANKTON_METRICS_LISTEN): `GET /metrics` only, no token, for a scraper on
+ * a private address; nothing else of the APIs is reachable on it.
+ */
+async function startMetricsListener(
+  metrics: Metrics,
+  host: string,
+  port: number,
+  log: Logger,
+): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    const reply = (status: number, headers: Record<string, string>, body: string) => {
+      res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (path !== '/metrics')
+      return reply(404, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Not found: only /metrics here\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return reply(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' }, 'GET or HEAD\n');
+    metrics.render().then(
+      (text) => reply(200, { 'Content-Type': metrics.contentType }, text),
+      (err: unknown) => {
+        log.error({ err }, 'could not render the metrics');
+        reply(500, { 'Content-Type': 'text/plain; charset=utf-8' }, 'metrics failed\n');
+      },
+    );
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/metrics`;
+  log.info(`metrics on ${url}`);
+  return { server, url };
 }
 
 /** Malformed HTTP never reaches a handler: answer it with the fault body ourselves. */
@@ -184,16 +301,38 @@ export async function startServer(services: Services, log: Logger): Promise<Runn
   const url = `http://${urlHost}:${address.port}`;
   log.info(`listening on ${url}`);
   if (!services.settings.publicUrlGiven) services.setPublicUrl(url);
+  const listen = services.settings.metricsListen;
+  let metricsListener: { server: http.Server; url: string } | undefined;
+  try {
+    metricsListener = listen && (await startMetricsListener(services.metrics, listen.host, listen.port, log));
+  } catch (err) {
+    server.close();
+    throw new CliError(
+      `cannot listen for metrics on ${listen?.host}:${listen?.port} (PLANKTON_METRICS_LISTEN): ${(err as Error).message}`,
+    );
+  }
+  const closeMetrics = () =>
+    new Promise<void>((resolve) => {
+      if (!metricsListener) return resolve();
+      metricsListener.server.close(() => resolve());
+      metricsListener.server.closeAllConnections();
+    });
   return {
     url,
+    metricsUrl: metricsListener?.url,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await closeMetrics();
+      await new Promise<void>((resolve, reject) => {
         // Idle keep-alive connections would hold close() open; requests in flight still finish.
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
-      }),
-    shutdown: (graceMs) => shutdown(server, state, graceMs),
+      });
+    },
+    shutdown: async (graceMs) => {
+      await closeMetrics();
+      return shutdown(server, state, graceMs);
+    },
   };
 }
 

@@ -13,6 +13,8 @@ import type { BlockStore } from './storage/blocks/block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
 import { MetadataStore } from './storage/metadata/database.ts';
 import { IdentityRepository } from './storage/metadata/identity-repository.ts';
+import { instrumentBlockStore } from './metrics/instrumented-block-store.ts';
+import { Metrics, statementKind } from './metrics/metrics.ts';
 
 /** Failed password attempts allowed per window (PLANKTON_LOGIN_WINDOW), per user and per client address. */
 export const LOGIN_FAILURES_PER_USER = 10;
@@ -37,6 +39,8 @@ export class Services {
     readonly settings: Settings,
     readonly metadata: MetadataStore,
     readonly blocks: BlockStore,
+    /** This process's metrics (`GET /metrics`); every database statement and block call is counted. */
+    readonly metrics: Metrics,
   ) {
     const identity = new IdentityRepository(metadata.db);
     this.users = new Users(identity);
@@ -81,11 +85,20 @@ export class Services {
 
   /** Opens the database (applying migrations) and the block store. */
   static async open(settings: Settings, opts: { migrate?: boolean } = {}): Promise<Services> {
-    const metadata = MetadataStore.open(settings.databaseUrl, settings.dataDir);
+    const metrics = new Metrics();
+    const metadata = MetadataStore.open(settings.databaseUrl, settings.dataDir, (event) => {
+      const kind = statementKind(event.query.sql);
+      metrics.dbQueries.observe(
+        { kind, outcome: event.level === 'query' ? 'ok' : 'error' },
+        event.queryDurationMillis / 1000,
+      );
+      if (event.level === 'error') metrics.dbErrors.inc({ kind });
+    });
+    metrics.useDatabase(metadata.db);
     try {
       if (opts.migrate !== false) await metadata.migrate();
-      const blocks = await openBlockStore(settings.blocks);
-      return new Services(settings, metadata, blocks);
+      const blocks = instrumentBlockStore(await openBlockStore(settings.blocks), metrics);
+      return new Services(settings, metadata, blocks, metrics);
     } catch (err) {
       await metadata.close().catch(() => undefined);
       throw err;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +45,24 @@ describe('LocalBlockStore', () => {
     assert.equal(await store.sweep(), 0);
     // list() never reports temp files.
     for await (const entry of store.list()) assert.fail(`unexpected ${entry.hash}`);
+  });
+
+  it('sweep() spares the temp files of other live writers (several nodes on one folder)', async () => {
+    const root = await tempDir();
+    const store = new LocalBlockStore(root);
+    const tmp = path.join(root, '.tmp');
+    await fs.mkdir(tmp);
+    const host = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+    const other = host === 'ffffffff' ? 'eeeeeeee' : 'ffffffff';
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: its pid names no process now
+    const name = (tag: string, pid: number) => `${'b'.repeat(64)}.${tag}-${pid}.${randomBytes(4).toString('hex')}`;
+    const kept = [name(host, process.ppid), name(other, 42)];
+    const swept = [name(host, process.pid), name(host, dead), name(other, 43)];
+    for (const n of [...kept, ...swept]) await fs.writeFile(path.join(tmp, n), 'partial');
+    const old = new Date(Date.now() - 2 * 3600_000);
+    await fs.utimes(path.join(tmp, swept[2]), old, old); // another host's, older than any put
+    assert.equal(await store.sweep(), swept.length);
+    assert.deepEqual((await fs.readdir(tmp)).sort(), [...kept].sort());
   });
 
   it('sweep() of a store that never wrote is 0', async () => {

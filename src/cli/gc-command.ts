@@ -3,6 +3,7 @@ import { loadSettings, parseDuration } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { collectGarbage, type GcPhase } from '../domain/objects/gc.ts';
 import { Services } from '../services.ts';
+import { recordMaintenanceRun } from '../storage/metadata/maintenance-runs.ts';
 import { out, outJson } from './output.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { storageOptions } from './storage-options.ts';
@@ -38,6 +39,13 @@ export function registerGcCommand(program: Command): void {
         onProgress: bar && ((p) => bar.update(p.phase, p.done, p.total, UNITS[p.phase])),
       });
       bar?.finish();
+      // The last real run's counts, for every node's /metrics (a dry run changes nothing, so is not recorded).
+      if (!dryRun)
+        await recordMaintenanceRun(services.metadata.db, 'gc', {
+          scanned_blocks: report.scanned,
+          candidate_blocks: report.candidates,
+          removed_blocks: report.removed.length,
+        });
       if (o.json)
         return outJson({
           scanned: report.scanned,

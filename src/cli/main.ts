@@ -7,6 +7,7 @@ import { registerIdentityCommands } from './identity-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerGcCommand } from './gc-command.ts';
 import { registerImageCommands } from './image-commands.ts';
+import { registerScrubCommand } from './scrub-command.ts';
 import { err, out } from './output.ts';
 import { storageOptions } from './storage-options.ts';
 
@@ -21,6 +22,7 @@ const program = new Command('plankton')
 registerServeCommand(program);
 registerIdentityCommands(program);
 registerGcCommand(program);
+registerScrubCommand(program);
 registerImageCommands(program);
 
 storageOptions(

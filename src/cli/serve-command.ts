@@ -35,7 +35,7 @@ export function registerServeCommand(program: Command): void {
       throw e;
     }
     // Only once the port is ours: a failed start must not create an admin whose token nobody saw.
-    const firstAdmin = (await services.users.anyAdmin()) ? undefined : await createFirstAdmin(services);
+    const firstAdmin = await createFirstAdmin(services);
     log.info(
       {
         url: server.url,
@@ -79,9 +79,21 @@ export function registerServeCommand(program: Command): void {
   });
 }
 
-async function createFirstAdmin(services: Services): Promise<FirstAdmin> {
+/**
+ * The first admin, unless there is one. Several nodes started at once on one fresh database all see
+ * no admin and race to create `admin`: the unique name lets one win; the others find the winner's
+ * admin on the re-check and start without a banner secret (the winner printed it).
+ */
+async function createFirstAdmin(services: Services): Promise<FirstAdmin | undefined> {
+  if (await services.users.anyAdmin()) return undefined;
   const name = (await services.users.byName('admin')) ? `admin-${Date.now()}` : 'admin';
-  const user = await services.users.create(name, { admin: true });
+  let user: Awaited<ReturnType<typeof services.users.create>>;
+  try {
+    user = await services.users.create(name, { admin: true });
+  } catch (e) {
+    if (await services.users.anyAdmin()) return undefined;
+    throw e;
+  }
   const token = await services.tokens.issue(user.uuid, services.settings.tokenTtlSeconds, 'first start');
   return { uuid: user.uuid, token: token.secret, tokenId: token.tokenId };
 }

@@ -17,6 +17,8 @@ export interface TestServer {
   readonly dialect: TestDialect;
   readonly dataDir: string;
   readonly services: Services;
+  /** The metrics listener's URL when started with `metricsListen`. */
+  readonly metricsUrl?: string;
   /** A new user with a token (optionally admin). */
   user(name?: string, opts?: { admin?: boolean }): Promise<TestUser>;
   /** fetch against the server with this token (if any). */
@@ -45,6 +47,7 @@ export async function startTestServer(dialect: TestDialect, flags: Record<string
   const server = await startServer(services, createLogger(settings.logLevel));
   return {
     url: server.url,
+    metricsUrl: server.metricsUrl,
     dialect,
     dataDir,
     services,

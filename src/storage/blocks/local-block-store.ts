@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { BlockStore } from './block-store.ts';
 
@@ -43,6 +44,28 @@ export async function missingByHas(
   return unique.filter((_, i) => !present[i]);
 }
 
+/**
+ * Temp files are named `<hash>.<host tag>-<pid>.<random>`: which machine and process writes it, so
+ * `sweep` can tell a leftover from another node's write in progress on a shared folder.
+ */
+const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+/** Another host's temp file this old is a leftover: a put writes its one block in far less. */
+const FOREIGN_TEMP_MAX_AGE_MS = 3600_000;
+
+function tempWriter(name: string): { host: string; pid: number } | undefined {
+  const m = /^[0-9a-f]{64}\.([0-9a-f]{8})-(\d+)\.[0-9a-f]+$/.exec(name);
+  return m ? { host: m[1], pid: Number(m[2]) } : undefined;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
 const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 /**
@@ -79,7 +102,7 @@ export class LocalBlockStore implements BlockStore {
       if (!isMissing(err)) throw err;
     }
     const dir = path.dirname(file);
-    const temp = path.join(this.tmp, `${hash}.${process.pid}.${randomBytes(6).toString('hex')}`);
+    const temp = path.join(this.tmp, `${hash}.${HOST_TAG}-${process.pid}.${randomBytes(6).toString('hex')}`);
     await Promise.all([fs.mkdir(this.tmp, { recursive: true }), fs.mkdir(dir, { recursive: true })]);
     try {
       const fh = await fs.open(temp, 'wx');
@@ -167,8 +190,11 @@ export class LocalBlockStore implements BlockStore {
   }
 
   /**
-   * Removes every temp file. Only safe while no `put` of this store runs (the server calls it at
-   * start, before it listens), since an in-flight put's temp file would be removed too.
+   * Removes the temp files no running `put` can still be writing: this process's own (the server
+   * sweeps at start, before it listens, and at the end of a shutdown, after cutting its uploads),
+   * those of processes of this host that are gone (a crash), those of other hosts older than
+   * FOREIGN_TEMP_MAX_AGE_MS, and names of an unknown form. Several nodes may share one folder: a
+   * node starting or stopping must not remove the temp file of an upload running on another one.
    */
   async sweep(): Promise<number> {
     let entries: string[];
@@ -178,8 +204,23 @@ export class LocalBlockStore implements BlockStore {
       if (isMissing(err)) return 0;
       throw err;
     }
-    await Promise.all(entries.map((n) => fs.rm(path.join(this.tmp, n), { recursive: true, force: true })));
-    return entries.length;
+    const now = Date.now();
+    const doomed: string[] = [];
+    for (const name of entries) {
+      const file = path.join(this.tmp, name);
+      const writer = tempWriter(name);
+      if (writer && writer.host === HOST_TAG && writer.pid !== process.pid && processAlive(writer.pid)) continue;
+      if (writer && writer.host !== HOST_TAG) {
+        const age = await fs.stat(file).then(
+          (st) => now - st.mtimeMs,
+          () => Number.POSITIVE_INFINITY,
+        );
+        if (age < FOREIGN_TEMP_MAX_AGE_MS) continue;
+      }
+      doomed.push(file);
+    }
+    await Promise.all(doomed.map((f) => fs.rm(f, { recursive: true, force: true })));
+    return doomed.length;
   }
 
   async healthy(): Promise<boolean> {

@@ -71,3 +71,56 @@ export async function* hashmapsNewerThan(db: Kysely<Database>, newerThan: number
     after = { version: Number(last.version), id: last.id };
   }
 }
+
+/** One object row as scrub reports it: where it lives and which blocks it names. */
+export interface ObjectBlocksRow {
+  readonly id: number;
+  readonly uuid: string;
+  readonly account: string;
+  readonly container: string;
+  readonly name: string;
+  readonly hashmap: string;
+}
+
+/** Every object row with its container's name and packed hashmap, a page at a time in row-id order. */
+export async function* objectBlockRows(db: Kysely<Database>): AsyncGenerator<ObjectBlocksRow[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await objectRowsQuery(db).where('o.id', '>', after).orderBy('o.id').limit(PAGE).execute();
+    if (rows.length > 0) yield rows;
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/** The row `id` as it is now, or undefined when it is gone (scrub re-reads a row before reporting it). */
+export async function objectBlockRow(db: Kysely<Database>, id: number): Promise<ObjectBlocksRow | undefined> {
+  return objectRowsQuery(db).where('o.id', '=', id).executeTakeFirst();
+}
+
+function objectRowsQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('objects as o')
+    .innerJoin('containers as c', 'c.id', 'o.container_id')
+    .select(['o.id', 'o.uuid', 'o.account', 'c.name as container', 'o.name', 'o.hashmap']);
+}
+
+/** The images whose data is one of the objects `uuids` (an image's id is its object's uuid). */
+export async function imagesOfObjects(
+  db: Kysely<Database>,
+  uuids: readonly string[],
+): Promise<{ id: string; name: string; owner: string; status: string }[]> {
+  const found: { id: string; name: string; owner: string; status: string }[] = [];
+  for (let i = 0; i < uuids.length; i += PAGE) {
+    const page = uuids.slice(i, i + PAGE);
+    found.push(
+      ...(await db
+        .selectFrom('images')
+        .select(['id', 'name', 'owner', 'status'])
+        .where('id', 'in', page)
+        .orderBy('id')
+        .execute()),
+    );
+  }
+  return found;
+}

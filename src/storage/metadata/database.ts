@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
+  type LogEvent,
   Kysely,
   Migrator,
   PostgresDialect,
@@ -58,12 +59,13 @@ export class MetadataStore {
     return this.#label;
   }
 
-  static open(databaseUrl: string | undefined, dataDir: string): MetadataStore {
-    if (databaseUrl) return MetadataStore.#openPostgres(databaseUrl);
-    return MetadataStore.#openSqlite(path.join(dataDir, 'plankton.sqlite'));
+  /** `log` sees every statement with its duration, and every failure (metrics, src/metrics/). */
+  static open(databaseUrl: string | undefined, dataDir: string, log?: (event: LogEvent) => void): MetadataStore {
+    if (databaseUrl) return MetadataStore.#openPostgres(databaseUrl, log);
+    return MetadataStore.#openSqlite(path.join(dataDir, 'plankton.sqlite'), log);
   }
 
-  static #openSqlite(file: string): MetadataStore {
+  static #openSqlite(file: string, log?: (event: LogEvent) => void): MetadataStore {
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
     } catch (err) {
@@ -80,13 +82,13 @@ export class MetadataStore {
       throw new CliError(`cannot open the database ${file}: ${(err as Error).message}`);
     }
     return new MetadataStore(
-      new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+      new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log }),
       'sqlite',
       `sqlite:${file}`,
     );
   }
 
-  static #openPostgres(url: string): MetadataStore {
+  static #openPostgres(url: string, log?: (event: LogEvent) => void): MetadataStore {
     // int8 columns (times in microseconds, sizes) fit in a double exactly up to 2^53.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -94,7 +96,7 @@ export class MetadataStore {
     const safe = new URL(url);
     safe.password = '';
     return new MetadataStore(
-      new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }),
       'postgres',
       safe.toString(),
     );

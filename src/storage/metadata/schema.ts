@@ -138,6 +138,14 @@ export interface CountersTable {
   value: number;
 }
 
+/** The last result of each maintenance command (migration 014). */
+export interface MaintenanceRunsTable {
+  kind: string;
+  finished_at: number;
+  /** JSON object of counts. */
+  summary: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -152,6 +160,7 @@ export interface Database {
   image_tags: ImageTagsTable;
   image_member_status: ImageMemberStatusTable;
   counters: CountersTable;
+  maintenance_runs: MaintenanceRunsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
