@@ -71,10 +71,13 @@ async function readContainer(
     'X-Container-Block-Hash': BLOCK_HASH,
   };
   if (owner) {
+    const objectMeta = dialect.containerObjectMeta
+      ? { 'X-Container-Object-Meta': (await containers.objectMetaKeys(c)).join(',') }
+      : {};
     Object.assign(headers, {
       'X-Container-Object-Count': stats.count,
       'X-Container-Bytes-Used': stats.bytes,
-      'X-Container-Object-Meta': (await containers.objectMetaKeys(c)).join(','),
+      ...objectMeta,
       'X-Container-Policy-Quota': String(c.quota),
       'X-Container-Policy-Versioning': c.versioning,
       'X-Container-Policy-Project': c.project,

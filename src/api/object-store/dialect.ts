@@ -45,6 +45,11 @@ export interface Dialect {
   readonly richListings: boolean;
   /** Swift's `X-Copied-From*` reply headers on a copy. */
   readonly copiedFromHeaders: boolean;
+  /**
+   * Pithos's `X-Container-Object-Meta` (every meta key of every object: a read of the whole
+   * container on each container HEAD/GET); Swift has no such header.
+   */
+  readonly containerObjectMeta: boolean;
   /** The account as its path names it (XML listings). */
   accountName(uuid: string): string;
   /** An account named in a header (`Destination-Account`, `X-Copy-From-Account`) as a uuid. */
@@ -73,6 +78,7 @@ export const PITHOS: Dialect = {
   listingTime: isoMicros,
   richListings: true,
   copiedFromHeaders: false,
+  containerObjectMeta: true,
   accountName: (uuid) => uuid,
   accountUuid: (named) => named,
 };
@@ -115,6 +121,7 @@ export const SWIFT: Dialect = {
   listingTime: (us) => isoMicros(us).slice(0, 26),
   richListings: false,
   copiedFromHeaders: true,
+  containerObjectMeta: false,
   accountName: (uuid) => `AUTH_${uuid}`,
   accountUuid: (named) => named?.replace(/^AUTH_/, ''),
 };
