@@ -139,6 +139,17 @@ for (const dialect of DIALECTS) {
       if (e === 'GET container (listing)') return (await call(os(`/${f.container}?format=json`))).status;
       if (e === 'HEAD account') return (await call(os(''), { method: 'HEAD' })).status;
       if (e.startsWith('GET /public')) return (await call(f.publicUrl!)).status;
+      const sw = (p: string) => `/swift/v1/AUTH_${f.owner.uuid}${p}`;
+      const swObj = sw(`/${f.container}/o`);
+      if (e === 'Swift HEAD object') return (await call(swObj, { method: 'HEAD' })).status;
+      if (e === 'Swift GET object') return (await call(swObj)).status;
+      if (e === 'Swift PUT object (overwrite)') return (await call(swObj, { method: 'PUT', body: 'new data' })).status;
+      if (e === 'Swift POST object (X-Object-Meta-*)')
+        return (await call(swObj, { method: 'POST', headers: { 'X-Object-Meta-Color': 'blue' } })).status;
+      if (e === 'Swift DELETE object') return (await call(swObj, { method: 'DELETE' })).status;
+      if (e === 'Swift GET container (listing)') return (await call(sw(`/${f.container}?format=json`))).status;
+      if (e === 'Swift HEAD account') return (await call(sw(''), { method: 'HEAD' })).status;
+      if (e.startsWith('GET /info')) return (await call('/info')).status;
       if (e === 'HEAD image') return (await call(img, { method: 'HEAD' })).status;
       if (e === 'GET image (data)') return (await call(img)).status;
       if (e === 'PUT image (name)')

@@ -132,7 +132,7 @@ for (const dialect of DIALECTS) {
       const expected: Record<string, string> = {
         identity: `${s.url}/identity`,
         image: `${s.url}/image`,
-        'object-store': `${s.url}/object-store/v1/${user.uuid}`,
+        'object-store': `${s.url}/swift/v1/AUTH_${user.uuid}`,
       };
       assert.deepEqual(out.catalog.map((e) => e.type).sort(), Object.keys(expected).sort());
       for (const entry of out.catalog) {
@@ -148,7 +148,7 @@ for (const dialect of DIALECTS) {
         endpoint: `${s.url}/identity/v3/`,
         resource_base: `${s.url}/identity/v3/`,
       });
-      const store = `${s.url}/object-store/v1/${user.uuid}/`;
+      const store = `${s.url}/swift/v1/AUTH_${user.uuid}/`;
       assert.deepEqual(out.endpoints['object-store'], { endpoint: store, resource_base: store });
     }
 

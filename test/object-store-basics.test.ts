@@ -316,7 +316,7 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('Range: 206 with the range length, suffix and open ranges, clamping, 416, multi-range and If-Range → 200', async () => {
+    it('Range: 206 with the range length, suffix and open ranges, clamping, 416, bad specs and If-Range → 200 (multi-range: test/swift-api.test.ts)', async () => {
       await alice.putContainer('rng');
       const data = bytesOf('range', BLOCK + 1000);
       const N = data.length;
@@ -346,7 +346,7 @@ for (const dialect of DIALECTS) {
         assertFault(r, 416, 'Requested range exceeds object limits');
         assert.equal(r.header('content-range'), `bytes */${N}`);
       }
-      for (const range of ['bytes=0-1,5-9', 'items=0-1', 'bytes=9-3', 'bytes=abc', 'bytes=']) {
+      for (const range of ['items=0-1', 'bytes=9-3', 'bytes=abc', 'bytes=']) {
         const r = await get(range);
         assert.equal(r.status, 200, range);
         assert.equal(r.header('content-length'), String(N));

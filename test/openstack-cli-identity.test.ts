@@ -287,7 +287,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(urls, {
         identity: [`${s.url}/identity`],
         image: [`${s.url}/image`],
-        'object-store': [`${s.url}/object-store/v1/${alice.uuid}`],
+        'object-store': [`${s.url}/swift/v1/AUTH_${alice.uuid}`],
       });
       for (const e of catalog) {
         assert.deepEqual(e.Endpoints.map((x) => x.interface).sort(), ['admin', 'internal', 'public']);

@@ -8,6 +8,7 @@ import { pithosFault } from './object-store/faults.ts';
 import { handleIdentityV3, IDENTITY_V3_PREFIX } from './identity/v3/v3-api.ts';
 import { handleObjectStore } from './object-store/object-store-api.ts';
 import { handlePublic } from './public/public-api.ts';
+import { handleSwift, SWIFT_PREFIX } from './swift/swift-api.ts';
 
 /** One protocol mounted under a path prefix. */
 export interface Api {
@@ -30,6 +31,8 @@ export const APIS: readonly Api[] = [
   { name: 'account', prefix: /^\/account(\/|$)/, handle: handleAccount },
   { name: 'object-store', prefix: /^\/object-store(\/|$)/, handle: handleObjectStore, faults: pithosFault },
   { name: 'public', prefix: /^\/public(\/|$)/, handle: handlePublic, faults: pithosFault },
+  // The Swift dialect of the object store (and /info, /crossdomain.xml, /auth/v1.0): words its own faults.
+  { name: 'swift', prefix: SWIFT_PREFIX, handle: handleSwift },
   // Before the image API: `/image/v2/…` is v2, the rest of `/image` is v1 (openstack.md Decision 7).
   imageV2Api,
   imageApi,

@@ -129,8 +129,8 @@ kamaki (~/.kamakirc):
 glance v1 CLI:
   glance --os-image-api-version 1 --os-image-url ${P}/image --os-auth-token ${T} image-list <&-
 
-swift CLI:
-  swift --os-storage-url ${P}/object-store/v1/${admin.uuid} --os-auth-token ${T} stat
+swift CLI (the Swift mount; or v1.0 auth: swift -A ${P}/auth/v1.0 -U <name> -K <token> stat):
+  swift --os-storage-url ${P}/swift/v1/AUTH_${admin.uuid} --os-auth-token ${T} stat
 
 openstack CLI, openstacksdk, Ansible, Terraform (Keystone v3; the token is an application credential):
   openstack --os-auth-type v3applicationcredential --os-auth-url ${P}/identity \\

@@ -112,6 +112,49 @@ export const RULES: readonly Rule[] = [
     expect: { private: null, shared: null, public: [200, 200, 200, 200, 200, 200, 200] },
   },
 
+  // The Swift mount (issue 19): the same objects; an account or container the caller holds no
+  // grant in is refused (403), not hidden; a published object is no Swift ACL (public-read comes with ACLs).
+  {
+    api: 'object store',
+    endpoint: 'Swift HEAD object',
+    expect: { private: row(200, 403, 403, 403), shared: row(200, 200, 200, 403), public: row(200, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'Swift GET object',
+    expect: { private: row(200, 403, 403, 403), shared: row(200, 200, 200, 403), public: row(200, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'Swift PUT object (overwrite)',
+    expect: { private: row(201, 403, 403, 403), shared: row(201, 403, 201, 403), public: row(201, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'Swift POST object (X-Object-Meta-*)',
+    expect: { private: row(204, 403, 403, 403), shared: row(204, 403, 204, 403), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'Swift DELETE object',
+    expect: { private: row(204, 403, 403, 403), shared: row(204, 403, 403, 403), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'Swift GET container (listing)',
+    expect: { private: row(200, 403, 403, 403), shared: row(200, 200, 200, 403), public: row(200, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'Swift HEAD account',
+    expect: { private: row(204, 403, 403, 403), shared: row(204, 204, 204, 403), public: row(204, 403, 403, 403) },
+  },
+  {
+    api: 'object store',
+    endpoint: 'GET /info (Swift discoverability, no token needed)',
+    expect: { private: [200, 200, 200, 200, 200, 200, 200], shared: null, public: null },
+  },
+
   {
     api: 'image',
     endpoint: 'HEAD image',

@@ -79,29 +79,70 @@ export type RangeResult = { readonly start: number; readonly end: number } | 'un
 export function parseRange(req: IncomingMessage, size: number, etag: string, lastModified: number): RangeResult {
   const header = req.headers.range;
   if (header === undefined) return undefined;
-  const ifRange = req.headers['if-range'] as string | undefined;
-  if (ifRange !== undefined) {
-    const asEtag = ifRange
-      .trim()
-      .replace(/^W\//, '')
-      .replace(/^"(.*)"$/, '$1');
-    const stale = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{64}$|^"/.test(ifRange.trim())
-      ? asEtag.toLowerCase() !== etag.toLowerCase()
-      : parseDate(ifRange) !== Math.floor(lastModified / 1_000_000);
-    if (stale) return undefined;
-  }
+  if (ifRangeStale(req, etag, lastModified)) return undefined;
   const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-  if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  if (m[1] === '') {
-    const n = Number(m[2]);
+  if (!m) return undefined;
+  return oneRange(m[1], m[2], size);
+}
+
+/** `If-Range`: an ETag or date that no longer matches means the whole body. */
+function ifRangeStale(req: IncomingMessage, etag: string, lastModified: number): boolean {
+  const ifRange = req.headers['if-range'] as string | undefined;
+  if (ifRange === undefined) return false;
+  const asEtag = ifRange
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+  return /^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{64}$|^"/.test(ifRange.trim())
+    ? asEtag.toLowerCase() !== etag.toLowerCase()
+    : parseDate(ifRange) !== Math.floor(lastModified / 1_000_000);
+}
+
+/** One `first-last` spec: undefined when bad (the header is then ignored), 'unsatisfiable', or the bytes. */
+function oneRange(first: string, last: string, size: number): RangeResult {
+  if (first === '' && last === '') return undefined;
+  if (first === '') {
+    const n = Number(last);
     if (n === 0 || size === 0) return 'unsatisfiable';
     return { start: Math.max(0, size - n), end: size - 1 };
   }
-  const start = Number(m[1]);
+  const start = Number(first);
   // `first > last` is a bad spec (ignored); an open `a-` is checked against the size only.
-  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (last !== '' && Number(last) < start) return undefined;
   if (start >= size) return 'unsatisfiable';
-  return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
+  return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
+}
+
+/** More ranges than this in one request: the header is ignored (a whole body is cheaper than many parts). */
+export const MAX_RANGES = 100;
+
+export type RangeSet = readonly { readonly start: number; readonly end: number }[] | 'unsatisfiable' | undefined;
+
+/**
+ * Every range of a `bytes=` header, for the object store's multi-range GET: undefined to send the
+ * whole body (no range, a bad spec among them, too many, or a stale If-Range), 'unsatisfiable' when
+ * none can be served (416); unsatisfiable ones among others are left out (RFC 9110 §14.2).
+ */
+export function parseRanges(req: IncomingMessage, size: number, etag: string, lastModified: number): RangeSet {
+  const header = req.headers.range;
+  if (header === undefined || !header.includes(',')) {
+    const one = parseRange(req, size, etag, lastModified);
+    return one === undefined || one === 'unsatisfiable' ? one : [one];
+  }
+  if (ifRangeStale(req, etag, lastModified)) return undefined;
+  const m = /^\s*bytes\s*=(.*)$/is.exec(header);
+  if (!m) return undefined;
+  const specs = m[1].split(',');
+  if (specs.length > MAX_RANGES) return undefined;
+  const ranges: { start: number; end: number }[] = [];
+  for (const spec of specs) {
+    const r = /^\s*(\d*)\s*-\s*(\d*)\s*$/.exec(spec);
+    if (!r) return undefined;
+    const range = oneRange(r[1], r[2], size);
+    if (range === undefined) return undefined;
+    if (range !== 'unsatisfiable') ranges.push(range);
+  }
+  return ranges.length ? ranges : 'unsatisfiable';
 }
 
 export const rangeNotSatisfiable = (size: number) =>

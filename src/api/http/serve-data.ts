@@ -5,8 +5,9 @@
  * (object-store.md §11).
  */
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
-import { checkConditions, parseRange, rangeNotSatisfiable } from './conditional.ts';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { checkConditions, parseRange, parseRanges, rangeNotSatisfiable } from './conditional.ts';
 import type { ApiResponse, HeaderMap } from './reply.ts';
 
 export interface ServedData {
@@ -18,6 +19,8 @@ export interface ServedData {
   readonly headers: HeaderMap;
   /** Streams bytes `[start, end]` (all of them without arguments); called only when a body is sent. */
   open(start?: number, end?: number): Readable;
+  /** Several ranges → `206 multipart/byteranges` (the object store); else only a single range is honoured. */
+  readonly multiRange?: boolean;
 }
 
 /** The reply to a GET or HEAD of `data`; throws the 412 and 416 faults. */
@@ -31,7 +34,15 @@ export function serveData(req: IncomingMessage, data: ServedData): ApiResponse {
   const headers: HeaderMap = { ...data.headers, 'Accept-Ranges': 'bytes' };
   // Range is defined for GET only; HEAD never reads data.
   if (req.method === 'HEAD') return { status: 200, headers: { ...headers, 'Content-Length': data.size } };
-  const range = parseRange(req, data.size, data.etag, data.lastModified);
+  let range: ReturnType<typeof parseRange>;
+  if (data.multiRange) {
+    const ranges = parseRanges(req, data.size, data.etag, data.lastModified);
+    if (ranges !== undefined && ranges !== 'unsatisfiable' && ranges.length > 1)
+      return multipartRanges(data, headers, ranges);
+    range = ranges === undefined || ranges === 'unsatisfiable' ? ranges : ranges[0];
+  } else {
+    range = parseRange(req, data.size, data.etag, data.lastModified);
+  }
   if (range === 'unsatisfiable') throw rangeNotSatisfiable(data.size);
   if (range === undefined)
     return { status: 200, headers: { ...headers, 'Content-Length': data.size }, body: data.open() };
@@ -43,5 +54,42 @@ export function serveData(req: IncomingMessage, data: ServedData): ApiResponse {
       'Content-Range': `bytes ${range.start}-${range.end}/${data.size}`,
     },
     body: data.open(range.start, range.end),
+  };
+}
+
+/**
+ * `206 multipart/byteranges` (RFC 9110 §14.6): each range a part with its own `Content-Type` and
+ * `Content-Range`, streamed one after the other (never buffered); the length is known up front.
+ */
+function multipartRanges(
+  data: ServedData,
+  headers: HeaderMap,
+  ranges: readonly { readonly start: number; readonly end: number }[],
+): ApiResponse {
+  const boundary = randomBytes(16).toString('hex');
+  const type = String(headers['Content-Type'] ?? 'application/octet-stream');
+  const heads = ranges.map((r, i) =>
+    Buffer.from(
+      `${i ? '\r\n' : ''}--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${r.start}-${r.end}/${data.size}\r\n\r\n`,
+    ),
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--`);
+  const length =
+    heads.reduce((n, h) => n + h.length, 0) + ranges.reduce((n, r) => n + r.end - r.start + 1, 0) + tail.length;
+  async function* parts() {
+    for (const [i, r] of ranges.entries()) {
+      yield heads[i];
+      yield* data.open(r.start, r.end);
+    }
+    yield tail;
+  }
+  return {
+    status: 206,
+    headers: {
+      ...headers,
+      'Content-Type': `multipart/byteranges; boundary=${boundary}`,
+      'Content-Length': length,
+    },
+    body: Readable.from(parts(), { objectMode: false }),
   };
 }

@@ -5,19 +5,22 @@ import { httpDate, isoMicros } from '../../domain/time.ts';
 import type { ApiRequest } from '../http/api-request.ts';
 import { checkConditions } from '../http/conditional.ts';
 import type { ApiResponse, HeaderMap } from '../http/reply.ts';
-import { listingLimit, listingResponse, wantsJson } from './listing-format.ts';
+import { PITHOS, type Dialect } from './dialect.ts';
+import { isTrue, listingFormat, listingLimit, listingResponse } from './listing-format.ts';
 import { hasHeaderPrefix, readMeta } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
 
 /** `GET /object-store/v1`: accounts that share something with the caller (object-store.md §3). */
 export async function handleTopLevel(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
-  const asJson = wantsJson(req.raw, req.query);
-  const accounts = await req.services.containers.sharingAccounts(caller.user.uuid, {
-    marker: req.query.get('marker'),
-    limit: listingLimit(req.query),
-  });
+  const format = listingFormat(req.raw, req.query);
+  const limit = listingLimit(req.query);
+  const accounts =
+    limit === 0
+      ? []
+      : await req.services.containers.sharingAccounts(caller.user.uuid, { marker: req.query.get('marker'), limit });
   return listingResponse(
-    asJson,
+    format,
+    { level: 'account', name: '' },
     accounts.map((a) => a.name),
     accounts.map((a) => ({ name: a.name, last_modified: isoMicros(a.lastModified) })),
     {},
@@ -25,7 +28,12 @@ export async function handleTopLevel(req: ApiRequest, caller: Caller): Promise<A
 }
 
 /** `/object-store/v1/<account>`: HEAD, GET (container listing), POST (account meta). */
-export async function handleAccount(req: ApiRequest, caller: Caller, account: string): Promise<ApiResponse> {
+export async function handleAccount(
+  req: ApiRequest,
+  caller: Caller,
+  account: string,
+  dialect: Dialect = PITHOS,
+): Promise<ApiResponse> {
   const { containers, users } = req.services;
   const owner = caller.user.uuid === account;
   const shares =
@@ -38,10 +46,11 @@ export async function handleAccount(req: ApiRequest, caller: Caller, account: st
     authorize(caller.user, 'write', target);
     if (hasHeaderPrefix(req.raw, 'x-account-group-')) throw notImplemented('Account groups are not supported');
     await containers.updateAccountMeta(account, {
-      meta: readMeta(req.raw, 'Account'),
-      replace: !req.query.has('update'),
+      meta: readMeta(req.raw, 'Account', dialect.meta),
+      replace: dialect.metaPostReplaces('Account', req.query),
+      maxItems: dialect.meta.maxItems,
     });
-    return { status: 202 };
+    return { status: dialect.postStatus };
   }
   if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
   const info = await containers.account(account);
@@ -63,30 +72,36 @@ export async function handleAccount(req: ApiRequest, caller: Caller, account: st
   if (notModified) return notModified;
   if (req.method === 'HEAD') return { status: 204, headers };
 
-  const asJson = wantsJson(req.raw, req.query);
+  const format = listingFormat(req.raw, req.query);
   const published = req.query.has('public');
   // What is published is the business of whoever may publish.
   if (published) authorize(caller.user, 'publish', target);
   const list = await containers.list(account, {
     marker: req.query.get('marker'),
-    limit: listingLimit(req.query),
+    endMarker: req.query.get('end_marker'),
+    prefix: req.query.get('prefix'),
+    reverse: isTrue(req.query.get('reverse')),
+    limit: listingLimit(req.query, dialect),
     viewer: owner ? undefined : caller.user.uuid,
     shared: req.query.has('shared'),
     published,
   });
   const entries = list.map((c) =>
-    owner
-      ? {
-          name: c.name,
-          count: c.count,
-          bytes: c.bytes,
-          last_modified: isoMicros(c.lastModified),
-          x_container_policy: { quota: String(c.quota), versioning: c.versioning, project: c.project },
-        }
-      : { name: c.name, last_modified: isoMicros(c.lastModified) },
+    !dialect.richListings
+      ? { name: c.name, count: c.count, bytes: c.bytes, last_modified: dialect.listingTime(c.lastModified) }
+      : owner
+        ? {
+            name: c.name,
+            count: c.count,
+            bytes: c.bytes,
+            last_modified: isoMicros(c.lastModified),
+            x_container_policy: { quota: String(c.quota), versioning: c.versioning, project: c.project },
+          }
+        : { name: c.name, last_modified: isoMicros(c.lastModified) },
   );
   return listingResponse(
-    asJson,
+    format,
+    { level: 'account', name: dialect.accountName(account) },
     list.map((c) => c.name),
     entries,
     headers,

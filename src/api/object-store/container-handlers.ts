@@ -7,7 +7,15 @@ import { httpDate } from '../../domain/time.ts';
 import { hasBody, readSmallBody, type ApiRequest } from '../http/api-request.ts';
 import { checkConditions } from '../http/conditional.ts';
 import { json, type ApiResponse, type HeaderMap } from '../http/reply.ts';
-import { listingLimit, listingResponse, objectEntry, wantsJson } from './listing-format.ts';
+import { PITHOS, type Dialect } from './dialect.ts';
+import {
+  isTrue,
+  listingFormat,
+  listingLimit,
+  listingResponse,
+  objectEntry,
+  swiftObjectEntry,
+} from './listing-format.ts';
 import { contentMediaType, readMeta, readPolicy } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
 
@@ -17,6 +25,7 @@ export async function handleContainer(
   caller: Caller,
   account: string,
   name: string,
+  dialect: Dialect = PITHOS,
 ): Promise<ApiResponse> {
   const { containers } = req.services;
   const owner = caller.user.uuid === account;
@@ -30,17 +39,18 @@ export async function handleContainer(
   };
   authorize(caller.user, req.method === 'HEAD' || req.method === 'GET' ? 'read' : 'write', target);
   if (req.method === 'PUT') {
-    const created = await containers.put(account, name, readPolicy(req.raw), readMeta(req.raw, 'Container'));
+    const meta = readMeta(req.raw, 'Container', dialect.meta);
+    const created = await containers.put(account, name, readPolicy(req.raw), meta, dialect.meta.maxItems);
     return { status: created ? 201 : 202 };
   }
   if (!c) throw notFound('Container does not exist');
   switch (req.method) {
     case 'POST':
-      return postContainer(req, c);
+      return postContainer(req, c, dialect);
     case 'DELETE':
       return deleteContainer(req, c);
     default:
-      return readContainer(req, caller, c, owner, target);
+      return readContainer(req, caller, c, owner, target, dialect);
   }
 }
 
@@ -50,6 +60,7 @@ async function readContainer(
   c: ContainerRecord,
   owner: boolean,
   target: Target,
+  dialect: Dialect,
 ): Promise<ApiResponse> {
   const { containers, objects } = req.services;
   if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
@@ -60,10 +71,13 @@ async function readContainer(
     'X-Container-Block-Hash': BLOCK_HASH,
   };
   if (owner) {
+    const objectMeta = dialect.containerObjectMeta
+      ? { 'X-Container-Object-Meta': (await containers.objectMetaKeys(c)).join(',') }
+      : {};
     Object.assign(headers, {
       'X-Container-Object-Count': stats.count,
       'X-Container-Bytes-Used': stats.bytes,
-      'X-Container-Object-Meta': (await containers.objectMetaKeys(c)).join(','),
+      ...objectMeta,
       'X-Container-Policy-Quota': String(c.quota),
       'X-Container-Policy-Versioning': c.versioning,
       'X-Container-Policy-Project': c.project,
@@ -79,7 +93,7 @@ async function readContainer(
   if (req.method === 'HEAD') return { status: 204, headers };
 
   if (req.query.has('meta')) throw notImplemented('Listing by meta is not supported');
-  const asJson = wantsJson(req.raw, req.query);
+  const format = listingFormat(req.raw, req.query);
   const published = req.query.has('public');
   // What is published is the business of whoever may publish.
   if (published) authorize(caller.user, 'publish', target);
@@ -88,8 +102,11 @@ async function readContainer(
     prefix: path ?? req.query.get('prefix'),
     delimiter: req.query.get('delimiter') || undefined,
     pathMode: path !== undefined,
+    appendDelimiter: dialect.appendDelimiterToPrefix,
     marker: req.query.get('marker'),
-    limit: listingLimit(req.query),
+    endMarker: req.query.get('end_marker'),
+    reverse: isTrue(req.query.get('reverse')),
+    limit: listingLimit(req.query, dialect),
     viewer: owner ? undefined : caller.user.uuid,
     shared: req.query.has('shared'),
     published,
@@ -97,24 +114,29 @@ async function readContainer(
   const publicUrl = req.services.publicUrl();
   const names = entries.map((e) => e.subdir ?? e.object!.name);
   const docs = entries.map((e) =>
-    e.subdir !== undefined ? { subdir: e.subdir } : objectEntry(e.object!, caller.user.uuid, publicUrl),
+    e.subdir !== undefined
+      ? { subdir: e.subdir }
+      : dialect.richListings
+        ? objectEntry(e.object!, caller.user.uuid, publicUrl)
+        : swiftObjectEntry(e.object!, dialect),
   );
-  return listingResponse(asJson, names, docs, headers);
+  return listingResponse(format, { level: 'container', name: c.name }, names, docs, headers);
 }
 
 /** Meta, policy, and kamaki's block upload (object-store.md §5.4). */
-async function postContainer(req: ApiRequest, c: ContainerRecord): Promise<ApiResponse> {
+async function postContainer(req: ApiRequest, c: ContainerRecord, dialect: Dialect): Promise<ApiResponse> {
   const { containers, objects } = req.services;
-  const meta = readMeta(req.raw, 'Container');
+  const meta = readMeta(req.raw, 'Container', dialect.meta);
   const policy = readPolicy(req.raw);
   const isBlockUpload = contentMediaType(req.raw) === 'application/octet-stream' && hasBody(req.raw);
   const declared = Number(req.raw.headers['content-length'] ?? 0);
   if (isBlockUpload && declared > BLOCK_SIZE) throw tooLarge(`Block size exceeds ${BLOCK_SIZE} bytes`);
-  const update = req.query.has('update');
-  if (Object.keys(meta).length || Object.keys(policy).length || !update) {
-    await containers.update(c, Object.keys(meta).length || !update ? { meta, replace: !update } : undefined, policy);
+  const replace = dialect.metaPostReplaces('Container', req.query);
+  if (Object.keys(meta).length || Object.keys(policy).length || replace) {
+    const change = Object.keys(meta).length || replace ? { meta, replace, maxItems: dialect.meta.maxItems } : undefined;
+    await containers.update(c, change, policy);
   }
-  if (!isBlockUpload) return { status: 202 };
+  if (!isBlockUpload) return { status: dialect.postStatus };
   const block = await readSmallBody(req.raw, BLOCK_SIZE, () => tooLarge(`Block size exceeds ${BLOCK_SIZE} bytes`));
   if (block.length === 0) return json(202, []);
   const hash = await objects.storeBlock(block);

@@ -21,6 +21,9 @@ import {
   readPublic,
 } from './request-headers.ts';
 import { objectHeaders } from './response-headers.ts';
+import { PITHOS, type Dialect } from './dialect.ts';
+import { httpDate } from '../../domain/time.ts';
+import { quote } from '../http/percent.ts';
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -31,20 +34,21 @@ export async function handleObject(
   account: string,
   container: string,
   name: string,
+  dialect: Dialect = PITHOS,
 ): Promise<ApiResponse> {
   if (req.query.has('version')) throw notImplemented('Object versions are not supported');
-  if (req.method === 'PUT') return putObject(req, caller, account, container, name);
+  if (req.method === 'PUT') return putObject(req, caller, account, container, name, dialect);
   const obj = await visibleObject(req, caller, account, container, name);
   switch (req.method) {
     case 'HEAD':
     case 'GET':
       return readObject(req, caller, obj);
     case 'POST':
-      return postObject(req, caller, obj);
+      return postObject(req, caller, obj, dialect);
     case 'DELETE':
       return deleteObject(req, caller, obj);
     default: // COPY, MOVE
-      return copyByMethod(req, caller, obj);
+      return copyByMethod(req, caller, obj, dialect);
   }
 }
 
@@ -93,6 +97,7 @@ export function serveObject(req: ApiRequest, obj: ObjectRecord, headers: HeaderM
     lastModified: obj.versionTs,
     headers,
     open: (start, end) => req.services.objects.openReader(obj, start, end),
+    multiRange: true,
   });
 }
 
@@ -138,6 +143,7 @@ async function putObject(
   account: string,
   containerName: string,
   name: string,
+  dialect: Dialect,
 ): Promise<ApiResponse> {
   const dest = await writableDestination(req, caller, account, containerName, name);
   const existing = dest.existing;
@@ -153,17 +159,22 @@ async function putObject(
     const move = moveFrom !== undefined;
     const header = move ? 'X-Move-From' : 'X-Copy-From';
     const source = parseObjectPath(decodedHeader(req.raw, header.toLowerCase())!, `Invalid ${header} header`);
-    const sourceAccount = decodedHeader(req.raw, 'x-source-account') || caller.user.uuid;
+    const sourceAccount =
+      dialect.accountUuid(
+        decodedHeader(req.raw, 'x-copy-from-account') || decodedHeader(req.raw, 'x-source-account'),
+      ) || caller.user.uuid;
     const obj = await visibleObject(req, caller, sourceAccount, source.container, source.name).catch((e) => {
       throw (e instanceof ServiceError && e.status === 404) || e instanceof NotFound
         ? notFound('Object does not exist')
         : e;
     });
-    return copyObject(req, caller, obj, dest, name, move);
+    return copyObject(req, caller, obj, dest, name, move, dialect);
   }
   if (hasHeader(req.raw, 'x-object-manifest')) throw notImplemented('Manifest objects are not supported');
-  const write = await readWriteHeaders(req);
-  return req.query.has('hashmap') ? putHashmap(req, caller, dest, name, write) : putRaw(req, caller, dest, name, write);
+  const write = await readWriteHeaders(req, dialect);
+  return req.query.has('hashmap')
+    ? putHashmap(req, caller, dest, name, write, dialect)
+    : putRaw(req, caller, dest, name, write, dialect);
 }
 
 interface WriteHeaders {
@@ -173,8 +184,11 @@ interface WriteHeaders {
 }
 
 /** Validates every header of a content write before any byte is read (object-store.md §7.3 step 4). */
-async function readWriteHeaders(req: ApiRequest): Promise<WriteHeaders> {
-  const meta = applyMetaChange({}, { meta: readMeta(req.raw, 'Object'), replace: true });
+async function readWriteHeaders(req: ApiRequest, dialect: Dialect): Promise<WriteHeaders> {
+  const meta = applyMetaChange(
+    {},
+    { meta: readMeta(req.raw, 'Object', dialect.meta), replace: true, maxItems: dialect.meta.maxItems },
+  );
   const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
   const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
   const publish = readPublic(req.raw);
@@ -187,9 +201,15 @@ async function readWriteHeaders(req: ApiRequest): Promise<WriteHeaders> {
   return { attrs, sharing, publish };
 }
 
-const created = (obj: ObjectRecord): ApiResponse => ({
+/** The reply to a write; Swift's clients also read `Last-Modified` (and `Content-Type`, added by its adapter). */
+const created = (obj: ObjectRecord, dialect: Dialect, extra: HeaderMap = {}): ApiResponse => ({
   status: 201,
-  headers: { ETag: etagOf(obj), 'X-Object-Version': obj.version },
+  headers: {
+    ETag: etagOf(obj),
+    'X-Object-Version': obj.version,
+    ...(dialect.name === 'swift' ? { 'Last-Modified': httpDate(obj.versionTs) } : {}),
+    ...extra,
+  },
 });
 
 /** Swift-style streamed upload: blocks and MD5 computed as the body arrives. */
@@ -199,6 +219,7 @@ async function putRaw(
   dest: Destination,
   name: string,
   w: WriteHeaders,
+  dialect: Dialect,
 ): Promise<ApiResponse> {
   const raw = req.raw;
   const length = raw.headers['content-length'];
@@ -230,7 +251,7 @@ async function putRaw(
       if (!raw.complete && (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') throw badRequest('Bad request');
       throw err;
     });
-  return created(obj);
+  return created(obj, dialect);
 }
 
 /**
@@ -257,6 +278,7 @@ async function putHashmap(
   dest: Destination,
   name: string,
   w: WriteHeaders,
+  dialect: Dialect,
 ): Promise<ApiResponse> {
   const body = await readSmallBody(req.raw, HASHMAP_BODY_LIMIT, () => badRequest('Maximum size is reached'));
   const invalid = 'Invalid data formatting';
@@ -290,7 +312,7 @@ async function putHashmap(
         publish: w.publish,
       },
     );
-    return created(obj);
+    return created(obj, dialect);
   } catch (err) {
     if (err instanceof MissingBlocksError) return json(409, err.missing);
     throw err;
@@ -299,8 +321,9 @@ async function putHashmap(
 
 // ---- copy / move -------------------------------------------------------------------------------
 
+/** `/<container>/<object>`, the leading slash optional (Swift's clients send both forms). */
 function parseObjectPath(value: string, message: string): { container: string; name: string } {
-  const m = /^\/([^/]+)\/(.+)$/s.exec(value);
+  const m = /^\/?([^/]+)\/(.+)$/s.exec(value);
   if (!m) throw badRequest(message);
   return { container: m[1], name: m[2] };
 }
@@ -312,13 +335,18 @@ async function copyObject(
   dest: Destination,
   destName: string,
   move: boolean,
+  dialect: Dialect,
 ): Promise<ApiResponse> {
   if (hasHeader(req.raw, 'x-source-version')) throw notImplemented('Object versions are not supported');
   if (req.query.has('delimiter')) throw notImplemented('Copying or moving by prefix is not supported');
   if (move) authorize(caller.user, 'move', { object: source });
-  const requested = readMeta(req.raw, 'Object');
+  const requested = readMeta(req.raw, 'Object', dialect.meta);
   const fresh = (lastHeader(req.raw, 'x-fresh-metadata') ?? '').trim().toLowerCase() === 'true';
-  const meta = applyMetaChange(fresh ? {} : source.meta, { meta: requested, replace: false });
+  const meta = applyMetaChange(fresh ? {} : source.meta, {
+    meta: requested,
+    replace: false,
+    maxItems: dialect.meta.maxItems,
+  });
   const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
   const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
   const attrs: Attributes = {
@@ -333,11 +361,23 @@ async function copyObject(
     publish: readPublic(req.raw),
     move,
   });
-  return created(obj);
+  const copied: HeaderMap = dialect.copiedFromHeaders
+    ? {
+        'X-Copied-From': `${quote(source.container)}/${quote(source.name)}`,
+        'X-Copied-From-Account': dialect.accountName(source.account),
+        'X-Copied-From-Last-Modified': httpDate(source.versionTs),
+      }
+    : {};
+  return created(obj, dialect, copied);
 }
 
 /** `COPY`/`MOVE` with `Destination: /<container>/<object>` = a PUT of the destination (object-store.md §7.6). */
-async function copyByMethod(req: ApiRequest, caller: Caller, source: ObjectRecord): Promise<ApiResponse> {
+async function copyByMethod(
+  req: ApiRequest,
+  caller: Caller,
+  source: ObjectRecord,
+  dialect: Dialect,
+): Promise<ApiResponse> {
   const destination = decodedHeader(req.raw, 'destination');
   if (destination === undefined) throw badRequest('Missing Destination header');
   const target = parseObjectPath(destination, 'Invalid Destination header');
@@ -347,14 +387,14 @@ async function copyByMethod(req: ApiRequest, caller: Caller, source: ObjectRecor
     { exists: true, etag: etagOf(source), lastModified: source.versionTs },
     { matchHeaders: true },
   );
-  const account = decodedHeader(req.raw, 'destination-account') || caller.user.uuid;
+  const account = dialect.accountUuid(decodedHeader(req.raw, 'destination-account')) || caller.user.uuid;
   const dest = await writableDestination(req, caller, account, target.container, target.name);
-  return copyObject(req, caller, source, dest, target.name, req.method === 'MOVE');
+  return copyObject(req, caller, source, dest, target.name, req.method === 'MOVE', dialect);
 }
 
 // ---- POST, DELETE ------------------------------------------------------------------------------
 
-async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
+async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord, dialect: Dialect): Promise<ApiResponse> {
   const type = contentMediaType(req.raw);
   if (
     type === 'application/octet-stream' ||
@@ -370,17 +410,17 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
   const publish = readPublic(req.raw);
   if (sharingHeader !== undefined) authorize(caller.user, 'share', { object: obj });
   if (publish !== undefined) authorize(caller.user, 'publish', { object: obj });
-  const meta = readMeta(req.raw, 'Object');
+  const meta = readMeta(req.raw, 'Object', dialect.meta);
   const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
   const updated = await req.services.objects.update(obj, {
-    meta: { meta, replace: !req.query.has('update') },
+    meta: { meta, replace: dialect.metaPostReplaces('Object', req.query), maxItems: dialect.meta.maxItems },
     contentEncoding: decodedHeader(req.raw, 'content-encoding'),
     contentDisposition: decodedHeader(req.raw, 'content-disposition'),
     sharing,
     publish,
     modifiedBy: me,
   });
-  return { status: 202, headers: { 'X-Object-Version': updated.version } };
+  return { status: dialect.postStatus, headers: { 'X-Object-Version': updated.version } };
 }
 
 async function deleteObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {

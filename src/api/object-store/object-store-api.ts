@@ -1,10 +1,12 @@
 import { badRequest, endpointNotFound, methodNotAllowed } from '../../errors.ts';
+import type { Caller } from '../../domain/identity/tokens.ts';
 import { percentDecode, utf8 } from '../http/percent.ts';
 import type { ApiRequest } from '../http/api-request.ts';
 import { authenticate } from '../http/auth.ts';
 import type { ApiResponse } from '../http/reply.ts';
 import { handleAccount, handleTopLevel } from './account-handlers.ts';
 import { handleContainer } from './container-handlers.ts';
+import { PITHOS, type Dialect } from './dialect.ts';
 import { handleObject } from './object-handlers.ts';
 import { checkHeaderOctets } from './request-headers.ts';
 import { encodeResponseHeaders } from './response-headers.ts';
@@ -18,35 +20,46 @@ const ALLOW = {
   object: ['HEAD', 'GET', 'PUT', 'POST', 'DELETE', 'COPY', 'MOVE'],
 } as const;
 
-type Target =
-  | { level: 'top' }
+export type StoreTarget =
   | { level: 'account'; account: string }
   | { level: 'container'; account: string; container: string }
   | { level: 'object'; account: string; container: string; object: string };
 
-/** `/object-store/v1[/<account>[/<container>[/<object>]]]` (object-store.md §1.1), decoded but not yet validated. */
-function parsePath(path: string): { target: Target; badPath: boolean } {
-  if (path === BASE || path === `${BASE}/`) return { target: { level: 'top' }, badPath: false };
-  if (!path.startsWith(`${BASE}/`)) throw endpointNotFound();
-  const bytes = percentDecode(Buffer.from(path.slice(BASE.length + 1), 'latin1'), false)!;
+type Target = { level: 'top' } | StoreTarget;
+
+/**
+ * `<account>[/<container>[/<object>]]` (the path after a mount's base, still percent-encoded),
+ * decoded but not yet validated; undefined when the account is empty.
+ */
+export function parseStorePath(encoded: string): { target: StoreTarget; badPath: boolean } | undefined {
+  const bytes = percentDecode(Buffer.from(encoded, 'latin1'), false)!;
   const text = utf8(bytes);
   const rest = text ?? bytes.toString('latin1');
   const a = rest.indexOf('/');
   const account = a < 0 ? rest : rest.slice(0, a);
-  if (account === '') throw endpointNotFound();
+  if (account === '') return undefined;
   const afterAccount = a < 0 ? '' : rest.slice(a + 1);
-  let target: Target;
+  let target: StoreTarget;
   if (afterAccount === '') {
     target = { level: 'account', account };
   } else {
     const c = afterAccount.indexOf('/');
     const container = c < 0 ? afterAccount : afterAccount.slice(0, c);
     const object = c < 0 ? '' : afterAccount.slice(c + 1);
-    if (container === '') throw endpointNotFound();
+    if (container === '') return undefined;
     target =
       object === '' ? { level: 'container', account, container } : { level: 'object', account, container, object };
   }
   return { target, badPath: text === undefined || rest.includes('\u0000') };
+}
+
+/** `/object-store/v1[/<account>[/<container>[/<object>]]]` (object-store.md §1.1). */
+function parsePath(path: string): { target: Target; badPath: boolean } {
+  if (path === BASE || path === `${BASE}/`) return { target: { level: 'top' }, badPath: false };
+  if (!path.startsWith(`${BASE}/`)) throw endpointNotFound();
+  const parsed = parseStorePath(path.slice(BASE.length + 1));
+  if (!parsed) throw endpointNotFound();
+  return parsed;
 }
 
 /** The object store: route → method (405) → token (401) → names and headers → handler. */
@@ -56,25 +69,29 @@ export async function handleObjectStore(req: ApiRequest): Promise<ApiResponse> {
   const caller = await authenticate(req);
   if (badPath) throw badRequest('Bad character in path');
   checkHeaderOctets(req.raw);
-  let response: ApiResponse;
+  const response =
+    target.level === 'top' ? await handleTopLevel(req, caller) : await handleStoreTarget(req, caller, target, PITHOS);
+  return { ...response, headers: encodeResponseHeaders(response.headers) };
+}
+
+/** An account, container or object request, once routed and authenticated, in either dialect. */
+export function handleStoreTarget(
+  req: ApiRequest,
+  caller: Caller,
+  target: StoreTarget,
+  dialect: Dialect,
+): Promise<ApiResponse> {
   switch (target.level) {
-    case 'top':
-      response = await handleTopLevel(req, caller);
-      break;
     case 'account':
-      response = await handleAccount(req, caller, target.account);
-      break;
+      return handleAccount(req, caller, target.account, dialect);
     case 'container':
       checkContainerName(target.container);
-      response = await handleContainer(req, caller, target.account, target.container);
-      break;
+      return handleContainer(req, caller, target.account, target.container, dialect);
     case 'object':
       checkContainerName(target.container);
       if ([...target.object].length > 1024) throw badRequest('Object name too large.');
-      response = await handleObject(req, caller, target.account, target.container, target.object);
-      break;
+      return handleObject(req, caller, target.account, target.container, target.object, dialect);
   }
-  return { ...response, headers: encodeResponseHeaders(response.headers) };
 }
 
 function checkContainerName(name: string): void {

@@ -3,6 +3,7 @@ import { badRequest } from '../../errors.ts';
 import type { Policy } from '../../domain/objects/containers.ts';
 import { lastHeader } from '../http/api-request.ts';
 import { decodeHeaderText } from '../http/percent.ts';
+import { PITHOS, type MetaLevel, type MetaRules } from './dialect.ts';
 
 /** Any request header value with an octet ≥ 0x80 is refused: clients must percent-encode (object-store.md §1.3). */
 export function checkHeaderOctets(req: IncomingMessage): void {
@@ -36,26 +37,36 @@ export function normalizeMetaKey(key: string): string {
     .join('-');
 }
 
-const MAX_META_HEADERS = 90;
-const MAX_KEY = 128;
-const MAX_VALUE = 256;
-
-/** The `X-<Domain>-Meta-*` headers of a request as key → value (empty values kept: they delete on merge). */
-export function readMeta(req: IncomingMessage, domain: 'Account' | 'Container' | 'Object'): Record<string, string> {
+/**
+ * The `X-<Domain>-Meta-*` headers of a request as key → value (empty values kept: they delete on
+ * merge), checked against the dialect's limits. With `removeHeaders`, `X-Remove-<Domain>-Meta-<key>`
+ * is the key with an empty value.
+ */
+export function readMeta(
+  req: IncomingMessage,
+  domain: MetaLevel,
+  rules: MetaRules = PITHOS.meta,
+): Record<string, string> {
   const prefix = `x-${domain.toLowerCase()}-meta-`;
+  const removePrefix = `x-remove-${domain.toLowerCase()}-meta-`;
   const meta: Record<string, string> = {};
   let count = 0;
+  let overall = 0;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (!name.startsWith(prefix)) continue;
-    if (++count > MAX_META_HEADERS) throw badRequest('Too many headers.');
-    const key = normalizeMetaKey(decoded(raw[i].slice(prefix.length)));
+    const removal = rules.removeHeaders && name.startsWith(removePrefix);
+    if (!removal && !name.startsWith(prefix)) continue;
+    if (++count > rules.maxCount) throw badRequest(rules.messages.count);
+    const key = normalizeMetaKey(decoded(raw[i].slice((removal ? removePrefix : prefix).length)));
     if (key === '') continue;
-    const value = decoded(raw[i + 1]).trim();
-    if ([...key].length > MAX_KEY) throw badRequest('Header name too large.');
-    if ([...value].length > MAX_VALUE) throw badRequest('Header value too large.');
-    meta[key] = value;
+    const value = removal ? '' : decoded(raw[i + 1]).trim();
+    if ([...key].length > rules.maxName) throw badRequest(rules.messages.name(raw[i]));
+    if ([...value].length > rules.maxValue) throw badRequest(rules.messages.value(raw[i]));
+    overall += Buffer.byteLength(key) + Buffer.byteLength(value);
+    if (rules.maxOverall !== undefined && overall > rules.maxOverall) throw badRequest(rules.messages.overall);
+    // A removal wins over a value given for the same key in the same request (Swift's rule).
+    if (removal || meta[key] !== '' || !rules.removeHeaders) meta[key] = value;
   }
   return meta;
 }

@@ -40,6 +40,8 @@ export interface MetaChange {
   readonly meta: Readonly<Record<string, string>>;
   /** Replace the whole set (POST without `?update`) instead of merging. */
   readonly replace: boolean;
+  /** Most items the resulting set may hold (default MAX_META_ITEMS, Pithos's 32; Swift allows 90). */
+  readonly maxItems?: number;
 }
 
 /** More than this many meta items on one resource is refused (object-store.md §7.4). */
@@ -51,7 +53,8 @@ export function applyMetaChange(current: Readonly<Record<string, string>>, chang
     if (v === '') delete next[k];
     else next[k] = v;
   }
-  if (Object.keys(next).length > MAX_META_ITEMS) throw new TooManyMetadataItems(MAX_META_ITEMS);
+  const max = change.maxItems ?? MAX_META_ITEMS;
+  if (Object.keys(next).length > max) throw new TooManyMetadataItems(max);
   return next;
 }
 
@@ -65,6 +68,39 @@ const toContainer = (r: ContainerRow): ContainerRecord => ({
   meta: JSON.parse(r.meta),
   modifiedAt: r.modified_at,
 });
+
+export interface ContainerListOptions {
+  readonly marker?: string;
+  readonly endMarker?: string;
+  readonly prefix?: string;
+  readonly reverse?: boolean;
+  readonly limit: number;
+  readonly viewer?: string;
+  readonly shared?: boolean;
+  readonly published?: boolean;
+}
+
+/**
+ * The names a listing covers as SQL bounds: `marker` and `end_marker` (exclusive; swapped by
+ * `reverse`, as Swift reads them) and the range of names that start with `prefix`.
+ */
+export function nameWindow(opts: {
+  readonly marker?: string;
+  readonly endMarker?: string;
+  readonly prefix?: string;
+  readonly reverse?: boolean;
+}): { after?: string; from?: string; below: string[] } {
+  const marker = opts.marker || undefined;
+  const endMarker = opts.endMarker || undefined;
+  const after = opts.reverse ? endMarker : marker;
+  const below: string[] = [];
+  const upper = opts.reverse ? marker : endMarker;
+  if (upper !== undefined) below.push(upper);
+  const prefix = opts.prefix || undefined;
+  const prefixEnd = prefix && prefixUpperBound(prefix);
+  if (prefixEnd) below.push(prefixEnd);
+  return { after, from: prefix, below };
+}
 
 /** Accounts (one per user) and their containers. */
 export class Containers {
@@ -98,10 +134,16 @@ export class Containers {
    * Creates the container, or merges policy and meta into an existing one; true when created.
    * Insert first: of concurrent PUTs exactly one creates it (201), the others merge (202).
    */
-  async put(account: string, name: string, policy: Policy, meta: Readonly<Record<string, string>>): Promise<boolean> {
+  async put(
+    account: string,
+    name: string,
+    policy: Policy,
+    meta: Readonly<Record<string, string>>,
+    maxItems?: number,
+  ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = nowMicros();
-      const initialMeta = applyMetaChange({}, { meta, replace: false });
+      const initialMeta = applyMetaChange({}, { meta, replace: false, maxItems });
       const inserted = await this.#rows.insertIfMissing(
         {
           account,
@@ -119,7 +161,7 @@ export class Containers {
         return true;
       }
       const row = await this.#lockRow(trx, { account, name }, now);
-      const merged = applyMetaChange(JSON.parse(row.meta), { meta, replace: false });
+      const merged = applyMetaChange(JSON.parse(row.meta), { meta, replace: false, maxItems });
       await this.#rows.setPolicyAndMeta(trx, row.id, policy, merged);
       return false;
     });
@@ -192,15 +234,23 @@ export class Containers {
   }
 
   /**
-   * The account's containers in name order, with counts. `viewer` (a non-owner) sees only
-   * containers holding objects granted to him; `shared`/`published` keep only containers holding
-   * objects with grants / published objects.
+   * The account's containers in name order (highest first with `reverse`), with counts: names
+   * after `marker` and before `endMarker` in that order, starting with `prefix`. `viewer` (a
+   * non-owner) sees only containers holding objects granted to him; `shared`/`published` keep
+   * only containers holding objects with grants / published objects.
    */
-  async list(
-    account: string,
-    opts: { marker?: string; limit: number; viewer?: string; shared?: boolean; published?: boolean },
-  ) {
-    return (await this.#rows.list(account, opts)).map((r) => ({
+  async list(account: string, opts: ContainerListOptions) {
+    if (opts.limit === 0) return [];
+    const window = nameWindow(opts);
+    const rows = await this.#rows.list(account, {
+      ...window,
+      descending: !!opts.reverse,
+      limit: opts.limit,
+      viewer: opts.viewer,
+      shared: opts.shared,
+      published: opts.published,
+    });
+    return rows.map((r) => ({
       name: r.name,
       count: r.count,
       bytes: r.bytes,

@@ -17,13 +17,15 @@ export function listingScope(opts: {
   readonly prefix?: string;
   readonly delimiter?: string;
   readonly pathMode?: boolean;
+  /** Pithos's rule (default): a prefix not ending in the delimiter gets it; Swift lists as asked. */
+  readonly appendDelimiter?: boolean;
 }): ListingScope {
   let prefix = opts.prefix ?? '';
   let delimiter = opts.delimiter;
   if (opts.pathMode) {
     prefix = opts.prefix === undefined || opts.prefix === '' ? '' : opts.prefix.replace(/\/*$/, '/');
     delimiter = '/';
-  } else if (delimiter && prefix && !prefix.endsWith(delimiter)) {
+  } else if (opts.appendDelimiter !== false && delimiter && prefix && !prefix.endsWith(delimiter)) {
     prefix += delimiter;
   }
   return { prefix: prefix.replace(/^\//, ''), ...(delimiter ? { delimiter } : {}) };

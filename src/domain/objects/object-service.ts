@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { NotFound, QuotaExceeded } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
+import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { GrantRepository } from '../../storage/metadata/grant-repository.ts';
 import {
   ObjectRepository,
@@ -17,7 +18,9 @@ import { listingScope, subdirOf } from './listing-rollup.ts';
 import {
   type Containers,
   applyMetaChange,
+  byCodePoint,
   lockCommits,
+  nameWindow,
   prefixUpperBound,
   type ContainerRecord,
   type MetaChange,
@@ -84,6 +87,11 @@ export interface ListOptions {
   /** `path=`: prefix `<path>/`, delimiter `/`, no subdir entries. */
   readonly pathMode?: boolean;
   readonly marker?: string;
+  readonly endMarker?: string;
+  /** Highest name first; `marker` and `endMarker` then bound from above and below. */
+  readonly reverse?: boolean;
+  /** Pithos's prefix rule (see listingScope); false for Swift. */
+  readonly appendDelimiter?: boolean;
   readonly limit: number;
   /** A non-owner: only objects he is a read grantee of. */
   readonly viewer?: string;
@@ -380,49 +388,69 @@ export class ObjectService {
 
   // ---- listings ------------------------------------------------------------------------------
 
-  /** A page of a container listing in code point order, with prefix/delimiter roll-up (object-store.md §10). */
+  /**
+   * A page of a container listing in code point order (highest first with `reverse`), with
+   * prefix/delimiter roll-up (object-store.md §10). Every bound is SQL: `marker`/`end_marker`,
+   * the prefix's range, and each rolled-up subdir skipped in one step, so a page costs a few
+   * index range scans whatever the container holds.
+   */
   async list(container: ContainerRecord, opts: ListOptions): Promise<ListEntry[]> {
+    if (opts.limit === 0) return [];
     const scope = listingScope(opts);
-    const { prefix } = scope;
+    const reverse = !!opts.reverse;
+    const window = nameWindow({ ...opts, prefix: scope.prefix });
+    let after = window.after;
+    let from = window.from;
+    let below = lowest(window.below);
     const out: ListEntry[] = [];
-    let after = opts.marker;
-    let from: string | undefined = prefix || undefined;
-    const upper = prefix ? prefixUpperBound(prefix) : undefined;
-    const batch = Math.min(Math.max(opts.limit, 100), 1000);
+    // With a delimiter each roll-up ends the page's query early: smaller pages waste fewer rows.
+    const batch = scope.delimiter ? 100 : Math.min(Math.max(opts.limit, 100), 1000);
     while (out.length < opts.limit) {
       const rows = await this.#rows.page(container.id, {
         limit: batch,
         after,
         from,
-        below: upper,
+        below,
+        descending: reverse,
         viewer: opts.viewer,
         shared: opts.shared,
         published: opts.published,
       });
       if (rows.length === 0) break;
-      const grants = await this.#grants.ofMany(rows.map((r) => r.id));
-      let skipTo: string | undefined;
+      const listed: ObjectRow[] = [];
+      let rolledUp = false;
       for (const row of rows) {
         const subdir = subdirOf(row.name, scope);
         if (subdir !== undefined) {
+          out.push(...(await this.#entriesOf(listed, container.name)));
+          listed.length = 0;
           if (!opts.pathMode) out.push({ subdir });
           // Skip every other name under this subdir in one step.
-          skipTo = prefixUpperBound(subdir);
+          if (reverse) below = lowest([subdir, below]);
+          else {
+            const next = prefixUpperBound(subdir);
+            if (next === undefined) return out.slice(0, opts.limit);
+            from = next;
+          }
+          rolledUp = true;
           break;
         }
-        out.push({ object: toObjectRecord(row, container.name, grants.get(row.id) ?? []) });
-        if (out.length >= opts.limit) break;
-        after = row.name;
+        listed.push(row);
+        if (out.length + listed.length >= opts.limit) break;
+        if (reverse) below = row.name;
+        else after = row.name;
       }
-      if (skipTo !== undefined) {
-        from = skipTo;
-        after = undefined;
-        if (opts.marker !== undefined && byteGreater(opts.marker, skipTo)) after = opts.marker;
-        continue;
-      }
-      if (rows.length < batch) break;
+      out.push(...(await this.#entriesOf(listed, container.name)));
+      if (!rolledUp && rows.length < batch) break;
     }
     return out.slice(0, opts.limit);
+  }
+
+  /** Listing entries of rows, their grants read in one query. */
+  async #entriesOf(rows: readonly ObjectRow[], containerName: string): Promise<ListEntry[]> {
+    if (!rows.length) return [];
+    const grants = await this.#grants.ofMany(rows.map((r) => r.id));
+    return rows.map((row) => ({ object: toObjectRecord(row, containerName, grants.get(row.id) ?? []) }));
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -481,4 +509,9 @@ export class ObjectService {
   }
 }
 
-const byteGreater = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')) > 0;
+/** The least of the bounds given (code point order), or undefined when none. */
+const lowest = (bounds: readonly (string | undefined)[]): string | undefined =>
+  bounds.reduce<string | undefined>(
+    (m, b) => (b === undefined || (m !== undefined && byCodePoint(m, b) <= 0) ? m : b),
+    undefined,
+  );

@@ -37,7 +37,14 @@ export interface ContainerListRow {
 }
 
 export interface ContainerListFilter {
-  readonly marker?: string;
+  /** Names greater than this. */
+  readonly after?: string;
+  /** Names at least this. */
+  readonly from?: string;
+  /** Names less than this (each bound given is applied). */
+  readonly below?: readonly string[];
+  /** Highest name first. */
+  readonly descending?: boolean;
   readonly limit: number;
   /** Only containers holding objects granted to this user (or to `*`). */
   readonly viewer?: string;
@@ -238,9 +245,11 @@ export class ContainerRepository {
       ])
       .where('c.account', '=', account)
       .groupBy(['c.id', 'c.name', 'c.quota', 'c.versioning', 'c.project', 'c.modified_at'])
-      .orderBy('c.name')
+      .orderBy('c.name', f.descending ? 'desc' : 'asc')
       .limit(f.limit);
-    if (f.marker !== undefined) q = q.where('c.name', '>', f.marker);
+    if (f.after !== undefined) q = q.where('c.name', '>', f.after);
+    if (f.from !== undefined) q = q.where('c.name', '>=', f.from);
+    for (const below of f.below ?? []) q = q.where('c.name', '<', below);
     const grantee = f.viewer;
     if (grantee !== undefined) {
       q = q.where((eb) =>

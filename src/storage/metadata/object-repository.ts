@@ -50,6 +50,8 @@ export interface ObjectPageQuery {
   readonly from?: string;
   /** Names less than this. */
   readonly below?: string;
+  /** Highest name first (Swift's `reverse`). */
+  readonly descending?: boolean;
   /** Only objects granted to this user (or to `*`). */
   readonly viewer?: string;
   /** Only objects with grants. */
@@ -153,7 +155,7 @@ export class ObjectRepository {
       .selectFrom('objects')
       .selectAll()
       .where('container_id', '=', containerId)
-      .orderBy('name')
+      .orderBy('name', q.descending ? 'desc' : 'asc')
       .limit(q.limit);
     if (q.after !== undefined) s = s.where('name', '>', q.after);
     if (q.from !== undefined) s = s.where('name', '>=', q.from);

@@ -1,3 +1,4 @@
+import { storageUrl } from '../../swift/v1-auth.ts';
 import { createHash } from 'node:crypto';
 
 const INTERFACES = ['public', 'internal', 'admin'] as const;
@@ -26,6 +27,7 @@ export function v3Catalog(publicUrl: string, region: string, projectId: string) 
   return [
     service('identity', 'keystone', `${publicUrl}/identity`),
     service('image', 'glance', `${publicUrl}/image`),
-    service('object-store', 'swift', `${publicUrl}/object-store/v1/${projectId}`),
+    // The Swift dialect: OpenStack's tools expect Swift's answers (the Astakos catalog keeps Pithos for kamaki).
+    service('object-store', 'swift', storageUrl(publicUrl, projectId)),
   ];
 }

@@ -1,0 +1,61 @@
+/**
+ * Swift's discoverability and probes: `GET /info` (what this build offers and its limits, as
+ * Swift's `/info` lists them; `swift capabilities` prints it), `GET /swift/healthcheck`, and
+ * `GET /crossdomain.xml` (Swift's default policy document).
+ */
+import type { Settings } from '../../config.ts';
+import { JSON_TYPE, type ApiResponse } from '../http/reply.ts';
+import { MAX_LISTING } from '../object-store/listing-format.ts';
+import { SWIFT_LIMITS } from '../object-store/dialect.ts';
+
+export const STORAGE_POLICY = 'Policy-0';
+
+/**
+ * Only what this build does: no `slo`, `dlo`, `tempurl`, `bulk_*`, `versioned_writes` or ACLs yet
+ * (each arrives with its slice of issue 19), so clients that probe `/info` don't try them.
+ */
+export function infoDocument(settings: Settings) {
+  return {
+    swift: {
+      version: 'plankton',
+      max_file_size: settings.objectMaxUpload,
+      ...SWIFT_LIMITS,
+      container_listing_limit: MAX_LISTING,
+      account_listing_limit: MAX_LISTING,
+      max_account_name_length: 256,
+      extra_header_count: 0,
+      valid_api_versions: ['v1', 'v1.0'],
+      policies: [{ name: STORAGE_POLICY, default: true }],
+      allow_account_management: false,
+      account_autocreate: true,
+      strict_cors_mode: true,
+    },
+    tempauth: { account_acls: false },
+  };
+}
+
+export function info(settings: Settings): ApiResponse {
+  return {
+    status: 200,
+    headers: { 'Content-Type': JSON_TYPE },
+    body: Buffer.from(JSON.stringify(infoDocument(settings))),
+  };
+}
+
+export const healthcheck = (): ApiResponse => ({
+  status: 200,
+  headers: { 'Content-Type': 'text/plain; charset=UTF-8' },
+  body: 'OK',
+});
+
+const CROSSDOMAIN = `<?xml version="1.0"?>
+<!DOCTYPE cross-domain-policy SYSTEM "http://www.adobe.com/xml/dtds/cross-domain-policy.dtd" >
+<cross-domain-policy>
+<allow-access-from domain="*" secure="false" />
+</cross-domain-policy>`;
+
+export const crossdomain = (): ApiResponse => ({
+  status: 200,
+  headers: { 'Content-Type': 'application/xml; charset=UTF-8' },
+  body: CROSSDOMAIN,
+});
