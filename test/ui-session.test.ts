@@ -14,7 +14,7 @@ function setCookies(res: Response): Map<string, string> {
 
 /** `name=value` of a Set-Cookie line. */
 const pair = (line: string) => line.split(';')[0];
-const valueOf = (line: string) => pair(line).slice(pair(line).indexOf('=') + 1);
+const cookieValue = (line: string) => pair(line).slice(pair(line).indexOf('=') + 1);
 
 for (const dialect of DIALECTS) {
   describe(`web catalog session and security [${dialect}]`, () => {
@@ -49,8 +49,8 @@ for (const dialect of DIALECTS) {
       const csrfLine = c.get('plankton_csrf')!;
       return {
         cookie: `${pair(sessionLine)}; ${pair(csrfLine)}`,
-        csrf: valueOf(csrfLine),
-        secret: valueOf(sessionLine).slice(2),
+        csrf: cookieValue(csrfLine),
+        secret: cookieValue(sessionLine).slice(2),
         lines: { session: sessionLine, csrf: csrfLine },
       };
     }
@@ -78,7 +78,8 @@ for (const dialect of DIALECTS) {
         assert.ok(asset.headers.get('content-security-policy'));
       }
       const app = await (await fetch(server.url + urls.find((u) => u.endsWith('app.js'))!)).text();
-      for (const m of app.matchAll(/from '([^']+)'/g)) assert.match(m[1], /^\.\//, 'modules import each other relatively');
+      for (const m of app.matchAll(/from '([^']+)'/g))
+        assert.match(m[1], /^\.\//, 'modules import each other relatively');
       assert.equal((await fetch(`${server.url}/ui/assets/0000/app.js`)).status, 404);
     });
 

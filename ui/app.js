@@ -10,9 +10,30 @@ const SORT_KEYS = ['created_at', 'updated_at', 'name', 'size', 'status', 'disk_f
 const PAGE_SIZE = 20;
 /** Fields of a v2 image that are not custom properties. */
 const CORE_FIELDS = new Set([
-  'id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'checksum', 'os_hash_algo', 'os_hash_value',
-  'owner', 'size', 'virtual_size', 'min_ram', 'min_disk', 'disk_format', 'container_format', 'created_at',
-  'updated_at', 'tags', 'self', 'file', 'schema', 'direct_url', 'locations',
+  'id',
+  'name',
+  'status',
+  'visibility',
+  'protected',
+  'os_hidden',
+  'checksum',
+  'os_hash_algo',
+  'os_hash_value',
+  'owner',
+  'size',
+  'virtual_size',
+  'min_ram',
+  'min_disk',
+  'disk_format',
+  'container_format',
+  'created_at',
+  'updated_at',
+  'tags',
+  'self',
+  'file',
+  'schema',
+  'direct_url',
+  'locations',
 ]);
 
 // --- routing: #/ (catalog), #/image/<id>, #/upload, #/account -----------------------------------
@@ -118,7 +139,14 @@ function listQuery(me, tab, filters, marker) {
 
 function Catalog({ me, schema }) {
   const [tab, setTab] = useState('mine');
-  const [filters, setFilters] = useState({ name: '', disk_format: '', status: '', tag: '', sort_key: 'created_at', sort_dir: 'desc' });
+  const [filters, setFilters] = useState({
+    name: '',
+    disk_format: '',
+    status: '',
+    tag: '',
+    sort_key: 'created_at',
+    sort_dir: 'desc',
+  });
   const [markers, setMarkers] = useState([undefined]); // one per page seen: paging back is popping
   const [page, setPage] = useState({ images: [], next: undefined, owners: {}, memberships: {} });
   const [error, setError] = useState('');
@@ -154,7 +182,11 @@ function Catalog({ me, schema }) {
   const applyFilters = (e) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    setFilters(Object.fromEntries(['name', 'disk_format', 'status', 'tag', 'sort_key', 'sort_dir'].map((k) => [k, String(f.get(k) ?? '')])));
+    setFilters(
+      Object.fromEntries(
+        ['name', 'disk_format', 'status', 'tag', 'sort_key', 'sort_dir'].map((k) => [k, String(f.get(k) ?? '')]),
+      ),
+    );
     setMarkers([undefined]);
   };
   const chooseTab = (id) => {
@@ -174,7 +206,8 @@ function Catalog({ me, schema }) {
     <h1 id="catalog-title">Images</h1>
     <div role="tablist" aria-label="Which images" class="tabs">
       ${TABS.map(
-        (t) => html`<button role="tab" id=${`tab-${t.id}`} aria-selected=${tab === t.id ? 'true' : 'false'} onClick=${() => chooseTab(t.id)}>${t.label}</button>`,
+        (t) =>
+          html`<button role="tab" id=${`tab-${t.id}`} aria-selected=${tab === t.id ? 'true' : 'false'} onClick=${() => chooseTab(t.id)}>${t.label}</button>`,
       )}
     </div>
     <form class="filters" onSubmit=${applyFilters} aria-label="Search and filters">
@@ -277,7 +310,9 @@ function ImagePage({ id, me }) {
   };
   if (!img) return html`<section><${ErrorNote} error=${error} />${error ? null : html`<p>Loading…</p>`}</section>`;
   const mine = img.owner === me.id;
-  const properties = Object.keys(img).filter((k) => !CORE_FIELDS.has(k)).sort();
+  const properties = Object.keys(img)
+    .filter((k) => !CORE_FIELDS.has(k))
+    .sort();
 
   const save = (e) => {
     e.preventDefault();
@@ -289,11 +324,15 @@ function ImagePage({ id, me }) {
     if (visibility !== img.visibility) ops.push({ op: 'replace', path: '/visibility', value: visibility });
     const prot = f.get('protected') === 'on';
     if (prot !== img.protected) ops.push({ op: 'replace', path: '/protected', value: prot });
-    const tags = String(f.get('tags')).split(',').map((t) => t.trim()).filter(Boolean);
+    const tags = String(f.get('tags'))
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     if (tags.join('\n') !== img.tags.join('\n')) ops.push({ op: 'replace', path: '/tags', value: tags });
     for (const k of properties) {
       if (f.get(`remove-${k}`) === 'on') ops.push({ op: 'remove', path: `/${k}` });
-      else if (String(f.get(`prop-${k}`)) !== String(img[k])) ops.push({ op: 'replace', path: `/${k}`, value: String(f.get(`prop-${k}`)) });
+      else if (String(f.get(`prop-${k}`)) !== String(img[k]))
+        ops.push({ op: 'replace', path: `/${k}`, value: String(f.get(`prop-${k}`)) });
     }
     const newKey = String(f.get('new-key')).trim();
     if (newKey) ops.push({ op: 'add', path: `/${newKey}`, value: String(f.get('new-value')) });
@@ -361,7 +400,13 @@ function ImagePage({ id, me }) {
             ${
               confirmDelete
                 ? html`<span role="group" aria-label="Confirm deletion">Delete “${img.name}” for good?
-                    <button type="button" class="danger" onClick=${() => image(`/images/${id}`, { method: 'DELETE' }).then(() => { location.hash = '#/'; }, (err) => setError(err.message))}>Yes, delete</button>
+                    <button type="button" class="danger" onClick=${() =>
+                      image(`/images/${id}`, { method: 'DELETE' }).then(
+                        () => {
+                          location.hash = '#/';
+                        },
+                        (err) => setError(err.message),
+                      )}>Yes, delete</button>
                     <button type="button" onClick=${() => setConfirmDelete(false)}>Cancel</button></span>`
                 : html`<button type="button" class="danger" onClick=${() => setConfirmDelete(true)}>Delete…</button>`
             }
@@ -412,7 +457,9 @@ function Members({ id, setError }) {
     <h2 id="members-title">Members</h2>
     <ul>
       ${members.map(
-        (m) => html`<li data-member=${m.member_id}>${names[m.member_id] ?? m.member_id} — <span class=${`badge ${m.status}`}>${m.status}</span>
+        (
+          m,
+        ) => html`<li data-member=${m.member_id}>${names[m.member_id] ?? m.member_id} — <span class=${`badge ${m.status}`}>${m.status}</span>
           <button type="button" onClick=${() => remove(m.member_id)} aria-label=${`Remove ${names[m.member_id] ?? m.member_id}`}>Remove</button></li>`,
       )}
     </ul>
@@ -432,7 +479,8 @@ function Upload({ schema }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const file = f.get('file');
-    if (!(file instanceof File) || file.size === 0) return setState({ phase: 'error', error: 'Choose a non-empty file.' });
+    if (!(file instanceof File) || file.size === 0)
+      return setState({ phase: 'error', error: 'Choose a non-empty file.' });
     let id;
     try {
       const created = await image('/images', {
