@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { cleanEnv, startChildServer, type ChildServer } from '../helpers/child-server.ts';
+import { eventually } from '../helpers/object-store.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BIN = path.resolve(import.meta.dirname, '../../bin/plankton.js');
@@ -20,6 +21,7 @@ const AXE = path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.m
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/ui-catalog.png');
 const PASSWORD = 'browser-password-4b7d';
 const WAIT = { timeout: 30_000 };
+const SEEDED = 22;
 
 function createUser(dataDir: string, name: string): { uuid: string; name: string; token: string } {
   const out = execFileSync(
@@ -54,6 +56,20 @@ describe('web catalog in chromium', { skip: !fs.existsSync(CHROMIUM) && `no ${CH
     alice = createUser(dataDir, 'alice');
     bob = createUser(dataDir, 'bob');
     server = await startChildServer(['--data-dir', dataDir], { logLevel: 'info' });
+    // A full first page and a second one (the page shows 20), for the paging links.
+    for (let i = 0; i < SEEDED; i++) {
+      const res = await fetch(`${server.url}/image/v2/images`, {
+        method: 'POST',
+        headers: { 'X-Auth-Token': alice.token, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          name: `seed-${String(i).padStart(2, '0')}`,
+          disk_format: i % 3 === 0 ? 'qcow2' : 'raw',
+          container_format: 'bare',
+          tags: i % 2 === 0 ? ['even'] : [],
+        }),
+      });
+      assert.equal(res.status, 201);
+    }
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -147,23 +163,81 @@ describe('web catalog in chromium', { skip: !fs.existsSync(CHROMIUM) && `no ${CH
     await alicePage.waitForSelector(`li[data-member="${bob.uuid}"] .badge.pending`, WAIT);
   });
 
-  it('lists and filters the catalog', async () => {
+  it('lists, pages, filters and sorts the catalog', async () => {
     await alicePage.goto(`${server.url}/ui#/`);
     const row = `tr[data-image-id="${imageId}"]`;
     await alicePage.waitForSelector(row, WAIT);
+    const rows = () => alicePage.$$eval('tbody tr', (trs) => trs.map((tr) => tr.querySelector('a')?.textContent));
+    assert.equal((await rows()).length, 20, 'a full first page');
+    if (process.env.PLANKTON_UI_SCREENSHOT) {
+      await alicePage.setViewport({ width: 1100, height: 900 });
+      await alicePage.screenshot({ path: SCREENSHOT, fullPage: true });
+    }
+    await alicePage.click('.pager button:last-child');
+    await alicePage.waitForFunction(() => document.querySelectorAll('tbody tr').length === 3, WAIT);
+    await alicePage.click('.pager button:first-child');
+    await alicePage.waitForFunction(() => document.querySelectorAll('tbody tr').length === 20, WAIT);
+
     await alicePage.select('select[name=disk_format]', 'qcow2');
     await alicePage.click('.filters button[type=submit]');
     await alicePage.waitForFunction((sel) => !document.querySelector(sel), WAIT, row);
-    await alicePage.select('select[name=disk_format]', 'raw');
+    assert.equal((await rows()).length, Math.ceil(SEEDED / 3));
+    await alicePage.select('select[name=disk_format]', '');
+    await alicePage.type('input[name=tag]', 'even');
+    await alicePage.select('select[name=sort_key]', 'name');
+    await alicePage.select('select[name=sort_dir]', 'asc');
+    await alicePage.click('.filters button[type=submit]');
+    await alicePage.waitForFunction((n) => document.querySelectorAll('tbody tr').length === n, WAIT, SEEDED / 2);
+    const names = await rows();
+    assert.deepEqual(names, [...names].sort(), 'sorted by name');
+    assert.ok(
+      names.every((n) => Number(n!.slice(5)) % 2 === 0),
+      'only the tagged ones',
+    );
+    await alicePage.$eval('input[name=tag]', (e) => {
+      (e as HTMLInputElement).value = '';
+    });
     await alicePage.type('input[name=name]', 'browser-disk');
     await alicePage.click('.filters button[type=submit]');
+    await alicePage.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1, WAIT);
     await alicePage.waitForSelector(row, WAIT);
     // Phone width: the page itself never scrolls sideways (the table scrolls in its own box).
     await alicePage.setViewport({ width: 375, height: 800 });
     const overflow = await alicePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `page wider than a phone by ${overflow}px`);
     await alicePage.setViewport({ width: 1100, height: 700 });
-    if (process.env.PLANKTON_UI_SCREENSHOT) await alicePage.screenshot({ path: SCREENSHOT });
+  });
+
+  it('a cancelled upload leaves the image queued', async () => {
+    await alicePage.goto(`${server.url}/ui#/upload`);
+    await alicePage.waitForSelector('#up-file', WAIT);
+    // A slow link (64 KiB/s up), so that there is time to press Cancel mid-upload.
+    const cdp = await alicePage.createCDPSession();
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 64 * 1024,
+    });
+    await ((await alicePage.$('#up-file')) as any).uploadFile(file);
+    await alicePage.type('#up-name', 'cancelled-disk');
+    await alicePage.click('.upload button[type=submit]');
+    await alicePage.waitForSelector('#up-progress', WAIT);
+    await alicePage.click('.progress button');
+    await alicePage.waitForSelector('.error a', WAIT);
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    const href = await alicePage.$eval('.error a', (a) => a.getAttribute('href'));
+    const id = href!.slice('#/image/'.length);
+    // The server notices the cut connection a moment later: until then the image may still be `saving`.
+    const status = async () =>
+      (await (await fetch(`${server.url}/image/v2/images/${id}`, { headers: { 'X-Auth-Token': alice.token } })).json())
+        .status;
+    assert.ok(await eventually(async () => (await status()) === 'queued'), 'back to queued');
   });
 
   it('bob logs in with a token, accepts the shared image and downloads it', async () => {
