@@ -36,6 +36,8 @@ export async function call(path, { method = 'GET', body, type } = {}) {
   }
   const res = await fetch(`/ui${path}`, { method, headers, body: payload, credentials: 'same-origin' });
   const text = await res.text();
+  // The session's token expired or was revoked elsewhere: back to the login form.
+  if (res.status === 401 && path !== '/session') window.dispatchEvent(new Event('plankton:logged-out'));
   if (!res.ok) throw new ApiError(res.status, faultMessage(res.status, text));
   return text ? JSON.parse(text) : undefined;
 }

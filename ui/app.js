@@ -585,6 +585,11 @@ function App() {
     call('/session').then(setMe, () => setMe(null));
   }, []);
   useEffect(refresh, [refresh]);
+  useEffect(() => {
+    const out = () => setMe(null);
+    window.addEventListener('plankton:logged-out', out);
+    return () => window.removeEventListener('plankton:logged-out', out);
+  }, []);
   if (me === undefined) return html`<p class="loading">Loading…</p>`;
   if (me === null) return html`<${Login} onLogin=${refresh} />`;
   const logout = async () => {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { cleanEnv, startChildServer, type ChildServer } from '../helpers/child-server.ts';
+import { freshPostgresDatabase } from '../helpers/dialects.ts';
 import { eventually } from '../helpers/object-store.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,23 +24,22 @@ const PASSWORD = 'browser-password-4b7d';
 const WAIT = { timeout: 30_000 };
 const SEEDED = 22;
 
-function createUser(dataDir: string, name: string): { uuid: string; name: string; token: string } {
-  const out = execFileSync(
-    process.execPath,
-    [BIN, 'user', 'create', name, '--json', '--password-stdin', '--data-dir', dataDir],
-    {
-      input: `${PASSWORD}\n`,
-      env: cleanEnv(),
-    },
-  );
+function createUser(storage: string[], name: string): { uuid: string; name: string; token: string } {
+  const out = execFileSync(process.execPath, [BIN, 'user', 'create', name, '--json', '--password-stdin', ...storage], {
+    input: `${PASSWORD}\n`,
+    env: cleanEnv(),
+  });
   return JSON.parse(out.toString());
 }
 
-describe('web catalog in chromium', { skip: !fs.existsSync(CHROMIUM) && `no ${CHROMIUM}` }, () => {
+describe(`web catalog in chromium [${process.env.PG_URL ? 'postgres' : 'sqlite'}]`, {
+  skip: !fs.existsSync(CHROMIUM) && `no ${CHROMIUM}`,
+}, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-ui-'));
   const file = path.join(dataDir, 'disk.img');
   const content = randomBytes(5 * 1024 * 1024 + 123);
   let server: ChildServer;
+  let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> | undefined;
   let browser: Browser;
   let alice: { uuid: string; name: string; token: string };
   let bob: { uuid: string; name: string; token: string };
@@ -53,9 +53,12 @@ describe('web catalog in chromium', { skip: !fs.existsSync(CHROMIUM) && `no ${CH
 
   before(async () => {
     fs.writeFileSync(file, content);
-    alice = createUser(dataDir, 'alice');
-    bob = createUser(dataDir, 'bob');
-    server = await startChildServer(['--data-dir', dataDir], { logLevel: 'info' });
+    // One database per run (the flow takes a minute): PostgreSQL when PG_URL is set (as in CI), else SQLite.
+    pg = process.env.PG_URL ? await freshPostgresDatabase() : undefined;
+    const storage = ['--data-dir', dataDir, ...(pg ? ['--database-url', pg.url] : [])];
+    alice = createUser(storage, 'alice');
+    bob = createUser(storage, 'bob');
+    server = await startChildServer(storage, { logLevel: 'info' });
     // A full first page and a second one (the page shows 20), for the paging links.
     for (let i = 0; i < SEEDED; i++) {
       const res = await fetch(`${server.url}/image/v2/images`, {
@@ -79,6 +82,7 @@ describe('web catalog in chromium', { skip: !fs.existsSync(CHROMIUM) && `no ${CH
   after(async () => {
     await browser?.close();
     await server?.stop();
+    await pg?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -281,6 +285,8 @@ describe('web catalog in chromium', { skip: !fs.existsSync(CHROMIUM) && `no ${CH
 
   it('alice deletes the image after confirming, then logs out (the minted token is revoked)', async () => {
     await alicePage.goto(`${server.url}/ui#/image/${imageId}`);
+    // The members list loads last and moves the buttons below it: click once it is there.
+    await alicePage.waitForSelector(`li[data-member="${bob.uuid}"] .badge.accepted`, WAIT);
     await alicePage.waitForSelector('button.danger', WAIT);
     await alicePage.click('button.danger');
     await alicePage.waitForSelector('[aria-label="Confirm deletion"] button.danger', WAIT);
