@@ -188,6 +188,39 @@ for (const dialect of DIALECTS) {
       assert.equal((await fetch(`${server.url}/image/v2/images`, { headers: h })).status, 401);
     });
 
+    it('answers bad requests under /ui with a 4xx fault, never a 500', async () => {
+      const cases: [string, RequestInit, number][] = [
+        ['/ui/nothing-here', {}, 404],
+        ['/ui/assets/../index.html', {}, 404],
+        ['/ui/session', { method: 'PUT' }, 405],
+        ['/ui/session', {}, 401],
+        ['/ui/api/image/v2/images', {}, 401],
+        ['/ui/download/not-an-id', {}, 404],
+        ['/ui/download/00000000-0000-0000-0000-000000000000', { method: 'POST' }, 405],
+        ['/ui/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' }, 400],
+        ['/ui/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[1]' }, 400],
+      ];
+      for (const [path, init, status] of cases) {
+        const res = await fetch(server.url + path, init);
+        assert.equal(res.status, status, `${init.method ?? 'GET'} ${path}`);
+        const body = await res.json();
+        assert.equal(typeof Object.values(body as Record<string, { message: string }>)[0].message, 'string');
+        assert.ok(res.headers.get('content-security-policy'), 'the CSP is on every /ui answer');
+      }
+      const cookieOnly = await session({ token: alice.token });
+      const badSession = await fetch(`${server.url}/ui/api/image/v2/images`, {
+        headers: { Cookie: 'plankton_session=t.not-a-token; plankton_csrf=x', 'X-CSRF-Token': 'x' },
+      });
+      assert.equal(badSession.status, 403, 'a CSRF token that does not match the session');
+      const expired = await fetch(`${server.url}/ui/api/image/v2/images`, {
+        headers: {
+          Cookie: cookieOnly.cookie.replace(cookieOnly.secret, 'A'.repeat(43)),
+          'X-CSRF-Token': cookieOnly.csrf,
+        },
+      });
+      assert.equal(expired.status, 403, 'the CSRF token is bound to the session secret');
+    });
+
     it("one user never sees another's private images through the page's calls", async () => {
       const created = await server.fetch('/image/v2/images', {
         method: 'POST',
