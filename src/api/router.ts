@@ -9,6 +9,7 @@ import { handleIdentityV3, IDENTITY_V3_PREFIX } from './identity/v3/v3-api.ts';
 import { handleObjectStore } from './object-store/object-store-api.ts';
 import { handlePublic } from './public/public-api.ts';
 import { handleSwift, SWIFT_PREFIX } from './swift/swift-api.ts';
+import { uiApi } from './ui/ui-api.ts';
 
 /** One protocol mounted under a path prefix. */
 export interface Api {
@@ -36,6 +37,7 @@ export const APIS: readonly Api[] = [
   // Before the image API: `/image/v2/…` is v2, the rest of `/image` is v1 (openstack.md Decision 7).
   imageV2Api,
   imageApi,
+  uiApi,
 ];
 
 export const findApi = (path: string): Api | undefined => APIS.find((api) => api.prefix.test(path));

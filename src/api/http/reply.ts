@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { ServiceError, type FaultKind } from '../../errors.ts';
 import { DomainError } from '../../domain/errors.ts';
 
-export type HeaderMap = Record<string, string | number>;
+/** Header values; a list is sent as repeated lines (Set-Cookie). */
+export type HeaderMap = Record<string, string | number | readonly string[]>;
 
 /** What a handler answers; one writer (`send`) puts it on the wire. */
 export interface ApiResponse {
@@ -68,7 +69,8 @@ export async function send(req: IncomingMessage, res: ServerResponse, r: ApiResp
     headers['Content-Length'] = 0;
   // Answering before the request body was read: don't make the client send the rest on this connection.
   if (!req.complete && req.method !== 'GET' && req.method !== 'HEAD') headers.Connection = 'close';
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, typeof v === 'number' ? String(v) : safeValue(v));
+  for (const [k, v] of Object.entries(headers))
+    res.setHeader(k, typeof v === 'number' ? String(v) : typeof v === 'string' ? safeValue(v) : v.map(safeValue));
   res.statusCode = r.status;
   if (req.method === 'HEAD' || r.status === 204 || r.status === 304 || body === undefined) {
     if (body instanceof Readable) body.destroy();
