@@ -5,7 +5,7 @@ import { images } from './003-images.ts';
 import { identityV3 } from './004-identity-v3.ts';
 import { objectsVersion } from './005-objects-version.ts';
 import { imageApiV2 } from './006-image-api-v2.ts';
-import { maintenanceRuns } from './014-maintenance-runs.ts';
+import { maintenanceRuns } from './007-maintenance-runs.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -15,5 +15,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '004-identity-v3': identityV3,
   '005-objects-version': objectsVersion,
   '006-image-api-v2': imageApiV2,
-  '014-maintenance-runs': maintenanceRuns,
+  '007-maintenance-runs': maintenanceRuns,
 });
