@@ -14,6 +14,7 @@ import {
   NotFound,
   QuotaExceeded,
   TooManyMetadataItems,
+  UploadBlocksRemoved,
   type DomainError,
 } from '../../../domain/errors.ts';
 import { v2Error, type V2Error } from './faults.ts';
@@ -48,6 +49,7 @@ export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: st
     return v2Error('overLimit', `The limit has been exceeded: at most ${err.limit} items.`);
   if (err instanceof DataInterrupted) return v2Error('badRequest', 'The image data stream was interrupted.');
   if (err instanceof ImageRuleRefused) return ruleFault(err, id);
+  if (err instanceof UploadBlocksRemoved) return v2Error('uploadRetry');
   return v2Error('badRequest', 'Bad request');
 }
 
