@@ -8,6 +8,9 @@
  */
 import type { z } from 'zod';
 
+/** The largest JSON document an API reads whole (bodies of metadata calls; hashmaps and Keystone's auth have their own). */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
 /** A JSON object (not an array, not null): what `JSON.parse` gives for `{…}`. */
 export const isJsonObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

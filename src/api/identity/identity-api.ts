@@ -2,12 +2,11 @@ import { badRequest, endpointNotFound, methodNotAllowed, unauthorized } from '..
 import { isoMicros } from '../../domain/time.ts';
 import { canonicalUuid } from '../../domain/identity/users.ts';
 import { readSmallBody, mediaType, parseJson, type ApiRequest } from '../http/api-request.ts';
+import { JSON_BODY_LIMIT } from '../http/json-body.ts';
 import { authenticate, callerOf } from '../http/auth.ts';
 import { json, type ApiResponse } from '../http/reply.ts';
 import { parseTokensBody, parseUserCatalogsBody } from './request-bodies.ts';
 import { serviceCatalog } from './service-catalog.ts';
-
-const JSON_BODY_LIMIT = 1024 * 1024;
 
 /** `/identity/…`: the tokens endpoint (identity.md §1). */
 export async function handleIdentity(req: ApiRequest): Promise<ApiResponse> {

@@ -8,9 +8,7 @@ import { badRequest } from '../../../errors.ts';
 import { canonicalUuid } from '../../../domain/images/image-values.ts';
 import { invalidMemberId } from './messages.ts';
 import { mediaType, parseJson, readSmallBody } from '../../http/api-request.ts';
-import { validateBody } from '../../http/json-body.ts';
-
-const JSON_BODY_LIMIT = 1024 * 1024;
+import { JSON_BODY_LIMIT, validateBody } from '../../http/json-body.ts';
 
 /** Reads and checks the body; returns member ids, canonical UUIDs or `*`, as given (duplicates kept). */
 export async function readMembershipsBody(req: IncomingMessage): Promise<string[]> {
