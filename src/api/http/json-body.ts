@@ -34,9 +34,5 @@ export function validateBody<S extends z.ZodType>(
   const result = schema.safeParse(doc);
   if (result.success) return result.data;
   const first = result.error.issues[0];
-  return raise(fault({ message: first.message, params: first.code === 'custom' ? first.params : undefined }));
-}
-
-function raise(err: Error): never {
-  throw err;
+  throw fault({ message: first.message, params: first.code === 'custom' ? first.params : undefined });
 }
