@@ -48,6 +48,11 @@ export const tooLarge = (message: string) => new ServiceError('requestEntityTooL
 export const notImplemented = (message: string) => new ServiceError('notImplemented', message);
 export const methodNotAllowed = (allow: readonly string[]) =>
   new ServiceError('notAllowed', 'Method not allowed', { Allow: allow.join(', ') });
+/** Seconds a client told to come back (`503`: too many uploads, an upload that lost a block to gc) waits. */
+export const RETRY_AFTER_SECONDS = 5;
+/** `503` with `Retry-After`: the request did nothing and may be sent again as it is. */
+export const serviceUnavailable = (message: string) =>
+  new ServiceError('serviceUnavailable', message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
 export const endpointNotFound = () => badRequest('API endpoint not found');
 
 /** An error thrown by the command line: printed as one line, exit status 1 (or 2 for usage). */

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { notFound, badRequest, CliError, ServiceError } from './errors.ts';
+import { notFound, badRequest, CliError, ServiceError, serviceUnavailable } from './errors.ts';
 import { apiRequest } from './api/http/api-request.ts';
 import { redactUrl } from './api/http/auth.ts';
 import { errorResponse, failureResponse, send, type ApiResponse } from './api/http/reply.ts';
@@ -32,8 +32,6 @@ interface ShellState {
   stopping: boolean;
 }
 
-/** Seconds a client told "too many uploads" is asked to wait. */
-const RETRY_AFTER_SECONDS = 5;
 /** After the grace, how long cut requests get to unwind (abort their uploads, remove temp files). */
 const UNWIND_LIMIT_MS = 10_000;
 
@@ -121,9 +119,7 @@ async function dispatch(
   const upload = carriesBody(raw);
   try {
     if (upload && state.uploads >= services.settings.maxUploads) {
-      throw new ServiceError('serviceUnavailable', 'Too many uploads in progress, retry later', {
-        'Retry-After': String(RETRY_AFTER_SECONDS),
-      });
+      throw serviceUnavailable('Too many uploads in progress, retry later');
     }
     if (upload) {
       state.uploads++;

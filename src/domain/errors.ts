@@ -142,6 +142,18 @@ export class DataInterrupted extends DomainError {
 }
 
 /**
+ * A block an upload had stored was removed (by `plankton gc`, between the upload's block writes and
+ * its commit; gc.ts says why that can happen) before the version was committed. Nothing was
+ * committed; sending the same data again succeeds, so every API answers it as retryable.
+ * `blocks`: the hashes that were gone under the commit lock.
+ */
+export class UploadBlocksRemoved extends DomainError {
+  constructor(readonly blocks: readonly string[]) {
+    super(`${blocks.length} block(s) of the upload were removed before its commit`);
+  }
+}
+
+/**
  * Image API v2 rules (openstack.md §4.6–§4.11, §5.3, §5.4) that v1 never meets; each API words
  * them (v1 falls back to a plain refusal).
  */

@@ -25,3 +25,40 @@ export const epochSeconds6 = (us: number): string => `${Math.floor(us / 1_000_00
 /** Image API form: `YYYY-MM-DD HH:MM:SS`, UTC, fraction truncated. */
 export const imageTime = (us: number): string =>
   new Date(Math.floor(us / 1000)).toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * The ISO 8601 forms the image APIs read in list filters. `strict` (Glance v1's `changes-since`):
+ * `YYYY-MM-DD[( |T)HH:MM[:SS[.f]][Z|±HH[:]MM]]`. `glance` (Image API v2's time filters, as Glance's
+ * iso8601 parser): also a comma before the fraction, spaces before the zone and an hours-only zone.
+ */
+const ISO_SYNTAX = {
+  strict: /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i,
+  glance: /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i,
+} as const;
+
+/**
+ * An ISO 8601 date or date-time as microseconds since the epoch (no zone = UTC, as Glance
+ * normalises), or null when it is not one in `syntax` (impossible dates such as February 30th
+ * included). The inverse of `isoMicros`, for every API that reads times.
+ */
+export function parseIsoMicros(text: string, syntax: keyof typeof ISO_SYNTAX): number | null {
+  const m = ISO_SYNTAX[syntax].exec(text.trim());
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day); // unlike Date.UTC, keeps years below 100 as they are
+  d.setUTCHours(hour, minute, second, 0);
+  if (d.getUTCDate() !== day) return null;
+  const fraction = Number((m[7] ?? '').slice(0, 6).padEnd(6, '0'));
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const digits = zone.replace(':', '');
+    const hh = Number(digits.slice(1, 3));
+    const mm = Number(digits.slice(3, 5) || '0');
+    if (hh > 23 || mm > 59) return null;
+    offsetMinutes = (digits[0] === '-' ? -1 : 1) * (hh * 60 + mm);
+  }
+  return (d.getTime() - offsetMinutes * 60_000) * 1000 + fraction;
+}

@@ -2,7 +2,7 @@
  * How the object store (Pithos) words domain errors: status, fault name and message
  * (object-store.md, Errors). The public download endpoint answers in the same terms.
  */
-import { badRequest, conflict, forbidden, notFound, ServiceError } from '../../errors.ts';
+import { badRequest, conflict, forbidden, notFound, ServiceError, serviceUnavailable } from '../../errors.ts';
 import {
   AlreadyExists,
   ContainerNotEmpty,
@@ -16,6 +16,7 @@ import {
   NotFound,
   QuotaExceeded,
   TooManyMetadataItems,
+  UploadBlocksRemoved,
   type DomainError,
   type Entity,
 } from '../../domain/errors.ts';
@@ -28,6 +29,10 @@ const NOT_FOUND: Record<Entity, string> = {
   image: 'Object does not exist',
   'image-data': 'Object does not exist',
 };
+
+/** A streamed upload that lost a block to gc before its commit (nothing stored): send it again. */
+export const UPLOAD_RETRY_MESSAGE =
+  'The upload was not stored because a concurrent cleanup removed its data; send it again';
 
 export function pithosFault(err: DomainError): ServiceError {
   if (err instanceof NotFound) return notFound(NOT_FOUND[err.entity]);
@@ -49,5 +54,6 @@ export function pithosFault(err: DomainError): ServiceError {
   if (err instanceof DataTooLarge) return badRequest('Maximum size is reached');
   if (err instanceof DataInterrupted) return badRequest('Bad request');
   if (err instanceof InvalidValue) return badRequest(`Invalid ${err.field}`);
+  if (err instanceof UploadBlocksRemoved) return serviceUnavailable(UPLOAD_RETRY_MESSAGE);
   return badRequest('Bad request');
 }

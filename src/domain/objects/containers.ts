@@ -1,3 +1,4 @@
+import { byCodePoint } from '../code-point-order.ts';
 import { ContainerNotEmpty, NotFound, TooManyMetadataItems } from '../errors.ts';
 import { takeCommitLock as lockCommits } from '../../storage/metadata/commit-lock.ts';
 import { ContainerRepository } from '../../storage/metadata/container-repository.ts';
@@ -286,10 +287,8 @@ export class Containers {
 /** The commit lock without a version (src/storage/metadata/commit-lock.ts), under its older name. */
 export { lockCommits };
 
-/** Code point order (= UTF-8 byte order), never UTF-16 order or locale order. */
-export function byCodePoint(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
+/** Code point order, from its one home (src/domain/code-point-order.ts). */
+export { byCodePoint };
 
 /** The least string greater than every string starting with `prefix` (code point order); undefined if none. */
 export function prefixUpperBound(prefix: string): string | undefined {

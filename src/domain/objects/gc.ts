@@ -43,7 +43,8 @@ import { unpackHashmap } from '../hashing.ts';
  * - every commit re-checks under the commit lock that its blocks exist (object-service.ts `commit`),
  *   so a commit after a sweep batch that removed one of its blocks is refused instead of being
  *   committed (a hashmap PUT answers 409 with the missing list and the client sends the block
- *   again; a streamed upload fails and has to be sent again).
+ *   again; a streamed upload commits nothing and fails with UploadBlocksRemoved, which every API
+ *   answers as a retryable 503 with Retry-After).
  * The grace period is what keeps uploads from failing; the re-check is what keeps data safe even
  * with grace 0, or on S3, where re-putting an existing block does not refresh its time.
  */

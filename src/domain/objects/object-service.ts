@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { NotFound, QuotaExceeded } from '../errors.ts';
+import { NotFound, QuotaExceeded, UploadBlocksRemoved } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
@@ -191,7 +191,14 @@ export class ObjectService {
   ): Promise<ObjectRecord> {
     const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests, opts.tap);
     await opts.verify?.(data);
-    return this.commit(container, name, data, attrs, opts);
+    try {
+      return await this.commit(container, name, data, attrs, opts);
+    } catch (err) {
+      // gc removed a block we wrote before we took the commit lock: nothing is committed, and a
+      // retry writes the blocks again (gc.ts, "Why no commit references a removed block").
+      if (err instanceof MissingBlocksError) throw new UploadBlocksRemoved(err.missing);
+      throw err;
+    }
   }
 
   /** Stores one block (kamaki's block POST) and returns its hash. */

@@ -3,13 +3,12 @@
  * across them (does a user hold a grant in an account; in which accounts). Who may grant what is
  * the domain's rule (domain/authorization.ts).
  */
+import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
+import type { GrantsTable } from './schema.ts';
 
-export interface GrantRow {
-  object_id: number;
-  kind: string;
-  grantee: string;
-}
+/** One grant as read back (its position only orders the reads). */
+export type GrantRow = Pick<Selectable<GrantsTable>, 'object_id' | 'kind' | 'grantee'>;
 
 export interface GrantLists {
   readonly read: readonly string[];

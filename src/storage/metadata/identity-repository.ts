@@ -1,5 +1,5 @@
 import type { Db } from './database.ts';
-import type { UserRow } from './schema.ts';
+import type { TokenRow, UserRow } from './schema.ts';
 
 /** A token row joined with its user: what authenticating a presented secret needs, in one query. */
 export interface TokenWithUser {
@@ -10,15 +10,11 @@ export interface TokenWithUser {
   readonly user: UserRow;
 }
 
-export interface TokenListRow {
-  readonly token_id: string;
-  readonly user_uuid: string;
-  readonly display_name: string;
-  readonly created_at: number;
-  readonly expires_at: number;
-  readonly revoked_at: number | null;
-  readonly note: string | null;
-}
+/** A token as `token list` shows it, with its user's display name (never its hash). */
+export type TokenListRow = Readonly<
+  Pick<TokenRow, 'token_id' | 'user_uuid' | 'created_at' | 'expires_at' | 'revoked_at' | 'note'> &
+    Pick<UserRow, 'display_name'>
+>;
 
 export interface NewToken {
   readonly tokenId: string;

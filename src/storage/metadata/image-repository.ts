@@ -10,6 +10,7 @@ import {
   type Expression,
   type ExpressionBuilder,
   type Insertable,
+  type Selectable,
   type Updateable,
   type RawBuilder,
   type SqlBool,
@@ -25,7 +26,7 @@ import type {
 import { isImageStatus, type ImageFacts, type ImageOrigin, type ImageStatus } from '../../domain/images/image-model.ts';
 import type { Db } from './database.ts';
 import type { Dialect } from './migrations/migration-kit.ts';
-import type { Database, ImagesTable } from './schema.ts';
+import type { ContainerRow, Database, ImagesTable, ObjectRow } from './schema.ts';
 
 /** An image's facts plus what permission checks need of its object. */
 export interface ImageEntry extends ImageFacts {
@@ -419,40 +420,23 @@ function storedStatus(v2: string): string {
 
 const isText = (key: SortKey) => key !== 'size' && key !== 'created_at' && key !== 'updated_at';
 
-interface EntryRow {
-  id: string;
-  name: string;
-  disk_format: string;
-  container_format: string;
-  status: string;
-  origin: string;
-  min_ram: number;
-  min_disk: number;
-  protected: number;
-  created_at: number;
-  updated_at: number;
-  declared_size: number | null;
-  declared_checksum: string | null;
-  object_id: number;
-  object_account: string;
-  object_container: string;
-  object_name: string;
-  object_size: number;
-  object_hash: string;
-  md5: string | null;
-  version_ts: number;
-  public_token: string | null;
-  read_grants: string | null;
-  write_grants: string | null;
-  properties: string | null;
-  os_hidden: number;
-  community: number;
-  shared: number;
-  virtual_size: number | null;
-  os_hash_algo: string | null;
-  os_hash_value: string | null;
-  tags: string | null;
-}
+/**
+ * A row of the entry select (`#select`): every image column, the joined object's and container's
+ * (renamed where they would clash), and the aggregates as JSON or comma-separated text. Column
+ * types come from schema.ts, so a schema change shows here at compile time.
+ */
+type EntryRow = Selectable<ImagesTable> &
+  Pick<ObjectRow, 'object_hash' | 'md5' | 'version_ts' | 'public_token'> & {
+    object_id: ObjectRow['id'];
+    object_account: ObjectRow['account'];
+    object_container: ContainerRow['name'];
+    object_name: ObjectRow['name'];
+    object_size: ObjectRow['size'];
+    read_grants: string | null;
+    write_grants: string | null;
+    properties: string | null;
+    tags: string | null;
+  };
 
 const splitGrants = (s: string | null): string[] => (s ? s.split(',') : []);
 

@@ -2,7 +2,7 @@
  * How Glance v1 / Plankton words domain errors (image-api.md §7): status and exact message. The
  * fault name and the headers every reply carries are added by image-api.ts.
  */
-import { badRequest, conflict, forbidden, notFound, ServiceError } from '../../../errors.ts';
+import { badRequest, conflict, forbidden, notFound, ServiceError, serviceUnavailable } from '../../../errors.ts';
 import {
   AlreadyExists,
   ContainerNotEmpty,
@@ -17,6 +17,7 @@ import {
   NotFound,
   QuotaExceeded,
   TooManyMetadataItems,
+  UploadBlocksRemoved,
   type DomainError,
   type Entity,
   type ForbiddenReason,
@@ -66,6 +67,10 @@ const INVALID: Record<InvalidField, (value: string | undefined) => ServiceError>
   text: () => badRequest('Image names, properties and tags may not contain the NUL character'),
 };
 
+/** An upload that lost a block to gc before its commit: the image is as before the request. */
+const UPLOAD_RETRY_MESSAGE =
+  'The image data was not stored because a concurrent cleanup removed part of it; upload it again';
+
 export function imageV1Fault(err: DomainError): ServiceError {
   if (err instanceof NotFound) return NOT_FOUND[err.entity]();
   if (err instanceof Forbidden) return forbidden(FORBIDDEN[err.reason]);
@@ -92,6 +97,7 @@ export function imageV1Fault(err: DomainError): ServiceError {
   if (err instanceof DataInterrupted) return badRequest('Bad request');
   if (err instanceof ImageContentRefused) return badRequest(contentRefused(err));
   if (err instanceof ContainerNotEmpty) return conflict('Container is not empty');
+  if (err instanceof UploadBlocksRemoved) return serviceUnavailable(UPLOAD_RETRY_MESSAGE);
   // Only this Image API v2 rule reaches v1 (a deactivated image's data).
   if (err instanceof ImageRuleRefused && err.rule === 'image-deactivated') {
     return forbidden('The requested image has been deactivated. Image data download is forbidden.');

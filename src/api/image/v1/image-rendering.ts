@@ -3,6 +3,7 @@
  * underscores as Glance v1 sent them (glanceclient builds its image object from those names), and
  * the JSON detail and summary objects.
  */
+import { byCodePoint } from '../../../domain/code-point-order.ts';
 import { imageTime } from '../../../domain/time.ts';
 import type { ImageView } from '../../../domain/images/image-model.ts';
 import { isMd5 } from '../../../domain/images/image-values.ts';
@@ -13,7 +14,6 @@ import { renderLocation } from './image-metadata-headers.ts';
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
 
 /** Code-point order, whatever the characters (never `localeCompare`). */
-const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /**
  * §6.1. Free text goes through `q`, so no stored value can inject a header. With

@@ -5,6 +5,7 @@
 import { badRequest } from '../../../errors.ts';
 import { SORT_KEYS, type ImageListQuery, type SortKey } from '../../../domain/images/image-list-query.ts';
 import { canonicalUuid, normalizeKey } from '../../../domain/images/image-values.ts';
+import { parseIsoMicros as parseIsoTime } from '../../../domain/time.ts';
 
 const PROPERTY_PREFIX = 'property-';
 
@@ -75,35 +76,8 @@ function integerFilter(raw: string | undefined): number | undefined {
   return n;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/**
- * An ISO 8601 date or date-time as microseconds since the epoch (no zone = UTC), or null when it
- * is not one (including impossible dates such as February 30th).
- */
-export function parseIsoMicros(text: string): number | null {
-  const m = ISO.exec(text.trim());
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  // setUTCFullYear, unlike Date.UTC, does not read years below 100 as 19xx.
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(hour, minute, second, 0);
-  if (d.getUTCDate() !== day) return null;
-  const ms = d.getTime();
-  const fraction = Number((m[7] ?? '').slice(0, 6).padEnd(6, '0'));
-  let offsetMinutes = 0;
-  const zone = m[8];
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const digits = zone.replace(':', '');
-    const hh = Number(digits.slice(1, 3));
-    const mm = Number(digits.slice(3, 5));
-    if (hh > 23 || mm > 59) return null;
-    offsetMinutes = (digits[0] === '-' ? -1 : 1) * (hh * 60 + mm);
-  }
-  return (ms - offsetMinutes * 60_000) * 1000 + fraction;
-}
+/** `changes-since`: the strict ISO 8601 forms (src/domain/time.ts). */
+export const parseIsoMicros = (text: string): number | null => parseIsoTime(text, 'strict');
 
 function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

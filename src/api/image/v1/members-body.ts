@@ -3,12 +3,12 @@
  * this order, so even an unknown image id answers them.
  */
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
 import { badRequest } from '../../../errors.ts';
 import { canonicalUuid } from '../../../domain/images/image-values.ts';
 import { invalidMemberId } from './messages.ts';
 import { mediaType, parseJson, readSmallBody } from '../../http/api-request.ts';
-
-const JSON_BODY_LIMIT = 1024 * 1024;
+import { JSON_BODY_LIMIT, validateBody } from '../../http/json-body.ts';
 
 /** Reads and checks the body; returns member ids, canonical UUIDs or `*`, as given (duplicates kept). */
 export async function readMembershipsBody(req: IncomingMessage): Promise<string[]> {
@@ -21,23 +21,46 @@ export async function readMembershipsBody(req: IncomingMessage): Promise<string[
   );
 }
 
-/** The document checks of §5.9, from "not a JSON object" on. */
+/** The document checks of §5.9, from "not a JSON object" on, in its order (each stage waits for the one before). */
 export function parseMemberships(doc: unknown): string[] {
-  const memberships = isObject(doc) ? doc.memberships : undefined;
-  if (memberships === undefined || memberships === null)
-    throw badRequest("Malformed request. Missing attribute 'memberships'.");
-  if (!Array.isArray(memberships)) throw badRequest("Malformed request. Invalid 'memberships' field");
-  if (memberships.some((m) => !isObject(m))) throw badRequest("Invalid 'memberships' field");
-  const ids = memberships.map((m: Record<string, unknown>) => m.member_id);
-  if (ids.some((id) => id === undefined || id === null))
-    throw badRequest("Malformed request. Missing attribute 'member_id'.");
-  return ids.map((id) => {
-    if (typeof id !== 'string') throw invalidMemberId(JSON.stringify(id));
-    if (id === '*') return id;
-    const uuid = canonicalUuid(id);
-    if (uuid === undefined) throw invalidMemberId(id);
-    return uuid;
-  });
+  return validateBody(MEMBERSHIPS_BODY, doc, (problem) => badRequest(problem.message));
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const MISSING_MEMBERSHIPS = "Malformed request. Missing attribute 'memberships'.";
+
+/** One `member_id`: `*`, or a user id in any case (canonical UUID out); anything else is refused with what was given. */
+function memberId(id: unknown, ctx: z.RefinementCtx): string {
+  if (id === '*') return id;
+  const uuid = typeof id === 'string' ? canonicalUuid(id) : undefined;
+  if (uuid !== undefined) return uuid;
+  ctx.addIssue({ code: 'custom', message: invalidMemberId(typeof id === 'string' ? id : JSON.stringify(id)).message });
+  return '';
+}
+
+/** `{"memberships": [{"member_id": …, "can_share": …}, …]}`; other keys are ignored, as Plankton did. */
+const MEMBERSHIPS_BODY = z
+  .object(
+    {
+      memberships: z
+        .array(z.unknown(), {
+          error: (issue) =>
+            issue.input === undefined || issue.input === null
+              ? MISSING_MEMBERSHIPS
+              : "Malformed request. Invalid 'memberships' field",
+        })
+        .pipe(z.array(z.looseObject({}, { error: "Invalid 'memberships' field" })))
+        .pipe(
+          z.array(
+            z.looseObject({
+              member_id: z.unknown().refine((id) => id !== undefined && id !== null, {
+                error: "Malformed request. Missing attribute 'member_id'.",
+              }),
+            }),
+          ),
+        )
+        // The first bad id is the answer (later ones would add issues after it).
+        .transform((memberships, ctx) => memberships.map((m) => memberId(m.member_id, ctx))),
+    },
+    { error: MISSING_MEMBERSHIPS },
+  )
+  .transform((body) => body.memberships);

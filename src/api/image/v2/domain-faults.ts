@@ -15,6 +15,7 @@ import {
   NotFound,
   QuotaExceeded,
   TooManyMetadataItems,
+  UploadBlocksRemoved,
   type DomainError,
 } from '../../../domain/errors.ts';
 import { v2Error, type V2Error } from './faults.ts';
@@ -55,6 +56,7 @@ export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: st
   if (err instanceof ImageRuleRefused) return ruleFault(err, id);
   // Glance 2025.1 answers refused content with 415 (openstack.md §7.2); the same words as v1's 400.
   if (err instanceof ImageContentRefused) return v2Error('badImageData', contentRefused(err));
+  if (err instanceof UploadBlocksRemoved) return v2Error('uploadRetry');
   return v2Error('badRequest', 'Bad request');
 }
 

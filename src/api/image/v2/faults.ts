@@ -8,6 +8,8 @@
  * `message`, gophercloud looks at the status only (§1 item 14).
  */
 
+import { RETRY_AFTER_SECONDS } from '../../../errors.ts';
+
 /** The JSON type of every v2 JSON reply (clients test `startswith('application/json')`, §3.2). */
 export const V2_JSON_TYPE = 'application/json; charset=UTF-8';
 
@@ -221,6 +223,15 @@ export const V2_FAULTS = {
     fault: 'rangeNotSatisfiable',
     message: (_size: number) => 'Requested range not satisfiable',
     headers: (size: number) => ({ 'Content-Range': `bytes */${size}` }),
+  },
+
+  // 503
+  /** An upload that lost a block to gc before its commit (nothing stored, the image still queued): retryable. */
+  uploadRetry: {
+    status: 503,
+    fault: 'serviceUnavailable',
+    message: () => 'The image data was not stored because a concurrent cleanup removed part of it; upload it again.',
+    headers: () => ({ 'Retry-After': String(RETRY_AFTER_SECONDS) }),
   },
 
   // 500

@@ -15,6 +15,5 @@ export function parseJsonBody(raw: string | Uint8Array | undefined): unknown {
   }
 }
 
-/** A JSON object (not an array, not null). */
-export const isJsonObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not an array, not null): the one definition, shared by every API. */
+export { isJsonObject } from '../../http/json-body.ts';

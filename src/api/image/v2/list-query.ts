@@ -10,6 +10,7 @@
 import { v2Error } from './faults.ts';
 import type { ImageCatalogQuery, MatchFilter, TimeFilter } from '../../../domain/images/image-list-query.ts';
 import { V2_MEMBER_STATUSES, V2_VISIBILITIES, type V2MemberStatus, type V2Visibility } from './schemas.ts';
+import { parseIsoMicros as parseIsoTime } from '../../../domain/time.ts';
 
 export const V2_SORT_KEYS = [
   'name',
@@ -276,34 +277,8 @@ export function splitInList(value: string): string[] {
   return out;
 }
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-/**
- * An ISO 8601 date or date-time as microseconds since the epoch (no zone = UTC, as Glance
- * normalises), or null when it is not one (impossible dates included).
- */
-export function parseIsoMicros(text: string): number | null {
-  const m = ISO.exec(text.trim());
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day); // unlike Date.UTC, keeps years below 100 as they are
-  d.setUTCHours(hour, minute, second, 0);
-  if (d.getUTCDate() !== day) return null;
-  const fraction = Number((m[7] ?? '').slice(0, 6).padEnd(6, '0'));
-  let offsetMinutes = 0;
-  const zone = m[8];
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const digits = zone.replace(':', '');
-    const hh = Number(digits.slice(1, 3));
-    const mm = Number(digits.slice(3, 5) || '0');
-    if (hh > 23 || mm > 59) return null;
-    offsetMinutes = (digits[0] === '-' ? -1 : 1) * (hh * 60 + mm);
-  }
-  return (d.getTime() - offsetMinutes * 60_000) * 1000 + fraction;
-}
+/** Time filters: Glance's ISO 8601 forms (src/domain/time.ts). */
+export const parseIsoMicros = (text: string): number | null => parseIsoTime(text, 'glance');
 
 function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
