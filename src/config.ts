@@ -59,6 +59,14 @@ export interface Settings extends StorageSettings {
   readonly maxConnections: number;
   /** Requests carrying a body in flight; beyond it 503 with Retry-After. */
   readonly maxUploads: number;
+  /** Deadline of one block-store call (a block put or get, an S3 HTTP call). */
+  readonly blocksTimeoutSeconds: number;
+  /** Deadline of a database connect and of one query (PostgreSQL). */
+  readonly databaseTimeoutSeconds: number;
+  /** An upload whose body arrives slower than this (bytes/s) over a whole window is cut with 408; 0: never. */
+  readonly bodyMinRate: number;
+  /** The window over which `bodyMinRate` is measured. */
+  readonly bodyRateWindowSeconds: number;
 }
 
 /** `30d`, `12h`, `90m`, `45s` → seconds. */
@@ -85,6 +93,11 @@ const positiveCount = z
   .regex(/^\d+$/, 'must be a positive whole number')
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive whole number');
+const rate = z
+  .string()
+  .regex(/^\d+$/, 'must be a number of bytes per second (0: off)')
+  .transform(Number)
+  .refine((n) => Number.isSafeInteger(n), 'must be a number of bytes per second (0: off)');
 const list = z
   .string()
   .transform((v) =>
@@ -144,6 +157,10 @@ const schema = z.object({
   idleTimeout: duration.default(60),
   maxConnections: positiveCount.default(1024),
   maxUploads: positiveCount.default(64),
+  blocksTimeout: duration.default(30),
+  databaseTimeout: duration.default(30),
+  bodyMinRate: rate.default(1024),
+  bodyRateWindow: duration.default(20),
 });
 
 type RawSettings = Partial<Record<keyof z.input<typeof schema>, string>>;
@@ -170,6 +187,10 @@ const ENV: Record<keyof RawSettings, string> = {
   idleTimeout: 'PLANKTON_IDLE_TIMEOUT',
   maxConnections: 'PLANKTON_MAX_CONNECTIONS',
   maxUploads: 'PLANKTON_MAX_UPLOADS',
+  blocksTimeout: 'PLANKTON_BLOCKS_TIMEOUT',
+  databaseTimeout: 'PLANKTON_DATABASE_TIMEOUT',
+  bodyMinRate: 'PLANKTON_BODY_MIN_RATE',
+  bodyRateWindow: 'PLANKTON_BODY_RATE_WINDOW',
 };
 
 /** Flag wins over environment variable wins over default; any invalid value is one clear error. */
@@ -212,5 +233,9 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     idleTimeoutSeconds: s.idleTimeout,
     maxConnections: s.maxConnections,
     maxUploads: s.maxUploads,
+    blocksTimeoutSeconds: s.blocksTimeout,
+    databaseTimeoutSeconds: s.databaseTimeout,
+    bodyMinRate: s.bodyMinRate,
+    bodyRateWindowSeconds: s.bodyRateWindow,
   });
 }

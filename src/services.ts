@@ -8,6 +8,7 @@ import { ImageService } from './domain/images/image-service.ts';
 import { Containers } from './domain/objects/containers.ts';
 import { ObjectService } from './domain/objects/object-service.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
+import { GuardedBlockStore } from './storage/blocks/guarded-block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
 import { MetadataStore } from './storage/metadata/database.ts';
 import { IdentityRepository } from './storage/metadata/identity-repository.ts';
@@ -58,13 +59,22 @@ export class Services {
     this.#publicUrl = settings.publicUrl;
   }
 
-  /** Opens the database (applying migrations) and the block store. */
-  static async open(settings: Settings, opts: { migrate?: boolean } = {}): Promise<Services> {
-    const metadata = MetadataStore.open(settings.databaseUrl, settings.dataDir);
+  /**
+   * Opens the database (applying migrations) and the block store. `onBlocksUnreachable`: the
+   * server starts even while its S3 endpoint does not answer (open-block-store.ts).
+   */
+  static async open(
+    settings: Settings,
+    opts: { migrate?: boolean; onBlocksUnreachable?: (message: string) => void } = {},
+  ): Promise<Services> {
+    const metadata = MetadataStore.open(settings.databaseUrl, settings.dataDir, {
+      timeoutMs: settings.databaseTimeoutSeconds * 1000,
+    });
     try {
       if (opts.migrate !== false) await metadata.migrate();
-      const blocks = await openBlockStore(settings.blocks);
-      return new Services(settings, metadata, blocks);
+      const timeoutMs = settings.blocksTimeoutSeconds * 1000;
+      const driver = await openBlockStore(settings.blocks, { timeoutMs, onUnreachable: opts.onBlocksUnreachable });
+      return new Services(settings, metadata, new GuardedBlockStore(driver, timeoutMs));
     } catch (err) {
       await metadata.close().catch(() => undefined);
       throw err;

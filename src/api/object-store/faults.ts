@@ -2,12 +2,13 @@
  * How the object store (Pithos) words domain errors: status, fault name and message
  * (object-store.md, Errors). The public download endpoint answers in the same terms.
  */
-import { badRequest, conflict, forbidden, notFound, ServiceError } from '../../errors.ts';
+import { badRequest, conflict, dependencyFault, forbidden, notFound, ServiceError } from '../../errors.ts';
 import {
   AlreadyExists,
   ContainerNotEmpty,
   DataInterrupted,
   DataTooLarge,
+  DependencyUnavailable,
   Forbidden,
   ImageBeingSaved,
   ImageNotQueued,
@@ -28,6 +29,7 @@ const NOT_FOUND: Record<Entity, string> = {
 };
 
 export function pithosFault(err: DomainError): ServiceError {
+  if (err instanceof DependencyUnavailable) return dependencyFault(err.dependency, err.problem);
   if (err instanceof NotFound) return notFound(NOT_FOUND[err.entity]);
   if (err instanceof Forbidden) return forbidden();
   if (err instanceof ContainerNotEmpty) return conflict('Container is not empty');

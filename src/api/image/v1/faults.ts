@@ -2,12 +2,13 @@
  * How Glance v1 / Plankton words domain errors (image-api.md §7): status and exact message. The
  * fault name and the headers every reply carries are added by image-api.ts.
  */
-import { badRequest, conflict, forbidden, notFound, ServiceError } from '../../../errors.ts';
+import { badRequest, conflict, dependencyFault, forbidden, notFound, ServiceError } from '../../../errors.ts';
 import {
   AlreadyExists,
   ContainerNotEmpty,
   DataInterrupted,
   DataTooLarge,
+  DependencyUnavailable,
   Forbidden,
   ImageBeingSaved,
   ImageNotQueued,
@@ -64,6 +65,7 @@ const INVALID: Record<InvalidField, (value: string | undefined) => ServiceError>
 };
 
 export function imageV1Fault(err: DomainError): ServiceError {
+  if (err instanceof DependencyUnavailable) return dependencyFault(err.dependency, err.problem);
   if (err instanceof NotFound) return NOT_FOUND[err.entity]();
   if (err instanceof Forbidden) return forbidden(FORBIDDEN[err.reason]);
   if (err instanceof InvalidValue) return INVALID[err.field](err.value);

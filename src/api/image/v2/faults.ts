@@ -17,6 +17,8 @@ export const PATCH_MEDIA_TYPES = [
   'application/openstack-images-v2.1-json-patch',
 ] as const;
 
+import { RETRY_AFTER_SECONDS } from '../../../errors.ts';
+
 interface FaultSpec {
   readonly status: number;
   readonly fault: string;
@@ -216,6 +218,15 @@ export const V2_FAULTS = {
     message: (_size: number) => 'Requested range not satisfiable',
     headers: (size: number) => ({ 'Content-Range': `bytes */${size}` }),
   },
+
+  // 503 / 507: a dependency failed (DependencyUnavailable; src/errors.ts dependencyFault words it the same)
+  dependencyUnavailable: {
+    status: 503,
+    fault: 'serviceUnavailable',
+    message: (message: string) => message,
+    headers: () => ({ 'Retry-After': String(RETRY_AFTER_SECONDS) }),
+  },
+  storageFull: { status: 507, fault: 'insufficientStorage', message: (message: string) => message },
 
   // 500
   internal: { status: 500, fault: 'internalServerError', message: () => 'Unexpected error' },

@@ -7,7 +7,7 @@ import type { ApiRequest } from '../../http/api-request.ts';
 import { authenticate } from '../../http/auth.ts';
 import { errorResponse, json, unexpectedError, type ApiResponse } from '../../http/reply.ts';
 import { ServiceError } from '../../../errors.ts';
-import { DomainError } from '../../../domain/errors.ts';
+import { DependencyUnavailable, DomainError } from '../../../domain/errors.ts';
 import type { Api } from '../../router.ts';
 import { v2FaultOf, v2StatusName } from './domain-faults.ts';
 import { V2Error, v2ErrorResponse } from './faults.ts';
@@ -48,7 +48,11 @@ async function failure(req: ApiRequest, err: unknown, route: V2RouteMatch | unde
   let fault = err;
   if (err instanceof DomainError) {
     // The upload conflict names the image's status (§4.7 step 2).
-    const status = route?.name === 'imageFile' && route.imageId ? await currentStatus(req, route.imageId) : undefined;
+    // (Not when the database is what failed: it would fail again.)
+    const status =
+      route?.name === 'imageFile' && route.imageId && !(err instanceof DependencyUnavailable)
+        ? await currentStatus(req, route.imageId).catch(() => undefined)
+        : undefined;
     fault = v2FaultOf(err, { imageId: route?.imageId, status });
   }
   if (fault instanceof V2Error) return v2ErrorResponse(fault) as ApiResponse;
