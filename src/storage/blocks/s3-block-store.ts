@@ -59,7 +59,14 @@ export class S3BlockStore implements BlockStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       ...(options.timeoutMs
-        ? { requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs } }
+        ? {
+            requestHandler: {
+              connectionTimeout: options.timeoutMs,
+              requestTimeout: options.timeoutMs,
+              // Without it the SDK only logs a warning and keeps waiting.
+              throwOnRequestTimeout: true,
+            },
+          }
         : {}),
     });
     this.keyPrefix = `${options.prefix}blocks/`;
