@@ -101,7 +101,7 @@ export class S3BlockStore implements BlockStore {
       endpoint: endpointUrl.origin + endpointUrl.pathname.replace(/\/+$/, ''),
       region: u.searchParams.get('region') || 'us-east-1',
       prefix: prefix ? `${prefix}/` : '',
-      timeoutMs,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
   }
 
