@@ -38,10 +38,10 @@ export class GuardedBlockStore implements BlockStore {
     this.label = inner.label;
   }
 
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
+  private async guard<T>(call: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BlockStoreTimeout(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => reject(new BlockStoreTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     const running = call();
     try {
@@ -80,8 +80,7 @@ export class GuardedBlockStore implements BlockStore {
   }
 
   private guardScaled<T>(count: number, call: () => Promise<T>): Promise<T> {
-    const scaled = new GuardedBlockStore(this.inner, this.timeoutMs * Math.max(1, Math.ceil(count / 1000)));
-    return scaled.guard(call);
+    return this.guard(call, this.timeoutMs * Math.max(1, Math.ceil(count / 1000)));
   }
 
   /** gc's walk: failures are classified, but there is no deadline on a walk of any length. */
