@@ -9,6 +9,8 @@
 #   scripts/swift-s3.sh stop DIR          stop the processes this script started in DIR
 #   scripts/swift-s3.sh status DIR
 #
+# `start` again after one of its processes stopped (killed by a fault test) restarts just that one.
+#
 # Typical use:
 #   set -a; eval "$(scripts/swift-s3.sh start /tmp/plankton-swift)"; set +a
 #   node --import tsx --test test/block-store-s3.test.ts
@@ -166,12 +168,14 @@ launch() { # name command...
 start() {
   command -v swift-proxy-server >/dev/null && command -v memcached >/dev/null ||
     { log "Swift is not installed: run '$0 install' as root"; exit 1; }
-  if ! running proxy; then
-    local port
-    for port in "$PROXY_PORT" "$OBJECT_PORT" "$CONTAINER_PORT" "$ACCOUNT_PORT"; do
-      if http_answers "$port"; then log "port $port is taken by another program; choose other ports (see the header of $0)"; exit 1; fi
-    done
-  fi
+  # Only the ports of the services that are not running must be free (a start after one of
+  # them stopped, as the fault tests do, restarts just that one).
+  local name port
+  for name in proxy object container account; do
+    running "$name" && continue
+    case $name in proxy) port=$PROXY_PORT ;; object) port=$OBJECT_PORT ;; container) port=$CONTAINER_PORT ;; account) port=$ACCOUNT_PORT ;; esac
+    if http_answers "$port"; then log "port $port is taken by another program; choose other ports (see the header of $0)"; exit 1; fi
+  done
   configure
   local began=$SECONDS
   launch memcached memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 64 -u "$ME"

@@ -73,6 +73,14 @@ export interface Settings extends StorageSettings {
   readonly importConvertTo: ImportConversion;
   /** How long one conversion may run. */
   readonly importConvertTimeoutSeconds: number;
+  /** Deadline of one block-store call (a block put or get, an S3 HTTP call). */
+  readonly blocksTimeoutSeconds: number;
+  /** Deadline of a database connect and of one query (PostgreSQL). */
+  readonly databaseTimeoutSeconds: number;
+  /** An upload whose body arrives slower than this (bytes/s) over a whole window is cut with 408; 0: never. */
+  readonly bodyMinRate: number;
+  /** The window over which `bodyMinRate` is measured. */
+  readonly bodyRateWindowSeconds: number;
 }
 
 export const IMPORT_CONVERSIONS = ['off', 'raw', 'qcow2'] as const;
@@ -102,6 +110,11 @@ const positiveCount = z
   .regex(/^\d+$/, 'must be a positive whole number')
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive whole number');
+const rate = z
+  .string()
+  .regex(/^\d+$/, 'must be a number of bytes per second (0: off)')
+  .transform(Number)
+  .refine((n) => Number.isSafeInteger(n), 'must be a number of bytes per second (0: off)');
 const list = z
   .string()
   .transform((v) =>
@@ -188,6 +201,10 @@ const schema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 printable characters without spaces (e.g. openssl rand -hex 32)')
     .optional(),
+  blocksTimeout: duration.default(30),
+  databaseTimeout: duration.default(30),
+  bodyMinRate: rate.default(1024),
+  bodyRateWindow: duration.default(20),
 });
 
 type RawSettings = Partial<Record<keyof z.input<typeof schema>, string>>;
@@ -220,6 +237,10 @@ const ENV: Record<keyof RawSettings, string> = {
   importConvertTimeout: 'PLANKTON_IMPORT_CONVERT_TIMEOUT',
   metricsListen: 'PLANKTON_METRICS_LISTEN',
   metricsToken: 'PLANKTON_METRICS_TOKEN',
+  blocksTimeout: 'PLANKTON_BLOCKS_TIMEOUT',
+  databaseTimeout: 'PLANKTON_DATABASE_TIMEOUT',
+  bodyMinRate: 'PLANKTON_BODY_MIN_RATE',
+  bodyRateWindow: 'PLANKTON_BODY_RATE_WINDOW',
 };
 
 /** Flag wins over environment variable wins over default; any invalid value is one clear error. */
@@ -269,5 +290,9 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     importConvertTimeoutSeconds: s.importConvertTimeout,
     metricsListen: s.metricsListen,
     metricsToken: s.metricsToken,
+    blocksTimeoutSeconds: s.blocksTimeout,
+    databaseTimeoutSeconds: s.databaseTimeout,
+    bodyMinRate: s.bodyMinRate,
+    bodyRateWindowSeconds: s.bodyRateWindow,
   });
 }

@@ -128,6 +128,8 @@ async function dispatch(
         state.uploads--;
         metrics.uploadsInFlight.dec();
       });
+      const { bodyMinRate, bodyRateWindowSeconds } = services.settings;
+      if (bodyMinRate > 0) watchBodyRate(raw, res, bodyMinRate, bodyRateWindowSeconds * 1000, log);
     }
     if (onMetricsPath) response = await metricsResponse(raw, metrics, services.settings.metricsToken!);
     else response = api ? await api.handle(req) : errorResponse(notFound('Not found'));
@@ -135,6 +137,8 @@ async function dispatch(
     response = failureResponse(log, err, api?.faults, api?.faultNames);
   }
   if (api?.commonHeaders) response.headers = { ...api.commonHeaders, ...response.headers };
+  // Already answered by the shell (a body too slow got its 408): the handler only unwound.
+  if (res.headersSent) return;
   res.setHeader('X-Request-Id', id);
   if (response.body instanceof Readable && raw.method !== 'HEAD') {
     metrics.downloadsInFlight.inc();
@@ -253,6 +257,55 @@ async function startMetricsListener(
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/metrics`;
   log.info(`metrics on ${url}`);
   return { server, url };
+}
+
+/**
+ * Slowloris bodies: a sender that keeps a connection (and an upload slot) by trickling a byte now
+ * and then never trips the idle timeout. Over every window the body must bring at least
+ * `minRate` bytes a second on average, else the client is answered 408 (`requestTimeout`, as for
+ * slow headers) and the connection closed; the handler sees its body cut and commits nothing.
+ * A window in which the server was the slow side (unread bytes waiting in the request's buffer:
+ * the block store is slow, the hash workers busy) does not count against the client.
+ */
+function watchBodyRate(
+  raw: http.IncomingMessage,
+  res: http.ServerResponse,
+  minRate: number,
+  windowMs: number,
+  log: Logger,
+): void {
+  const socket = raw.socket;
+  const sampleMs = Math.max(100, Math.min(1000, windowMs / 4));
+  let windowStart = Date.now();
+  let bytesAtStart = socket.bytesRead;
+  let serverWasSlow = false;
+  const timer = setInterval(() => {
+    if (raw.complete || res.headersSent || socket.destroyed) return stop();
+    if (raw.readableLength > 0) serverWasSlow = true;
+    const elapsed = Date.now() - windowStart;
+    if (elapsed < windowMs) return;
+    const received = socket.bytesRead - bytesAtStart;
+    if (!serverWasSlow && received < (minRate * elapsed) / 1000) {
+      stop();
+      log.info({ received, windowMs: elapsed, minRate }, 'upload body too slow: cut');
+      const body = JSON.stringify({
+        requestTimeout: { code: 408, message: 'Request body not received in time', details: '' },
+      });
+      res.writeHead(408, {
+        'Content-Type': 'application/json; charset=UTF-8',
+        'Content-Length': Buffer.byteLength(body),
+        Connection: 'close',
+      });
+      // Once the answer is on its way, cut the body: the upload sees it end early and keeps nothing.
+      res.end(body, () => raw.destroy());
+      return;
+    }
+    windowStart = Date.now();
+    bytesAtStart = socket.bytesRead;
+    serverWasSlow = false;
+  }, sampleMs);
+  const stop = () => clearInterval(timer);
+  res.once('close', stop);
 }
 
 /** Malformed HTTP never reaches a handler: answer it with the fault body ourselves. */

@@ -10,6 +10,7 @@ import { ImageService } from './domain/images/image-service.ts';
 import { Containers } from './domain/objects/containers.ts';
 import { ObjectService } from './domain/objects/object-service.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
+import { GuardedBlockStore } from './storage/blocks/guarded-block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
 import { MetadataStore } from './storage/metadata/database.ts';
 import { IdentityRepository } from './storage/metadata/identity-repository.ts';
@@ -83,21 +84,33 @@ export class Services {
     this.#publicUrl = settings.publicUrl;
   }
 
-  /** Opens the database (applying migrations) and the block store. */
-  static async open(settings: Settings, opts: { migrate?: boolean } = {}): Promise<Services> {
+  /**
+   * Opens the database (applying migrations) and the block store. `onBlocksUnreachable`: the
+   * server starts even while its S3 endpoint does not answer (open-block-store.ts).
+   */
+  static async open(
+    settings: Settings,
+    opts: { migrate?: boolean; onBlocksUnreachable?: (message: string) => void } = {},
+  ): Promise<Services> {
     const metrics = new Metrics();
-    const metadata = MetadataStore.open(settings.databaseUrl, settings.dataDir, (event) => {
-      const kind = statementKind(event.query.sql);
-      metrics.dbQueries.observe(
-        { kind, outcome: event.level === 'query' ? 'ok' : 'error' },
-        event.queryDurationMillis / 1000,
-      );
-      if (event.level === 'error') metrics.dbErrors.inc({ kind });
+    const metadata = MetadataStore.open(settings.databaseUrl, settings.dataDir, {
+      timeoutMs: settings.databaseTimeoutSeconds * 1000,
+      log: (event) => {
+        const kind = statementKind(event.query.sql);
+        metrics.dbQueries.observe(
+          { kind, outcome: event.level === 'query' ? 'ok' : 'error' },
+          event.queryDurationMillis / 1000,
+        );
+        if (event.level === 'error') metrics.dbErrors.inc({ kind });
+      },
     });
     metrics.useDatabase(metadata.db);
     try {
       if (opts.migrate !== false) await metadata.migrate();
-      const blocks = instrumentBlockStore(await openBlockStore(settings.blocks), metrics);
+      const timeoutMs = settings.blocksTimeoutSeconds * 1000;
+      const driver = await openBlockStore(settings.blocks, { timeoutMs, onUnreachable: opts.onBlocksUnreachable });
+      // Timed outside the guard, so the metrics count its deadlines as failures.
+      const blocks = instrumentBlockStore(new GuardedBlockStore(driver, timeoutMs), metrics);
       return new Services(settings, metadata, blocks, metrics);
     } catch (err) {
       await metadata.close().catch(() => undefined);

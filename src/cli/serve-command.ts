@@ -17,7 +17,9 @@ export function registerServeCommand(program: Command): void {
   ).action(async (o) => {
     const settings = loadSettings(o);
     const log = createLogger(settings.logLevel);
-    const services = await Services.open(settings);
+    // An S3 endpoint down at start-up is not fatal: the server starts, healthz names it and block
+    // reads and writes answer 503 until it is back (README, "When a dependency fails").
+    const services = await Services.open(settings, { onBlocksUnreachable: (message) => log.warn(message) });
     const swept = await services.blocks.sweep();
     // Imports a stopped process left half-way fail visibly now, rather than stay `importing`.
     const imports = await services.images.recoverInterruptedImports();

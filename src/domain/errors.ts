@@ -217,3 +217,29 @@ export class ImageContentRefused extends DomainError {
     );
   }
 }
+
+/** A dependency the service stores into: the metadata database or the block store. */
+export type Dependency = 'database' | 'blocks';
+/**
+ * What went wrong with it: `unavailable` (refused, reset, an error answer), `timeout` (no answer
+ * within PLANKTON_BLOCKS_TIMEOUT / PLANKTON_DATABASE_TIMEOUT), `full` (no space left: the caller
+ * may retry once space is freed), `read-only` (the store refuses writes).
+ */
+export type DependencyProblem = 'unavailable' | 'timeout' | 'full' | 'read-only';
+
+/**
+ * A dependency failed: not the caller's fault and not a bug, the request may succeed later
+ * without any change on either side. The storage ports throw it (guarded-block-store.ts,
+ * guarded-pool.ts); every API answers 503 with Retry-After (507 when the store is full). Like the
+ * other domain errors it commits nothing: an image whose upload meets it goes back to `queued`,
+ * not to `error`, so the same upload can be retried once the dependency is back.
+ */
+export class DependencyUnavailable extends DomainError {
+  constructor(
+    readonly dependency: Dependency,
+    readonly problem: DependencyProblem,
+    cause?: unknown,
+  ) {
+    super(`${dependency} ${problem}`, { cause });
+  }
+}

@@ -23,8 +23,30 @@ export interface ServedData {
   readonly multiRange?: boolean;
 }
 
-/** The reply to a GET or HEAD of `data`; throws the 412 and 416 faults. */
-export function serveData(req: IncomingMessage, data: ServedData): ApiResponse {
+/**
+ * Waits until the body has its first bytes (or is empty), so a store that fails on the first
+ * block (down, timed out) is still answered with a fault — 503 — rather than a 200 cut after its
+ * headers. Failures later on can only cut the connection: the status line is out by then.
+ */
+async function firstBytes(body: Readable): Promise<Readable> {
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      body.off('readable', onReadable);
+      body.off('error', done);
+      body.off('end', onReadable);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onReadable = () => done();
+    body.once('readable', onReadable);
+    body.once('error', done);
+    body.once('end', onReadable);
+  });
+  return body;
+}
+
+/** The reply to a GET or HEAD of `data`; throws the 412 and 416 faults, and the store's failure to read a first byte. */
+export async function serveData(req: IncomingMessage, data: ServedData): Promise<ApiResponse> {
   const notModified = checkConditions(
     req,
     { exists: true, etag: data.etag, lastModified: data.lastModified },
@@ -45,7 +67,7 @@ export function serveData(req: IncomingMessage, data: ServedData): ApiResponse {
   }
   if (range === 'unsatisfiable') throw rangeNotSatisfiable(data.size);
   if (range === undefined)
-    return { status: 200, headers: { ...headers, 'Content-Length': data.size }, body: data.open() };
+    return { status: 200, headers: { ...headers, 'Content-Length': data.size }, body: await firstBytes(data.open()) };
   return {
     status: 206,
     headers: {
@@ -53,7 +75,7 @@ export function serveData(req: IncomingMessage, data: ServedData): ApiResponse {
       'Content-Length': range.end - range.start + 1,
       'Content-Range': `bytes ${range.start}-${range.end}/${data.size}`,
     },
-    body: data.open(range.start, range.end),
+    body: await firstBytes(data.open(range.start, range.end)),
   };
 }
 

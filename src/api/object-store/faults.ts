@@ -2,12 +2,21 @@
  * How the object store (Pithos) words domain errors: status, fault name and message
  * (object-store.md, Errors). The public download endpoint answers in the same terms.
  */
-import { badRequest, conflict, forbidden, notFound, ServiceError, serviceUnavailable } from '../../errors.ts';
+import {
+  badRequest,
+  conflict,
+  dependencyFault,
+  forbidden,
+  notFound,
+  ServiceError,
+  serviceUnavailable,
+} from '../../errors.ts';
 import {
   AlreadyExists,
   ContainerNotEmpty,
   DataInterrupted,
   DataTooLarge,
+  DependencyUnavailable,
   Forbidden,
   ImageBeingSaved,
   ImageContentRefused,
@@ -35,6 +44,7 @@ export const UPLOAD_RETRY_MESSAGE =
   'The upload was not stored because a concurrent cleanup removed its data; send it again';
 
 export function pithosFault(err: DomainError): ServiceError {
+  if (err instanceof DependencyUnavailable) return dependencyFault(err.dependency, err.problem);
   if (err instanceof NotFound) return notFound(NOT_FOUND[err.entity]);
   if (err instanceof Forbidden) return forbidden();
   if (err instanceof ContainerNotEmpty) return conflict('Container is not empty');

@@ -90,7 +90,7 @@ async function readObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
 }
 
 /** An object's bytes (GET/HEAD, Range, preconditions); shared by the object store and the public URL. */
-export function serveObject(req: ApiRequest, obj: ObjectRecord, headers: HeaderMap): ApiResponse {
+export function serveObject(req: ApiRequest, obj: ObjectRecord, headers: HeaderMap): Promise<ApiResponse> {
   return serveData(req.raw, {
     size: obj.size,
     etag: etagOf(obj),

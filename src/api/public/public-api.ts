@@ -21,6 +21,6 @@ export async function handlePublic(req: ApiRequest): Promise<ApiResponse> {
   };
   if (obj.contentEncoding) headers['Content-Encoding'] = obj.contentEncoding;
   if (obj.contentDisposition) headers['Content-Disposition'] = obj.contentDisposition;
-  const response = serveObject(req, obj, headers);
+  const response = await serveObject(req, obj, headers);
   return { ...response, headers: encodeResponseHeaders(response.headers) };
 }

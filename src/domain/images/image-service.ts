@@ -587,7 +587,9 @@ export class ImageService {
       return 'saved';
     } catch (err) {
       if (err instanceof EmptyData) return 'empty';
-      if (err instanceof DomainError) await on.discard();
+      // A database that failed (DependencyUnavailable) may fail the discard too: the caller hears
+      // about the first failure, which is the one that explains the answer.
+      if (err instanceof DomainError) await on.discard().catch(() => undefined);
       else await failSaving(this.#db, id);
       throw err;
     }

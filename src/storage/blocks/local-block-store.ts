@@ -103,7 +103,16 @@ export class LocalBlockStore implements BlockStore {
     }
     const dir = path.dirname(file);
     const temp = path.join(this.tmp, `${hash}.${HOST_TAG}-${process.pid}.${randomBytes(6).toString('hex')}`);
-    await Promise.all([fs.mkdir(this.tmp, { recursive: true }), fs.mkdir(dir, { recursive: true })]);
+    await Promise.all([fs.mkdir(this.tmp, { recursive: true }), fs.mkdir(dir, { recursive: true })]).catch(
+      async (err) => {
+        // A recursive mkdir on a read-only file system reports ENOENT; say EROFS (or whatever
+        // makes the root unwritable) so the caller can tell a read-only store from a missing folder.
+        throw await fs.access(this.root, fsConstants.W_OK).then(
+          () => err,
+          (why: unknown) => why,
+        );
+      },
+    );
     try {
       const fh = await fs.open(temp, 'wx');
       try {

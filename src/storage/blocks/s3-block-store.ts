@@ -21,6 +21,11 @@ export interface S3BlockStoreOptions {
   readonly prefix: string;
   /** Keys per DeleteObjects call; DELETE_BATCH (the API's limit) unless a test wants smaller calls. */
   readonly deleteBatch?: number;
+  /**
+   * Connect and socket-idle timeout of each HTTP call, ms (PLANKTON_BLOCKS_TIMEOUT): a stalled
+   * endpoint fails the call instead of holding it for the kernel's TCP timeouts.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** HTTP status of an SDK error, when the server answered. */
@@ -53,13 +58,23 @@ export class S3BlockStore implements BlockStore {
       // Non-AWS servers (Swift s3api) reject the SDK's default CRC trailers on streamed bodies.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      ...(options.timeoutMs
+        ? {
+            requestHandler: {
+              connectionTimeout: options.timeoutMs,
+              requestTimeout: options.timeoutMs,
+              // Without it the SDK only logs a warning and keeps waiting.
+              throwOnRequestTimeout: true,
+            },
+          }
+        : {}),
     });
     this.keyPrefix = `${options.prefix}blocks/`;
     this.label = `s3:${options.endpoint}/${options.bucket}/${options.prefix}`;
   }
 
   /** `s3://BUCKET?endpoint=http://host:port&region=us-east-1[&prefix=some/path]`. */
-  static fromUrl(url: string): S3BlockStore {
+  static fromUrl(url: string, timeoutMs?: number): S3BlockStore {
     let u: URL;
     try {
       u = new URL(url);
@@ -86,6 +101,7 @@ export class S3BlockStore implements BlockStore {
       endpoint: endpointUrl.origin + endpointUrl.pathname.replace(/\/+$/, ''),
       region: u.searchParams.get('region') || 'us-east-1',
       prefix: prefix ? `${prefix}/` : '',
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
   }
 

@@ -16,6 +16,10 @@ import { CliError } from '../../errors.ts';
 import type { Database } from './schema.ts';
 import { migrationKit, type Dialect } from './migrations/migration-kit.ts';
 import { MIGRATIONS } from './migrations/index.ts';
+import { guardedPool } from './guarded-pool.ts';
+
+/** PLANKTON_DATABASE_TIMEOUT's default, for the callers that do not pass one. */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 30_000;
 
 export type Db = Kysely<Database>;
 /** What must run inside a transaction takes one of these, so it cannot be called outside one. */
@@ -59,10 +63,19 @@ export class MetadataStore {
     return this.#label;
   }
 
-  /** `log` sees every statement with its duration, and every failure (metrics, src/metrics/). */
-  static open(databaseUrl: string | undefined, dataDir: string, log?: (event: LogEvent) => void): MetadataStore {
-    if (databaseUrl) return MetadataStore.#openPostgres(databaseUrl, log);
-    return MetadataStore.#openSqlite(path.join(dataDir, 'plankton.sqlite'), log);
+  /**
+   * `timeoutMs` (PLANKTON_DATABASE_TIMEOUT) bounds PostgreSQL's connect and each query, so a
+   * database that stopped answering fails requests with 503 instead of holding them. `log` sees
+   * every statement with its duration, and every failure (metrics, src/metrics/).
+   */
+  static open(
+    databaseUrl: string | undefined,
+    dataDir: string,
+    options: { timeoutMs?: number; log?: (event: LogEvent) => void } = {},
+  ): MetadataStore {
+    if (databaseUrl)
+      return MetadataStore.#openPostgres(databaseUrl, options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS, options.log);
+    return MetadataStore.#openSqlite(path.join(dataDir, 'plankton.sqlite'), options.log);
   }
 
   static #openSqlite(file: string, log?: (event: LogEvent) => void): MetadataStore {
@@ -88,15 +101,22 @@ export class MetadataStore {
     );
   }
 
-  static #openPostgres(url: string, log?: (event: LogEvent) => void): MetadataStore {
+  static #openPostgres(url: string, timeoutMs: number, log?: (event: LogEvent) => void): MetadataStore {
     // int8 columns (times in microseconds, sizes) fit in a double exactly up to 2^53.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+      // A dead peer (a server that vanished without a FIN) is noticed on idle connections too.
+      keepAlive: true,
+    });
     pool.on('error', () => undefined); // an idle client's error is reported by the next query instead
     const safe = new URL(url);
     safe.password = '';
     return new MetadataStore(
-      new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }),
+      new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }), log }),
       'postgres',
       safe.toString(),
     );

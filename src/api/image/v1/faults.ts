@@ -2,12 +2,21 @@
  * How Glance v1 / Plankton words domain errors (image-api.md §7): status and exact message. The
  * fault name and the headers every reply carries are added by image-api.ts.
  */
-import { badRequest, conflict, forbidden, notFound, ServiceError, serviceUnavailable } from '../../../errors.ts';
+import {
+  badRequest,
+  conflict,
+  dependencyFault,
+  forbidden,
+  notFound,
+  ServiceError,
+  serviceUnavailable,
+} from '../../../errors.ts';
 import {
   AlreadyExists,
   ContainerNotEmpty,
   DataInterrupted,
   DataTooLarge,
+  DependencyUnavailable,
   Forbidden,
   ImageBeingSaved,
   ImageContentRefused,
@@ -72,6 +81,7 @@ const UPLOAD_RETRY_MESSAGE =
   'The image data was not stored because a concurrent cleanup removed part of it; upload it again';
 
 export function imageV1Fault(err: DomainError): ServiceError {
+  if (err instanceof DependencyUnavailable) return dependencyFault(err.dependency, err.problem);
   if (err instanceof NotFound) return NOT_FOUND[err.entity]();
   if (err instanceof Forbidden) return forbidden(FORBIDDEN[err.reason]);
   if (err instanceof InvalidValue) return INVALID[err.field](err.value);

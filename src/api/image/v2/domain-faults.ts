@@ -6,6 +6,7 @@ import {
   AlreadyExists,
   DataInterrupted,
   DataTooLarge,
+  DependencyUnavailable,
   Forbidden,
   ImageBeingSaved,
   ImageContentRefused,
@@ -18,11 +19,16 @@ import {
   UploadBlocksRemoved,
   type DomainError,
 } from '../../../domain/errors.ts';
+import { dependencyFault } from '../../../errors.ts';
 import { v2Error, type V2Error } from './faults.ts';
 import { contentRefused } from '../content-messages.ts';
 
 export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: string; staging?: boolean }): V2Error {
   const id = ctx.imageId ?? '';
+  if (err instanceof DependencyUnavailable) {
+    const fault = dependencyFault(err.dependency, err.problem);
+    return v2Error(fault.status === 507 ? 'storageFull' : 'dependencyUnavailable', fault.message);
+  }
   if (err instanceof NotFound) return v2Error('imageNotFound', id);
   if (err instanceof Forbidden) {
     if (err.reason === 'image-protected') return v2Error('imageProtected', id);

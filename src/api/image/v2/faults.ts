@@ -233,6 +233,14 @@ export const V2_FAULTS = {
     message: () => 'The image data was not stored because a concurrent cleanup removed part of it; upload it again.',
     headers: () => ({ 'Retry-After': String(RETRY_AFTER_SECONDS) }),
   },
+  // 503 / 507: a dependency failed (DependencyUnavailable; src/errors.ts dependencyFault words it the same)
+  dependencyUnavailable: {
+    status: 503,
+    fault: 'serviceUnavailable',
+    message: (message: string) => message,
+    headers: () => ({ 'Retry-After': String(RETRY_AFTER_SECONDS) }),
+  },
+  storageFull: { status: 507, fault: 'insufficientStorage', message: (message: string) => message },
 
   // 500
   internal: { status: 500, fault: 'internalServerError', message: () => 'Unexpected error' },

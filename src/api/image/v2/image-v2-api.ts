@@ -7,7 +7,7 @@ import type { ApiRequest } from '../../http/api-request.ts';
 import { authenticate } from '../../http/auth.ts';
 import { errorResponse, json, unexpectedError, type ApiResponse } from '../../http/reply.ts';
 import { ServiceError } from '../../../errors.ts';
-import { DomainError } from '../../../domain/errors.ts';
+import { DependencyUnavailable, DomainError } from '../../../domain/errors.ts';
 import type { Api } from '../../router.ts';
 import { v2FaultOf, v2StatusName } from './domain-faults.ts';
 import { V2Error, v2Error, v2ErrorResponse } from './faults.ts';
@@ -48,8 +48,12 @@ async function failure(req: ApiRequest, err: unknown, route: V2RouteMatch | unde
   let fault = err;
   if (err instanceof DomainError) {
     // The upload and stage conflicts name the image's status (§4.7 step 2, §4.9).
+    // (Not when the database is what failed: it would fail again.)
     const uploads = route?.name === 'imageFile' || route?.name === 'imageStage';
-    const status = uploads && route?.imageId ? await currentStatus(req, route.imageId) : undefined;
+    const status =
+      uploads && route?.imageId && !(err instanceof DependencyUnavailable)
+        ? await currentStatus(req, route.imageId).catch(() => undefined)
+        : undefined;
     fault = v2FaultOf(err, { imageId: route?.imageId, status, staging: route?.name === 'imageStage' });
   }
   // The shared data server (serve-data.ts) words its 416 for the object store; v2 words it from its table.
