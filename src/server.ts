@@ -63,7 +63,10 @@ export function createHttpServer(services: Services, log: Logger, state: ShellSt
       headersTimeout,
       // Node checks the headers deadline on this period (default 30 s): check often enough to keep it.
       connectionsCheckingInterval: Math.max(250, Math.min(30_000, headersTimeout / 4)),
-      keepAliveTimeout: Math.min(5000, headersTimeout),
+      // An idle keep-alive connection lives as long as any idle connection. A short one (Node's 5 s)
+      // races clients that reuse a pooled connection just as the server closes it: the request
+      // goes out on a dying socket and fails (a PUT is not retried). Clients close first this way.
+      keepAliveTimeout: idleTimeoutSeconds * 1000,
     },
     (req, res) => {
       // Unique per process start, cheap per request (no RNG call on the hot path).
