@@ -413,7 +413,8 @@ print(json.dumps(out))
         assert.equal(v.project_id, alice.uuid);
         assert.equal(v.user_domain_id, 'default');
         assert.equal(v.image, `${s.url}/image`);
-        assert.equal(v.object_store, `${s.url}/object-store/v1/${alice.uuid}`);
+        // The v3 catalog names the Swift mount (issue 19); kamaki keeps the Pithos one through v2.0.
+        assert.equal(v.object_store, `${s.url}/swift/v1/AUTH_${alice.uuid}`);
       }
       assert.equal(out.token.token, alice.token);
       assert.notEqual(out.password.token, alice.token);
