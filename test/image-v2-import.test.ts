@@ -274,6 +274,55 @@ for (const dialect of DIALECTS) {
         assert.equal((await api.call(A, 'DELETE', `/images/${stuck.id}`)).status, 204);
       });
 
+      it('unsafe or mismatching staged content fails the import: queued, os_glance_failed_import, staged data dropped', {
+        skip: qemuMissing,
+      }, async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-import-refused-'));
+        try {
+          // Real qcow2 headers cut under the size cap: the inspector reads only the header region.
+          execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', path.join(dir, 'plain.qcow2'), '1M']);
+          execFileSync('qemu-img', [
+            'create',
+            '-q',
+            '-f',
+            'qcow2',
+            '-F',
+            'raw',
+            '-b',
+            '/etc/hostname',
+            path.join(dir, 'backed.qcow2'),
+            '1M',
+          ]);
+          const head = (name: string) => fs.readFileSync(path.join(dir, name)).subarray(0, 65536);
+          const cases = [
+            { declared: 'qcow2', data: head('backed.qcow2'), message: /Image failed safety checks: backing_file/ },
+            {
+              declared: 'vmdk',
+              data: head('plain.qcow2'),
+              message: /Image disk_format vmdk does not match stream data qcow2/,
+            },
+          ];
+          for (const c of cases) {
+            const { image } = await api.create(A, { disk_format: c.declared });
+            assert.equal((await api.stage(A, image.id, c.data)).status, 204);
+            assert.match(await api.fault(await api.importIt(A, image.id), 415), c.message);
+            const img = await api.show(A, image.id);
+            assert.equal(img.status, 'queued', c.declared);
+            assert.equal(img.size, null, c.declared);
+            assert.equal(img.checksum, null, c.declared);
+            assert.equal(img.os_glance_failed_import, 'default', c.declared);
+            assert.equal(
+              await s.services.objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, image.id),
+              undefined,
+              'staged data dropped',
+            );
+            assert.equal((await api.call(A, 'GET', `/images/${image.id}/file`)).status, 204, 'no data kept');
+          }
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      });
+
       it('deleting a staged image drops its staged data; plankton gc then reclaims the blocks', async () => {
         const unique = Buffer.from(`unique staged bytes ${Date.now()} `.repeat(3000));
         const { image } = await api.create(A);
