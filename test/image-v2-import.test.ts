@@ -4,7 +4,7 @@
  * (allow-list, address and redirect refusals, size cap), failures back to queued with
  * `os_glance_failed_import`, conversion on import with qemu-img, staged data invisible and
  * reclaimable by gc. Then the real clients: `glance image-create-via-import` and openstacksdk's
- * `create_image(use_import=True)` (gophercloud's import is in gophercloud.test.ts).
+ * `create_image(use_import=True)` and `openstack image create --import` (gophercloud's import is in gophercloud.test.ts).
  * SQLite and PostgreSQL; S3 blocks too when PLANKTON_TEST_S3 is set.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ import { loadSettings } from '../src/config.ts';
 import { STAGING_ACCOUNT, STAGING_CONTAINER } from '../src/domain/images/image-import.ts';
 import { collectGarbage } from '../src/domain/objects/gc.ts';
 import { DIALECTS } from './helpers/dialects.ts';
-import { glanceCli, missingOpenStackClients } from './helpers/openstack-clients.ts';
+import { glanceCli, missingOpenStackClients, openstackCli } from './helpers/openstack-clients.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
 const V2 = '/image/v2';
@@ -642,6 +642,33 @@ for (const dialect of DIALECTS) {
       const img = await api.show(A, id);
       assert.equal(img.status, 'active');
       assert.equal(img.checksum, md5(DATA));
+    });
+
+    it('openstack image create --import --file: active, checksum of the file', async () => {
+      const file = path.join(dir, 'osc.img');
+      fs.writeFileSync(file, DATA);
+      const r = await openstackCli({ url: s.url, token: A.token }, [
+        'image',
+        'create',
+        '--import',
+        '--disk-format',
+        'raw',
+        '--container-format',
+        'bare',
+        '--file',
+        file,
+        '-f',
+        'json',
+        'osc-import',
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      const id = (JSON.parse(r.stdout) as { id: string }).id;
+      assert.match(id, /^[0-9a-f-]{36}$/, r.stdout);
+      await s.services.images.importsSettled();
+      const img = await api.show(A, id);
+      assert.equal(img.status, 'active');
+      assert.equal(img.checksum, md5(DATA));
+      assert.equal(img.os_glance_failed_import, '');
     });
 
     it("openstacksdk create_image(use_import=True, wait=True): active, the file's checksum", async () => {
