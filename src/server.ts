@@ -317,6 +317,22 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     socket.destroy();
     return;
   }
+  // The bad bytes came after a request the server is still answering (pipelined, or a client that
+  // split its own request with a CR/LF in a header value). Writing a raw 400 now would land in the
+  // middle of, or be joined to, that response: let it finish alone, then close the connection.
+  // A request whose own body broke (the client went away mid-upload) is not that case: closing the
+  // socket is what tells its handler the body was interrupted.
+  const inFlight = (socket as { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (inFlight && !inFlight.writableFinished && inFlight.req.complete) {
+    if (!inFlight.headersSent) inFlight.shouldKeepAlive = false;
+    inFlight.once('finish', () => socket.end());
+    inFlight.once('close', () => socket.end());
+    return;
+  }
+  if (inFlight?.headersSent) {
+    socket.destroy(); // a raw 400 now would be joined to a response already started
+    return;
+  }
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     // The headers did not all arrive in time (PLANKTON_HEADERS_TIMEOUT).
     const body = JSON.stringify({

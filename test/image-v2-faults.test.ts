@@ -6,6 +6,10 @@
  * A format mismatch or unsafe content (415) arrives with the inspector in uploads (issue 13).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
@@ -369,7 +373,45 @@ for (const dialect of DIALECTS) {
       assert.equal(after.status, 'queued');
     });
 
-    it.todo('415 for a format mismatch or unsafe content: comes with the format inspector in uploads (issue 13)');
+    it('415 for a format mismatch or unsafe content (Glance wording); the image back to queued, nothing kept', async () => {
+      // Real qcow2 headers from qemu-img, cut to the size cap: the inspector reads only the header region.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'v2-faults-'));
+      try {
+        const qemuImg = (...args: string[]) => execFileSync('qemu-img', args, { cwd: dir, stdio: 'pipe' });
+        qemuImg('create', '-q', '-f', 'qcow2', 'plain.qcow2', '1M');
+        qemuImg('create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', 'plain.qcow2', 'backed.qcow2');
+        const head = (name: string) => fs.readFileSync(path.join(dir, name)).subarray(0, SIZE_CAP);
+        const cases = [
+          {
+            what: 'disk_format mismatch',
+            declared: 'vmdk',
+            data: head('plain.qcow2'),
+            message: 'Image disk_format vmdk does not match stream data qcow2',
+          },
+          {
+            what: 'qcow2 with a backing file',
+            declared: 'qcow2',
+            data: head('backed.qcow2'),
+            message: 'Image failed safety checks: backing_file',
+          },
+        ];
+        for (const c of cases) {
+          const id = await create(A, { disk_format: c.declared });
+          await assertFault(
+            await call(A, 'PUT', `/images/${id}/file`, { body: c.data, type: 'application/octet-stream' }),
+            { status: 415, fault: 'badMediaType', message: c.message },
+            c.what,
+          );
+          const shown = (await (await call(A, 'GET', `/images/${id}`)).json()) as Record<string, unknown>;
+          assert.equal(shown.status, 'queued', c.what);
+          assert.equal(shown.size, null, c.what);
+          assert.equal(shown.checksum, null, c.what);
+          assert.equal((await call(A, 'GET', `/images/${id}/file`)).status, 204, `${c.what}: no data kept`);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
 
     it('403 delete protected; non-owners may not modify, delete, upload or add members', async () => {
       const prot = await create(A, { protected: true });

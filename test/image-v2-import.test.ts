@@ -4,7 +4,7 @@
  * (allow-list, address and redirect refusals, size cap), failures back to queued with
  * `os_glance_failed_import`, conversion on import with qemu-img, staged data invisible and
  * reclaimable by gc. Then the real clients: `glance image-create-via-import` and openstacksdk's
- * `create_image(use_import=True)` (gophercloud's import is in gophercloud.test.ts).
+ * `create_image(use_import=True)` and `openstack image create --import` (gophercloud's import is in gophercloud.test.ts).
  * SQLite and PostgreSQL; S3 blocks too when PLANKTON_TEST_S3 is set.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ import { loadSettings } from '../src/config.ts';
 import { STAGING_ACCOUNT, STAGING_CONTAINER } from '../src/domain/images/image-import.ts';
 import { collectGarbage } from '../src/domain/objects/gc.ts';
 import { DIALECTS } from './helpers/dialects.ts';
-import { glanceCli, missingOpenStackClients } from './helpers/openstack-clients.ts';
+import { glanceCli, missingOpenStackClients, openstackCli } from './helpers/openstack-clients.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
 const V2 = '/image/v2';
@@ -272,6 +272,55 @@ for (const dialect of DIALECTS) {
         for (const id of [stuck.id, gone.id])
           assert.equal(await s.services.objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, id), undefined);
         assert.equal((await api.call(A, 'DELETE', `/images/${stuck.id}`)).status, 204);
+      });
+
+      it('unsafe or mismatching staged content fails the import: queued, os_glance_failed_import, staged data dropped', {
+        skip: qemuMissing,
+      }, async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-import-refused-'));
+        try {
+          // Real qcow2 headers cut under the size cap: the inspector reads only the header region.
+          execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', path.join(dir, 'plain.qcow2'), '1M']);
+          execFileSync('qemu-img', [
+            'create',
+            '-q',
+            '-f',
+            'qcow2',
+            '-F',
+            'raw',
+            '-b',
+            '/etc/hostname',
+            path.join(dir, 'backed.qcow2'),
+            '1M',
+          ]);
+          const head = (name: string) => fs.readFileSync(path.join(dir, name)).subarray(0, 65536);
+          const cases = [
+            { declared: 'qcow2', data: head('backed.qcow2'), message: /Image failed safety checks: backing_file/ },
+            {
+              declared: 'vmdk',
+              data: head('plain.qcow2'),
+              message: /Image disk_format vmdk does not match stream data qcow2/,
+            },
+          ];
+          for (const c of cases) {
+            const { image } = await api.create(A, { disk_format: c.declared });
+            assert.equal((await api.stage(A, image.id, c.data)).status, 204);
+            assert.match(await api.fault(await api.importIt(A, image.id), 415), c.message);
+            const img = await api.show(A, image.id);
+            assert.equal(img.status, 'queued', c.declared);
+            assert.equal(img.size, null, c.declared);
+            assert.equal(img.checksum, null, c.declared);
+            assert.equal(img.os_glance_failed_import, 'default', c.declared);
+            assert.equal(
+              await s.services.objects.get(STAGING_ACCOUNT, STAGING_CONTAINER, image.id),
+              undefined,
+              'staged data dropped',
+            );
+            assert.equal((await api.call(A, 'GET', `/images/${image.id}/file`)).status, 204, 'no data kept');
+          }
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
       });
 
       it('deleting a staged image drops its staged data; plankton gc then reclaims the blocks', async () => {
@@ -593,6 +642,33 @@ for (const dialect of DIALECTS) {
       const img = await api.show(A, id);
       assert.equal(img.status, 'active');
       assert.equal(img.checksum, md5(DATA));
+    });
+
+    it('openstack image create --import --file: active, checksum of the file', async () => {
+      const file = path.join(dir, 'osc.img');
+      fs.writeFileSync(file, DATA);
+      const r = await openstackCli({ url: s.url, token: A.token }, [
+        'image',
+        'create',
+        '--import',
+        '--disk-format',
+        'raw',
+        '--container-format',
+        'bare',
+        '--file',
+        file,
+        '-f',
+        'json',
+        'osc-import',
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      const id = (JSON.parse(r.stdout) as { id: string }).id;
+      assert.match(id, /^[0-9a-f-]{36}$/, r.stdout);
+      await s.services.images.importsSettled();
+      const img = await api.show(A, id);
+      assert.equal(img.status, 'active');
+      assert.equal(img.checksum, md5(DATA));
+      assert.equal(img.os_glance_failed_import, '');
     });
 
     it("openstacksdk create_image(use_import=True, wait=True): active, the file's checksum", async () => {

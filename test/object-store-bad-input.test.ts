@@ -444,6 +444,39 @@ for (const dialect of DIALECTS) {
       assert.equal((await bob.req('GET', p(B, 'bobc', 'x'))).text(), 'bob data');
     });
 
+    it('bad bytes after a request in flight: that request gets its one response, never a second one joined to it', async () => {
+      // A CR/LF in a header value ends the client's headers early; the rest parses as a broken second request.
+      // The parser fails on it while the first is still being answered: a raw 400 written then would be
+      // joined to, or replace, the first response (fuzz.test.ts "headers" saw both).
+      const split = await rawRequest(
+        s.url,
+        [
+          `PUT ${p(A, 'b', 'split')} HTTP/1.1`,
+          'Host: x',
+          `X-Auth-Token: ${alice.user.token}`,
+          'Connection: close',
+          'X-Object-Meta-Foo: a\r\n\r\nContent-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      assert.equal(split.status, 411, 'the first request had no Content-Length');
+      assert.deepEqual(JSON.parse(split.body.toString()), {
+        lengthRequired: { code: 411, message: 'Missing or invalid Content-Length header', details: '' },
+      });
+      // A complete request followed by garbage, without Connection: close: one 201, then the server closes.
+      const pipelined = await rawRequest(
+        s.url,
+        `PUT ${p(A, 'b', 'piped')} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${alice.user.token}\r\n` +
+          'X-Object-Meta-Foo: bar\r\nContent-Length: 4\r\n\r\ndataNOT A REQUEST\r\n\r\n',
+      );
+      assert.equal(pipelined.status, 201);
+      assert.equal(pipelined.body.length, 0, `one response only: ${pipelined.body.toString().slice(0, 200)}`);
+      const head = await alice.req('HEAD', p(A, 'b', 'piped'));
+      assert.equal(head.status, 200);
+      assert.equal(head.headers['x-object-meta-foo'], 'bar');
+    });
+
     it('raw PUT length rules and unsupported features', async () => {
       const before = await snapshot();
       const noLength = await rawRequest(
