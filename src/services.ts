@@ -12,6 +12,7 @@ import { ObjectService } from './domain/objects/object-service.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
 import { GuardedBlockStore } from './storage/blocks/guarded-block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
+import { HttpWebFetcher } from './storage/web/web-fetcher.ts';
 import { MetadataStore } from './storage/metadata/database.ts';
 import { IdentityRepository } from './storage/metadata/identity-repository.ts';
 import { instrumentBlockStore } from './metrics/instrumented-block-store.ts';
@@ -65,9 +66,12 @@ export class Services {
       ...(settings.webDownloadAllow.length > 0
         ? {
             webDownload: {
-              allow: settings.webDownloadAllow,
-              maxBytes: Math.min(settings.webDownloadMax, settings.imageSizeCap),
-              idleTimeoutMs: settings.idleTimeoutSeconds * 1000,
+              policy: {
+                allow: settings.webDownloadAllow,
+                maxBytes: Math.min(settings.webDownloadMax, settings.imageSizeCap),
+                idleTimeoutMs: settings.idleTimeoutSeconds * 1000,
+              },
+              fetcher: new HttpWebFetcher(),
             },
           }
         : {}),

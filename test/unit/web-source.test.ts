@@ -1,14 +1,18 @@
 /**
  * web-download's address rules and allow-list (src/domain/images/web-source.ts): which addresses
- * count as non-public, what an allow-list entry is, and which URLs pass before any fetch.
+ * count as non-public, what an allow-list entry is, which URLs pass before any fetch, and which
+ * DNS answers a connection may use (the fetching driver, src/storage/web/web-fetcher.ts, is
+ * exercised over HTTP by test/image-v2-import.test.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ImageRuleRefused } from '../../src/domain/errors.ts';
 import {
+  admitWebUri,
   allowListProblem,
   checkWebUri,
   isNonPublicAddress,
+  resolvedAddressRefusal,
   type WebDownloadPolicy,
 } from '../../src/domain/images/web-source.ts';
 
@@ -84,5 +88,27 @@ describe('web-download: the allow-list', () => {
     for (const uri of ['file:///etc/passwd', 'gopher://x.example.org/', 'http://u:p@x.example.org/', 'not a url']) {
       refusedBy(uri, policy('*'));
     }
+  });
+});
+
+describe('web-download: DNS answers', () => {
+  const isRefusal = (e: ImageRuleRefused | undefined) =>
+    e instanceof ImageRuleRefused && e.rule === 'import-uri-refused';
+
+  it('a host is named only when an entry names it (never by *)', () => {
+    assert.equal(admitWebUri('http://a.example.org/x', policy('*')).named, false);
+    assert.equal(admitWebUri('http://a.example.org/x', policy('a.example.org', '*')).named, true);
+    assert.equal(admitWebUri('http://a.example.org/pub/x', policy('http://a.example.org/pub/')).named, true);
+  });
+
+  it('every address must be public unless the host is named; no address is a refusal', () => {
+    const anyHost = admitWebUri('http://a.example.org/x', policy('*'));
+    const named = admitWebUri('http://a.example.org/x', policy('a.example.org'));
+    assert.equal(resolvedAddressRefusal(anyHost, 'a.example.org', ['93.184.216.34', '2606:4700::1111']), undefined);
+    assert.ok(isRefusal(resolvedAddressRefusal(anyHost, 'a.example.org', ['93.184.216.34', '10.0.0.1'])));
+    assert.ok(isRefusal(resolvedAddressRefusal(anyHost, 'a.example.org', ['::1'])));
+    assert.equal(resolvedAddressRefusal(named, 'a.example.org', ['127.0.0.1']), undefined);
+    assert.ok(isRefusal(resolvedAddressRefusal(named, 'a.example.org', [])));
+    assert.ok(isRefusal(resolvedAddressRefusal(anyHost, 'a.example.org', [])));
   });
 });

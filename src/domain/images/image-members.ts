@@ -14,6 +14,7 @@ import { membersOf, visibilityOf, type MemberStatus } from './image-visibility.t
 import { nowMicros } from '../time.ts';
 import type { ImageEntry } from '../../storage/metadata/image-repository.ts';
 import type { ImageRepository } from '../../storage/metadata/image-repository.ts';
+import { MemberStatusRepository } from '../../storage/metadata/member-status-repository.ts';
 import { canonicalUuid } from './image-values.ts';
 
 /** One member of an image as Image API v2 shows it (a grant without a status row is accepted). */
@@ -29,12 +30,14 @@ export interface ImageMember {
 export class ImageMembers {
   readonly #db: Db;
   readonly #queries: ImageRepository;
+  readonly #statuses: MemberStatusRepository;
   readonly #objects: ObjectService;
   readonly #users: Users;
 
   constructor(db: Db, queries: ImageRepository, objects: ObjectService, users: Users) {
     this.#db = db;
     this.#queries = queries;
+    this.#statuses = new MemberStatusRepository(db);
     this.#objects = objects;
     this.#users = users;
   }
@@ -110,17 +113,14 @@ export class ImageMembers {
     await this.#changeReadGrants(
       entry.id,
       (current) => (current.includes(uuid) ? current : [...current, uuid]),
-      async (trx) => {
-        await trx
-          .deleteFrom('image_member_status')
-          .where('image_id', '=', entry.id)
-          .where('member', '=', uuid)
-          .execute();
-        await trx
-          .insertInto('image_member_status')
-          .values({ image_id: entry.id, member: uuid, status: 'pending', created_at: now, updated_at: now })
-          .execute();
-      },
+      (trx) =>
+        this.#statuses.put(trx, {
+          image_id: entry.id,
+          member: uuid,
+          status: 'pending',
+          created_at: now,
+          updated_at: now,
+        }),
     );
     return this.showV2(caller, id, uuid);
   }
@@ -132,23 +132,15 @@ export class ImageMembers {
     if (!current) throw new ImageRuleRefused('member-not-found', member);
     if (current.memberId !== caller.uuid) throw new ImageRuleRefused('member-status-not-member');
     const now = nowMicros();
-    await this.#db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('image_member_status')
-        .where('image_id', '=', entry.id)
-        .where('member', '=', current.memberId)
-        .execute();
-      await trx
-        .insertInto('image_member_status')
-        .values({
-          image_id: entry.id,
-          member: current.memberId,
-          status,
-          created_at: current.createdAt,
-          updated_at: now,
-        })
-        .execute();
-    });
+    await this.#db.transaction().execute((trx) =>
+      this.#statuses.put(trx, {
+        image_id: entry.id,
+        member: current.memberId,
+        status,
+        created_at: current.createdAt,
+        updated_at: now,
+      }),
+    );
     return this.showV2(caller, id, current.memberId);
   }
 
@@ -169,11 +161,7 @@ export class ImageMembers {
   }
 
   async #membersOf(entry: ImageEntry): Promise<ImageMember[]> {
-    const rows = await this.#db
-      .selectFrom('image_member_status')
-      .selectAll()
-      .where('image_id', '=', entry.id)
-      .execute();
+    const rows = await this.#statuses.of(entry.id);
     const byMember = new Map(rows.map((r) => [r.member, r]));
     return membersOf({ owner: entry.account, readGrants: entry.readGrants }).map((m) => {
       const row = byMember.get(m);
@@ -203,8 +191,7 @@ export class ImageMembers {
       }
       // A member whose grant went loses his v2 status, so a later grant starts afresh.
       const gone = obj.readGrants.filter((g) => !read.includes(g));
-      if (gone.length)
-        await trx.deleteFrom('image_member_status').where('image_id', '=', id).where('member', 'in', gone).execute();
+      await this.#statuses.forget(trx, id, gone);
       await also?.(trx);
     });
   }

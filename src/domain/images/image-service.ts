@@ -76,7 +76,7 @@ import { membersOf } from './image-visibility.ts';
 import type { ImageCatalogQuery } from './image-list-query.ts';
 import { activate, deactivate } from './image-status.ts';
 import { IMPORT_STORE, STAGING_ACCOUNT, STAGING_CONTAINER, type ImportConverter } from './image-import.ts';
-import { checkWebUri, openWebSource, type WebDownloadPolicy } from './web-source.ts';
+import { checkWebUri, type WebDownloadPolicy, type WebFetcher } from './web-source.ts';
 import { judgeContent, type ImageApi } from './content-rules.ts';
 import {
   inspectRandomAccess,
@@ -131,8 +131,8 @@ class EmptyData extends Error {}
 
 /** Interoperable import's optional parts (openstack.md §4.9); both off when absent. */
 export interface ImportOptions {
-  /** `web-download`, with its allow-list, size cap and timeout. */
-  readonly webDownload?: WebDownloadPolicy;
+  /** `web-download`: its allow-list, size cap and timeout, and the driver that fetches. */
+  readonly webDownload?: { readonly policy: WebDownloadPolicy; readonly fetcher: WebFetcher };
   /** Conversion of imported data to one format (issue 13 item 4). */
   readonly converter?: ImportConverter;
 }
@@ -826,16 +826,16 @@ export class ImageService {
    * available, or queued with `os_glance_failed_import` set.
    */
   async importFromWeb(caller: User, id: string, uri: string): Promise<void> {
-    const policy = this.#imports.webDownload;
-    if (!policy) throw new ImageRuleRefused('import-uri-refused', 'web-download is not enabled');
+    const web = this.#imports.webDownload;
+    if (!web) throw new ImageRuleRefused('import-uri-refused', 'web-download is not enabled');
     const entry = await this.#importable(caller, id, 'web-download');
-    checkWebUri(uri, policy);
+    checkWebUri(uri, web.policy);
     if (!(await this.#startImport(entry.id, 'queued'))) {
       throw new ImageRuleRefused('import-status', (await this.#queries.statusOf(entry.id)) ?? 'queued');
     }
     await this.#inBackground(
       entry.id,
-      this.#runImport(caller, entry, () => openWebSource(uri, policy)),
+      this.#runImport(caller, entry, () => web.fetcher.open(uri, web.policy)),
     );
   }
 

@@ -1,7 +1,7 @@
 /**
- * The source of a `web-download` import (openstack.md §4.9, Decision 5): an HTTP(S) GET that may
- * only reach what the operator's allow-list names. Fetching arbitrary URLs on a user's behalf is
- * a server-side request forgery risk, so:
+ * The rules of a `web-download` import's source (openstack.md §4.9, Decision 5): an HTTP(S) GET
+ * that may only reach what the operator's allow-list names. Fetching arbitrary URLs on a user's
+ * behalf is a server-side request forgery risk, so:
  *
  * - the URL must match an allow-list entry: a URL prefix (`https://images.example.org/pub/`), a
  *   host (`images.example.org`, `192.0.2.7`, `[2001:db8::7]`, optionally `:port`), or `*` (any
@@ -13,13 +13,13 @@
  * - the body is size-capped as it streams, and the connection gives up when idle.
  *
  * Refusals are ImageRuleRefused('import-uri-refused'); a failing transfer is 'import-failed'.
+ *
+ * This module holds the rules and declares the port (WebFetcher); the fetching itself (DNS
+ * lookup, pinned connection, redirects, streaming) is a driver, storage/web/web-fetcher.ts, which
+ * asks these rules about every hop and every address.
  */
-import dns from 'node:dns';
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
-import type { LookupFunction } from 'node:net';
-import { DataTooLarge, ImageRuleRefused } from '../errors.ts';
+import { ImageRuleRefused } from '../errors.ts';
 
 export const MAX_REDIRECTS = 5;
 
@@ -131,8 +131,17 @@ function admit(url: URL, entries: readonly AllowEntry[]): { named: boolean } {
   throw refused(`${url.protocol}//${url.host} is not in the web-download allow-list`);
 }
 
-/** Checks a URL against the allow-list before anything is fetched (the import request's 400). */
-export function checkWebUri(uri: string, policy: WebDownloadPolicy): URL {
+/** One URL the allow-list admits, and whether an entry names its host (then any address of it may be reached). */
+export interface WebHop {
+  readonly url: URL;
+  readonly named: boolean;
+}
+
+/**
+ * Checks a URL (the first one, or a redirect's target) against the allow-list; throws the
+ * refusal, else says whether its host is named.
+ */
+export function admitWebUri(uri: string, policy: WebDownloadPolicy): WebHop {
   let url: URL;
   try {
     url = new URL(uri);
@@ -143,82 +152,38 @@ export function checkWebUri(uri: string, policy: WebDownloadPolicy): URL {
   const { named } = admit(url, entries);
   const host = hostOf(url);
   if (net.isIP(host) && !named && isNonPublicAddress(host)) throw refused(`address ${host} is not public`);
-  return url;
+  return { url, named };
 }
 
-/** A DNS lookup that fails unless every address is public (or the host is named): the connection uses it. */
-function checkedLookup(named: boolean): LookupFunction {
-  return (hostname, options, callback) => {
-    dns.lookup(hostname, { all: true, verbatim: true }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      const bad = named ? undefined : addresses.find((a) => isNonPublicAddress(a.address));
-      if (bad) return callback(refused(`${hostname} resolves to ${bad.address}, which is not public`), '', 0);
-      if (addresses.length === 0) return callback(refused(`${hostname} has no address`), '', 0);
-      if ((options as { all?: boolean }).all)
-        return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
-      callback(null, addresses[0].address, addresses[0].family);
-    });
-  };
-}
-
-/** One GET, no redirect followed; the response (the caller checks its status). */
-function get(url: URL, named: boolean, idleTimeoutMs: number): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const client = url.protocol === 'https:' ? https : http;
-    // agent: false, a fresh connection each time: a pooled keep-alive socket would skip the checked lookup.
-    const req = client.get(url, {
-      agent: false,
-      lookup: checkedLookup(named),
-      headers: { 'User-Agent': 'plankton-web-download' },
-    });
-    req.setTimeout(idleTimeoutMs, () =>
-      req.destroy(new ImageRuleRefused('import-failed', 'the server stopped answering')),
-    );
-    req.once('response', resolve);
-    req.once('error', reject);
-  });
+/** Checks a URL against the allow-list before anything is fetched (the import request's 400). */
+export function checkWebUri(uri: string, policy: WebDownloadPolicy): URL {
+  return admitWebUri(uri, policy).url;
 }
 
 /**
- * Opens the body of `uri`: follows up to MAX_REDIRECTS redirects, each hop checked, and streams
- * the final 200's body, refusing it past `maxBytes`.
+ * The refusal for what a host name resolved to, or undefined when the connection may go to the
+ * first address: every address must be public unless the hop's host is named.
  */
-export async function openWebSource(uri: string, policy: WebDownloadPolicy): Promise<AsyncIterable<Buffer>> {
-  const entries = policy.allow.map(parseAllowEntry).filter((e): e is AllowEntry => typeof e !== 'string');
-  let url = checkWebUri(uri, policy);
-  for (let hop = 0; ; hop++) {
-    const { named } = admit(url, entries);
-    const res = await get(url, named, policy.idleTimeoutMs);
-    const status = res.statusCode ?? 0;
-    if (status >= 300 && status < 400 && res.headers.location !== undefined) {
-      res.resume();
-      if (hop >= MAX_REDIRECTS) throw new ImageRuleRefused('import-failed', 'too many redirects');
-      url = checkWebUri(new URL(res.headers.location, url).href, policy);
-      continue;
-    }
-    if (status !== 200) {
-      res.resume();
-      throw new ImageRuleRefused('import-failed', `the server answered ${status}`);
-    }
-    const length = Number(res.headers['content-length']);
-    if (Number.isFinite(length) && length > policy.maxBytes) {
-      res.destroy();
-      throw new DataTooLarge(policy.maxBytes, true);
-    }
-    return capped(res, policy.maxBytes);
-  }
+export function resolvedAddressRefusal(
+  hop: WebHop,
+  hostname: string,
+  addresses: readonly string[],
+): ImageRuleRefused | undefined {
+  const bad = hop.named ? undefined : addresses.find((a) => isNonPublicAddress(a));
+  if (bad !== undefined) return refused(`${hostname} resolves to ${bad}, which is not public`);
+  if (addresses.length === 0) return refused(`${hostname} has no address`);
+  return undefined;
 }
 
-async function* capped(res: http.IncomingMessage, maxBytes: number): AsyncGenerator<Buffer> {
-  let seen = 0;
-  try {
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      seen += chunk.length;
-      if (seen > maxBytes) throw new DataTooLarge(maxBytes);
-      yield chunk;
-    }
-  } finally {
-    res.destroy();
-  }
-  if (!res.complete) throw new ImageRuleRefused('import-failed', 'the transfer was cut off');
+/**
+ * The port to the web (driver: storage/web/web-fetcher.ts). `open` fetches `uri` and yields the
+ * body of its final answer: every hop, the first and each redirect's target (at most
+ * MAX_REDIRECTS), passes `admitWebUri`, and its connection goes only to an address that
+ * `resolvedAddressRefusal` accepts, the one that was checked. A body longer than
+ * `policy.maxBytes` is refused as it streams (DataTooLarge); a connection idle past
+ * `policy.idleTimeoutMs`, an answer that is no success or a cut transfer is
+ * ImageRuleRefused('import-failed').
+ */
+export interface WebFetcher {
+  open(uri: string, policy: WebDownloadPolicy): Promise<AsyncIterable<Buffer>>;
 }
