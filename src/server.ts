@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { notFound, badRequest, CliError, ServiceError, serviceUnavailable } from './errors.ts';
+import { notFound, badRequest, CliError, serviceUnavailable } from './errors.ts';
 import { apiRequest } from './api/http/api-request.ts';
 import { redactUrl } from './api/http/auth.ts';
 import { errorResponse, failureResponse, send, type ApiResponse } from './api/http/reply.ts';
