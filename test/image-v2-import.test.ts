@@ -550,7 +550,7 @@ for (const dialect of DIALECTS) {
       execFileSync('qemu-img', ['create', '-f', 'qcow2', '-F', 'raw', '-b', '/etc/hostname', backed, '1M']);
       const { image } = await api.create(A, { disk_format: 'qcow2' });
       assert.equal((await api.stage(A, image.id, fs.readFileSync(backed))).status, 204);
-      assert.match(await api.fault(await api.importIt(A, image.id), 400), /safety checks: backing_file/);
+      assert.match(await api.fault(await api.importIt(A, image.id), 415), /Image failed safety checks: backing_file/);
       const img = await api.show(A, image.id);
       assert.equal(img.status, 'queued');
       assert.equal(img.disk_format, 'qcow2');

@@ -23,7 +23,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { DataTooLarge, ImageRuleRefused } from '../errors.ts';
+import { DataTooLarge, ImageContentRefused, ImageRuleRefused } from '../errors.ts';
 import type { ConvertedData, ImportConverter } from './image-import.ts';
 import { inspectRandomAccess, type DetectedFormat } from './inspection/index.ts';
 
@@ -88,7 +88,8 @@ export class QemuImgConverter implements ImportConverter {
       await pipeline(data, sizeCap(image.maxBytes), fs.createWriteStream(input, { mode: 0o600 }));
       const report = await inspectFile(input);
       if (report.safetyFailures.length > 0) {
-        throw failed(`Image failed safety checks: ${report.safetyFailures.map((f) => f.check).join(', ')}`);
+        // The same refusal as an upload's (content-rules.ts): v2 answers 415 either way.
+        throw new ImageContentRefused('unsafe', image.diskFormat, report.format, report.safetyFailures);
       }
       const source = QEMU_FORMAT[report.format];
       if (source === undefined || report.format === this.#to) {
