@@ -283,13 +283,14 @@ export class ImageService {
     // version the checks above saw; the commit then insists on that same content.
     let inspected = obj;
     let { virtualSize } = await this.#judgeStored(inspected, policy);
+    // An object overwritten again and again meanwhile: the last try inspects under the object's
+    // lock, where no overwrite can slip in (as an overwrite of an image's object is inspected).
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#registerInspected(r, inspected, columns, virtualSize);
+        await this.#registerInspected(r, inspected, columns, virtualSize, attempt === 3 ? policy : undefined);
         break;
       } catch (err) {
-        if (!(err instanceof ContentChanged) || attempt === 3)
-          throw err instanceof ContentChanged ? new ImageBeingSaved() : err;
+        if (!(err instanceof ContentChanged)) throw err;
         inspected = err.now;
         ({ virtualSize } = await this.#judgeStored(inspected, policy));
       }
@@ -301,14 +302,18 @@ export class ImageService {
     r: RegisterImage,
     obj: ObjectRecord,
     columns: ReturnType<typeof newRecordColumns>,
-    virtualSize: number | null,
+    inspectedSize: number | null,
+    judgeLocked?: { diskFormat: string; containerFormat: string; api: ImageApi },
   ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await this.#queries.lockObject(trx, obj.uuid);
       const live = await this.#objects.getByUuid(obj.uuid, trx);
       if (!live) throw new NotFound('object');
+      let virtualSize = inspectedSize;
+      const changed = live.versionTs !== obj.versionTs || live.objectHash !== obj.objectHash;
+      if (changed && judgeLocked) ({ virtualSize } = await this.#judgeStored(live, judgeLocked));
       // Overwritten since it was inspected: inspect the new content instead.
-      if (live.versionTs !== obj.versionTs || live.objectHash !== obj.objectHash) throw new ContentChanged(live);
+      else if (changed) throw new ContentChanged(live);
       const now = nowMicros();
       const a = r.attributes;
       const record = {
