@@ -249,13 +249,7 @@ async function startMetricsListener(
     );
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, host, port);
   const address = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/metrics`;
   log.info(`metrics on ${url}`);
@@ -357,13 +351,7 @@ export async function startServer(services: Services, log: Logger): Promise<Runn
     log.warn({ imageId, err: err instanceof Error ? err.message : String(err) }, 'image import failed'),
   );
   const { host, port } = services.settings;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, host, port);
   const address = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${address.port}`;
@@ -438,3 +426,14 @@ async function shutdown(
 }
 
 export type { Api };
+
+/** Listens on host:port; a bind failure (port taken, address not local) rejects. */
+function listenOn(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -102,17 +102,8 @@ async function inspectFile(file: string): Promise<InspectionReport> {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new CliError(`cannot read ${file}: not a regular file`);
     // Loaded on use: every other command starts without the inspector's modules.
-    const { inspectRandomAccess } = await import('../domain/images/inspection/index.ts');
-    return await inspectRandomAccess(async (offset, length) => {
-      const buffer = Buffer.alloc(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await handle.read(buffer, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return buffer.subarray(0, got);
-    }, stat.size);
+    const { fileRangeReader, inspectRandomAccess } = await import('../domain/images/inspection/index.ts');
+    return await inspectRandomAccess(fileRangeReader(handle), stat.size);
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);

@@ -25,7 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { DataTooLarge, ImageContentRefused, ImageRuleRefused } from '../errors.ts';
 import type { ConvertedData, ImportConverter } from './image-import.ts';
-import { inspectRandomAccess, type DetectedFormat } from './inspection/index.ts';
+import { fileRangeReader, inspectRandomAccess, type DetectedFormat } from './inspection/index.ts';
 
 /** The detected format as qemu-img names it; undefined: not converted (passed through). */
 const QEMU_FORMAT: Readonly<Record<DetectedFormat, string | undefined>> = {
@@ -155,16 +155,7 @@ async function inspectFile(file: string) {
   const handle = await fsp.open(file, 'r');
   try {
     const { size } = await handle.stat();
-    return await inspectRandomAccess(async (offset, length) => {
-      const buffer = Buffer.alloc(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await handle.read(buffer, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return buffer.subarray(0, got);
-    }, size);
+    return await inspectRandomAccess(fileRangeReader(handle), size);
   } finally {
     await handle.close();
   }

@@ -31,7 +31,7 @@
  *   header regions and maybe the tail fall in are read.
  */
 export { StreamInspector } from './stream-inspector.ts';
-export { inspectRandomAccess, type RangeReader } from './random-access.ts';
+export { fileRangeReader, inspectRandomAccess, type RangeReader } from './random-access.ts';
 export { matchesDeclared, formatMatchRequired, FORMAT_MATCH_MODES, type FormatMatchMode } from './format-match.ts';
 export {
   DETECTED_FORMATS,

@@ -3,12 +3,27 @@
  * the regions the probes ask for — the head, a few header regions, maybe the tail — never the
  * whole object. Same probes and same report as the streaming inspector.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { HEAD_BYTES, MAX_REGION_BYTES, TAIL_BYTES, type FormatProbe, type RegionRequest } from './format-probe.ts';
 import type { InspectionReport } from './inspection-report.ts';
 import { allProbes, combine } from './probe-set.ts';
 
 /** Reads `length` bytes at `offset`; fewer only at the end of the object. */
 export type RangeReader = (offset: number, length: number) => Promise<Uint8Array>;
+
+/** A RangeReader over an open file (an operator's file, an import's temporary copy). */
+export function fileRangeReader(handle: FileHandle): RangeReader {
+  return async (offset, length) => {
+    const buffer = Buffer.alloc(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await handle.read(buffer, got, length - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return buffer.subarray(0, got);
+  };
+}
 
 export async function inspectRandomAccess(read: RangeReader, size: number): Promise<InspectionReport> {
   const probes = allProbes();
