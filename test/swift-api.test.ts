@@ -335,6 +335,26 @@ for (const dialect of DIALECTS) {
           assert.deepEqual((await A('GET', sw(alice.uuid, 'list', undefined, 'prefix=zzz&format=json'))).json(), []);
         });
 
+        it('account listings: delimiter rolls container names up (prefix as given, reverse, limit, xml, plain)', async () => {
+          for (const c of ['logs-2025-01', 'logs-2025-02', 'logs-2026-01', 'zeta']) await A('PUT', sw(alice.uuid, c));
+          const entries = async (query: string) =>
+            (await A('GET', `${sw(alice.uuid)}?format=json&${query}`)).json().map((e: any) => e.subdir ?? e.name);
+          assert.deepEqual(await entries('prefix=logs-&delimiter=-'), ['logs-2025-', 'logs-2026-']);
+          assert.deepEqual(await entries('prefix=logs-2025&delimiter=-'), ['logs-2025-']);
+          assert.deepEqual(await entries('prefix=logs-&delimiter=-&reverse=true'), ['logs-2026-', 'logs-2025-']);
+          assert.deepEqual(await entries('prefix=logs-&delimiter=-&limit=1'), ['logs-2025-']);
+          assert.deepEqual(await entries('prefix=logs-&delimiter=-&marker=logs-2025-'), ['logs-2026-']);
+          assert.deepEqual(await entries('prefix=logs-2025-&delimiter=-'), ['logs-2025-01', 'logs-2025-02']);
+          // A subdir entry is only the name: no counts.
+          const [sub] = (await A('GET', `${sw(alice.uuid)}?format=json&prefix=logs&delimiter=-`)).json();
+          assert.deepEqual(sub, { subdir: 'logs-' });
+          const xml = (await A('GET', `${sw(alice.uuid)}?format=xml&prefix=logs-&delimiter=-`)).text();
+          assert.match(xml, /<subdir name="logs-2025-"><name>logs-2025-<\/name><\/subdir>/);
+          const plain = (await A('GET', `${pithos(alice.uuid)}?prefix=logs-&delimiter=-`)).text();
+          assert.equal(plain, 'logs-2025-\nlogs-2026-\n');
+          for (const c of ['logs-2025-01', 'logs-2025-02', 'logs-2026-01', 'zeta']) await A('DELETE', sw(alice.uuid, c));
+        });
+
         it('account listings: prefix, marker, end_marker, reverse, limit; exact counts on both mounts', async () => {
           const containerNames = async (path: string): Promise<string[]> =>
             (await A('GET', path)).json().map((e: any) => e.name);

@@ -80,6 +80,7 @@ export async function handleAccount(
     marker: req.query.get('marker'),
     endMarker: req.query.get('end_marker'),
     prefix: req.query.get('prefix'),
+    delimiter: req.query.get('delimiter') || undefined,
     reverse: isTrue(req.query.get('reverse')),
     limit: listingLimit(req.query, dialect),
     viewer: owner ? undefined : caller.user.uuid,
@@ -87,22 +88,24 @@ export async function handleAccount(
     published,
   });
   const entries = list.map((c) =>
-    !dialect.richListings
-      ? { name: c.name, count: c.count, bytes: c.bytes, last_modified: dialect.listingTime(c.lastModified) }
-      : owner
-        ? {
-            name: c.name,
-            count: c.count,
-            bytes: c.bytes,
-            last_modified: isoMicros(c.lastModified),
-            x_container_policy: { quota: String(c.quota), versioning: c.versioning, project: c.project },
-          }
-        : { name: c.name, last_modified: isoMicros(c.lastModified) },
+    'subdir' in c
+      ? { subdir: c.subdir }
+      : !dialect.richListings
+        ? { name: c.name, count: c.count, bytes: c.bytes, last_modified: dialect.listingTime(c.lastModified) }
+        : owner
+          ? {
+              name: c.name,
+              count: c.count,
+              bytes: c.bytes,
+              last_modified: isoMicros(c.lastModified),
+              x_container_policy: { quota: String(c.quota), versioning: c.versioning, project: c.project },
+            }
+          : { name: c.name, last_modified: isoMicros(c.lastModified) },
   );
   return listingResponse(
     format,
     { level: 'account', name: dialect.accountName(account) },
-    list.map((c) => c.name),
+    list.map((c) => ('subdir' in c ? c.subdir : c.name)),
     entries,
     headers,
   );

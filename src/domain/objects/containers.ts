@@ -6,6 +6,7 @@ import type { Db, Trx } from '../../storage/metadata/database.ts';
 import { GrantRepository } from '../../storage/metadata/grant-repository.ts';
 import type { ContainerRow } from '../../storage/metadata/schema.ts';
 import { nowMicros } from '../time.ts';
+import { listingScope, lowest, prefixUpperBound, rolledUpListing } from './listing-rollup.ts';
 
 export interface Policy {
   quota?: number;
@@ -70,10 +71,25 @@ const toContainer = (r: ContainerRow): ContainerRecord => ({
   modifiedAt: r.modified_at,
 });
 
+/** One entry of an account listing: a container with its totals, or a rolled-up name prefix. */
+export type ContainerListEntry =
+  | {
+      readonly name: string;
+      readonly count: number;
+      readonly bytes: number;
+      readonly quota: number;
+      readonly versioning: string;
+      readonly project: string;
+      readonly lastModified: number;
+    }
+  | { readonly subdir: string };
+
 export interface ContainerListOptions {
   readonly marker?: string;
   readonly endMarker?: string;
   readonly prefix?: string;
+  /** Rolls up container names at the first delimiter after the prefix (Swift's account `delimiter`). */
+  readonly delimiter?: string;
   readonly reverse?: boolean;
   readonly limit: number;
   readonly viewer?: string;
@@ -240,26 +256,38 @@ export class Containers {
    * non-owner) sees only containers holding objects granted to him; `shared`/`published` keep
    * only containers holding objects with grants / published objects.
    */
-  async list(account: string, opts: ContainerListOptions) {
+  async list(account: string, opts: ContainerListOptions): Promise<ContainerListEntry[]> {
     if (opts.limit === 0) return [];
-    const window = nameWindow(opts);
-    const rows = await this.#rows.list(account, {
-      ...window,
-      descending: !!opts.reverse,
-      limit: opts.limit,
-      viewer: opts.viewer,
-      shared: opts.shared,
-      published: opts.published,
+    // Swift's account listing uses the prefix as given (no delimiter appended).
+    const scope = listingScope({ prefix: opts.prefix, delimiter: opts.delimiter, appendDelimiter: false });
+    const window = nameWindow({ ...opts, prefix: scope.prefix });
+    const listed = await rolledUpListing(
+      (w, limit) =>
+        this.#rows.list(account, {
+          after: w.after,
+          from: w.from,
+          below: w.below === undefined ? [] : [w.below],
+          descending: !!opts.reverse,
+          limit,
+          viewer: opts.viewer,
+          shared: opts.shared,
+          published: opts.published,
+        }),
+      { scope, window: { ...window, below: lowest(window.below) }, limit: opts.limit, reverse: !!opts.reverse },
+    );
+    return listed.map((e) => {
+      if ('subdir' in e) return { subdir: e.subdir };
+      const r = e.row;
+      return {
+        name: r.name,
+        count: r.count,
+        bytes: r.bytes,
+        quota: r.quota,
+        versioning: r.versioning,
+        project: r.project,
+        lastModified: Math.max(r.modifiedAt, r.latest),
+      };
     });
-    return rows.map((r) => ({
-      name: r.name,
-      count: r.count,
-      bytes: r.bytes,
-      quota: r.quota,
-      versioning: r.versioning,
-      project: r.project,
-      lastModified: Math.max(r.modifiedAt, r.latest),
-    }));
   }
 
   /** Does `user` hold a grant (or `*`) on some object of the account (and container)? */
@@ -290,14 +318,5 @@ export { lockCommits };
 /** Code point order, from its one home (src/domain/code-point-order.ts). */
 export { byCodePoint };
 
-/** The least string greater than every string starting with `prefix` (code point order); undefined if none. */
-export function prefixUpperBound(prefix: string): string | undefined {
-  const cps = [...prefix];
-  while (cps.length) {
-    const last = cps.pop()!.codePointAt(0)!;
-    let next = last + 1;
-    if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
-    if (next <= 0x10ffff) return cps.join('') + String.fromCodePoint(next);
-  }
-  return undefined;
-}
+/** The least string greater than a prefix's names, from its one home (listing-rollup.ts). */
+export { prefixUpperBound };

@@ -14,7 +14,7 @@ import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
 import { writeBlocks, type BlockTap, type StreamAlgorithm, type WrittenData } from './block-writer.ts';
-import { listingScope, subdirOf } from './listing-rollup.ts';
+import { listingScope, lowest, rolledUpListing } from './listing-rollup.ts';
 import {
   type Containers,
   applyMetaChange,
@@ -404,53 +404,31 @@ export class ObjectService {
   async list(container: ContainerRecord, opts: ListOptions): Promise<ListEntry[]> {
     if (opts.limit === 0) return [];
     const scope = listingScope(opts);
-    const reverse = !!opts.reverse;
     const window = nameWindow({ ...opts, prefix: scope.prefix });
-    let after = window.after;
-    let from = window.from;
-    let below = lowest(window.below);
-    const out: ListEntry[] = [];
-    // With a delimiter each roll-up ends the page's query early: smaller pages waste fewer rows.
-    const batch = scope.delimiter ? 100 : Math.min(Math.max(opts.limit, 100), 1000);
-    while (out.length < opts.limit) {
-      const rows = await this.#rows.page(container.id, {
-        limit: batch,
-        after,
-        from,
-        below,
-        descending: reverse,
-        viewer: opts.viewer,
-        shared: opts.shared,
-        published: opts.published,
-      });
-      if (rows.length === 0) break;
-      const listed: ObjectRow[] = [];
-      let rolledUp = false;
-      for (const row of rows) {
-        const subdir = subdirOf(row.name, scope);
-        if (subdir !== undefined) {
-          out.push(...(await this.#entriesOf(listed, container.name)));
-          listed.length = 0;
-          if (!opts.pathMode) out.push({ subdir });
-          // Skip every other name under this subdir in one step.
-          if (reverse) below = lowest([subdir, below]);
-          else {
-            const next = prefixUpperBound(subdir);
-            if (next === undefined) return out.slice(0, opts.limit);
-            from = next;
-          }
-          rolledUp = true;
-          break;
-        }
-        listed.push(row);
-        if (out.length + listed.length >= opts.limit) break;
-        if (reverse) below = row.name;
-        else after = row.name;
-      }
-      out.push(...(await this.#entriesOf(listed, container.name)));
-      if (!rolledUp && rows.length < batch) break;
-    }
-    return out.slice(0, opts.limit);
+    const listed = await rolledUpListing(
+      (w, limit) =>
+        this.#rows.page(container.id, {
+          limit,
+          ...w,
+          descending: !!opts.reverse,
+          viewer: opts.viewer,
+          shared: opts.shared,
+          published: opts.published,
+        }),
+      {
+        scope,
+        window: { ...window, below: lowest(window.below) },
+        limit: opts.limit,
+        reverse: !!opts.reverse,
+        omitSubdirs: opts.pathMode,
+      },
+    );
+    const objects = await this.#entriesOf(
+      listed.flatMap((e) => ('row' in e ? [e.row] : [])),
+      container.name,
+    );
+    let next = 0;
+    return listed.map((e) => ('row' in e ? objects[next++]! : { subdir: e.subdir }));
   }
 
   /** Listing entries of rows, their grants read in one query. */
@@ -517,8 +495,3 @@ export class ObjectService {
 }
 
 /** The least of the bounds given (code point order), or undefined when none. */
-const lowest = (bounds: readonly (string | undefined)[]): string | undefined =>
-  bounds.reduce<string | undefined>(
-    (m, b) => (b === undefined || (m !== undefined && byCodePoint(m, b) <= 0) ? m : b),
-    undefined,
-  );
