@@ -352,7 +352,8 @@ for (const dialect of DIALECTS) {
           assert.match(xml, /<subdir name="logs-2025-"><name>logs-2025-<\/name><\/subdir>/);
           const plain = (await A('GET', `${pithos(alice.uuid)}?prefix=logs-&delimiter=-`)).text();
           assert.equal(plain, 'logs-2025-\nlogs-2026-\n');
-          for (const c of ['logs-2025-01', 'logs-2025-02', 'logs-2026-01', 'zeta']) await A('DELETE', sw(alice.uuid, c));
+          for (const c of ['logs-2025-01', 'logs-2025-02', 'logs-2026-01', 'zeta'])
+            await A('DELETE', sw(alice.uuid, c));
         });
 
         it('account listings: prefix, marker, end_marker, reverse, limit; exact counts on both mounts', async () => {
