@@ -462,6 +462,36 @@ for (const dialect of DIALECTS) {
         );
       });
 
+      it('raw UTF-8 header values are accepted on the Swift mount (as Swift stores them); other octets ≥ 0x80 are 400', async () => {
+        const raw = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+        const put = await A('PUT', sw(alice.uuid, 'utf8'), { headers: { 'X-Container-Meta-Place': raw('Κηφισιά') } });
+        assert.equal(put.status, 201);
+        const obj = await A('PUT', sw(alice.uuid, 'utf8', 'o'), {
+          body: 'x',
+          headers: { 'X-Object-Meta-Umbrella': raw('☂ rain'), 'Content-Type': 'text/plain' },
+        });
+        assert.equal(obj.status, 201);
+        // Read back on both mounts as the percent-encoded UTF-8 the responses always carry.
+        for (const path of [sw(alice.uuid, 'utf8', 'o'), `${pithos(alice.uuid, 'utf8')}/o`]) {
+          const head = await A('HEAD', path);
+          assert.equal(decodeURIComponent(head.header('x-object-meta-umbrella')!), '☂ rain', path);
+        }
+        const c = await A('HEAD', sw(alice.uuid, 'utf8'));
+        assert.equal(decodeURIComponent(c.header('x-container-meta-place')!), 'Κηφισιά');
+        // Latin-1 é alone is not UTF-8: refused on the Swift mount, and any raw octet on the Pithos one.
+        const latin1 = await A('POST', sw(alice.uuid, 'utf8', 'o'), { headers: { 'X-Object-Meta-A': 'caf\u00e9' } });
+        assert.equal(latin1.status, 400);
+        assert.match(latin1.text(), /Bad character in headers/);
+        const onPithos = await A('POST', `${pithos(alice.uuid, 'utf8')}/o`, {
+          headers: { 'X-Object-Meta-A': raw('☂') },
+        });
+        assert.equal(onPithos.status, 400);
+        assert.equal(
+          decodeURIComponent((await A('HEAD', sw(alice.uuid, 'utf8', 'o'))).header('x-object-meta-umbrella')!),
+          '☂ rain',
+        );
+      });
+
       it('metadata: X-Remove-*-Meta-*, empty values remove, POST semantics, limits announced in /info enforced with 400', async () => {
         await A('PUT', sw(alice.uuid, 'meta'), { headers: { 'X-Container-Meta-A': '1', 'X-Container-Meta-B': '2' } });
         await A('POST', sw(alice.uuid, 'meta'), {

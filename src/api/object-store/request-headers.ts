@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { badRequest } from '../../errors.ts';
 import type { Policy } from '../../domain/objects/containers.ts';
@@ -5,12 +6,18 @@ import { lastHeader } from '../http/api-request.ts';
 import { decodeHeaderText } from '../http/percent.ts';
 import { PITHOS, type MetaLevel, type MetaRules } from './dialect.ts';
 
-/** Any request header value with an octet ≥ 0x80 is refused: clients must percent-encode (object-store.md §1.3). */
-export function checkHeaderOctets(req: IncomingMessage): void {
+/**
+ * Any request header value with an octet ≥ 0x80 is refused: Pithos clients must percent-encode
+ * (object-store.md §1.3). Swift clients may also send raw UTF-8 (`utf8`), which Swift stores as
+ * is: it is decoded like a percent-encoded value, and only octets that are not UTF-8 are refused.
+ */
+export function checkHeaderOctets(req: IncomingMessage, opts: { utf8?: boolean } = {}): void {
   const raw = req.rawHeaders;
-  // eslint-disable-next-line no-control-regex
-  for (let i = 1; i < raw.length; i += 2)
-    if (/[^\u0000-\u007f]/.test(raw[i])) throw badRequest('Bad character in headers.');
+  for (let i = 1; i < raw.length; i += 2) {
+    // eslint-disable-next-line no-control-regex
+    if (!/[^\u0000-\u007f]/.test(raw[i])) continue;
+    if (!opts.utf8 || !isUtf8(Buffer.from(raw[i], 'latin1'))) throw badRequest('Bad character in headers.');
+  }
 }
 
 /** Lenient percent-decoding then strict UTF-8 of a header the server interprets. */

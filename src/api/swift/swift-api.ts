@@ -66,7 +66,7 @@ async function route(req: ApiRequest): Promise<{ response: ApiResponse; level?: 
   if (!(ALLOW[target.level] as readonly string[]).includes(req.method)) throw methodNotAllowed(ALLOW[target.level]);
   const caller = await authenticate(req);
   if (badPath) throw badRequest('Invalid UTF8 or contains NULL');
-  checkHeaderOctets(req.raw);
+  checkHeaderOctets(req.raw, { utf8: true });
   await checkPlace(req, caller, target);
   const response = await handleStoreTarget(req, caller, target, SWIFT);
   return { response: { ...response, headers: encodeResponseHeaders(response.headers) }, level: target.level };
