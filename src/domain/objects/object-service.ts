@@ -18,7 +18,6 @@ import { listingScope, lowest, rolledUpListing } from './listing-rollup.ts';
 import {
   type Containers,
   applyMetaChange,
-  byCodePoint,
   lockCommits,
   nameWindow,
   prefixUpperBound,
