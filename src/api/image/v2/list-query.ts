@@ -259,7 +259,8 @@ const MAX_CONTAINS = 255;
 
 function parseContains(expression: string): string | undefined {
   const text = expression.slice(CONTAINS.length);
-  if (text.length > MAX_CONTAINS) throw bad(`The text of a 'contains:' name filter is at most ${MAX_CONTAINS} characters.`);
+  if (text.length > MAX_CONTAINS)
+    throw bad(`The text of a 'contains:' name filter is at most ${MAX_CONTAINS} characters.`);
   return text === '' ? undefined : text;
 }
 
