@@ -182,6 +182,22 @@ for (const dialect of DIALECTS) {
       const h = { Cookie: s.cookie, 'X-CSRF-Token': s.csrf };
       assert.equal((await fetch(`${server.url}/ui/api/healthz`, { headers: h })).status, 403);
       assert.equal((await fetch(`${server.url}/ui/api/image/v1/images`, { headers: h })).status, 403);
+      // Of v1, only the register of an existing object (a POST naming a location) is reachable.
+      const v1 = (path: string, headers: Record<string, string>) =>
+        fetch(`${server.url}/ui/api/image/v1${path}`, { method: 'POST', headers: { ...h, ...headers } });
+      assert.equal((await v1('/images', { 'X-Image-Meta-Name': 'x' })).status, 403);
+      assert.equal((await v1('/images/detail', { 'X-Image-Meta-Location': 'pithos://a/b/c' })).status, 403);
+      const noCsrf = await fetch(`${server.url}/ui/api/image/v1/images`, {
+        method: 'POST',
+        headers: { Cookie: s.cookie, 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': `pithos://${alice.uuid}/c/o` },
+      });
+      assert.equal(noCsrf.status, 403);
+      // With both, the v1 API itself answers (here: no such object).
+      const missing = await v1('/images', {
+        'X-Image-Meta-Name': 'x',
+        'X-Image-Meta-Location': `pithos://${alice.uuid}/c/o`,
+      });
+      assert.equal(missing.status, 404);
       const q = await fetch(`${server.url}/ui/api/image/v2/images?X-Auth-Token=${bob.token}`, { headers: h });
       assert.equal(q.status, 400);
       // The public APIs ignore the cookie: it is accepted on /ui only.
