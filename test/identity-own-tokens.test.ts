@@ -1,5 +1,5 @@
 /**
- * A user's own tokens through Keystone v3 application credentials (openstack.md, Decisions):
+ * A user's own tokens through Keystone v3 application credentials (README, "Your own tokens"):
  * issue with a name and a lifetime (secret shown once), list, show, revoke — and the rules:
  * only a password session issues, one user never sees or revokes another's, admins may look.
  */

@@ -1,5 +1,5 @@
 /**
- * Plankton's `name=contains:<text>` filter on the v2 image list (docs/image-api-v2.md, "Name
+ * Plankton's `name=contains:<text>` filter on the v2 image list (src/api/image/v2/README.md, "Name
  * search"): substring, ignoring case, wildcards taken literally, combined with the other filters
  * and paging, and never a way to see someone else's private images.
  */

@@ -139,7 +139,7 @@ function listQuery(me, tab, filters, marker) {
   if (tab === 'mine') q.set('owner', me.id);
   else q.set('visibility', tab);
   if (tab === 'shared') q.set('member_status', 'all');
-  // Plankton's substring filter (docs/image-api-v2.md, "Name search"), ignoring case.
+  // Plankton's substring filter (src/api/image/v2/README.md, "Name search"), ignoring case.
   if (filters.name) q.set('name', `contains:${filters.name}`);
   if (filters.disk_format) q.set('disk_format', filters.disk_format);
   if (filters.status) q.set('status', filters.status);

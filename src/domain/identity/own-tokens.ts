@@ -3,7 +3,7 @@ import { OwnTokenRefused } from './identity-errors.ts';
 import type { Caller, IssuedToken, TokenInfo, Tokens } from './tokens.ts';
 
 /**
- * A user managing their own tokens through an API (openstack.md Decisions: Keystone v3
+ * A user managing their own tokens through an API (README, "Your own tokens": Keystone v3
  * application credentials are Plankton tokens): list the live ones, issue one with a lifetime and
  * a name, revoke one. The rules live here, not in the adapter:
  *

@@ -350,7 +350,7 @@ export class ImageRepository {
   /**
    * A substring test on the name, ignoring case (SQLite's LIKE folds ASCII letters, PostgreSQL's
    * ILIKE every letter). No index serves it: the planner walks the sort order's index and filters,
-   * stopping at a page's worth of matches (docs/image-api-v2.md, "Name search", for the cost).
+   * stopping at a page's worth of matches (src/api/image/v2/README.md, "Name search", for the cost).
    */
   #nameContains(text: string): RawBuilder<SqlBool> {
     const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

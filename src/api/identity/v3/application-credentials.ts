@@ -6,7 +6,7 @@ import { invalidInput, resourceNotFound } from './faults.ts';
 import { keystoneTime, roles } from './token-view.ts';
 
 /**
- * `/identity/v3/users/{user_id}/application_credentials[/{id}]` (openstack.md, Decisions): a
+ * `/identity/v3/users/{user_id}/application_credentials[/{id}]` (README, "Your own tokens"): a
  * user's own tokens in Keystone's application-credential shape — `id` is the token_id, `name` its
  * note, `secret` the token, shown once in the reply that issues it. `openstack application
  * credential create|list|show|delete` and the web catalog's account page use it. The rules (whose

@@ -250,7 +250,7 @@ function parseTimeFilter(key: 'created_at' | 'updated_at', expression: string): 
 }
 
 /**
- * Plankton's extension `name=contains:<text>` (docs/image-api-v2.md, "Name search"): the names
+ * Plankton's extension `name=contains:<text>` (src/api/image/v2/README.md, "Name search"): the names
  * that contain the text, ignoring case. Glance answers 400 to an unknown operator, so no Glance
  * query means something else by it; a name that really starts with `contains:` is `eq:contains:…`.
  */
