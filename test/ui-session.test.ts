@@ -247,12 +247,34 @@ for (const dialect of DIALECTS) {
       const img = await created.json();
       const s = await session({ token: bob.token });
       const h = { Cookie: s.cookie, 'X-CSRF-Token': s.csrf };
-      for (const query of ['', '?visibility=private', '?visibility=shared&member_status=all', `?owner=${alice.uuid}`]) {
+      for (const query of [
+        '',
+        '?visibility=private',
+        '?visibility=shared&member_status=all',
+        `?owner=${alice.uuid}`,
+        '?name=contains:alice-priv',
+      ]) {
         const list = await (await fetch(`${server.url}/ui/api/image/v2/images${query}`, { headers: h })).json();
         assert.ok(!list.images.some((i: { id: string }) => i.id === img.id), `listed by ${query}`);
       }
       assert.equal((await fetch(`${server.url}/ui/api/image/v2/images/${img.id}`, { headers: h })).status, 404);
       assert.equal((await fetch(`${server.url}/ui/download/${img.id}`, { headers: { Cookie: s.cookie } })).status, 404);
+      // Nor her tokens, her containers, or her objects to register.
+      const tokens = await fetch(`${server.url}/ui/api/identity/v3/users/${alice.uuid}/application_credentials`, {
+        headers: h,
+      });
+      assert.equal(tokens.status, 403);
+      const containers = await fetch(`${server.url}/ui/api/object-store/v1/${alice.uuid}?format=json`, { headers: h });
+      assert.equal(containers.status, 404, 'unreadable means not found');
+      const register = await fetch(`${server.url}/ui/api/image/v1/images`, {
+        method: 'POST',
+        headers: {
+          ...h,
+          'X-Image-Meta-Name': 'stolen',
+          'X-Image-Meta-Location': `pithos://${alice.uuid}/images/${img.id}`,
+        },
+      });
+      assert.equal(register.status, 404);
     });
   });
 }
