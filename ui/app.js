@@ -649,7 +649,15 @@ function Tokens({ me }) {
             <p>Token <strong>${issued.name}</strong> issued, valid until ${humanDate(issued.expires_at)}. Copy it now: it is not shown again.</p>
             <label for="issued-secret">Token</label>
             <input id="issued-secret" readonly value=${issued.secret} onFocus=${(e) => e.currentTarget.select()} />
-            <p>As an application credential: id <code>${issued.id}</code>, secret = the token.</p>
+            <p>As an application credential: id <code>${issued.id}</code>, secret = the token, e.g. in <code>clouds.yaml</code>:</p>
+            <pre tabindex="0"><code>${`clouds:
+  plankton:
+    auth_type: v3applicationcredential
+    auth:
+      auth_url: ${me.public_url}/identity
+      application_credential_id: ${issued.id}
+      application_credential_secret: ${issued.secret}
+    region_name: ${me.region}`}</code></pre>
             <button type="button" onClick=${() => setIssued(undefined)}>Done, hide it</button>
           </div>`
         : null

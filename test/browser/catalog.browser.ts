@@ -308,6 +308,15 @@ describe(`web catalog in chromium [${process.env.PG_URL ? 'postgres' : 'sqlite'}
     );
     const tokenId = String(await row.jsonValue());
     await axeCheck(alicePage, 'account page with tokens');
+    assert.match(
+      await alicePage.$eval('.issued pre', (e) => e.textContent ?? ''),
+      new RegExp(`application_credential_id: ${tokenId}`),
+    );
+    // Phone width: the token table scrolls in its own box, the page never sideways.
+    await alicePage.setViewport({ width: 375, height: 800 });
+    const overflow = await alicePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `account page wider than a phone by ${overflow}px`);
+    await alicePage.setViewport({ width: 1100, height: 700 });
     await alicePage.click('.issued button');
     await alicePage.waitForFunction(() => !document.querySelector('#issued-secret'), WAIT);
     await alicePage.click(`tr[data-token-id="${tokenId}"] button`);
