@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
+import { keystoneOpenstackCli } from './helpers/openstack-clients.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -186,6 +187,39 @@ for (const dialect of DIALECTS) {
       );
       assert.equal((await s.fetch(creds(alice, c.id), { method: 'DELETE', token: admin.token })).status, 204);
       assert.equal((await s.fetch('/image/v2/images', { token: c.secret })).status, 401);
+    });
+
+    it('works with `openstack application credential create|list|show|delete`', {
+      skip: dialect !== 'sqlite' && 'the CLI run once is enough',
+    }, async () => {
+      const login = { url: s.url, username: alice.name, password: PASSWORD };
+      const osc = async (...args: string[]) => {
+        const r = await keystoneOpenstackCli(login, ['application', 'credential', ...args]);
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+      };
+      const created = JSON.parse(await osc('create', 'from-osc', '-f', 'json'));
+      assert.equal(created.name, 'from-osc');
+      assert.match(created.secret, TOKEN_RE);
+      assert.equal((await s.fetch('/image/v2/images', { token: created.secret })).status, 200);
+      const listed = JSON.parse(await osc('list', '-f', 'json'));
+      assert.ok(listed.some((c: Json) => c.ID === created.id && c.Name === 'from-osc'));
+      const shown = JSON.parse(await osc('show', 'from-osc', '-f', 'json'));
+      assert.equal(shown.id, created.id);
+      assert.equal(shown.secret, undefined);
+      // Beyond PLANKTON_TOKEN_TTL: refused, and the CLI prints why.
+      const far = await keystoneOpenstackCli(login, [
+        'application',
+        'credential',
+        'create',
+        'far',
+        '--expiration',
+        '2099-01-01T00:00:00',
+      ]);
+      assert.notEqual(far.status, 0);
+      assert.match(far.stderr, /at most .*\(HTTP 400\)/);
+      await osc('delete', 'from-osc');
+      assert.equal((await s.fetch('/image/v2/images', { token: created.secret })).status, 401);
     });
 
     it('revokes one token: it stops working, leaves the list, and a second revoke is a 404', async () => {
