@@ -89,6 +89,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await names(alice, 'name=eq:contains:x'), ['contains:x']);
       const tooLong = await s.fetch(`/image/v2/images?name=contains:${'a'.repeat(256)}`, { token: alice.token });
       assert.equal(tooLong.status, 400);
+      // A NUL is in no stored name (PostgreSQL could not even look for one): nothing matches.
+      assert.deepEqual(await names(alice, 'name=contains:a%00b'), []);
       const unknownOp = await s.fetch('/image/v2/images?name=startswith:x', { token: alice.token });
       assert.equal(unknownOp.status, 400);
     });
