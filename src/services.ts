@@ -1,3 +1,4 @@
+import { OwnTokens } from './domain/identity/own-tokens.ts';
 import type { Settings } from './config.ts';
 import { Authentication } from './domain/identity/authentication.ts';
 import { LoginThrottle } from './domain/identity/login-throttle.ts';
@@ -32,6 +33,8 @@ export class Services {
   readonly passwords: Passwords;
   /** Keystone v3 logins (token, password, application credential). */
   readonly authentication: Authentication;
+  /** A user's own tokens through the identity API (list, issue, revoke). */
+  readonly ownTokens: OwnTokens;
   readonly containers: Containers;
   readonly objects: ObjectService;
   readonly images: ImageService;
@@ -60,6 +63,7 @@ export class Services {
       throttle,
       settings.v3TokenTtlSeconds,
     );
+    this.ownTokens = new OwnTokens(this.tokens, settings.tokenTtlSeconds);
     this.containers = new Containers(metadata.db);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
     this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings, {

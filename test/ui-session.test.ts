@@ -182,6 +182,22 @@ for (const dialect of DIALECTS) {
       const h = { Cookie: s.cookie, 'X-CSRF-Token': s.csrf };
       assert.equal((await fetch(`${server.url}/ui/api/healthz`, { headers: h })).status, 403);
       assert.equal((await fetch(`${server.url}/ui/api/image/v1/images`, { headers: h })).status, 403);
+      // Of v1, only the register of an existing object (a POST naming a location) is reachable.
+      const v1 = (path: string, headers: Record<string, string>) =>
+        fetch(`${server.url}/ui/api/image/v1${path}`, { method: 'POST', headers: { ...h, ...headers } });
+      assert.equal((await v1('/images', { 'X-Image-Meta-Name': 'x' })).status, 403);
+      assert.equal((await v1('/images/detail', { 'X-Image-Meta-Location': 'pithos://a/b/c' })).status, 403);
+      const noCsrf = await fetch(`${server.url}/ui/api/image/v1/images`, {
+        method: 'POST',
+        headers: { Cookie: s.cookie, 'X-Image-Meta-Name': 'x', 'X-Image-Meta-Location': `pithos://${alice.uuid}/c/o` },
+      });
+      assert.equal(noCsrf.status, 403);
+      // With both, the v1 API itself answers (here: no such object).
+      const missing = await v1('/images', {
+        'X-Image-Meta-Name': 'x',
+        'X-Image-Meta-Location': `pithos://${alice.uuid}/c/o`,
+      });
+      assert.equal(missing.status, 404);
       const q = await fetch(`${server.url}/ui/api/image/v2/images?X-Auth-Token=${bob.token}`, { headers: h });
       assert.equal(q.status, 400);
       // The public APIs ignore the cookie: it is accepted on /ui only.
@@ -231,12 +247,34 @@ for (const dialect of DIALECTS) {
       const img = await created.json();
       const s = await session({ token: bob.token });
       const h = { Cookie: s.cookie, 'X-CSRF-Token': s.csrf };
-      for (const query of ['', '?visibility=private', '?visibility=shared&member_status=all', `?owner=${alice.uuid}`]) {
+      for (const query of [
+        '',
+        '?visibility=private',
+        '?visibility=shared&member_status=all',
+        `?owner=${alice.uuid}`,
+        '?name=contains:alice-priv',
+      ]) {
         const list = await (await fetch(`${server.url}/ui/api/image/v2/images${query}`, { headers: h })).json();
         assert.ok(!list.images.some((i: { id: string }) => i.id === img.id), `listed by ${query}`);
       }
       assert.equal((await fetch(`${server.url}/ui/api/image/v2/images/${img.id}`, { headers: h })).status, 404);
       assert.equal((await fetch(`${server.url}/ui/download/${img.id}`, { headers: { Cookie: s.cookie } })).status, 404);
+      // Nor her tokens, her containers, or her objects to register.
+      const tokens = await fetch(`${server.url}/ui/api/identity/v3/users/${alice.uuid}/application_credentials`, {
+        headers: h,
+      });
+      assert.equal(tokens.status, 403);
+      const containers = await fetch(`${server.url}/ui/api/object-store/v1/${alice.uuid}?format=json`, { headers: h });
+      assert.equal(containers.status, 404, 'unreadable means not found');
+      const register = await fetch(`${server.url}/ui/api/image/v1/images`, {
+        method: 'POST',
+        headers: {
+          ...h,
+          'X-Image-Meta-Name': 'stolen',
+          'X-Image-Meta-Location': `pithos://${alice.uuid}/images/${img.id}`,
+        },
+      });
+      assert.equal(register.status, 404);
     });
   });
 }

@@ -27,8 +27,8 @@ function faultMessage(status, text) {
 }
 
 /** A call to `/ui/<path>` (path like `/api/image/v2/images` or `/session`); JSON in and out. */
-export async function call(path, { method = 'GET', body, type } = {}) {
-  const headers = { 'X-CSRF-Token': csrfToken(), Accept: 'application/json' };
+export async function call(path, { method = 'GET', body, type, headers: extra } = {}) {
+  const headers = { ...extra, 'X-CSRF-Token': csrfToken(), Accept: 'application/json' };
   let payload;
   if (body !== undefined) {
     headers['Content-Type'] = type ?? 'application/json';
@@ -76,4 +76,58 @@ export async function namesOf(uuids) {
 export async function uuidOf(name) {
   const doc = await call('/api/account/v1.0/user_catalogs', { method: 'POST', body: { displaynames: [name] } });
   return doc.displayname_catalog?.[name];
+}
+
+// --- the caller's tokens: Keystone v3 application credentials (id = token_id, secret = token) ---
+const credentials = (userId, id) =>
+  `/api/identity/v3/users/${encodeURIComponent(userId)}/application_credentials${id ? `/${encodeURIComponent(id)}` : ''}`;
+
+export async function listTokens(userId) {
+  return (await call(credentials(userId))).application_credentials;
+}
+
+/** Issues a token named `name` living `seconds`; the answer holds its secret, shown once. */
+export async function issueToken(userId, name, seconds) {
+  const expires = new Date(Date.now() + seconds * 1000).toISOString();
+  const doc = await call(credentials(userId), {
+    method: 'POST',
+    body: { application_credential: { name, expires_at: expires } },
+  });
+  return doc.application_credential;
+}
+
+export const revokeToken = (userId, id) => call(credentials(userId, id), { method: 'DELETE' });
+
+// --- the object store (Pithos mount), to register an existing object as an image ------------------
+const store = (account, container) =>
+  `/api/object-store/v1/${encodeURIComponent(account)}${container === undefined ? '' : `/${encodeURIComponent(container)}`}`;
+
+export const listContainers = (account) => call(`${store(account)}?format=json`);
+
+/** One page of a container's objects (`limit` of them after `marker`), optionally under a prefix. */
+export function listObjects(account, container, { prefix = '', marker = '', limit = 50 } = {}) {
+  const q = new URLSearchParams({ format: 'json', limit: String(limit) });
+  if (prefix) q.set('prefix', prefix);
+  if (marker) q.set('marker', marker);
+  return call(`${store(account, container)}?${q}`);
+}
+
+/**
+ * Registers an existing object as an image: the Image API v1 register (`POST /image/v1/images`
+ * with `X-Image-Meta-Location: pithos://<account>/<container>/<object>`, image-api.md §5.3), the
+ * one public way to make an image of data already in the store. The image id is the object's UUID.
+ */
+export async function registerObject(account, container, object, { name, diskFormat, containerFormat }) {
+  const q = (s) => encodeURIComponent(s);
+  const location = `pithos://${q(account)}/${q(container)}/${q(object).replaceAll('%2F', '/')}`;
+  const doc = await call('/api/image/v1/images', {
+    method: 'POST',
+    headers: {
+      'X-Image-Meta-Name': q(name),
+      'X-Image-Meta-Location': location,
+      'X-Image-Meta-Disk-Format': diskFormat,
+      'X-Image-Meta-Container-Format': containerFormat,
+    },
+  });
+  return doc.image;
 }

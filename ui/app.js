@@ -1,5 +1,18 @@
 // The Plankton web catalog: login, catalog, image page, upload, account. Preact + htm, no build.
-import { ApiError, call, image, namesOf, uploadFile, uuidOf } from './api.js';
+import {
+  ApiError,
+  call,
+  image,
+  issueToken,
+  listContainers,
+  listObjects,
+  listTokens,
+  namesOf,
+  registerObject,
+  revokeToken,
+  uploadFile,
+  uuidOf,
+} from './api.js';
 import { humanDate, humanRate, humanSize } from './format.js';
 import { html, render, useCallback, useEffect, useRef, useState } from './vendor-preact-htm.js';
 
@@ -126,7 +139,8 @@ function listQuery(me, tab, filters, marker) {
   if (tab === 'mine') q.set('owner', me.id);
   else q.set('visibility', tab);
   if (tab === 'shared') q.set('member_status', 'all');
-  if (filters.name) q.set('name', filters.name);
+  // Plankton's substring filter (src/api/image/v2/README.md, "Name search"), ignoring case.
+  if (filters.name) q.set('name', `contains:${filters.name}`);
   if (filters.disk_format) q.set('disk_format', filters.disk_format);
   if (filters.status) q.set('status', filters.status);
   if (filters.tag) q.set('tag', filters.tag);
@@ -211,7 +225,7 @@ function Catalog({ me, schema }) {
       )}
     </div>
     <form class="filters" onSubmit=${applyFilters} aria-label="Search and filters">
-      <label>Name <input name="name" type="search" value=${filters.name} /></label>
+      <label>Name contains <input name="name" type="search" value=${filters.name} /></label>
       <label>Disk format
         <select name="disk_format" value=${filters.disk_format}>
           <option value="">any</option>
@@ -551,7 +565,7 @@ function Account({ me }) {
     region_name: ${me.region}
     identity_api_version: 3
     interface: public`;
-  const lines = `# a token for the tools (on the server: npx plankton token issue ${me.user.name} --quiet)
+  const lines = `# a token for the tools: issue one under "Tokens" above
 export OS_CLOUD=plankton TOKEN=<token>
 openstack image list
 glance --os-image-url ${P}/image --os-auth-token "$TOKEN" image-list
@@ -568,11 +582,222 @@ token = <token>`;
       <dt>UUID (project id)</dt><dd><code>${me.user.id}</code></dd>
       <dt>This session</dt><dd>${me.kind === 'minted' ? 'password login' : 'token'}, until ${humanDate(me.expires_at)}</dd>
     </dl>
+    <${Tokens} me=${me} />
     <h2 id="clouds-title">clouds.yaml</h2>
     <p>Save as <code>~/.config/openstack/clouds.yaml</code>.</p>
     <pre aria-labelledby="clouds-title" tabindex="0"><code>${clouds}</code></pre>
     <h2 id="cli-title">Command lines</h2>
     <pre aria-labelledby="cli-title" tabindex="0"><code>${lines}</code></pre>
+  </section>`;
+}
+
+const LIFETIMES = [
+  [3600, '1 hour'],
+  [86400, '1 day'],
+  [7 * 86400, '7 days'],
+  [30 * 86400, '30 days'],
+];
+
+/**
+ * The caller's live tokens (Keystone v3 application credentials): issue one with a name and a
+ * lifetime (its secret shown once, right here), revoke one. Revoking this session's token logs out.
+ */
+function Tokens({ me }) {
+  const [tokens, setTokens] = useState(undefined);
+  const [issued, setIssued] = useState(undefined);
+  const [error, setError] = useState('');
+  const load = useCallback(async () => {
+    try {
+      setTokens(await listTokens(me.user.id));
+    } catch (err) {
+      setError(err.message);
+    }
+  }, [me]);
+  useEffect(() => {
+    load();
+  }, [load]);
+  const issue = async (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const f = new FormData(form);
+    setError('');
+    try {
+      setIssued(await issueToken(me.user.id, String(f.get('name')).trim(), Number(f.get('lifetime'))));
+      form.reset();
+      await load();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  const revoke = async (t) => {
+    setError('');
+    try {
+      await revokeToken(me.user.id, t.id);
+      if (t.id === me.token_id) window.dispatchEvent(new Event('plankton:logged-out'));
+      else await load();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  const canIssue = me.kind === 'minted';
+  return html`<section class="tokens" aria-labelledby="tokens-title">
+    <h2 id="tokens-title">Tokens</h2>
+    <${ErrorNote} error=${error} />
+    ${
+      issued
+        ? html`<div class="issued" role="status">
+            <p>Token <strong>${issued.name}</strong> issued, valid until ${humanDate(issued.expires_at)}. Copy it now: it is not shown again.</p>
+            <label for="issued-secret">Token</label>
+            <input id="issued-secret" readonly value=${issued.secret} onFocus=${(e) => e.currentTarget.select()} />
+            <p>As an application credential: id <code>${issued.id}</code>, secret = the token, e.g. in <code>clouds.yaml</code>:</p>
+            <pre tabindex="0"><code>${`clouds:
+  plankton:
+    auth_type: v3applicationcredential
+    auth:
+      auth_url: ${me.public_url}/identity
+      application_credential_id: ${issued.id}
+      application_credential_secret: ${issued.secret}
+    region_name: ${me.region}`}</code></pre>
+            <button type="button" onClick=${() => setIssued(undefined)}>Done, hide it</button>
+          </div>`
+        : null
+    }
+    ${
+      tokens === undefined
+        ? html`<p>Loading…</p>`
+        : html`<div class="table-wrap"><table class="token-list">
+            <caption>Your live tokens</caption>
+            <thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody>
+              ${tokens.map(
+                (t) => html`<tr data-token-id=${t.id}>
+                  <td><code>${t.id}</code></td>
+                  <td>${t.name || '—'}${t.id === me.token_id ? ' (this session)' : ''}</td>
+                  <td>${humanDate(t.created_at)}</td>
+                  <td>${humanDate(t.expires_at)}</td>
+                  <td><button type="button" onClick=${() => revoke(t)} aria-label=${`Revoke token ${t.id}`}>Revoke</button></td>
+                </tr>`,
+              )}
+            </tbody>
+          </table></div>`
+    }
+    ${
+      canIssue
+        ? html`<form class="issue-token" onSubmit=${issue} aria-labelledby="issue-title">
+            <h3 id="issue-title">Issue a token</h3>
+            <label for="token-name">Name (what it is for)</label>
+            <input id="token-name" name="name" required maxlength="255" />
+            <label for="token-lifetime">Lifetime</label>
+            <select id="token-lifetime" name="lifetime">
+              ${LIFETIMES.map(([seconds, label]) => html`<option value=${seconds} selected=${seconds === 7 * 86400}>${label}</option>`)}
+            </select>
+            <button type="submit">Issue token</button>
+          </form>`
+        : html`<p class="hint">Log in with your password to issue tokens (a session opened with a token cannot issue more).</p>`
+    }
+  </section>`;
+}
+
+// --- register an existing object ---------------------------------------------------------------
+/** Browse the caller's containers and objects, pick one, and register it as an image (v1 register). */
+function Register({ me, schema }) {
+  const [containers, setContainers] = useState(undefined);
+  const [container, setContainer] = useState('');
+  const [prefix, setPrefix] = useState('');
+  const [markers, setMarkers] = useState(['']);
+  const [objects, setObjects] = useState(undefined);
+  const [picked, setPicked] = useState(undefined);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const PAGE = 50;
+  useEffect(() => {
+    listContainers(me.id).then(
+      (list) => setContainers(list ?? []),
+      (err) => setError(err.message),
+    );
+  }, [me]);
+  const marker = markers[markers.length - 1];
+  useEffect(() => {
+    if (!container) return;
+    setObjects(undefined);
+    listObjects(me.id, container, { prefix, marker, limit: PAGE }).then(
+      (list) => setObjects(list ?? []),
+      (err) => setError(err.message),
+    );
+  }, [me, container, prefix, marker]);
+  const chooseContainer = (name) => {
+    setContainer(name);
+    setMarkers(['']);
+    setPicked(undefined);
+  };
+  const filter = (e) => {
+    e.preventDefault();
+    setPrefix(String(new FormData(e.currentTarget).get('prefix')));
+    setMarkers(['']);
+  };
+  const submit = async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    setBusy(true);
+    setError('');
+    try {
+      const img = await registerObject(me.id, container, picked.name, {
+        name: String(f.get('name')) || picked.name.split('/').pop(),
+        diskFormat: String(f.get('disk_format')),
+        containerFormat: String(f.get('container_format')),
+      });
+      location.hash = `#/image/${img.id}`;
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const files = (objects ?? []).filter((o) => !o.subdir);
+  return html`<section aria-labelledby="register-title">
+    <h1 id="register-title">Register an object as an image</h1>
+    <p class="hint">Pick a file already in one of your containers; it becomes an image without being copied.</p>
+    <${ErrorNote} error=${error} />
+    <label for="reg-container">Container</label>
+    <select id="reg-container" value=${container} onChange=${(e) => chooseContainer(e.currentTarget.value)}>
+      <option value="">${containers === undefined ? 'Loading…' : containers.length ? 'choose a container' : 'no containers'}</option>
+      ${(containers ?? []).map((c) => html`<option value=${c.name}>${c.name} (${c.count} objects, ${humanSize(c.bytes)})</option>`)}
+    </select>
+    ${
+      container
+        ? html`<form class="filters" onSubmit=${filter} aria-label="Filter objects">
+              <label>Name starts with <input name="prefix" type="search" value=${prefix} /></label>
+              <button type="submit">Filter</button>
+            </form>
+            <fieldset class="objects">
+              <legend>Objects in ${container}</legend>
+              ${objects === undefined ? html`<p>Loading…</p>` : files.length === 0 ? html`<p>No objects here.</p>` : null}
+              ${files.map(
+                (o) => html`<label class="object-choice">
+                  <input type="radio" name="object" value=${o.name} checked=${picked?.name === o.name} onChange=${() => setPicked(o)} />
+                  ${o.name} <span class="meta">${humanSize(o.bytes)} · ${humanDate(o.last_modified)}</span>
+                </label>`,
+              )}
+            </fieldset>
+            <nav class="pager" aria-label="Object pages">
+              <button type="button" disabled=${markers.length <= 1} onClick=${() => setMarkers(markers.slice(0, -1))}>Previous objects</button>
+              <button type="button" disabled=${(objects ?? []).length < PAGE} onClick=${() => setMarkers([...markers, objects[objects.length - 1].name])}>More objects</button>
+            </nav>`
+        : null
+    }
+    ${
+      picked
+        ? html`<form class="upload register" onSubmit=${submit}>
+            <p>Register <code>${container}/${picked.name}</code> (${humanSize(picked.bytes)})</p>
+            <label for="reg-name">Image name</label><input id="reg-name" name="name" placeholder=${picked.name.split('/').pop()} />
+            <label for="reg-disk">Disk format</label>
+            <select id="reg-disk" name="disk_format">${schema.disk.map((d) => html`<option value=${d} selected=${d === 'raw'}>${d}</option>`)}</select>
+            <label for="reg-container-format">Container format</label>
+            <select id="reg-container-format" name="container_format">${schema.container.map((d) => html`<option value=${d} selected=${d === 'bare'}>${d}</option>`)}</select>
+            <button type="submit" disabled=${busy}>Register image</button>
+          </form>`
+        : null
+    }
   </section>`;
 }
 
@@ -601,6 +826,7 @@ function App() {
   const nav = [
     ['#/', 'Images'],
     ['#/upload', 'Upload'],
+    ['#/register', 'Register'],
     ['#/account', 'Account'],
   ];
   return html`<header class="top">
@@ -617,9 +843,11 @@ function App() {
           ? html`<${ImagePage} id=${imageMatch[1]} me=${me.user} />`
           : route === '/upload'
             ? html`<${Upload} schema=${schema} />`
-            : route === '/account'
-              ? html`<${Account} me=${me} />`
-              : html`<${Catalog} me=${me.user} schema=${schema} />`
+            : route === '/register'
+              ? html`<${Register} me=${me.user} schema=${schema} />`
+              : route === '/account'
+                ? html`<${Account} me=${me} />`
+                : html`<${Catalog} me=${me.user} schema=${schema} />`
       }
     </main>`;
 }

@@ -244,6 +244,87 @@ describe(`web catalog in chromium [${process.env.PG_URL ? 'postgres' : 'sqlite'}
     assert.ok(await eventually(async () => (await status()) === 'queued'), 'back to queued');
   });
 
+  it('registers an object from one of her containers as an image', async () => {
+    // The object goes in through the object store API, as any client would put it there.
+    const disk = randomBytes(256 * 1024 + 7);
+    const put = (p: string, body?: Buffer) =>
+      fetch(`${server.url}/object-store/v1/${alice.uuid}/${p}`, {
+        method: 'PUT',
+        headers: { 'X-Auth-Token': alice.token, 'Content-Type': 'application/octet-stream' },
+        ...(body ? { body: new Uint8Array(body) } : {}),
+      });
+    assert.ok([201, 202].includes((await put('disks')).status));
+    assert.equal((await put('disks/base/first.img', disk)).status, 201);
+    await alicePage.goto(`${server.url}/ui#/register`);
+    await alicePage.waitForSelector('#reg-container option[value="disks"]', WAIT);
+    await axeCheck(alicePage, 'register page');
+    await alicePage.select('#reg-container', 'disks');
+    await alicePage.waitForSelector('input[name=object][value="base/first.img"]', WAIT);
+    await alicePage.click('input[name=object][value="base/first.img"]');
+    await alicePage.waitForSelector('#reg-name', WAIT);
+    await alicePage.type('#reg-name', 'Registered Disk');
+    await alicePage.click('.register button[type=submit]');
+    await alicePage.waitForFunction(() => /^#\/image\//.test(location.hash), WAIT);
+    await alicePage.waitForSelector('.badge.active', WAIT);
+    assert.equal(await alicePage.$eval('#image-title', (e) => e.textContent), 'Registered Disk');
+    // The image is the object itself (its id is the object's UUID): same size, same bytes.
+    const id = (await alicePage.evaluate(() => location.hash)).slice('#/image/'.length);
+    assert.ok((await alicePage.$eval('dl.fields', (e) => e.textContent ?? '')).includes(`(${disk.length} bytes)`));
+    const data = await fetch(`${server.url}/image/v2/images/${id}/file`, { headers: { 'X-Auth-Token': alice.token } });
+    assert.equal(data.status, 200);
+    assert.ok(Buffer.from(await data.arrayBuffer()).equals(disk), 'the image data is the object');
+    // Name search is a substring search that ignores case.
+    await alicePage.goto(`${server.url}/ui#/`);
+    await alicePage.waitForSelector('input[name=name]', WAIT);
+    await alicePage.type('input[name=name]', 'STERED D');
+    await alicePage.click('.filters button[type=submit]');
+    await alicePage.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('tbody tr a')].map((a) => a.textContent);
+      return rows.length === 1 && rows[0] === 'Registered Disk';
+    }, WAIT);
+  });
+
+  it('issues a token with a name and a lifetime on the account page, sees it listed, and revokes it', async () => {
+    await alicePage.goto(`${server.url}/ui#/account`);
+    await alicePage.waitForSelector('#token-name', WAIT);
+    // The session's own token is listed (its secret never is).
+    await alicePage.waitForSelector('tr[data-token-id]', WAIT);
+    assert.ok(!(await alicePage.content()).includes(secrets[0]), 'the session secret is not on the page');
+    await alicePage.type('#token-name', 'ci pipeline');
+    await alicePage.select('#token-lifetime', '86400');
+    await alicePage.click('.issue-token button[type=submit]');
+    await alicePage.waitForSelector('#issued-secret', WAIT);
+    const secret = await alicePage.$eval('#issued-secret', (e) => (e as HTMLInputElement).value);
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+    secrets.push(secret);
+    const works = await fetch(`${server.url}/image/v2/images`, { headers: { 'X-Auth-Token': secret } });
+    assert.equal(works.status, 200);
+    const row = await alicePage.waitForFunction(
+      () =>
+        [...document.querySelectorAll('tr[data-token-id]')]
+          .find((tr) => tr.textContent?.includes('ci pipeline'))
+          ?.getAttribute('data-token-id'),
+      WAIT,
+    );
+    const tokenId = String(await row.jsonValue());
+    await axeCheck(alicePage, 'account page with tokens');
+    assert.match(
+      await alicePage.$eval('.issued pre', (e) => e.textContent ?? ''),
+      new RegExp(`application_credential_id: ${tokenId}`),
+    );
+    // Phone width: the token table scrolls in its own box, the page never sideways.
+    await alicePage.setViewport({ width: 375, height: 800 });
+    const overflow = await alicePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `account page wider than a phone by ${overflow}px`);
+    await alicePage.setViewport({ width: 1100, height: 700 });
+    await alicePage.click('.issued button');
+    await alicePage.waitForFunction(() => !document.querySelector('#issued-secret'), WAIT);
+    await alicePage.click(`tr[data-token-id="${tokenId}"] button`);
+    await alicePage.waitForFunction((id) => !document.querySelector(`tr[data-token-id="${id}"]`), WAIT, tokenId);
+    const revoked = await fetch(`${server.url}/image/v2/images`, { headers: { 'X-Auth-Token': secret } });
+    assert.equal(revoked.status, 401);
+  });
+
   it('bob logs in with a token, accepts the shared image and downloads it', async () => {
     bobPage = await newPage();
     await bobPage.goto(`${server.url}/ui`);
@@ -280,6 +361,10 @@ describe(`web catalog in chromium [${process.env.PG_URL ? 'postgres' : 'sqlite'}
     const clouds = await bobPage.$eval('pre code', (e) => e.textContent ?? '');
     assert.match(clouds, new RegExp(`auth_url: ${server.url}/identity`));
     assert.ok(!clouds.includes(bob.token), 'the account page never shows the session token');
+    assert.ok(!(await bobPage.content()).includes(bob.token), 'nor anywhere else on the page');
+    // A session opened with a token lists tokens but cannot issue any (no password was proved).
+    await bobPage.waitForSelector('tr[data-token-id]', WAIT);
+    assert.equal(await bobPage.$('#token-name'), null);
     await axeCheck(bobPage, 'account page');
   });
 
@@ -315,7 +400,15 @@ describe(`web catalog in chromium [${process.env.PG_URL ? 'postgres' : 'sqlite'}
     assert.deepEqual(problems, []);
     assert.deepEqual(
       axeRuns.map((r) => r.what),
-      ['login page', 'catalog', 'upload page', 'image page', 'account page'],
+      [
+        'login page',
+        'catalog',
+        'upload page',
+        'image page',
+        'register page',
+        'account page with tokens',
+        'account page',
+      ],
     );
     assert.ok(requested.length > 10);
     for (const s of secrets) {

@@ -5,12 +5,24 @@
  * downloads flow through untouched; the API's own faults module words its errors.
  */
 import { badRequest, forbidden } from '../../errors.ts';
-import { apiRequest, type ApiRequest } from '../http/api-request.ts';
+import { apiRequest, lastHeader, type ApiRequest } from '../http/api-request.ts';
 import { failureResponse, type ApiResponse } from '../http/reply.ts';
 import { checkCsrf, checkSameOrigin, requireSession } from './ui-session.ts';
 
-/** The public APIs the page may reach. Nothing else (health, public links, v1) is proxied. */
+/** The public APIs the page may reach. Nothing else (health, public links, the rest of v1) is proxied. */
 const ALLOWED_PREFIXES = ['/image/v2/', '/identity/v3/', '/object-store/v1/', '/account/v1.0/'];
+
+/**
+ * The one Image API v1 call the page makes: registering an existing object as an image (`POST
+ * /image/v1/images` with `X-Image-Meta-Location`, image-api.md §5.3), which v2 offers users no way to do.
+ */
+function isV1Register(req: ApiRequest, path: string): boolean {
+  return (
+    req.method === 'POST' &&
+    /^\/image\/v1\/images\/?$/.test(path) &&
+    lastHeader(req.raw, 'x-image-meta-location') !== undefined
+  );
+}
 
 /**
  * `mode` 'api': every method, with the CSRF header and same-origin checks; 'download': a GET the
@@ -28,7 +40,8 @@ export async function proxyToPublicApi(
     checkCsrf(req, session);
   }
   const path = target ?? req.path.slice(strip);
-  if (!ALLOWED_PREFIXES.some((p) => path.startsWith(p))) throw forbidden('Not reachable from the web catalog');
+  if (!ALLOWED_PREFIXES.some((p) => path.startsWith(p)) && !(mode === 'api' && isV1Register(req, path)))
+    throw forbidden('Not reachable from the web catalog');
   // Never a token in a URL: the session is the only credential here.
   if ([...req.query.keys()].some((k) => k.toLowerCase() === 'x-auth-token'))
     throw badRequest('No token in the query, please');

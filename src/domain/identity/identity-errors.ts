@@ -46,3 +46,24 @@ export class SubjectTokenNotFound extends Error {
     super('subject token not found');
   }
 }
+
+/**
+ * A request about a user's own tokens (list, issue, revoke) the rules refuse: another user's
+ * tokens (only admins may look at or revoke those), issuing from a session that proved no
+ * password, a token that is not there (or not live), or a lifetime out of bounds.
+ */
+export type OwnTokenRefusal =
+  | 'other-user'
+  | 'password-session-required'
+  | 'no-such-token'
+  | 'bad-lifetime'
+  | 'bad-name';
+
+export class OwnTokenRefused extends Error {
+  constructor(
+    readonly reason: OwnTokenRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}

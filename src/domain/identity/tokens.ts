@@ -31,6 +31,8 @@ export interface Caller {
   readonly expiresAt: number;
   /** When the token was issued (microseconds). */
   readonly issuedAt: number;
+  /** Whether a password login minted the token (a proof of the password, not only of a token). */
+  readonly minted: boolean;
 }
 
 /** Only the SHA-256 of a secret is stored: a lookup by hash compares no secret character by character. */
@@ -71,7 +73,13 @@ export class Tokens {
     if (row.revoked_at !== null) throw new AuthenticationFailed('revoked-token');
     if (row.user.active !== 1) throw new AuthenticationFailed('user-disabled');
     if (row.expires_at <= Date.now() * 1000) throw new AuthenticationFailed('expired-token');
-    return { user: toUser(row.user), tokenId: row.token_id, expiresAt: row.expires_at, issuedAt: row.created_at };
+    return {
+      user: toUser(row.user),
+      tokenId: row.token_id,
+      expiresAt: row.expires_at,
+      issuedAt: row.created_at,
+      minted: row.minted === 1,
+    };
   }
 
   /** Revokes one token given by its secret or its token_id; returns its token_id. */

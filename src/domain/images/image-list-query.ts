@@ -63,6 +63,8 @@ export interface ImageCatalogQuery {
   readonly protected?: boolean;
   readonly id?: MatchFilter;
   readonly name?: MatchFilter;
+  /** Plankton's `name=contains:…`: the name contains this text, ignoring (at least ASCII) case. */
+  readonly nameContains?: string;
   /** v2 status names (`active`, not v1's `available`). */
   readonly status?: MatchFilter;
   readonly containerFormat?: MatchFilter;

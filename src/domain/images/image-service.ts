@@ -1130,5 +1130,5 @@ function catalogTexts(q: ImageCatalogQuery): (string | undefined)[] {
   const matches = [q.id, q.name, q.status, q.containerFormat, q.diskFormat].flatMap((m) =>
     m === undefined ? [] : m.op === 'eq' ? [m.value] : m.values,
   );
-  return [...matches, ...q.tags, q.owner, q.checksum, q.osHashValue, ...propertyTexts(q.properties)];
+  return [...matches, q.nameContains, ...q.tags, q.owner, q.checksum, q.osHashValue, ...propertyTexts(q.properties)];
 }

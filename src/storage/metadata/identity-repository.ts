@@ -7,6 +7,8 @@ export interface TokenWithUser {
   readonly created_at: number;
   readonly expires_at: number;
   readonly revoked_at: number | null;
+  /** 1 for a token a password login minted. */
+  readonly minted: number;
   readonly user: UserRow;
 }
 
@@ -122,6 +124,7 @@ export class IdentityRepository {
         'tokens.created_at as token_created_at',
         'tokens.expires_at',
         'tokens.revoked_at',
+        'tokens.minted',
         'users.uuid',
         'users.display_name',
         'users.admin',
@@ -136,6 +139,7 @@ export class IdentityRepository {
         created_at: r.token_created_at,
         expires_at: r.expires_at,
         revoked_at: r.revoked_at,
+        minted: r.minted,
         user: {
           uuid: r.uuid,
           display_name: r.display_name,

@@ -146,6 +146,7 @@ export class ImageRepository {
       const values = f.op === 'eq' ? [f.value] : f.values;
       query = query.where(sql<SqlBool>`${col} in (${sql.join(values.map((v) => sql`${map(v)}`))})`);
     }
+    if (q.nameContains !== undefined) query = query.where(this.#nameContains(q.nameContains));
     const times: [TimeFilter | undefined, RawBuilder<unknown>][] = [
       [q.createdAt, sql`i.created_at`],
       [q.updatedAt, updatedAt],
@@ -346,6 +347,17 @@ export class ImageRepository {
   }
 
   /** Strings sort by code point: PostgreSQL needs the "C" collation for that, SQLite's default does it. */
+  /**
+   * A substring test on the name, ignoring case (SQLite's LIKE folds ASCII letters, PostgreSQL's
+   * ILIKE every letter). No index serves it: the planner walks the sort order's index and filters,
+   * stopping at a page's worth of matches (src/api/image/v2/README.md, "Name search", for the cost).
+   */
+  #nameContains(text: string): RawBuilder<SqlBool> {
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const op = sql.raw(this.#dialect === 'postgres' ? 'ilike' : 'like');
+    return sql<SqlBool>`i.name ${op} ${pattern} escape '\\'`;
+  }
+
   #text<T>(e: RawBuilder<T>): RawBuilder<T> {
     return this.#dialect === 'postgres' ? sql<T>`${e} collate "C"` : e;
   }

@@ -4,6 +4,7 @@ import {
   AuthenticationFailed,
   CredentialRejected,
   LoginThrottled,
+  OwnTokenRefused,
   SubjectTokenNotFound,
 } from '../../../domain/identity/identity-errors.ts';
 import { json, type ApiResponse, type HeaderMap } from '../../http/reply.ts';
@@ -46,6 +47,14 @@ export function keystoneError(status: number, message: string, headers: HeaderMa
   return json(status, { error: { code: status, title: TITLES[status] ?? 'Error', message } }, headers);
 }
 
+const OWN_TOKEN_STATUS: Record<OwnTokenRefused['reason'], number> = {
+  'other-user': 403,
+  'password-session-required': 403,
+  'no-such-token': 404,
+  'bad-lifetime': 400,
+  'bad-name': 400,
+};
+
 /** Maps whatever a v3 handler threw onto Keystone's reply; logs why a login failed, never with what. */
 export function keystoneFault(err: unknown, log: Logger, publicUrl: string): ApiResponse {
   if (err instanceof KeystoneFault) return keystoneError(err.status, err.message, err.headers);
@@ -62,6 +71,7 @@ export function keystoneFault(err: unknown, log: Logger, publicUrl: string): Api
   if (err instanceof CredentialRejected)
     return keystoneError(400, `Invalid input for field '${err.field}': ${err.why}`);
   if (err instanceof SubjectTokenNotFound) return keystoneError(404, 'Could not find token.');
+  if (err instanceof OwnTokenRefused) return keystoneError(OWN_TOKEN_STATUS[err.reason], err.message);
   // Shared HTTP helpers (body too large, not UTF-8) speak ServiceError: same status, Keystone's shape.
   if (err instanceof ServiceError && err.status < 500)
     return keystoneError(err.status, err.message, { ...err.headers });

@@ -14,7 +14,7 @@ const auditId = (tokenId: string) =>
   createHash('sha256').update(`audit:${tokenId}`).digest().subarray(0, 16).toString('base64url');
 
 /** Keystone's default role names; `admin` for Plankton admins (informational to clients). */
-const roles = (user: User) => [
+export const roles = (user: User) => [
   { id: 'member', name: 'member' },
   { id: 'reader', name: 'reader' },
   ...(user.admin ? [{ id: 'admin', name: 'admin' }] : []),

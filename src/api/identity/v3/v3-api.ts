@@ -2,6 +2,12 @@ import type { Caller } from '../../../domain/identity/tokens.ts';
 import { AuthenticationFailed } from '../../../domain/identity/identity-errors.ts';
 import { lastHeader, parseJson, readSmallBody, type ApiRequest } from '../../http/api-request.ts';
 import { json, type ApiResponse } from '../../http/reply.ts';
+import {
+  issueApplicationCredential,
+  listApplicationCredentials,
+  revokeApplicationCredential,
+  showApplicationCredential,
+} from './application-credentials.ts';
 import { parseAuthBody } from './auth-body.ts';
 import { v3Catalog } from './catalog.ts';
 import { versionDocument, versionsDocument } from './discovery.ts';
@@ -44,6 +50,20 @@ const ROUTES: [RegExp, Routes][] = [
   [/^\/identity\/v3\/projects\/?$/, { GET: withCaller((req, caller) => listProjects(req, caller)) }],
   [/^\/identity\/v3\/projects\/([^/]+)\/?$/, { GET: withCaller((req, _c, [id]) => showProject(req, id)) }],
   [/^\/identity\/v3\/users\/?$/, { GET: withCaller((req, caller) => listUsers(req, caller)) }],
+  [
+    /^\/identity\/v3\/users\/([^/]+)\/application_credentials\/?$/,
+    {
+      GET: withCaller((req, caller, [user]) => listApplicationCredentials(req, caller, user)),
+      POST: withCaller((req, caller, [user]) => issueApplicationCredential(req, caller, user)),
+    },
+  ],
+  [
+    /^\/identity\/v3\/users\/([^/]+)\/application_credentials\/([^/]+)\/?$/,
+    {
+      GET: withCaller((req, caller, [user, id]) => showApplicationCredential(req, caller, user, id)),
+      DELETE: withCaller((req, caller, [user, id]) => revokeApplicationCredential(req, caller, user, id)),
+    },
+  ],
   [/^\/identity\/v3\/users\/([^/]+)\/?$/, { GET: withCaller((req, _c, [id]) => showUser(req, id)) }],
   [/^\/identity\/v3\/domains\/?$/, { GET: withCaller((req) => listDomains(req)) }],
   [/^\/identity\/v3\/domains\/([^/]+)\/?$/, { GET: withCaller((req, _c, [id]) => showDomain(req, id)) }],

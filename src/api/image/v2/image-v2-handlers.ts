@@ -12,6 +12,7 @@ import { visibilityAttributes } from '../../../domain/images/image-commands.ts';
 import type { ImageMember } from '../../../domain/images/image-members.ts';
 import { visibilityOf } from '../../../domain/images/image-visibility.ts';
 import { isMd5 } from '../../../domain/images/image-values.ts';
+import { renderLocation } from '../v1/image-metadata-headers.ts';
 import { v2StatusName } from './domain-faults.ts';
 import { v2Error } from './faults.ts';
 import { createdHeaders, parseImageCreate } from './image-create.ts';
@@ -151,8 +152,16 @@ export const createImage: V2Handler = async (req, caller) => {
   return imageReply(201, view, createdHeaders(req.services.publicUrl(), view.id, req.services.images.importMethods));
 };
 
-export const showImage: V2Handler = async (req, caller, route) =>
-  imageReply(200, await req.services.images.show(caller, route.imageId!));
+/**
+ * The owner also sees where the data lives in the object store (`direct_url`, openstack.md §4.4
+ * [P]: `pithos://<account>/<container>/<object>`); nobody else does (Glance hides it by default:
+ * it names the owner's containers), and lists never carry it.
+ */
+export const showImage: V2Handler = async (req, caller, route) => {
+  const view = await req.services.images.show(caller, route.imageId!);
+  const ownerOnly = view.owner === caller.uuid ? { directUrl: renderLocation(view.object) } : {};
+  return json(200, renderV2Image({ ...v2Source(view), ...ownerOnly }));
+};
 
 /** §4.5: parsed before the image is read; planned against the image under its lock. */
 export const patchImage: V2Handler = async (req, caller, route) => {
