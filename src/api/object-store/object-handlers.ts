@@ -24,6 +24,7 @@ import { objectHeaders } from './response-headers.ts';
 import { PITHOS, type Dialect } from './dialect.ts';
 import { httpDate } from '../../domain/time.ts';
 import { quote } from '../http/percent.ts';
+import { isDataUpdate, postObjectData } from './partial-update.ts';
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -396,6 +397,7 @@ async function copyByMethod(
 
 async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord, dialect: Dialect): Promise<ApiResponse> {
   const type = contentMediaType(req.raw);
+  if (dialect.name === 'pithos' && isDataUpdate(req)) return postObjectData(req, caller, obj, dialect);
   if (
     type === 'application/octet-stream' ||
     ['x-source-object', 'content-range', 'x-object-bytes'].some((h) => hasHeader(req.raw, h))

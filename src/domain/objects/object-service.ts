@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { NotFound, QuotaExceeded, UploadBlocksRemoved } from '../errors.ts';
+import { DomainError, NotFound, QuotaExceeded, UploadBlocksRemoved } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
@@ -73,6 +73,13 @@ export type OverwriteHook = (trx: Trx, obj: ObjectRecord) => Promise<void>;
 export class MissingBlocksError extends Error {
   constructor(readonly missing: string[]) {
     super(`${missing.length} block(s) missing`);
+  }
+}
+
+/** Another version was committed between the start of a partial update and its commit (partial-updates.ts). */
+export class ObjectChanged extends DomainError {
+  constructor() {
+    super('the object was replaced during the partial update');
   }
 }
 
@@ -234,6 +241,25 @@ export class ObjectService {
       const obj = await this.writeVersion(trx, version, container, name, content, attrs, opts);
       await opts.inCommit?.(trx, obj);
       return obj;
+    });
+  }
+
+  /**
+   * Commits `content` as the next version of `base`'s object if `base` is still its live version
+   * (partial updates, partial-updates.ts): under the object's row lock, through the one write
+   * path. Another version committed meanwhile → `ObjectChanged`, nothing written.
+   */
+  async commitOver(base: ObjectRecord, content: Content, attrs: Attributes, opts: WriteOptions): Promise<ObjectRecord> {
+    return this.db.transaction().execute(async (trx) => {
+      const version = await this.nextVersion(trx);
+      await this.#rows.lockRow(trx, base.uuid);
+      const live = await this.requireLive(base, trx);
+      if (live.containerId !== base.containerId || live.name !== base.name) throw new NotFound('object');
+      if (live.version !== base.version) throw new ObjectChanged();
+      const missing = await this.missingBlocks(content.hashes);
+      if (missing.length) throw new MissingBlocksError(missing);
+      const c = await this.liveContainer(base.containerId, trx);
+      return this.writeVersion(trx, version, c, base.name, content, attrs, { ...opts, uuid: undefined });
     });
   }
 

@@ -1,0 +1,361 @@
+/**
+ * Pithos partial updates (issue 19 item 7): range overwrites, appends, splices from another
+ * object, truncation and zero-extension, on the Pithos mount, over real HTTP. Every result is
+ * checked byte for byte against the same edit done here on a Buffer, and its hashmap and object
+ * hash against spec/hashing.md computed here (a partial update must hash exactly as a fresh upload
+ * of the same bytes); bad requests leave the object as it was.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from './helpers/dialects.ts';
+import { startTestServer, type TestServer } from './helpers/test-server.ts';
+import {
+  BLOCK,
+  EMPTY_SHA256,
+  Store,
+  assertFault,
+  blockHashOf,
+  bytesOf,
+  merkle,
+  p,
+  splitBlocks,
+  type Reply,
+} from './helpers/object-store.ts';
+
+const OCTETS = { 'Content-Type': 'application/octet-stream' };
+
+/** The hashmap spec/hashing.md gives these bytes (an empty object: the empty block). */
+const hashesOf = (data: Buffer): string[] => (data.length ? splitBlocks(data).map(blockHashOf) : [EMPTY_SHA256]);
+
+/** `data` with `patch` written at `offset` (extending it when it runs past the end). */
+function spliced(data: Buffer, offset: number, patch: Buffer): Buffer {
+  const out = Buffer.alloc(Math.max(data.length, offset + patch.length));
+  data.copy(out);
+  patch.copy(out, offset);
+  return out;
+}
+
+/** `data` cut to, or zero-extended to, `size` bytes. */
+function resized(data: Buffer, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  data.copy(out, 0, 0, Math.min(size, data.length));
+  return out;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`object store: partial updates [${dialect}]`, () => {
+    let s: TestServer;
+    let alice: Store;
+    let bob: Store;
+    let A: string;
+
+    before(async () => {
+      s = await startTestServer(dialect);
+      alice = new Store(s, await s.user());
+      bob = new Store(s, await s.user());
+      A = alice.uuid;
+      await alice.putContainer('pu');
+    });
+    after(() => s.close());
+
+    /** The object holds exactly `expected`, hashed as a fresh upload of it would be. */
+    async function expectContent(name: string, expected: Buffer): Promise<Reply> {
+      const got = await alice.req('GET', p(A, 'pu', name));
+      assert.equal(got.status, 200);
+      assert.equal(got.body.length, expected.length, `size of ${name}`);
+      assert.ok(got.body.equals(expected), `bytes of ${name}`);
+      const map = await alice.req('GET', p(A, 'pu', name, 'hashmap&format=json'));
+      assert.equal(map.status, 200);
+      assert.deepEqual(map.json().hashes, hashesOf(expected));
+      assert.equal(map.json().bytes, expected.length);
+      assert.equal(got.header('x-object-hash'), merkle(hashesOf(expected)));
+      return got;
+    }
+
+    async function post(name: string, headers: Record<string, string | number>, body?: Buffer | string, q = 'update') {
+      return alice.req('POST', p(A, 'pu', name, q), { headers, body });
+    }
+
+    it('Content-Range a-b overwrites a range inside one block: 204, new version, ETag = object hash', async () => {
+      const data = bytesOf('small', 1000);
+      const put = await alice.put('pu', 'small', data, { 'Content-Type': 'text/x-kept', 'X-Object-Meta-Kind': 'doc' });
+      const patch = Buffer.from('PATCHED');
+      const r = await post('small', { ...OCTETS, 'Content-Range': 'bytes 10-16/*' }, patch);
+      assert.equal(r.status, 204, r.text());
+      assert.equal(r.body.length, 0);
+      assert.ok(Number(r.header('x-object-version')) > Number(put.header('x-object-version')));
+      const expected = spliced(data, 10, patch);
+      const got = await expectContent('small', expected);
+      // The MD5 of the whole is unknown after a partial update: the ETag is the object hash.
+      assert.equal(r.header('etag'), merkle(hashesOf(expected)));
+      assert.equal(got.header('etag'), merkle(hashesOf(expected)));
+      assert.equal(got.header('content-type'), 'text/x-kept', 'the content type is kept');
+      assert.equal(got.header('x-object-meta-kind'), 'doc', 'meta kept with ?update');
+      const listing = await alice.req('GET', p(A, 'pu', undefined, 'format=json&prefix=small'));
+      assert.equal(listing.json()[0].hash, '');
+      assert.equal(listing.json()[0].bytes, 1000);
+    });
+
+    it('a range across a block boundary rewrites only the blocks it touches; past the end extends', async () => {
+      const data = bytesOf('big', 3 * BLOCK + 1000);
+      await alice.put('pu', 'big', data);
+      const before = (await alice.req('GET', p(A, 'pu', 'big', 'hashmap&format=json'))).json().hashes as string[];
+      const patch = bytesOf('patch', 20);
+      const r = await post('big', { ...OCTETS, 'Content-Range': `bytes ${BLOCK - 10}-${BLOCK + 9}/*` }, patch);
+      assert.equal(r.status, 204, r.text());
+      const expected = spliced(data, BLOCK - 10, patch);
+      await expectContent('big', expected);
+      const after = (await alice.req('GET', p(A, 'pu', 'big', 'hashmap&format=json'))).json().hashes as string[];
+      assert.notEqual(after[0], before[0]);
+      assert.notEqual(after[1], before[1]);
+      assert.equal(after[2], before[2], 'an untouched block keeps its hash');
+      assert.equal(after[3], before[3], 'an untouched block keeps its hash');
+
+      // Starting 5 bytes before the end, 3000 bytes: the object grows.
+      const tail = bytesOf('tail', 3000);
+      const start = expected.length - 5;
+      const r2 = await post('big', { ...OCTETS, 'Content-Range': `bytes ${start}-${start + 2999}/*` }, tail);
+      assert.equal(r2.status, 204, r2.text());
+      await expectContent('big', spliced(expected, start, tail));
+    });
+
+    it('bytes */* appends (chunked body too); bytes a-/* writes the whole body at a', async () => {
+      const data = bytesOf('app', BLOCK - 100);
+      await alice.put('pu', 'app', data);
+      const more = bytesOf('more', 300);
+      const r = await post('app', { ...OCTETS, 'Content-Range': 'bytes */*' }, more);
+      assert.equal(r.status, 204, r.text());
+      let expected = Buffer.concat([data, more]);
+      await expectContent('app', expected);
+      const chunked = bytesOf('chunked', BLOCK + 77);
+      const r2 = await alice.req('POST', p(A, 'pu', 'app', 'update'), {
+        headers: { ...OCTETS, 'Content-Range': 'bytes */*' },
+        body: chunked,
+        chunked: 65536,
+      });
+      assert.equal(r2.status, 204, r2.text());
+      expected = Buffer.concat([expected, chunked]);
+      await expectContent('app', expected);
+      const open = Buffer.from('open-ended');
+      const r3 = await post('app', { ...OCTETS, 'Content-Range': 'bytes 3-/*' }, open);
+      assert.equal(r3.status, 204, r3.text());
+      await expectContent('app', spliced(expected, 3, open));
+      // An empty append changes nothing but still makes a version.
+      const r4 = await post('app', { ...OCTETS, 'Content-Range': 'bytes */*' }, '');
+      assert.equal(r4.status, 204, r4.text());
+      await expectContent('app', spliced(expected, 3, open));
+    });
+
+    it('X-Source-Object appends or splices another object, aligned (by hash) or not', async () => {
+      const src = bytesOf('src', 2 * BLOCK + 500);
+      await alice.put('pu', 'src', src);
+      const base = bytesOf('dst', BLOCK);
+      await alice.put('pu', 'dst', base);
+      // Aligned append: whole source blocks are taken by hash.
+      const r = await post('dst', { 'Content-Range': 'bytes */*', 'X-Source-Object': '/pu/src' });
+      assert.equal(r.status, 204, r.text());
+      let expected = Buffer.concat([base, src]);
+      await expectContent('dst', expected);
+      // Unaligned splice of the source's first 1000 bytes at 123.
+      const r2 = await post('dst', { 'Content-Range': 'bytes 123-1122/*', 'X-Source-Object': 'pu/src' });
+      assert.equal(r2.status, 204, r2.text());
+      expected = spliced(expected, 123, src.subarray(0, 1000));
+      await expectContent('dst', expected);
+      // X-Source-Account names the owner; X-Source-Version the live version.
+      const v = (await alice.req('HEAD', p(A, 'pu', 'src'))).header('x-object-version')!;
+      const r3 = await post('dst', {
+        'Content-Range': 'bytes */*',
+        'X-Source-Object': '/pu/src',
+        'X-Source-Account': A,
+        'X-Source-Version': v,
+      });
+      assert.equal(r3.status, 204, r3.text());
+      await expectContent('dst', Buffer.concat([expected, src]));
+    });
+
+    it('X-Object-Bytes truncates (kamaki truncate) and zero-extends; old bytes never come back', async () => {
+      const data = bytesOf('trunc', BLOCK + 5000);
+      await alice.put('pu', 'trunc', data, { 'Content-Type': 'text/plain' });
+      const upto = BLOCK + 100;
+      const r = await post('trunc', {
+        'Content-Type': 'text/plain',
+        'Content-Range': `bytes 0-${upto}/*`,
+        'X-Object-Bytes': upto,
+        'X-Source-Object': '/pu/trunc',
+      });
+      assert.equal(r.status, 204, r.text());
+      await expectContent('trunc', data.subarray(0, upto));
+      // Growing again: the cut bytes are zeros now, not what was there before.
+      const r2 = await post('trunc', { 'X-Object-Bytes': 3 * BLOCK + 7 });
+      assert.equal(r2.status, 204, r2.text());
+      await expectContent('trunc', resized(data.subarray(0, upto), 3 * BLOCK + 7));
+      const r3 = await post('trunc', { 'X-Object-Bytes': 0 });
+      assert.equal(r3.status, 204, r3.text());
+      await expectContent('trunc', Buffer.alloc(0));
+      // Range write and size in one request.
+      await alice.put('pu', 'both', bytesOf('both', 100));
+      const r4 = await post(
+        'both',
+        { ...OCTETS, 'Content-Range': 'bytes 90-99/*', 'X-Object-Bytes': 95 },
+        'abcdefghij',
+      );
+      assert.equal(r4.status, 204, r4.text());
+      await expectContent('both', spliced(bytesOf('both', 100), 90, Buffer.from('abcdefghij')).subarray(0, 95));
+    });
+
+    it('bad ranges and headers: the Pithos answer, and the object is left as it was', async () => {
+      const data = bytesOf('bad', 2000);
+      const put = await alice.put('pu', 'bad', data);
+      const version = put.header('x-object-version');
+      const cases: [Record<string, string | number>, string | undefined, number, string][] = [
+        [{ ...OCTETS, 'Content-Range': 'bytes 2001-2004/*' }, 'abcd', 416, 'Supplied offset is beyond object limits'],
+        [{ ...OCTETS, 'Content-Range': 'bytes 5-2/*' }, 'abcd', 416, 'Invalid Content-Range header'],
+        [{ ...OCTETS, 'Content-Range': 'bytes -1-2/*' }, 'abcd', 416, 'Invalid Content-Range header'],
+        [{ ...OCTETS, 'Content-Range': 'bytes=0-3' }, 'abcd', 416, 'Invalid Content-Range header'],
+        [{ ...OCTETS, 'Content-Range': 'bytes 0-99999999999999999999/*' }, 'abcd', 416, 'Invalid Content-Range header'],
+        [
+          { ...OCTETS, 'Content-Range': 'bytes 0-3/10' },
+          'abcd',
+          416,
+          'Supplied range will change provided object limits',
+        ],
+        [
+          { ...OCTETS, 'Content-Range': 'bytes 1998-2001/*', 'X-Object-Bytes': 'x' },
+          'abcd',
+          400,
+          'Invalid X-Object-Bytes header',
+        ],
+        [{ ...OCTETS, 'X-Object-Bytes': -1 }, undefined, 400, 'Invalid X-Object-Bytes header'],
+        [{ ...OCTETS }, 'abcd', 400, 'Missing Content-Range header'],
+        [{ ...OCTETS, 'Content-Range': 'bytes 0-9/*' }, 'abcd', 400, 'Content length does not match range length'],
+        [{ 'X-Source-Object': '/pu/bad' }, undefined, 400, 'Missing Content-Range header'],
+        [{ 'Content-Range': 'bytes */*', 'X-Source-Object': 'nope' }, undefined, 400, 'Invalid source object'],
+        [{ 'Content-Range': 'bytes */*', 'X-Source-Object': '/pu/missing' }, undefined, 404, 'Object does not exist'],
+        [
+          { 'Content-Range': 'bytes 0-2000/*', 'X-Source-Object': '/pu/bad' },
+          undefined,
+          400,
+          'Object length is smaller than range length',
+        ],
+        [
+          { 'Content-Range': 'bytes */*', 'X-Source-Object': '/pu/bad', 'X-Source-Version': '1' },
+          undefined,
+          501,
+          'Object versions are not supported',
+        ],
+        [
+          { ...OCTETS, 'Content-Range': 'bytes */*', 'If-Match': 'nomatch' },
+          'abcd',
+          412,
+          'Resource ETag does not match',
+        ],
+      ];
+      for (const [headers, body, status, message] of cases) {
+        assertFault(await post('bad', headers, body), status, message);
+      }
+      // A chunked body longer than its range.
+      const long = await alice.req('POST', p(A, 'pu', 'bad', 'update'), {
+        headers: { ...OCTETS, 'Content-Range': 'bytes 0-3/*' },
+        body: 'abcdefgh',
+        chunked: 3,
+      });
+      assertFault(long, 400, 'Content length does not match range length');
+      const h = await alice.req('HEAD', p(A, 'pu', 'bad'));
+      assert.equal(h.header('x-object-version'), version, 'no version was made');
+      await expectContent('bad', data);
+      // Past the size cap.
+      assertFault(await post('bad', { 'X-Object-Bytes': 2 ** 41 }), 400, 'Maximum size is reached');
+      assertFault(await post('nope', { ...OCTETS, 'Content-Range': 'bytes */*' }, 'x'), 404, 'Object does not exist');
+    });
+
+    it('rights: a write grantee may update, a reader may not, a stranger sees 404', async () => {
+      await alice.put('pu', 'shared', bytesOf('shared', 100), { 'X-Object-Sharing': `write=${bob.uuid}` });
+      const r = await bob.req('POST', p(A, 'pu', 'shared', 'update'), {
+        headers: { ...OCTETS, 'Content-Range': 'bytes */*' },
+        body: 'bob',
+      });
+      assert.equal(r.status, 204, r.text());
+      await expectContent('shared', Buffer.concat([bytesOf('shared', 100), Buffer.from('bob')]));
+      await alice.put('pu', 'readonly', 'x', { 'X-Object-Sharing': `read=${bob.uuid}` });
+      const denied = await bob.req('POST', p(A, 'pu', 'readonly', 'update'), {
+        headers: { ...OCTETS, 'Content-Range': 'bytes */*' },
+        body: 'bob',
+      });
+      assertFault(denied, 403);
+      await alice.put('pu', 'private', 'x');
+      const hidden = await bob.req('POST', p(A, 'pu', 'private', 'update'), {
+        headers: { ...OCTETS, 'Content-Range': 'bytes */*' },
+        body: 'bob',
+      });
+      assertFault(hidden, 404, 'Object does not exist');
+    });
+
+    it('readers during partial updates see the old or the new version, never a mix', async () => {
+      const size = 3 * BLOCK + 321;
+      let current = bytesOf('race', size);
+      await alice.put('pu', 'race', current);
+      const versions = new Map([[merkle(hashesOf(current)), current]]);
+      let done = false;
+      const reads: Promise<void>[] = [];
+      const reader = async () => {
+        while (!done) {
+          const r = await alice.req('GET', p(A, 'pu', 'race'));
+          assert.equal(r.status, 200);
+          const known = [...versions.values()].some((v) => v.equals(r.body));
+          assert.ok(known, 'a read saw bytes of no committed version');
+        }
+      };
+      for (let i = 0; i < 3; i++) reads.push(reader());
+      for (let round = 0; round < 4; round++) {
+        const patch = bytesOf(`race-${round}`, BLOCK + 1000);
+        const next = spliced(current, BLOCK - 500 + round, patch);
+        // Known before it is committed, so a reader never races the map.
+        versions.set(merkle(hashesOf(next)), next);
+        const r = await post(
+          'race',
+          { ...OCTETS, 'Content-Range': `bytes ${BLOCK - 500 + round}-${2 * BLOCK + 499 + round}/*` },
+          patch,
+        );
+        assert.equal(r.status, 204, r.text());
+        current = next;
+      }
+      done = true;
+      await Promise.all(reads);
+      await expectContent('race', current);
+    });
+
+    it('parallel appends (kamaki append) each land whole, one after the other; a PUT racing them wins or they do', async () => {
+      await alice.put('pu', 'par', '');
+      const pieces = Array.from({ length: 6 }, (_, i) => bytesOf(`piece-${i}`, 700_000 + i));
+      const replies = await Promise.all(pieces.map((b) => post('par', { ...OCTETS, 'Content-Range': 'bytes */*' }, b)));
+      assert.deepEqual(
+        replies.map((r) => r.status),
+        pieces.map(() => 204),
+      );
+      const got = (await alice.req('GET', p(A, 'pu', 'par'))).body;
+      assert.equal(
+        got.length,
+        pieces.reduce((n, b) => n + b.length, 0),
+      );
+      // Each piece is somewhere in one piece (appends never interleave).
+      let at = 0;
+      const seen = new Set<number>();
+      while (at < got.length) {
+        const i = pieces.findIndex((b, j) => !seen.has(j) && got.subarray(at, at + b.length).equals(b));
+        assert.ok(i >= 0, `bytes at ${at} are no whole piece`);
+        seen.add(i);
+        at += pieces[i].length;
+      }
+      // A PUT racing partial updates: every reply is 204/201 or a 409 that wrote nothing.
+      const racing = await Promise.all([
+        post('par', { ...OCTETS, 'Content-Range': 'bytes */*' }, bytesOf('a', BLOCK + 3)),
+        alice.req('PUT', p(A, 'pu', 'par'), { body: bytesOf('put', 5000) }),
+        post('par', { ...OCTETS, 'Content-Range': 'bytes 0-9/*' }, '0123456789'),
+      ]);
+      for (const r of racing) assert.ok([201, 204, 409].includes(r.status), `${r.status} ${r.text()}`);
+      const final = (await alice.req('GET', p(A, 'pu', 'par'))).body;
+      const h = await alice.req('HEAD', p(A, 'pu', 'par'));
+      assert.equal(h.header('x-object-hash'), merkle(hashesOf(final)), 'the object is consistent');
+    });
+  });
+}
