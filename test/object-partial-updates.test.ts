@@ -19,6 +19,7 @@ import {
   merkle,
   p,
   splitBlocks,
+  md5,
   type Reply,
 } from './helpers/object-store.ts';
 
@@ -125,7 +126,7 @@ for (const dialect of DIALECTS) {
       const more = bytesOf('more', 300);
       const r = await post('app', { ...OCTETS, 'Content-Range': 'bytes */*' }, more);
       assert.equal(r.status, 204, r.text());
-      let expected = Buffer.concat([data, more]);
+      let expected: Buffer = Buffer.concat([data, more]);
       await expectContent('app', expected);
       const chunked = bytesOf('chunked', BLOCK + 77);
       const r2 = await alice.req('POST', p(A, 'pu', 'app', 'update'), {
@@ -154,7 +155,7 @@ for (const dialect of DIALECTS) {
       // Aligned append: whole source blocks are taken by hash.
       const r = await post('dst', { 'Content-Range': 'bytes */*', 'X-Source-Object': '/pu/src' });
       assert.equal(r.status, 204, r.text());
-      let expected = Buffer.concat([base, src]);
+      let expected: Buffer = Buffer.concat([base, src]);
       await expectContent('dst', expected);
       // Unaligned splice of the source's first 1000 bytes at 123.
       const r2 = await post('dst', { 'Content-Range': 'bytes 123-1122/*', 'X-Source-Object': 'pu/src' });
@@ -356,6 +357,127 @@ for (const dialect of DIALECTS) {
       const final = (await alice.req('GET', p(A, 'pu', 'par'))).body;
       const h = await alice.req('HEAD', p(A, 'pu', 'par'));
       assert.equal(h.header('x-object-hash'), merkle(hashesOf(final)), 'the object is consistent');
+    });
+  });
+}
+
+/** A multipart/form-data body: text fields, then files `[field, filename, type, bytes]`. */
+function form(boundary: string, fields: Record<string, string>, files: [string, string, string, Buffer][]): Buffer {
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const [field, filename, type, data] of files) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
+      ),
+      data,
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(parts);
+}
+
+for (const dialect of DIALECTS) {
+  describe(`object store: form uploads [${dialect}]`, () => {
+    let s: TestServer;
+    let capped: TestServer;
+    let alice: Store;
+    let bob: Store;
+    let A: string;
+    const B = 'plankton-form-boundary';
+    const FORM = { 'Content-Type': `multipart/form-data; boundary=${B}` };
+
+    before(async () => {
+      s = await startTestServer(dialect);
+      capped = await startTestServer(dialect, { objectMaxUpload: '1000' });
+      alice = new Store(s, await s.user());
+      bob = new Store(s, await s.user());
+      A = alice.uuid;
+      await alice.putContainer('f');
+    });
+    after(async () => {
+      await s.close();
+      await capped.close();
+    });
+
+    it('POST multipart/form-data creates the object from X-Object-Data (streamed, chunked), 201 with ETag and the MD5', async () => {
+      const data = bytesOf('form', BLOCK + 12345);
+      const body = form(B, { note: 'ignored' }, [
+        ['other', 'o.txt', 'text/plain', Buffer.from('not this one')],
+        ['X-Object-Data', 'disk.img', 'application/x-disk', data],
+      ]);
+      const r = await alice.req('POST', p(A, 'f', 'disk.img'), { headers: FORM, body, chunked: 100_000 });
+      assert.equal(r.status, 201, r.text());
+      assert.equal(r.header('etag'), md5(data));
+      assert.equal(r.text(), md5(data));
+      assert.ok(Number(r.header('x-object-version')) > 0);
+      const got = await alice.req('GET', p(A, 'f', 'disk.img'));
+      assert.ok(got.body.equals(data));
+      assert.equal(got.header('content-type'), 'application/x-disk');
+      assert.equal(got.header('x-object-hash'), merkle(hashesOf(data)));
+    });
+
+    it('a form upload overwrites: uuid and grants kept, meta dropped (Pithos)', async () => {
+      await alice.put('f', 'over', 'old', { 'X-Object-Meta-Old': '1', 'X-Object-Sharing': `read=${bob.uuid}` });
+      const before = await alice.req('HEAD', p(A, 'f', 'over'));
+      const r = await alice.req('POST', p(A, 'f', 'over'), {
+        headers: FORM,
+        body: form(B, {}, [['X-Object-Data', 'x', 'text/plain', Buffer.from('new content')]]),
+      });
+      assert.equal(r.status, 201, r.text());
+      const h = await alice.req('HEAD', p(A, 'f', 'over'));
+      assert.equal(h.header('x-object-uuid'), before.header('x-object-uuid'));
+      assert.equal(h.header('x-object-meta-old'), undefined);
+      assert.equal(h.header('x-object-sharing'), `read=${bob.uuid}`);
+      assert.equal((await alice.req('GET', p(A, 'f', 'over'))).text(), 'new content');
+    });
+
+    it('bad forms: 4xx, nothing written', async () => {
+      assertFault(
+        await alice.req('POST', p(A, 'f', 'none'), { headers: FORM, body: form(B, { a: 'b' }, []) }),
+        400,
+        'Missing X-Object-Data field',
+      );
+      assertFault(
+        await alice.req('POST', p(A, 'f', 'none'), {
+          headers: { 'Content-Type': 'multipart/form-data' },
+          body: 'no boundary',
+        }),
+        400,
+        'Invalid form data',
+      );
+      const cut = form(B, {}, [['X-Object-Data', 'x', 'text/plain', bytesOf('cut', 5000)]]).subarray(0, 3000);
+      assertFault(await alice.req('POST', p(A, 'f', 'none'), { headers: FORM, body: cut }), 400, 'Invalid form data');
+      assert.equal((await alice.req('HEAD', p(A, 'f', 'none'))).status, 404);
+      assertFault(
+        await bob.req('POST', p(A, 'f', 'bobs'), {
+          headers: FORM,
+          body: form(B, {}, [['X-Object-Data', 'x', 'text/plain', Buffer.from('x')]]),
+        }),
+        403,
+      );
+      assertFault(
+        await alice.req('POST', p(A, 'nocontainer', 'x'), {
+          headers: FORM,
+          body: form(B, {}, [['X-Object-Data', 'x', 'text/plain', Buffer.from('x')]]),
+        }),
+        404,
+        'Container does not exist',
+      );
+      // Over PLANKTON_OBJECT_MAX_UPLOAD.
+      const carol = new Store(capped, await capped.user());
+      await carol.putContainer('f');
+      const big = form(B, {}, [['X-Object-Data', 'x', 'text/plain', bytesOf('big', 1001)]]);
+      assertFault(
+        await carol.req('POST', p(carol.uuid, 'f', 'big'), { headers: FORM, body: big }),
+        400,
+        'Maximum size is reached',
+      );
+      assert.equal((await carol.req('HEAD', p(carol.uuid, 'f', 'big'))).status, 404);
+      const fits = form(B, {}, [['X-Object-Data', 'x', 'text/plain', bytesOf('fits', 1000)]]);
+      assert.equal((await carol.req('POST', p(carol.uuid, 'f', 'fits'), { headers: FORM, body: fits })).status, 201);
     });
   });
 }

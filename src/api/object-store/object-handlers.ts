@@ -25,6 +25,7 @@ import { PITHOS, type Dialect } from './dialect.ts';
 import { httpDate } from '../../domain/time.ts';
 import { quote } from '../http/percent.ts';
 import { isDataUpdate, postObjectData } from './partial-update.ts';
+import { isFormUpload, postForm } from './form-upload.ts';
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -39,6 +40,10 @@ export async function handleObject(
 ): Promise<ApiResponse> {
   if (req.query.has('version')) throw notImplemented('Object versions are not supported');
   if (req.method === 'PUT') return putObject(req, caller, account, container, name, dialect);
+  if (req.method === 'POST' && dialect.name === 'pithos' && isFormUpload(contentMediaType(req.raw))) {
+    // A form upload creates or overwrites, as a PUT does (Pithos's object_write_form).
+    return postForm(req, caller, await writableDestination(req, caller, account, container, name), name);
+  }
   const obj = await visibleObject(req, caller, account, container, name);
   switch (req.method) {
     case 'HEAD':
