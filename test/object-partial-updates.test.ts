@@ -481,3 +481,115 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+for (const dialect of DIALECTS) {
+  describe(`object store: meta listing filter, prefix copy and move [${dialect}]`, () => {
+    let s: TestServer;
+    let alice: Store;
+    let bob: Store;
+    let A: string;
+
+    before(async () => {
+      s = await startTestServer(dialect);
+      alice = new Store(s, await s.user());
+      bob = new Store(s, await s.user());
+      A = alice.uuid;
+      await alice.putContainer('m');
+      await alice.put('m', 'a', 'a', { 'X-Object-Meta-Kind': 'disk', 'X-Object-Meta-Size': 'b' });
+      await alice.put('m', 'b', 'b', { 'X-Object-Meta-Kind': 'iso' });
+      await alice.put('m', 'c', 'c', { 'X-Object-Meta-Other': 'x' });
+      await alice.put('m', 'd/1', '1', { 'X-Object-Meta-Kind': 'disk' });
+      await alice.put('m', 'd/2', '2');
+      await alice.put('m', 'e/1', '1');
+    });
+    after(() => s.close());
+
+    const names = async (query: string, store = alice, account = A) => {
+      const r = await store.req('GET', p(account, 'm', undefined, `format=json&${query}`));
+      assert.equal(r.status, 200, r.text());
+      return r.json().map((e: any) => e.name ?? { subdir: e.subdir });
+    };
+
+    it('meta=key (any of), !key (none of), key<op>value (all), case-insensitive keys, with prefix/delimiter/limit', async () => {
+      assert.deepEqual(await names('meta=Kind'), ['a', 'b', 'd/1']);
+      assert.deepEqual(await names('meta=kind,other'), ['a', 'b', 'c', 'd/1']);
+      assert.deepEqual(await names('meta=!Kind'), ['c', 'd/2', 'e/1']);
+      assert.deepEqual(await names('meta=Kind%3Ddisk'), ['a', 'd/1']);
+      assert.deepEqual(await names('meta=Kind!%3Ddisk'), ['b']);
+      assert.deepEqual(await names('meta=Kind%3Edisk'), ['b']);
+      assert.deepEqual(await names('meta=Kind%3Ddisk,!size'), ['d/1']);
+      assert.deepEqual(await names('meta=Kind&delimiter=/'), ['a', 'b', { subdir: 'd/' }]);
+      assert.deepEqual(await names('meta=Other&delimiter=/'), ['c'], 'no subdir without a match under it');
+      assert.deepEqual(await names('meta=Kind&limit=2'), ['a', 'b']);
+      assert.deepEqual(await names('meta=Kind&reverse=true'), ['d/1', 'b', 'a']);
+      assert.deepEqual(await names('meta=%2C%2C'), ['a', 'b', 'c', 'd/1', 'd/2', 'e/1'], 'no terms: no filter');
+      const text = await alice.req('GET', p(A, 'm', undefined, 'meta=Nothing'));
+      assert.equal(text.status, 204);
+      // A grantee lists what he may read, filtered.
+      await alice.req('POST', p(A, 'm', 'a', 'update'), { headers: { 'X-Object-Sharing': `read=${bob.uuid}` } });
+      assert.deepEqual(await names('meta=Kind', bob), ['a']);
+    });
+
+    it('PUT with X-Copy-From and delimiter copies the object and everything under <name>/', async () => {
+      await alice.put('m', 'dir', '', { 'Content-Type': 'application/directory' });
+      await alice.put('m', 'dir/x', 'x', { 'Content-Type': 'text/x', 'X-Object-Meta-Keep': 'yes' });
+      await alice.put('m', 'dir/sub/y', 'y');
+      await alice.put('m', 'dirt', 'not under the prefix');
+      await alice.putContainer('m2');
+      const r = await alice.req('PUT', p(A, 'm2', 'copy', 'delimiter=/'), {
+        headers: { 'X-Copy-From': '/m/dir', 'X-Object-Meta-Top': '1' },
+      });
+      assert.equal(r.status, 201, r.text());
+      const listed = (await alice.req('GET', p(A, 'm2', undefined, 'format=json'))).json();
+      assert.deepEqual(
+        listed.map((e: any) => e.name),
+        ['copy', 'copy/sub/y', 'copy/x'],
+      );
+      const x = await alice.req('GET', p(A, 'm2', 'copy/x'));
+      assert.equal(x.text(), 'x');
+      assert.equal(x.header('content-type'), 'text/x');
+      assert.equal(x.header('x-object-meta-keep'), 'yes');
+      assert.equal(x.header('x-object-meta-top'), undefined, 'request meta go to the named object only');
+      assert.equal((await alice.req('HEAD', p(A, 'm2', 'copy'))).header('x-object-meta-top'), '1');
+      // The sources are still there.
+      assert.equal((await alice.req('GET', p(A, 'm', 'dir/sub/y'))).text(), 'y');
+      // COPY with Destination and delimiter, into the same container.
+      const c = await alice.req('COPY', p(A, 'm', 'dir', 'delimiter=/'), { headers: { Destination: '/m/dir2' } });
+      assert.equal(c.status, 201, c.text());
+      assert.equal((await alice.req('GET', p(A, 'm', 'dir2/sub/y'))).text(), 'y');
+    });
+
+    it('MOVE and X-Move-From with delimiter move the whole prefix, keeping uuids; a refused one moves nothing', async () => {
+      await alice.putContainer('mv');
+      await alice.put('mv', 'src', 's');
+      await alice.put('mv', 'src/a', 'a', { 'X-Object-Sharing': `read=${bob.uuid}` });
+      await alice.put('mv', 'src/b/c', 'c');
+      const uuid = (await alice.req('HEAD', p(A, 'mv', 'src/a'))).header('x-object-uuid');
+      const r = await alice.req('MOVE', p(A, 'mv', 'src', 'delimiter=/'), { headers: { Destination: '/mv/dst' } });
+      assert.equal(r.status, 201, r.text());
+      const listed = (await alice.req('GET', p(A, 'mv', undefined, 'format=json'))).json().map((e: any) => e.name);
+      assert.deepEqual(listed, ['dst', 'dst/a', 'dst/b/c']);
+      const a = await alice.req('HEAD', p(A, 'mv', 'dst/a'));
+      assert.equal(a.header('x-object-uuid'), uuid);
+      assert.equal(a.header('x-object-sharing'), `read=${bob.uuid}`);
+      const put = await alice.req('PUT', p(A, 'mv', 'back', 'delimiter=/'), { headers: { 'X-Move-From': '/mv/dst' } });
+      assert.equal(put.status, 201, put.text());
+      assert.deepEqual(
+        (await alice.req('GET', p(A, 'mv', undefined, 'format=json'))).json().map((e: any) => e.name),
+        ['back', 'back/a', 'back/b/c'],
+      );
+      // Bob may read back/a but may not move it, nor write into alice's account: nothing moves.
+      const before = (await alice.req('GET', p(A, 'mv', undefined, 'format=json'))).text();
+      const refused = await bob.req('PUT', p(bob.uuid, 'mine', 'x', 'delimiter=/'), {
+        headers: { 'X-Copy-From': '/mv/back/a', 'X-Source-Account': A },
+      });
+      assert.ok(refused.status === 404 || refused.status === 403, `${refused.status}`);
+      await bob.putContainer('mine');
+      const moveRefused = await bob.req('PUT', p(bob.uuid, 'mine', 'x', 'delimiter=/'), {
+        headers: { 'X-Move-From': '/mv/back/a', 'X-Source-Account': A },
+      });
+      assertFault(moveRefused, 403);
+      assert.equal((await alice.req('GET', p(A, 'mv', undefined, 'format=json'))).text(), before);
+    });
+  });
+}

@@ -26,6 +26,7 @@ import { httpDate } from '../../domain/time.ts';
 import { quote } from '../http/percent.ts';
 import { isDataUpdate, postObjectData } from './partial-update.ts';
 import { isFormUpload, postForm } from './form-upload.ts';
+import { copyWithPrefix } from './prefix-copies.ts';
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -344,7 +345,9 @@ async function copyObject(
   dialect: Dialect,
 ): Promise<ApiResponse> {
   if (hasHeader(req.raw, 'x-source-version')) throw notImplemented('Object versions are not supported');
-  if (req.query.has('delimiter')) throw notImplemented('Copying or moving by prefix is not supported');
+  const delimiter = req.query.get('delimiter');
+  if (delimiter !== undefined && dialect.name !== 'pithos')
+    throw notImplemented('Copying or moving by prefix is not supported');
   if (move) authorize(caller.user, 'move', { object: source });
   const requested = readMeta(req.raw, 'Object', dialect.meta);
   const fresh = (lastHeader(req.raw, 'x-fresh-metadata') ?? '').trim().toLowerCase() === 'true';
@@ -361,12 +364,10 @@ async function copyObject(
     contentDisposition: decodedHeader(req.raw, 'content-disposition') ?? source.contentDisposition,
     meta,
   };
-  const obj = await req.services.objects.copy(source, dest.container, destName, attrs, {
-    modifiedBy: caller.user.uuid,
-    sharing,
-    publish: readPublic(req.raw),
-    move,
-  });
+  const opts = { modifiedBy: caller.user.uuid, sharing, publish: readPublic(req.raw), move };
+  const obj = delimiter
+    ? await copyWithPrefix(req, caller, source, dest.container, destName, attrs, opts, delimiter)
+    : await req.services.objects.copy(source, dest.container, destName, attrs, opts);
   const copied: HeaderMap = dialect.copiedFromHeaders
     ? {
         'X-Copied-From': `${quote(source.container)}/${quote(source.name)}`,

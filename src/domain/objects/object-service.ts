@@ -26,6 +26,7 @@ import {
   type MetaChange,
 } from './containers.ts';
 import { toObjectRecord, type ObjectRecord } from './object-record.ts';
+import { matchesMeta, type MetaFilter } from './meta-filter.ts';
 import { readObject } from './object-reader.ts';
 
 /** The data of a version. `md5` is null when the server never saw the whole stream. */
@@ -104,6 +105,8 @@ export interface ListOptions {
   readonly viewer?: string;
   readonly shared?: boolean;
   readonly published?: boolean;
+  /** Pithos's `meta` filter: only objects whose meta match (meta-filter.ts). */
+  readonly metaFilter?: MetaFilter;
 }
 
 const PUBLIC_TOKEN_CHARS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -275,35 +278,62 @@ export class ObjectService {
     attrs: Attributes,
     opts: WriteOptions & { readonly move: boolean },
   ): Promise<ObjectRecord> {
+    return this.db.transaction().execute((trx) => this.copyIn(trx, source, dest, destName, attrs, opts));
+  }
+
+  /**
+   * Several copies or moves in one transaction, all or nothing (Pithos's copy or move of a whole
+   * prefix, prefix-copies.ts): each one exactly as `copy`. Returns the new versions in order.
+   */
+  async copyMany(
+    items: readonly {
+      readonly source: ObjectRecord;
+      readonly destName: string;
+      readonly attrs: Attributes;
+      readonly opts: WriteOptions & { readonly move: boolean };
+    }[],
+    dest: ContainerRecord,
+  ): Promise<ObjectRecord[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const out: ObjectRecord[] = [];
+      for (const i of items) out.push(await this.copyIn(trx, i.source, dest, i.destName, i.attrs, i.opts));
+      return out;
+    });
+  }
+
+  private async copyIn(
+    trx: Trx,
+    source: ObjectRecord,
+    dest: ContainerRecord,
+    destName: string,
+    attrs: Attributes,
+    opts: WriteOptions & { readonly move: boolean },
+  ): Promise<ObjectRecord> {
     const sameTarget = source.containerId === dest.id && source.name === destName;
     if (!opts.move || sameTarget) {
-      return this.db.transaction().execute(async (trx) => {
-        const version = await this.nextVersion(trx);
-        // The source is live under the lock, so its blocks are referenced and gc cannot remove them.
-        const live = await this.requireLive(source, trx);
-        return this.writeVersion(trx, version, dest, destName, live, attrs, { ...opts, uuid: undefined });
-      });
-    }
-    return this.db.transaction().execute(async (trx) => {
       const version = await this.nextVersion(trx);
+      // The source is live under the lock, so its blocks are referenced and gc cannot remove them.
       const live = await this.requireLive(source, trx);
-      const c = await this.liveContainer(dest.id, trx);
-      // Whatever rides on the object (an image) may refuse the move or follow it.
-      for (const hook of this.#moveHooks) await hook(trx, live, c);
-      const existing = await this.#rows.slot(trx, c.id, destName);
-      const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
-      await this.checkQuota(c, delta, trx);
-      if (existing) await this.#rows.deleteById(trx, existing.id);
-      const publicToken = nextPublicToken(live.publicToken, opts.publish);
-      await this.#rows.overwriteVersion(
-        trx,
-        live.id,
-        this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken),
-      );
-      if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
-      await this.touchContainer(live.containerId, trx);
-      return (await this.get(c.account, c.name, destName, trx))!;
-    });
+      return this.writeVersion(trx, version, dest, destName, live, attrs, { ...opts, uuid: undefined });
+    }
+    const version = await this.nextVersion(trx);
+    const live = await this.requireLive(source, trx);
+    const c = await this.liveContainer(dest.id, trx);
+    // Whatever rides on the object (an image) may refuse the move or follow it.
+    for (const hook of this.#moveHooks) await hook(trx, live, c);
+    const existing = await this.#rows.slot(trx, c.id, destName);
+    const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
+    await this.checkQuota(c, delta, trx);
+    if (existing) await this.#rows.deleteById(trx, existing.id);
+    const publicToken = nextPublicToken(live.publicToken, opts.publish);
+    await this.#rows.overwriteVersion(
+      trx,
+      live.id,
+      this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken),
+    );
+    if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
+    await this.touchContainer(live.containerId, trx);
+    return (await this.get(c.account, c.name, destName, trx))!;
   }
 
   /** Writes a version row (insert or overwrite, keeping uuid, grants and token) inside a commit transaction. */
@@ -453,6 +483,12 @@ export class ObjectService {
       const listed: ObjectRow[] = [];
       let rolledUp = false;
       for (const row of rows) {
+        if (opts.metaFilter && !matchesMeta(opts.metaFilter, JSON.parse(row.meta))) {
+          // Not listed, and rolls nothing up: a subdir shows only when an object under it matches.
+          if (reverse) below = row.name;
+          else after = row.name;
+          continue;
+        }
         const subdir = subdirOf(row.name, scope);
         if (subdir !== undefined) {
           out.push(...(await this.#entriesOf(listed, container.name)));
