@@ -20,22 +20,15 @@ export function matchesMeta(f: MetaFilter, meta: Readonly<Record<string, string>
   const has = (k: string) => Object.hasOwn(meta, k);
   if (f.anyOf.length && !f.anyOf.some(has)) return false;
   if (f.noneOf.some(has)) return false;
-  return f.compare.every(({ key, op, value }) => {
-    if (!has(key)) return false;
-    const c = byCodePoint(meta[key], value);
-    switch (op) {
-      case '=':
-        return c === 0;
-      case '!=':
-        return c !== 0;
-      case '<':
-        return c < 0;
-      case '<=':
-        return c <= 0;
-      case '>':
-        return c > 0;
-      case '>=':
-        return c >= 0;
-    }
-  });
+  return f.compare.every(({ key, op, value }) => has(key) && holds(op, byCodePoint(meta[key], value)));
+}
+
+/** Does `a <op> b` hold, given `c` = the comparison of a with b (negative, zero, positive)? */
+function holds(op: MetaOperator, c: number): boolean {
+  if (op === '=') return c === 0;
+  if (op === '!=') return c !== 0;
+  if (op === '<') return c < 0;
+  if (op === '<=') return c <= 0;
+  if (op === '>') return c > 0;
+  return c >= 0;
 }
