@@ -291,6 +291,25 @@ for (const dialect of DIALECTS) {
       assertFault(hidden, 404, 'Object does not exist');
     });
 
+    it('an image registered on the object follows a partial update (same id, new size), as after any overwrite', async () => {
+      const data = bytesOf('image', 70_000);
+      await alice.put('pu', 'disk.img', data);
+      const reg = await alice.req('POST', '/image/v1.0/images/', {
+        headers: { 'X-Image-Meta-Name': 'disk', 'X-Image-Meta-Location': `pithos://${A}/pu/disk.img` },
+      });
+      assert.equal(reg.status, 200, reg.text());
+      const id = reg.header('x-image-meta-id')!;
+      const more = bytesOf('image-more', 5000);
+      const r = await post('disk.img', { ...OCTETS, 'Content-Range': 'bytes */*' }, more);
+      assert.equal(r.status, 204, r.text());
+      const img = await alice.req('HEAD', `/image/v1.0/images/${id}`);
+      assert.equal(img.status, 200);
+      assert.equal(img.header('x-image-meta-size'), String(data.length + more.length));
+      assert.equal((await alice.req('HEAD', p(A, 'pu', 'disk.img'))).header('x-object-uuid'), id);
+      const body = await alice.req('GET', `/image/v1.0/images/${id}`);
+      assert.ok(body.body.equals(Buffer.concat([data, more])));
+    });
+
     it('readers during partial updates see the old or the new version, never a mix', async () => {
       const size = 3 * BLOCK + 321;
       let current = bytesOf('race', size);
