@@ -10,6 +10,7 @@ import { QemuImgConverter } from './domain/images/image-conversion.ts';
 import { ImageService } from './domain/images/image-service.ts';
 import { Containers } from './domain/objects/containers.ts';
 import { ObjectService } from './domain/objects/object-service.ts';
+import { PartialUpdates } from './domain/objects/partial-updates.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
 import { GuardedBlockStore } from './storage/blocks/guarded-block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
@@ -37,6 +38,8 @@ export class Services {
   readonly ownTokens: OwnTokens;
   readonly containers: Containers;
   readonly objects: ObjectService;
+  /** Pithos data POSTs (range writes, appends, splices, truncation). */
+  readonly partialUpdates: PartialUpdates;
   readonly images: ImageService;
   #publicUrl: string;
 
@@ -66,6 +69,7 @@ export class Services {
     this.ownTokens = new OwnTokens(this.tokens, settings.tokenTtlSeconds);
     this.containers = new Containers(metadata.db);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
+    this.partialUpdates = new PartialUpdates(this.objects, blocks, settings.objectMaxUpload);
     this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings, {
       ...(settings.webDownloadAllow.length > 0
         ? {

@@ -119,6 +119,10 @@ const headerName = fc.oneof(
     'Range',
     'X-Auth-User',
     'X-Auth-Key',
+    'Content-Range',
+    'X-Source-Object',
+    'X-Source-Version',
+    'X-Object-Bytes',
   ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/),
 );
@@ -145,6 +149,13 @@ const headerValue = fc.oneof(
     'application/json',
     '-1',
     '99999999999999999999',
+    'bytes */*',
+    'bytes 0-3/*',
+    'bytes 5-/*',
+    'bytes 0-0/1',
+    'bytes 9-2/*',
+    'multipart/form-data; boundary=b',
+    'multipart/form-data',
   ),
   fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('latin1')),
   fc.integer({ min: 1000, max: 20000 }).map((n) => 'x'.repeat(n)),
@@ -252,6 +263,7 @@ describe('fuzzing the running server', () => {
       'X-Auth-Token',
       'until',
       'version',
+      'meta',
     );
     const pair = fc.tuple(fc.oneof(key, segment), segment).map(([k, v]) => `${k}=${v}`);
     await fc.assert(

@@ -516,26 +516,34 @@ for (const dialect of DIALECTS) {
         'Manifest objects are not supported',
       );
       await expectBad('GET', p(A, 'b', 'o', 'version=list'), {}, 501, 'Object versions are not supported');
+      // Partial updates (object-partial-updates.test.ts has the rest): bad ones write nothing.
       await expectBad(
         'POST',
         p(A, 'b', 'o'),
         { body: 'data', headers: { 'Content-Type': 'application/octet-stream' } },
-        501,
-        'Partial object updates are not supported',
+        400,
+        'Missing Content-Range header',
       );
       await expectBad(
         'POST',
         p(A, 'b', 'o', 'update'),
-        { headers: { 'X-Object-Bytes': '5' } },
-        501,
-        'Partial object updates are not supported',
+        { headers: { 'X-Object-Bytes': '-5' } },
+        400,
+        'Invalid X-Object-Bytes header',
       );
       await expectBad(
         'POST',
         p(A, 'b', 'o', 'update'),
         { headers: { 'X-Source-Object': '/b/o' } },
-        501,
-        'Partial object updates are not supported',
+        400,
+        'Missing Content-Range header',
+      );
+      await expectBad(
+        'POST',
+        p(A, 'b', 'o', 'update'),
+        { body: 'data', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': 'bytes 99999-/*' } },
+        416,
+        'Supplied offset is beyond object limits',
       );
       await expectBad('GET', p(A, 'b', undefined, 'format=json&until=1'), {}, 501, /not supported$/);
     });

@@ -1,3 +1,5 @@
+import { parseMetaFilter } from './meta-filter-param.ts';
+import { isEmptyFilter } from '../../domain/objects/meta-filter.ts';
 import { notFound, notImplemented, tooLarge } from '../../errors.ts';
 import { authorize, type Target } from '../../domain/authorization.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
@@ -92,7 +94,9 @@ async function readContainer(
   if (notModified) return notModified;
   if (req.method === 'HEAD') return { status: 204, headers };
 
-  if (req.query.has('meta')) throw notImplemented('Listing by meta is not supported');
+  // Pithos's meta filter; Swift ignores parameters it does not know.
+  const metaParam = dialect.name === 'pithos' ? req.query.get('meta') : undefined;
+  const metaFilter = metaParam ? parseMetaFilter(metaParam) : undefined;
   const format = listingFormat(req.raw, req.query);
   const published = req.query.has('public');
   // What is published is the business of whoever may publish.
@@ -110,6 +114,7 @@ async function readContainer(
     viewer: owner ? undefined : caller.user.uuid,
     shared: req.query.has('shared'),
     published,
+    metaFilter: metaFilter && !isEmptyFilter(metaFilter) ? metaFilter : undefined,
   });
   const publicUrl = req.services.publicUrl();
   const names = entries.map((e) => e.subdir ?? e.object!.name);

@@ -24,6 +24,9 @@ import { objectHeaders } from './response-headers.ts';
 import { PITHOS, type Dialect } from './dialect.ts';
 import { httpDate } from '../../domain/time.ts';
 import { quote } from '../http/percent.ts';
+import { isDataUpdate, postObjectData } from './partial-update.ts';
+import { isFormUpload, postForm } from './form-upload.ts';
+import { copyWithPrefix } from './prefix-copies.ts';
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -38,6 +41,10 @@ export async function handleObject(
 ): Promise<ApiResponse> {
   if (req.query.has('version')) throw notImplemented('Object versions are not supported');
   if (req.method === 'PUT') return putObject(req, caller, account, container, name, dialect);
+  if (req.method === 'POST' && dialect.name === 'pithos' && isFormUpload(contentMediaType(req.raw))) {
+    // A form upload creates or overwrites, as a PUT does (Pithos's object_write_form).
+    return postForm(req, caller, await writableDestination(req, caller, account, container, name), name);
+  }
   const obj = await visibleObject(req, caller, account, container, name);
   switch (req.method) {
     case 'HEAD':
@@ -338,7 +345,9 @@ async function copyObject(
   dialect: Dialect,
 ): Promise<ApiResponse> {
   if (hasHeader(req.raw, 'x-source-version')) throw notImplemented('Object versions are not supported');
-  if (req.query.has('delimiter')) throw notImplemented('Copying or moving by prefix is not supported');
+  const delimiter = req.query.get('delimiter');
+  if (delimiter !== undefined && dialect.name !== 'pithos')
+    throw notImplemented('Copying or moving by prefix is not supported');
   if (move) authorize(caller.user, 'move', { object: source });
   const requested = readMeta(req.raw, 'Object', dialect.meta);
   const fresh = (lastHeader(req.raw, 'x-fresh-metadata') ?? '').trim().toLowerCase() === 'true';
@@ -355,12 +364,10 @@ async function copyObject(
     contentDisposition: decodedHeader(req.raw, 'content-disposition') ?? source.contentDisposition,
     meta,
   };
-  const obj = await req.services.objects.copy(source, dest.container, destName, attrs, {
-    modifiedBy: caller.user.uuid,
-    sharing,
-    publish: readPublic(req.raw),
-    move,
-  });
+  const opts = { modifiedBy: caller.user.uuid, sharing, publish: readPublic(req.raw), move };
+  const obj = delimiter
+    ? await copyWithPrefix(req, caller, source, dest.container, destName, attrs, opts, delimiter)
+    : await req.services.objects.copy(source, dest.container, destName, attrs, opts);
   const copied: HeaderMap = dialect.copiedFromHeaders
     ? {
         'X-Copied-From': `${quote(source.container)}/${quote(source.name)}`,
@@ -396,6 +403,7 @@ async function copyByMethod(
 
 async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord, dialect: Dialect): Promise<ApiResponse> {
   const type = contentMediaType(req.raw);
+  if (dialect.name === 'pithos' && isDataUpdate(req)) return postObjectData(req, caller, obj, dialect);
   if (
     type === 'application/octet-stream' ||
     ['x-source-object', 'content-range', 'x-object-bytes'].some((h) => hasHeader(req.raw, h))

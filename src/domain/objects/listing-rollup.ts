@@ -73,6 +73,8 @@ export async function rolledUpListing<Row extends { readonly name: string }>(
     readonly reverse: boolean;
     /** Swift's `path=`: rolled-up names are skipped, not listed. */
     readonly omitSubdirs?: boolean;
+    /** Rows it refuses are passed over: neither listed nor rolled up. */
+    readonly accept?: (row: Row) => boolean;
   },
 ): Promise<({ readonly row: Row } | { readonly subdir: string })[]> {
   const { scope, limit, reverse } = opts;
@@ -84,6 +86,11 @@ export async function rolledUpListing<Row extends { readonly name: string }>(
     const rows = await fetch({ after, from, below }, batch);
     let rolledUp = false;
     for (const row of rows) {
+      if (opts.accept && !opts.accept(row)) {
+        if (reverse) below = row.name;
+        else after = row.name;
+        continue;
+      }
       const subdir = subdirOf(row.name, scope);
       if (subdir !== undefined) {
         // A subdir given back as the marker (how clients page) was listed on the page before.

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { NotFound, QuotaExceeded, UploadBlocksRemoved } from '../errors.ts';
+import { DomainError, NotFound, QuotaExceeded, UploadBlocksRemoved } from '../errors.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
@@ -25,6 +25,7 @@ import {
   type MetaChange,
 } from './containers.ts';
 import { toObjectRecord, type ObjectRecord } from './object-record.ts';
+import { matchesMeta, type MetaFilter } from './meta-filter.ts';
 import { readObject } from './object-reader.ts';
 
 /** The data of a version. `md5` is null when the server never saw the whole stream. */
@@ -75,6 +76,13 @@ export class MissingBlocksError extends Error {
   }
 }
 
+/** Another version was committed between the start of a partial update and its commit (partial-updates.ts). */
+export class ObjectChanged extends DomainError {
+  constructor() {
+    super('the object was replaced during the partial update');
+  }
+}
+
 export interface ListEntry {
   readonly object?: ObjectRecord;
   readonly subdir?: string;
@@ -96,6 +104,8 @@ export interface ListOptions {
   readonly viewer?: string;
   readonly shared?: boolean;
   readonly published?: boolean;
+  /** Pithos's `meta` filter: only objects whose meta match (meta-filter.ts). */
+  readonly metaFilter?: MetaFilter;
 }
 
 const PUBLIC_TOKEN_CHARS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -237,6 +247,25 @@ export class ObjectService {
   }
 
   /**
+   * Commits `content` as the next version of `base`'s object if `base` is still its live version
+   * (partial updates, partial-updates.ts): under the object's row lock, through the one write
+   * path. Another version committed meanwhile → `ObjectChanged`, nothing written.
+   */
+  async commitOver(base: ObjectRecord, content: Content, attrs: Attributes, opts: WriteOptions): Promise<ObjectRecord> {
+    return this.db.transaction().execute(async (trx) => {
+      const version = await this.nextVersion(trx);
+      await this.#rows.lockRow(trx, base.uuid);
+      const live = await this.requireLive(base, trx);
+      if (live.containerId !== base.containerId || live.name !== base.name) throw new NotFound('object');
+      if (live.version !== base.version) throw new ObjectChanged();
+      const missing = await this.missingBlocks(content.hashes);
+      if (missing.length) throw new MissingBlocksError(missing);
+      const c = await this.liveContainer(base.containerId, trx);
+      return this.writeVersion(trx, version, c, base.name, content, attrs, { ...opts, uuid: undefined });
+    });
+  }
+
+  /**
    * Server-side copy or move (object-store.md §7.7): the new version takes the source's content;
    * no block is read or written. A move keeps the source's identity (uuid, grants, public token,
    * image) and replaces whatever was at the destination.
@@ -248,35 +277,62 @@ export class ObjectService {
     attrs: Attributes,
     opts: WriteOptions & { readonly move: boolean },
   ): Promise<ObjectRecord> {
+    return this.db.transaction().execute((trx) => this.copyIn(trx, source, dest, destName, attrs, opts));
+  }
+
+  /**
+   * Several copies or moves in one transaction, all or nothing (Pithos's copy or move of a whole
+   * prefix, prefix-copies.ts): each one exactly as `copy`. Returns the new versions in order.
+   */
+  async copyMany(
+    items: readonly {
+      readonly source: ObjectRecord;
+      readonly destName: string;
+      readonly attrs: Attributes;
+      readonly opts: WriteOptions & { readonly move: boolean };
+    }[],
+    dest: ContainerRecord,
+  ): Promise<ObjectRecord[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const out: ObjectRecord[] = [];
+      for (const i of items) out.push(await this.copyIn(trx, i.source, dest, i.destName, i.attrs, i.opts));
+      return out;
+    });
+  }
+
+  private async copyIn(
+    trx: Trx,
+    source: ObjectRecord,
+    dest: ContainerRecord,
+    destName: string,
+    attrs: Attributes,
+    opts: WriteOptions & { readonly move: boolean },
+  ): Promise<ObjectRecord> {
     const sameTarget = source.containerId === dest.id && source.name === destName;
     if (!opts.move || sameTarget) {
-      return this.db.transaction().execute(async (trx) => {
-        const version = await this.nextVersion(trx);
-        // The source is live under the lock, so its blocks are referenced and gc cannot remove them.
-        const live = await this.requireLive(source, trx);
-        return this.writeVersion(trx, version, dest, destName, live, attrs, { ...opts, uuid: undefined });
-      });
-    }
-    return this.db.transaction().execute(async (trx) => {
       const version = await this.nextVersion(trx);
+      // The source is live under the lock, so its blocks are referenced and gc cannot remove them.
       const live = await this.requireLive(source, trx);
-      const c = await this.liveContainer(dest.id, trx);
-      // Whatever rides on the object (an image) may refuse the move or follow it.
-      for (const hook of this.#moveHooks) await hook(trx, live, c);
-      const existing = await this.#rows.slot(trx, c.id, destName);
-      const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
-      await this.checkQuota(c, delta, trx);
-      if (existing) await this.#rows.deleteById(trx, existing.id);
-      const publicToken = nextPublicToken(live.publicToken, opts.publish);
-      await this.#rows.overwriteVersion(
-        trx,
-        live.id,
-        this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken),
-      );
-      if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
-      await this.touchContainer(live.containerId, trx);
-      return (await this.get(c.account, c.name, destName, trx))!;
-    });
+      return this.writeVersion(trx, version, dest, destName, live, attrs, { ...opts, uuid: undefined });
+    }
+    const version = await this.nextVersion(trx);
+    const live = await this.requireLive(source, trx);
+    const c = await this.liveContainer(dest.id, trx);
+    // Whatever rides on the object (an image) may refuse the move or follow it.
+    for (const hook of this.#moveHooks) await hook(trx, live, c);
+    const existing = await this.#rows.slot(trx, c.id, destName);
+    const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
+    await this.checkQuota(c, delta, trx);
+    if (existing) await this.#rows.deleteById(trx, existing.id);
+    const publicToken = nextPublicToken(live.publicToken, opts.publish);
+    await this.#rows.overwriteVersion(
+      trx,
+      live.id,
+      this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken),
+    );
+    if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
+    await this.touchContainer(live.containerId, trx);
+    return (await this.get(c.account, c.name, destName, trx))!;
   }
 
   /** Writes a version row (insert or overwrite, keeping uuid, grants and token) inside a commit transaction. */
@@ -420,6 +476,8 @@ export class ObjectService {
         limit: opts.limit,
         reverse: !!opts.reverse,
         omitSubdirs: opts.pathMode,
+        // Not listed, and rolls nothing up: a subdir shows only when an object under it matches.
+        accept: opts.metaFilter && ((row) => matchesMeta(opts.metaFilter!, JSON.parse(row.meta))),
       },
     );
     const objects = await this.#entriesOf(
