@@ -133,6 +133,16 @@ for (const dialect of DIALECTS) {
           const back = await A('GET', `/dlo-post-${mount}/p`);
           assert.equal(back.text(), 'plain');
           assert.equal(back.header('x-object-manifest'), undefined);
+          // Names beyond ASCII: the header is percent-encoded both ways.
+          await putSegments(A, `dlo-post-${mount}`, 'sp ace/ü', [Buffer.from('xyz')]);
+          const odd = await A('PUT', `/dlo-post-${mount}/odd`, {
+            body: '',
+            headers: { 'X-Object-Manifest': `dlo-post-${mount}/${encodeURIComponent('sp ace/ü')}` },
+          });
+          assert.equal(odd.status, 201, odd.text());
+          const oddGet = await A('GET', `/dlo-post-${mount}/odd`);
+          assert.equal(oddGet.text(), 'xyz');
+          assert.equal(decodeURIComponent(oddGet.header('x-object-manifest') ?? ''), `dlo-post-${mount}/sp ace/ü`);
           const bad = await A('PUT', `/dlo-post-${mount}/q`, {
             body: '',
             headers: { 'X-Object-Manifest': 'no-slash' },

@@ -53,7 +53,8 @@ export function manifestHeaders(obj: ObjectRecord): HeaderMap {
   const m = obj.manifest;
   if (!m) return {};
   return m.kind === 'dlo'
-    ? { 'X-Object-Manifest': `${quote(m.container)}/${quote(m.prefix)}` }
+    ? // Percent-encoded with the other X-Object-* values (response-headers.ts), as swiftclient unquotes it.
+      { 'X-Object-Manifest': `${m.container}/${m.prefix}` }
     : { 'X-Static-Large-Object': 'True' };
 }
 
