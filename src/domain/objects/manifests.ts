@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import { permits, type Principal } from '../authorization.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, UploadBlocksRemoved } from '../errors.ts';
+import { BLOCK_SIZE, objectHash } from '../hashing.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import { etagOf, type ObjectRecord } from './object-record.ts';
 import { readObject } from './object-reader.ts';
@@ -172,6 +173,22 @@ function window(pieces: readonly Piece[], from: number, to: number): Piece[] {
   return out;
 }
 
+/**
+ * The block list of a concatenation whose pieces all start on a block boundary and, but the last,
+ * end on one; undefined when some piece does not (its bytes must then be re-cut into blocks).
+ */
+function blocksByReference(resolved: ResolvedLargeObject): string[] | undefined {
+  if (resolved.size === 0) return undefined;
+  const out: string[] = [];
+  for (const [i, p] of resolved.pieces.entries()) {
+    const length = p.end - p.start + 1;
+    const last = i === resolved.pieces.length - 1;
+    if (p.start % BLOCK_SIZE !== 0 || (!last && length % BLOCK_SIZE !== 0)) return undefined;
+    out.push(...p.hashes.slice(p.start / BLOCK_SIZE, Math.ceil((p.end + 1) / BLOCK_SIZE)));
+  }
+  return out;
+}
+
 /** Lookups of one read: a cap on the work a manifest (or a loop of them) can cause. */
 interface Budget {
   lookups: number;
@@ -291,26 +308,40 @@ export class LargeObjects {
   /**
    * Turns a large object into a plain object with the same bytes (a new version at the same path,
    * same uuid, attributes and meta; no manifest): what an image registered from a manifest
-   * becomes, so that later changes of the segments never change the image. The bytes are
-   * streamed through the block writer once; blocks are content-addressed, so segments cut on
-   * 4 MiB boundaries cost no new space.
+   * becomes, so that later changes of the segments never change the image. When every piece
+   * falls on 4 MiB block boundaries (segments of whole 4 MiB blocks, e.g. 100 MiB)
+   * the new version names the segments' blocks: no
+   * byte is read or written, the ETag is then the object hash (no MD5 was seen). Otherwise the
+   * bytes are streamed through the block writer once (blocks it meets again cost no space).
    */
   async freeze(obj: ObjectRecord, maxBytes: number, onTooLarge: () => Error): Promise<ObjectRecord> {
     const resolved = await this.resolve(obj, undefined);
+    if (resolved.size > maxBytes) throw onTooLarge();
     const container = await this.objects.containers.requireById(obj.containerId);
-    return this.objects.upload(
-      this.open(resolved),
-      container,
-      obj.name,
-      {
-        contentType: obj.contentType,
-        contentEncoding: obj.contentEncoding,
-        contentDisposition: obj.contentDisposition,
-        meta: obj.meta,
-        manifest: null,
-      },
-      { modifiedBy: obj.modifiedBy, maxBytes, onTooLarge },
-    );
+    const attrs = {
+      contentType: obj.contentType,
+      contentEncoding: obj.contentEncoding,
+      contentDisposition: obj.contentDisposition,
+      meta: obj.meta,
+      manifest: null,
+    };
+    const hashes = blocksByReference(resolved);
+    if (hashes) {
+      const content = { size: resolved.size, hashes, objectHash: objectHash(hashes), md5: null };
+      try {
+        return await this.objects.commit(container, obj.name, content, attrs, { modifiedBy: obj.modifiedBy });
+      } catch (err) {
+        // A segment's block removed by gc since the resolve (its segment deleted meanwhile): nothing committed.
+        const missing = (err as { missing?: unknown }).missing;
+        if (Array.isArray(missing)) throw new UploadBlocksRemoved(missing);
+        throw err;
+      }
+    }
+    return this.objects.upload(this.open(resolved), container, obj.name, attrs, {
+      modifiedBy: obj.modifiedBy,
+      maxBytes,
+      onTooLarge,
+    });
   }
 
   // ---- writing a static manifest ---------------------------------------------------------------
