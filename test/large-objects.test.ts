@@ -364,6 +364,23 @@ for (const dialect of DIALECTS) {
         const data = await s.fetch(`/image/v1/images/${id}`, { token: alice.token });
         assert.equal(data.status, 200);
         assert.ok(Buffer.from(await data.arrayBuffer()).equals(whole));
+        // A manifest whose segments cannot be read now registers nothing: 409.
+        await A('PUT', `/img/broken-slo-${tag}?multipart-manifest=put`, {
+          body: JSON.stringify([{ path: `/img-seg-${tag}/i000` }]),
+        });
+        await A('DELETE', `/img-seg-${tag}/i000`);
+        const broken = await s.fetch('/image/v1/images', {
+          method: 'POST',
+          token: alice.token,
+          headers: {
+            'X-Image-Meta-Name': `broken-${tag}`,
+            'X-Image-Meta-Location': `pithos://${alice.uuid}/img/broken-slo-${tag}`,
+            'X-Image-Meta-Disk-Format': 'raw',
+            'X-Image-Meta-Container-Format': 'bare',
+          },
+        });
+        assert.equal(broken.status, 409, await broken.clone().text());
+        assert.equal((await A('HEAD', `/img/broken-slo-${tag}`)).header('x-static-large-object'), 'True');
         // The image's object may not become a manifest again, by POST or PUT.
         const again = await A('POST', `/img/disk-${tag}.raw`, { headers: { 'X-Object-Manifest': `img-seg-${tag}/i` } });
         assert.equal(again.status, 409);
