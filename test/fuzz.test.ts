@@ -56,10 +56,12 @@ const prefixes = () => [
   `/object-store/v1/${alice.uuid}`,
   `/object-store/v1/${alice.uuid}/c`,
   `/object-store/v1/${alice.uuid}/c/o`,
+  `/object-store/v1/${alice.uuid}/c/m`,
   `/object-store/v1/${bob.uuid}/c/o`,
   `/swift/v1/AUTH_${alice.uuid}`,
   `/swift/v1/AUTH_${alice.uuid}/c`,
   `/swift/v1/AUTH_${alice.uuid}/c/o`,
+  `/swift/v1/AUTH_${alice.uuid}/c/m`,
   `/swift/v1/AUTH_${bob.uuid}/c/o`,
   '/swift/v1',
   '/info',
@@ -123,6 +125,7 @@ const headerName = fc.oneof(
     'X-Source-Object',
     'X-Source-Version',
     'X-Object-Bytes',
+    'X-Object-Manifest',
   ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/),
 );
@@ -145,6 +148,8 @@ const headerValue = fc.oneof(
     '/c/o',
     '/c',
     'pithos://x/y/z',
+    'c/',
+    'c/o',
     'application/octet-stream',
     'application/json',
     '-1',
@@ -207,6 +212,13 @@ describe('fuzzing the running server', () => {
       body: 'hello',
     });
     assert.equal(object.status, 201, 'set-up: object c/o');
+    const manifest = await server.fetch(`/object-store/v1/${alice.uuid}/c/m`, {
+      method: 'PUT',
+      token: alice.token,
+      headers: { 'X-Object-Manifest': 'c/o' },
+      body: '',
+    });
+    assert.equal(manifest.status, 201, 'set-up: dynamic manifest c/m');
     const up = await server.fetch('/image/v1/images', {
       method: 'POST',
       token: alice.token,
@@ -264,8 +276,12 @@ describe('fuzzing the running server', () => {
       'until',
       'version',
       'meta',
+      'multipart-manifest',
     );
-    const pair = fc.tuple(fc.oneof(key, segment), segment).map(([k, v]) => `${k}=${v}`);
+    const pair = fc.oneof(
+      fc.tuple(fc.oneof(key, segment), segment).map(([k, v]) => `${k}=${v}`),
+      fc.constantFrom('multipart-manifest=put', 'multipart-manifest=get', 'multipart-manifest=delete', 'format=raw'),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'HEAD', 'PUT', 'POST', 'DELETE'),
@@ -305,6 +321,10 @@ describe('fuzzing the running server', () => {
           '{"hashes":[],"bytes":-1}',
           '{"memberships":[{"member_id":7}]}',
           '{"uuids":[1]}',
+          '[{"path":"/c/o"}]',
+          '[{"path":"/c/o","etag":"x","size_bytes":"y","range":"z"}]',
+          '[{"path":"/c/m","size_bytes":null}]',
+          '[{"path":"/c/o","range":"-0"}]',
           '{',
           '[]',
           'null',
@@ -324,11 +344,11 @@ describe('fuzzing the running server', () => {
         fc.constantFrom('PUT', 'POST'),
         fc.nat(),
         ctype,
-        fc.boolean(),
+        fc.constantFrom('', '?hashmap&format=json', '?multipart-manifest=put'),
         body,
-        async (method, p, type, hashmap, data) => {
+        async (method, p, type, query, data) => {
           const list = prefixes();
-          const path = list[p % list.length] + (hashmap ? '?hashmap&format=json' : '');
+          const path = list[p % list.length] + query;
           await send(method, path, type ? [['Content-Type', type]] : [], data);
         },
       ),

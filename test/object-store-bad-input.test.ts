@@ -511,9 +511,9 @@ for (const dialect of DIALECTS) {
       await expectBad(
         'PUT',
         p(A, 'b', 'new'),
-        { body: 'x', headers: { 'X-Object-Manifest': 'b/segments/' } },
-        501,
-        'Manifest objects are not supported',
+        { body: 'x', headers: { 'X-Object-Manifest': 'segments' } },
+        400,
+        'X-Object-Manifest must be in the format container/prefix',
       );
       await expectBad('GET', p(A, 'b', 'o', 'version=list'), {}, 501, 'Object versions are not supported');
       // Partial updates (object-partial-updates.test.ts has the rest): bad ones write nothing.

@@ -787,7 +787,11 @@ for (const dialect of DIALECTS) {
         404,
         'Object does not exist',
       );
-      assertFault(await put({ 'X-Object-Manifest': 'ce/seg' }), 501, 'Manifest objects are not supported');
+      assertFault(
+        await put({ 'X-Object-Manifest': 'seg' }),
+        400,
+        'X-Object-Manifest must be in the format container/prefix',
+      );
       // If-Match / If-None-Match: on the source for COPY/MOVE, on the destination for a PUT.
       const E = (await alice.req('HEAD', p(A, 'ce', 'o'))).header('etag')!;
       assertFault(

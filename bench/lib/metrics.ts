@@ -26,6 +26,16 @@ export const METRICS = [
   { key: 'download_mib_s', unit: 'MiB/s', what: 'Plankton: GET /image/v1.0/images/<id>' },
   { key: 'object_get_mib_s', unit: 'MiB/s', what: 'Plankton: object GET' },
   {
+    key: 'dlo_get_mib_s',
+    unit: 'MiB/s',
+    what: 'Plankton: GET of a dynamic large object (X-Object-Manifest) over the data file in 100 MiB segments (quick: 32 MiB)',
+  },
+  {
+    key: 'slo_get_mib_s',
+    unit: 'MiB/s',
+    what: 'Plankton: GET of a static large object (?multipart-manifest=put) over the same segments',
+  },
+  {
     key: 'dedup_reupload_s',
     unit: 's',
     what: 'Plankton: hashmap PUT of the uploaded object under a new name (all blocks exist)',

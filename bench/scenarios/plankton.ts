@@ -11,6 +11,7 @@ import type { Results } from '../lib/results.ts';
 import { RssWatch } from '../lib/rss.ts';
 import { expectImages, sample } from '../lib/wrk.ts';
 import { seedPlankton } from './plankton-seed.ts';
+import { largeObjectDownloads } from './plankton-large-objects.ts';
 
 interface Session {
   readonly base: string;
@@ -176,6 +177,12 @@ export const planktonServer: Scenario = {
       ctx.log(
         `object PUT ${results.metrics.object_put_mib_s ?? '—'} MiB/s, GET ${results.metrics.object_get_mib_s ?? '—'} MiB/s`,
       );
+      if (objectPath) {
+        const segments = await attempt(results, 'DLO/SLO download', () => largeObjectDownloads(s, results));
+        ctx.log(
+          `DLO GET ${results.metrics.dlo_get_mib_s ?? '—'} MiB/s, SLO GET ${results.metrics.slo_get_mib_s ?? '—'} MiB/s (${segments ?? '—'} segments)`,
+        );
+      }
       const imagePath = await attempt(results, 'image upload/download', () => imageTransfers(s, results));
       ctx.log(
         `image upload ${results.metrics.upload_mib_s ?? '—'} MiB/s, download ${results.metrics.download_mib_s ?? '—'} MiB/s`,

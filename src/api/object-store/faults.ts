@@ -30,6 +30,7 @@ import {
   type Entity,
 } from '../../domain/errors.ts';
 import { contentRefused } from '../image/content-messages.ts';
+import { largeObjectFault } from './large-objects.ts';
 
 const NOT_FOUND: Record<Entity, string> = {
   account: 'Account does not exist',
@@ -44,6 +45,8 @@ export const UPLOAD_RETRY_MESSAGE =
   'The upload was not stored because a concurrent cleanup removed its data; send it again';
 
 export function pithosFault(err: DomainError): ServiceError {
+  const largeObject = largeObjectFault(err);
+  if (largeObject) return largeObject;
   if (err instanceof DependencyUnavailable) return dependencyFault(err.dependency, err.problem);
   if (err instanceof NotFound) return notFound(NOT_FOUND[err.entity]);
   if (err instanceof Forbidden) return forbidden();

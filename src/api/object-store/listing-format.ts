@@ -99,12 +99,15 @@ function xmlListing(root: ListingRoot, entries: Record<string, unknown>[]): stri
 
 /** One object of Swift's JSON container listing: the five keys its clients read. */
 export function swiftObjectEntry(o: ObjectRecord, dialect: Dialect): Record<string, unknown> {
+  // A static large object is listed with its total size and its SLO ETag, as Swift lists it.
+  const slo = o.manifest?.kind === 'slo' ? o.manifest : undefined;
   return {
     name: o.name,
     hash: o.md5 ?? '',
-    bytes: o.size,
+    bytes: slo ? slo.size : o.size,
     content_type: o.contentType,
     last_modified: dialect.listingTime(o.versionTs),
+    ...(slo ? { slo_etag: `"${slo.etag}"` } : {}),
   };
 }
 

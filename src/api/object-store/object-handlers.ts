@@ -27,6 +27,8 @@ import { quote } from '../http/percent.ts';
 import { isDataUpdate, postObjectData } from './partial-update.ts';
 import { isFormUpload, postForm } from './form-upload.ts';
 import { copyWithPrefix } from './prefix-copies.ts';
+import type { Principal } from '../../domain/authorization.ts';
+import { deleteStaticManifest, putStaticManifest, readDynamicManifest, serveLargeObject } from './large-objects.ts';
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -93,11 +95,20 @@ async function readObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): P
       body,
     };
   }
-  return serveObject(req, obj, headers);
+  return serveObject(req, obj, headers, caller.user);
 }
 
-/** An object's bytes (GET/HEAD, Range, preconditions); shared by the object store and the public URL. */
-export function serveObject(req: ApiRequest, obj: ObjectRecord, headers: HeaderMap): Promise<ApiResponse> {
+/**
+ * An object's bytes (GET/HEAD, Range, preconditions); shared by the object store and the public
+ * URL. A large object's segments are read as `reader` (undefined: as the object's owner).
+ */
+export function serveObject(
+  req: ApiRequest,
+  obj: ObjectRecord,
+  headers: HeaderMap,
+  reader?: Principal,
+): Promise<ApiResponse> {
+  if (obj.manifest) return serveLargeObject(req, obj, headers, reader);
   return serveData(req.raw, {
     size: obj.size,
     etag: etagOf(obj),
@@ -159,6 +170,10 @@ async function putObject(
     { exists: !!existing, etag: existing && etagOf(existing), lastModified: existing?.versionTs },
     { matchHeaders: true },
   );
+  if (req.query.get('multipart-manifest') === 'put') {
+    const write = await readWriteHeaders(req, dialect);
+    return putStaticManifest(req, caller, dest.container, name, write, (obj, extra) => created(obj, dialect, extra));
+  }
   const copyFrom = lastHeader(req.raw, 'x-copy-from');
   const moveFrom = lastHeader(req.raw, 'x-move-from');
   if (copyFrom !== undefined && moveFrom !== undefined) throw badRequest('Invalid X-Move-From header');
@@ -177,7 +192,6 @@ async function putObject(
     });
     return copyObject(req, caller, obj, dest, name, move, dialect);
   }
-  if (hasHeader(req.raw, 'x-object-manifest')) throw notImplemented('Manifest objects are not supported');
   const write = await readWriteHeaders(req, dialect);
   return req.query.has('hashmap')
     ? putHashmap(req, caller, dest, name, write, dialect)
@@ -204,6 +218,7 @@ async function readWriteHeaders(req: ApiRequest, dialect: Dialect): Promise<Writ
     contentEncoding: decodedHeader(req.raw, 'content-encoding') || null,
     contentDisposition: decodedHeader(req.raw, 'content-disposition') || null,
     meta,
+    manifest: readDynamicManifest(req.raw) ?? null,
   };
   return { attrs, sharing, publish };
 }
@@ -363,6 +378,8 @@ async function copyObject(
     contentEncoding: decodedHeader(req.raw, 'content-encoding') ?? source.contentEncoding,
     contentDisposition: decodedHeader(req.raw, 'content-disposition') ?? source.contentDisposition,
     meta,
+    // A copy of a large object is a manifest of the same segments (see src/api/swift/README.md).
+    manifest: source.manifest,
   };
   const opts = { modifiedBy: caller.user.uuid, sharing, publish: readPublic(req.raw), move };
   const obj = delimiter
@@ -420,18 +437,23 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord, di
   if (publish !== undefined) authorize(caller.user, 'publish', { object: obj });
   const meta = readMeta(req.raw, 'Object', dialect.meta);
   const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
+  // `X-Object-Manifest` makes (or, empty, unmakes) a dynamic manifest; a static one stays as it is.
+  const manifest = obj.manifest?.kind === 'slo' ? undefined : readDynamicManifest(req.raw);
   const updated = await req.services.objects.update(obj, {
     meta: { meta, replace: dialect.metaPostReplaces('Object', req.query), maxItems: dialect.meta.maxItems },
     contentEncoding: decodedHeader(req.raw, 'content-encoding'),
     contentDisposition: decodedHeader(req.raw, 'content-disposition'),
     sharing,
     publish,
+    manifest,
     modifiedBy: me,
   });
   return { status: dialect.postStatus, headers: { 'X-Object-Version': updated.version } };
 }
 
 async function deleteObject(req: ApiRequest, caller: Caller, obj: ObjectRecord): Promise<ApiResponse> {
+  if (req.query.get('multipart-manifest') === 'delete' && obj.manifest?.kind === 'slo')
+    return deleteStaticManifest(req, caller, obj);
   authorize(caller.user, 'delete', { object: obj });
   const { objects, containers } = req.services;
   if (!(await objects.delete(obj))) throw notFound('Object does not exist'); // deleted or moved meanwhile

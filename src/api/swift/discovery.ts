@@ -7,11 +7,12 @@ import type { Settings } from '../../config.ts';
 import { JSON_TYPE, type ApiResponse } from '../http/reply.ts';
 import { MAX_LISTING } from '../object-store/listing-format.ts';
 import { SWIFT_LIMITS } from '../object-store/dialect.ts';
+import { LARGE_OBJECT_LIMITS } from '../../domain/objects/manifests.ts';
 
 export const STORAGE_POLICY = 'Policy-0';
 
 /**
- * Only what this build does: no `slo`, `dlo`, `tempurl`, `bulk_*`, `versioned_writes` or ACLs yet
+ * Only what this build does (`slo`, `dlo` with their limits); no `tempurl`, `bulk_*`, `versioned_writes` or ACLs yet
  * (each arrives with its slice of issue 19), so clients that probe `/info` don't try them.
  */
 export function infoDocument(settings: Settings) {
@@ -31,6 +32,12 @@ export function infoDocument(settings: Settings) {
       strict_cors_mode: true,
     },
     tempauth: { account_acls: false },
+    slo: {
+      max_manifest_segments: LARGE_OBJECT_LIMITS.maxManifestSegments,
+      max_manifest_size: LARGE_OBJECT_LIMITS.maxManifestSize,
+      min_segment_size: LARGE_OBJECT_LIMITS.minSegmentSize,
+    },
+    dlo: { max_segments: LARGE_OBJECT_LIMITS.maxDynamicSegments },
   };
 }
 

@@ -78,6 +78,7 @@ import { activate, deactivate } from './image-status.ts';
 import { IMPORT_STORE, STAGING_ACCOUNT, STAGING_CONTAINER, type ImportConverter } from './image-import.ts';
 import { checkWebUri, type WebDownloadPolicy, type WebFetcher } from './web-source.ts';
 import { judgeContent, type ImageApi } from './content-rules.ts';
+import { ManifestOnImage } from '../objects/manifests.ts';
 import {
   inspectRandomAccess,
   StreamInspector,
@@ -197,7 +198,10 @@ export class ImageService {
     // missing-block check does.
     objects.onOverwrite(async (trx, obj) => {
       const entry = await this.#queries.find(obj.uuid, trx);
-      if (!entry || entry.status === 'saving') return;
+      if (!entry) return;
+      // An image's bytes are its own: register freezes a manifest into them (freezeLargeObject).
+      if (obj.manifest) throw new ManifestOnImage();
+      if (entry.status === 'saving') return;
       const policy = { diskFormat: entry.diskFormat, containerFormat: entry.containerFormat, api: 'v1' as const };
       const { virtualSize } = await this.#judgeStored(obj, policy);
       await setVirtualSize(trx, obj.uuid, virtualSize);
@@ -269,9 +273,11 @@ export class ImageService {
     checkText([r.attributes.name, ...propertyTexts(r.properties)]);
     const loc = r.location;
     const account = canonicalUuid(loc.account) ?? loc.account;
-    const obj = await this.#objects.get(account, loc.container, loc.name);
+    let obj = await this.#objects.get(account, loc.container, loc.name);
     if (!obj) throw new NotFound('object');
     authorize(caller, 'register', { object: obj });
+    // A large object becomes plain bytes first (manifests.ts, freeze): the image is what it reads as now.
+    if (obj.manifest) obj = await this.#objects.large.freeze(obj, this.#sizeCap, () => new DataTooLarge(this.#sizeCap));
     if (r.id !== undefined && r.id !== obj.uuid) throw new InvalidValue('image-id', r.id);
     if (r.size !== undefined && r.size !== obj.size) throw new InvalidValue('size');
     if (r.checksum !== undefined && !checksumMatches(r.checksum, obj)) throw new InvalidValue('checksum');

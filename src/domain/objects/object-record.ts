@@ -1,6 +1,7 @@
 import type { GrantRow } from '../../storage/metadata/grant-repository.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { unpackHashmap } from '../hashing.ts';
+import { parseManifestColumn, type Manifest } from './manifests.ts';
 
 /** One live object (its current version), as the domain sees it. */
 export interface ObjectRecord {
@@ -26,6 +27,8 @@ export interface ObjectRecord {
   /** User uuids or `*`, in grant order. */
   readonly readGrants: readonly string[];
   readonly writeGrants: readonly string[];
+  /** A large object's manifest (manifests.ts); null for a plain object. */
+  readonly manifest: Manifest | null;
 }
 
 export type { GrantRow };
@@ -52,6 +55,7 @@ export function toObjectRecord(row: ObjectRow, container: string, grants: readon
     publicToken: row.public_token,
     readGrants: grants.filter((g) => g.kind === 'read').map((g) => g.grantee),
     writeGrants: grants.filter((g) => g.kind === 'write').map((g) => g.grantee),
+    manifest: parseManifestColumn(row.manifest),
   };
 }
 

@@ -27,6 +27,7 @@ import {
 import { toObjectRecord, type ObjectRecord } from './object-record.ts';
 import { matchesMeta, type MetaFilter } from './meta-filter.ts';
 import { readObject } from './object-reader.ts';
+import { LargeObjects, manifestColumn, type Manifest } from './manifests.ts';
 
 /** The data of a version. `md5` is null when the server never saw the whole stream. */
 export interface Content {
@@ -42,6 +43,8 @@ export interface Attributes {
   readonly contentEncoding: string | null;
   readonly contentDisposition: string | null;
   readonly meta: Readonly<Record<string, string>>;
+  /** The version is a large object (manifests.ts); absent or null: plain bytes. */
+  readonly manifest?: Manifest | null;
 }
 
 export interface Grants {
@@ -128,6 +131,8 @@ export class ObjectService {
   readonly #overwriteHooks: OverwriteHook[] = [];
   readonly #rows: ObjectRepository;
   readonly #grants: GrantRepository;
+  /** Large objects (DLO/SLO): resolving and reading manifests (manifests.ts). */
+  readonly large: LargeObjects;
 
   constructor(
     private readonly db: Db,
@@ -136,6 +141,7 @@ export class ObjectService {
   ) {
     this.#rows = new ObjectRepository(db);
     this.#grants = new GrantRepository(db);
+    this.large = new LargeObjects(this, blocks);
   }
 
   /**
@@ -375,6 +381,8 @@ export class ObjectService {
       readonly contentDisposition?: string;
       readonly sharing?: Grants;
       readonly publish?: boolean;
+      /** A new manifest, or null: plain bytes again (Swift's `X-Object-Manifest` on POST); undefined keeps it. */
+      readonly manifest?: Manifest | null;
       readonly modifiedBy: string;
     },
   ): Promise<ObjectRecord> {
@@ -386,14 +394,20 @@ export class ObjectService {
       await this.#rows.lockRow(trx, obj.uuid);
       const live = await this.requireLive(obj, trx);
       if (live.containerId !== obj.containerId || live.name !== obj.name) throw new NotFound('object');
-      if (change.meta) {
-        const meta = applyMetaChange(live.meta, change.meta);
+      const manifest =
+        change.manifest === undefined || manifestColumn(change.manifest) === manifestColumn(live.manifest)
+          ? undefined
+          : manifestColumn(change.manifest);
+      if (change.meta || manifest !== undefined) {
+        const metaChange = change.meta ?? { meta: {}, replace: false };
+        const meta = applyMetaChange(live.meta, metaChange);
         const set = (v: string | undefined, current: string | null) =>
-          v === undefined ? (change.meta!.replace ? null : current) : v === '' ? null : v;
+          v === undefined ? (metaChange.replace ? null : current) : v === '' ? null : v;
         const contentEncoding = set(change.contentEncoding, live.contentEncoding);
         const contentDisposition = set(change.contentDisposition, live.contentDisposition);
         const changed =
-          change.meta.replace ||
+          manifest !== undefined ||
+          metaChange.replace ||
           JSON.stringify(meta) !== JSON.stringify(live.meta) ||
           contentEncoding !== live.contentEncoding ||
           contentDisposition !== live.contentDisposition;
@@ -406,7 +420,11 @@ export class ObjectService {
             version,
             versionTs: nowMicros(),
             modifiedBy: change.modifiedBy,
+            manifest,
           });
+          // Becoming a manifest changes what the object reads as: whatever rides on it judges that.
+          if (manifest)
+            for (const hook of this.#overwriteHooks) await hook(trx, (await this.getByUuid(live.uuid, trx))!);
         }
       }
       if (change.sharing) await this.setGrants(live.id, change.sharing, trx);
@@ -547,6 +565,7 @@ export class ObjectService {
       meta: attrs.meta,
       modifiedBy,
       publicToken,
+      manifest: manifestColumn(attrs.manifest),
     };
   }
 }

@@ -29,6 +29,8 @@ export interface VersionValues {
   readonly meta: Readonly<Record<string, string>>;
   readonly modifiedBy: string;
   readonly publicToken: string | null;
+  /** The manifest JSON of a large object (manifests.ts); null or absent for a plain object. */
+  readonly manifest?: string | null;
 }
 
 /** What a meta change (object POST) sets on the current row as a new version. */
@@ -39,6 +41,8 @@ export interface MetaVersionValues {
   readonly version: number;
   readonly versionTs: number;
   readonly modifiedBy: string;
+  /** A new manifest (JSON, or null: a plain object again); undefined keeps it. */
+  readonly manifest?: string | null;
 }
 
 /** One page of a container listing, in name order. */
@@ -76,6 +80,7 @@ const versionColumns = (v: VersionValues) => ({
   meta: JSON.stringify(v.meta),
   modified_by: v.modifiedBy,
   public_token: v.publicToken,
+  manifest: v.manifest ?? null,
 });
 
 export class ObjectRepository {
@@ -209,6 +214,7 @@ export class ObjectRepository {
         version: v.version,
         version_ts: v.versionTs,
         modified_by: v.modifiedBy,
+        ...(v.manifest === undefined ? {} : { manifest: v.manifest }),
       })
       .where('id', '=', id)
       .execute();

@@ -78,6 +78,8 @@ export interface ObjectsTable {
   meta: string;
   modified_by: string;
   public_token: string | null;
+  /** Large objects (migration 009): the version's manifest as JSON (domain/objects/manifests.ts), null for a plain object. */
+  manifest: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Read and write grants of an object, in grant order; grantee is a user uuid or `*`. */

@@ -43,6 +43,7 @@ import {
   tooManyProperties,
   uploadTooLarge,
 } from './messages.ts';
+import { largeObjectFault } from '../../object-store/large-objects.ts';
 
 const NOT_FOUND: Record<Entity, () => ServiceError> = {
   account: () => notFound('Account does not exist'),
@@ -81,6 +82,9 @@ const UPLOAD_RETRY_MESSAGE =
   'The image data was not stored because a concurrent cleanup removed part of it; upload it again';
 
 export function imageV1Fault(err: DomainError): ServiceError {
+  // Registering a large object whose segments cannot be read now (a segment gone, a loop).
+  const largeObject = largeObjectFault(err);
+  if (largeObject) return largeObject;
   if (err instanceof DependencyUnavailable) return dependencyFault(err.dependency, err.problem);
   if (err instanceof NotFound) return NOT_FOUND[err.entity]();
   if (err instanceof Forbidden) return forbidden(FORBIDDEN[err.reason]);
