@@ -7,12 +7,13 @@ import type { Settings } from '../../config.ts';
 import { JSON_TYPE, type ApiResponse } from '../http/reply.ts';
 import { MAX_LISTING } from '../object-store/listing-format.ts';
 import { SWIFT_LIMITS } from '../object-store/dialect.ts';
+import { signedAndBulkInfo } from './signed-and-bulk-info.ts';
 
 export const STORAGE_POLICY = 'Policy-0';
 
 /**
- * Only what this build does: no `slo`, `dlo`, `tempurl`, `bulk_*`, `versioned_writes` or ACLs yet
- * (each arrives with its slice of issue 19), so clients that probe `/info` don't try them.
+ * Only what this build does (each feature arrives with its slice of issue 19), so clients that
+ * probe `/info` don't try the rest: `swift delete` sends bulk deletes once `bulk_delete` is here.
  */
 export function infoDocument(settings: Settings) {
   return {
@@ -31,6 +32,7 @@ export function infoDocument(settings: Settings) {
       strict_cors_mode: true,
     },
     tempauth: { account_acls: false },
+    ...signedAndBulkInfo(),
   };
 }
 
