@@ -43,7 +43,8 @@ class Refused extends Error {
 /** A path as the request named it: the decoded text (undefined when not UTF-8), and the line's own form for reports. */
 interface NamedPath {
   readonly text: string | undefined;
-  readonly reported: string;
+  /** The decoded bytes, reported percent-encoded as Swift reports them. */
+  readonly bytes: Buffer;
 }
 
 export async function handleBulkDelete(req: ApiRequest, caller: Caller, account: string): Promise<ApiResponse> {
@@ -79,7 +80,7 @@ async function readPaths(body: AsyncIterable<Buffer>): Promise<NamedPath[]> {
     if (trimmed === '') return;
     const bytes = percentDecode(Buffer.from(trimmed, 'latin1'), false)!;
     const text = utf8(bytes);
-    out.push({ text: text?.includes('\u0000') ? undefined : text, reported: text ?? trimmed });
+    out.push({ text: text?.includes('\u0000') ? undefined : text, bytes });
     if (out.length > MAX_DELETES_PER_REQUEST)
       throw new Refused(413, `Maximum Bulk Deletes: ${MAX_DELETES_PER_REQUEST} per request`);
   };
@@ -110,7 +111,7 @@ async function deleteAll(req: ApiRequest, caller: Caller, account: string, paths
     if (outcome === 'deleted') counts['Number Deleted']++;
     else if (outcome === 'notFound') counts['Number Not Found']++;
     else {
-      errors.push([quotePath(p.reported), statusLine(outcome)]);
+      errors.push([quotePath(p.bytes), statusLine(outcome)]);
       if (errors.length >= MAX_FAILED_DELETES)
         return { status: 400, body: 'Max delete failures exceeded', counts, errors };
     }

@@ -135,9 +135,9 @@ export function streamedResult(
 }
 
 /** Python's `quote` of a path (the form Swift reports paths in): `/` and unreserved characters kept. */
-export function quotePath(s: string): string {
+export function quotePath(s: string | Buffer): string {
   let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
+  for (const b of Buffer.isBuffer(s) ? s : Buffer.from(s, 'utf8')) {
     const c = String.fromCharCode(b);
     out += /[A-Za-z0-9_.~/-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }

@@ -14,14 +14,15 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Duplex, type Readable } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { badRequest, forbidden } from '../../errors.ts';
 import { DataTooLarge } from '../../domain/errors.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
-import type { Content } from '../../domain/objects/object-service.ts';
+import type { ContainerRecord } from '../../domain/objects/containers.ts';
+import { EMPTY_CONTENT, type Content, type ObjectService } from '../../domain/objects/object-service.ts';
 import type { ApiRequest } from '../http/api-request.ts';
 import type { ApiResponse } from '../http/reply.ts';
 import { SWIFT, SWIFT_LIMITS } from '../object-store/dialect.ts';
@@ -37,9 +38,16 @@ export const MAX_FAILED_EXTRACTIONS = 1_000;
 export const MAX_ENTRIES_PER_EXTRACTION = 20_000;
 export const MAX_FILES_PER_EXTRACTION = 10_000;
 
+/** Entries up to this size are read whole and stored PARALLEL_WRITES at a time (memory: their product). */
+const SMALL_ENTRY = 256 * 1024;
+const PARALLEL_WRITES = 16;
+
 const TYPES: Record<string, 'tar' | 'gz' | 'bz2'> = { tar: 'tar', 'tar.gz': 'gz', 'tar.bz2': 'bz2' };
 
 export const isExtractArchive = (req: ApiRequest): boolean => req.method === 'PUT' && req.query.has('extract-archive');
+
+/** The transaction a batch commit resolves its containers in. */
+type CommitTrx = Parameters<Parameters<ObjectService['commitAll']>[0][number]['container']>[0];
 
 class Refused extends Error {
   constructor(
@@ -80,7 +88,8 @@ export async function handleExtractArchive(req: ApiRequest, caller: Caller, targ
         ? target.container
         : `${target.container}/${target.object.replace(/\/+$/, '')}`;
 
-  const staged: Staged[] = [];
+  // In archive order (a name given twice: the later entry wins, as in a sequence of PUTs).
+  const staged: (Staged | undefined)[] = [];
   const errors: [string, string][] = [];
   try {
     await readArchive(req, kind, base, requestMeta, staged, errors);
@@ -90,7 +99,14 @@ export async function handleExtractArchive(req: ApiRequest, caller: Caller, targ
   }
   return streamedResult(
     format,
-    () => commit(req, caller, target.account, staged, errors),
+    () =>
+      commit(
+        req,
+        caller,
+        target.account,
+        staged.filter((e): e is Staged => e !== undefined),
+        errors,
+      ),
     'extract',
     (err) => req.log.error({ err }, 'unexpected error in archive extraction'),
   );
@@ -101,7 +117,7 @@ async function readArchive(
   kind: 'tar' | 'gz' | 'bz2',
   base: string,
   requestMeta: Record<string, string>,
-  staged: Staged[],
+  staged: (Staged | undefined)[],
   errors: [string, string][],
 ): Promise<void> {
   const max = req.services.settings.objectMaxUpload;
@@ -114,7 +130,9 @@ async function readArchive(
     streamFailure = err;
   });
   let entries = 0;
+  let files = 0;
   let total = 0;
+  const inFlight = new Set<Promise<void>>();
   const containers = new Set<string>();
   const fail = (name: string, status: number) => {
     errors.push([quotePath(name.slice(0, 1282)), statusLine(status)]);
@@ -143,9 +161,8 @@ async function readArchive(
             : [...container].length > SWIFT_LIMITS.max_container_name_length ||
                 [...object].length > SWIFT_LIMITS.max_object_name_length
               ? 400
-              : size > max
-                ? 413
-                : undefined;
+              : undefined;
+      if (size > max) throw new Refused(413, `Invalid Tar File: an entry of more than ${max} bytes`);
       if (slash < 0 && refusal === undefined) {
         entry.resume(); // a file at the account's top level: Swift ignores it
         continue;
@@ -155,23 +172,41 @@ async function readArchive(
         fail(joined, refusal ?? 400);
         continue;
       }
-      if (staged.length >= MAX_FILES_PER_EXTRACTION)
+      if (++files > MAX_FILES_PER_EXTRACTION)
         throw new Refused(400, `Invalid Tar File: more than ${MAX_FILES_PER_EXTRACTION} files`);
       total += size;
       if (total > max) throw new Refused(413, `Invalid Tar File: more than ${max} bytes`);
       containers.add(container);
       if (containers.size > MAX_CONTAINERS_PER_EXTRACTION)
         throw new Refused(400, `More than ${MAX_CONTAINERS_PER_EXTRACTION} containers to create from tar.`);
-      const content = await req.services.objects.writeData(
-        entry as AsyncIterable<Buffer>,
-        max,
-        () => new DataTooLarge(max),
-      );
       const pax = (h as { pax?: Record<string, string> }).pax ?? {};
-      staged.push({ container, name: object, content, ...paxAttributes(pax, requestMeta) });
+      const attrs = paxAttributes(pax, requestMeta);
+      const tooLarge = () => new DataTooLarge(max);
+      if (size === 0) {
+        entry.resume(); // nothing to store: the empty object's content is known
+        staged.push({ container, name: object, content: EMPTY_CONTENT, ...attrs });
+      } else if (size <= SMALL_ENTRY) {
+        // Small entries (the many-files case) are read whole and stored several at a time: each
+        // block write waits for its fsync, and one after the other that is most of the time.
+        const bytes = await collect(entry as AsyncIterable<Buffer>, SMALL_ENTRY);
+        const slot = staged.length;
+        staged.push(undefined);
+        const writing = req.services.objects.writeData(Readable.from([bytes]), max, tooLarge).then((content) => {
+          staged[slot] = { container, name: object, content, ...attrs };
+        });
+        inFlight.add(writing);
+        const done = () => inFlight.delete(writing);
+        void writing.then(done, done);
+        if (inFlight.size >= PARALLEL_WRITES) await Promise.race(inFlight);
+      } else {
+        const content = await req.services.objects.writeData(entry as AsyncIterable<Buffer>, max, tooLarge);
+        staged.push({ container, name: object, content, ...attrs });
+      }
     }
+    await Promise.all(inFlight);
   } catch (err) {
     extract.destroy();
+    await Promise.allSettled(inFlight);
     await piped;
     if (err instanceof Refused) throw err;
     if (streamFailure !== undefined || isTarError(err))
@@ -180,6 +215,18 @@ async function readArchive(
   }
   await piped;
   if (streamFailure !== undefined) throw new Refused(400, `Invalid Tar File: ${messageOf(streamFailure)}`);
+}
+
+/** An entry's bytes, read whole (only for entries known to be small). */
+async function collect(entry: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of entry) {
+    size += chunk.length;
+    if (size > limit) throw new DataTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -215,9 +262,16 @@ async function commit(
   if (staged.length) {
     try {
       const { containers, objects } = req.services;
+      // Each container made (or found) once per commit, inside its transaction.
+      const made = new Map<string, Promise<ContainerRecord>>();
+      const container = (trx: CommitTrx, name: string) => {
+        let c = made.get(name);
+        if (!c) made.set(name, (c = containers.ensure(account, name, trx)));
+        return c;
+      };
       const written = await objects.commitAll(
         staged.map((s) => ({
-          container: (trx) => containers.ensure(account, s.container, trx),
+          container: (trx) => container(trx, s.container),
           name: s.name,
           content: s.content,
           attrs: { contentType: s.contentType, contentEncoding: null, contentDisposition: null, meta: s.meta },

@@ -153,10 +153,13 @@ function readForm(
       reject(new FormRefused(400, 'invalid starting boundary'));
       return;
     }
+    // The first refusal ends the form: the rest of the body is drained unread, and the reply
+    // goes out once the file being stored (if any) has settled.
     const stop = (err: unknown) => {
       failure ??= err;
       req.raw.unpipe(parser);
       req.raw.resume();
+      void work.then(() => reject(failure), reject);
     };
     parser.on('field', (name, value) => {
       fields[name.toLowerCase()] = value.replace(/[\r\n-]+$/, '');
@@ -205,9 +208,6 @@ function readForm(
     );
     parser.on('close', () => {
       work.then(() => (failure !== undefined ? reject(failure) : resolve(files)), reject);
-    });
-    req.raw.on('end', () => {
-      if (failure !== undefined) work.then(() => reject(failure), reject);
     });
     req.raw.on('error', (err) => stop(err));
     req.raw.pipe(parser);
