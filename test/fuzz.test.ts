@@ -116,6 +116,8 @@ const headerName = fc.oneof(
     'Range',
     'X-Auth-User',
     'X-Auth-Key',
+    'X-Account-Meta-Temp-URL-Key',
+    'X-Container-Meta-Temp-URL-Key-2',
   ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/),
 );
@@ -142,6 +144,8 @@ const headerValue = fc.oneof(
     'application/json',
     '-1',
     '99999999999999999999',
+    'multipart/form-data; boundary=x',
+    'text/plain',
   ),
   fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('latin1')),
   fc.integer({ min: 1000, max: 20000 }).map((n) => 'x'.repeat(n)),
@@ -249,6 +253,14 @@ describe('fuzzing the running server', () => {
       'X-Auth-Token',
       'until',
       'version',
+      'temp_url_sig',
+      'temp_url_expires',
+      'temp_url_prefix',
+      'temp_url_ip_range',
+      'filename',
+      'inline',
+      'bulk-delete',
+      'extract-archive',
     );
     const pair = fc.tuple(fc.oneof(key, segment), segment).map(([k, v]) => `${k}=${v}`);
     await fc.assert(

@@ -52,7 +52,9 @@ const ok = async (cmd: string, args: string[], cwd?: string): Promise<string> =>
 
 /** curl's answer: status, headers (lower-case names) and body, from `-i` output. */
 async function curl(args: string[]): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-  const out = await ok('curl', ['-s', '-i', '--globoff', ...args]);
+  let out = await ok('curl', ['-s', '-i', '--globoff', ...args]);
+  // An upload's interim `100 Continue` comes first: the answer is what follows.
+  while (/^HTTP\/1\.1 100 /.test(out)) out = out.slice(out.indexOf('\r\n\r\n') + 4);
   const split = out.indexOf('\r\n\r\n');
   const head = split < 0 ? out : out.slice(0, split);
   const body = split < 0 ? '' : out.slice(split + 4);
@@ -386,11 +388,12 @@ for (const dialect of DIALECTS) {
         tree('t2/inner');
         fs.writeFileSync(path.join(dir, 't2/inner/good.txt'), 'good');
         fs.writeFileSync(path.join(dir, 't2/evil.txt'), 'evil');
+        fs.writeFileSync(path.join(dir, 't2/abs.txt'), 'absolute');
         const file = path.join(dir, 't2.tar');
         // -P keeps `../` and leading `/` in member names, as a hostile archive would have them.
         await ok(
           'tar',
-          ['cPf', file, 'good.txt', '../evil.txt', path.join(dir, 't2/evil.txt')],
+          ['cPf', file, 'good.txt', '../evil.txt', path.join(dir, 't2/abs.txt')],
           path.join(dir, 't2/inner'),
         );
         const listing = await ok('tar', ['tf', file]);
@@ -417,8 +420,9 @@ for (const dialect of DIALECTS) {
         const big = await put(`${A()}/bomb?extract-archive=tar.gz`, bomb);
         assert.equal(big.status, 413);
         assert.match(JSON.parse(big.text())['Response Body'], /Invalid Tar File/);
+        const whole = fs.readFileSync(path.join(dir, 't1.tar.gz'));
         const broken = await req('PUT', `${A()}/bomb?extract-archive=tar.gz`, {
-          body: fs.readFileSync(bomb).subarray(0, 5000),
+          body: whole.subarray(0, whole.length >> 1),
         });
         assert.equal(broken.status, 400);
         assert.match(broken.text(), /Invalid Tar File/);
@@ -433,8 +437,7 @@ for (const dialect of DIALECTS) {
       it('10,000 files from one tar; bulk delete of 10,000 paths with bad ones mixed in; over 10,000 refused', async () => {
         const n = 9_995;
         tree('t4/many');
-        for (let i = 0; i < n; i++)
-          fs.writeFileSync(path.join(dir, `t4/many/f${String(i).padStart(5, '0')}`), String(i));
+        for (let i = 0; i < n; i++) fs.writeFileSync(path.join(dir, `t4/many/f${String(i).padStart(5, '0')}`), ''); // empty: the work measured is metadata
         const file = path.join(dir, 'many.tar');
         await ok('tar', ['cf', file, '-C', path.join(dir, 't4'), 'many']);
         const made = await put(`${A()}/bulk?extract-archive=tar`, file);
@@ -515,7 +518,8 @@ for (const dialect of DIALECTS) {
 
       it('`swift delete <container>` uses bulk delete, as /info announces it', async () => {
         await req('PUT', `${A()}/cli`);
-        for (const name of ['one', 'two', 'dir/three']) await req('PUT', `${A()}/cli/${name}`, { body: name });
+        // swiftclient deletes one by one below 2 × its 10 threads; from 20 objects on it asks /info.
+        for (let i = 0; i < 25; i++) await req('PUT', `${A()}/cli/${i % 2 ? 'dir/' : ''}o${i}`, { body: String(i) });
         const r = await run(SWIFT, [
           '--debug',
           `--os-storage-url=${s.url}${A()}`,
