@@ -126,6 +126,8 @@ const headerName = fc.oneof(
     'X-Source-Version',
     'X-Object-Bytes',
     'X-Object-Manifest',
+    'X-Account-Meta-Temp-URL-Key',
+    'X-Container-Meta-Temp-URL-Key-2',
   ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/),
 );
@@ -161,6 +163,8 @@ const headerValue = fc.oneof(
     'bytes 9-2/*',
     'multipart/form-data; boundary=b',
     'multipart/form-data',
+    'multipart/form-data; boundary=x',
+    'text/plain',
   ),
   fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('latin1')),
   fc.integer({ min: 1000, max: 20000 }).map((n) => 'x'.repeat(n)),
@@ -277,6 +281,14 @@ describe('fuzzing the running server', () => {
       'version',
       'meta',
       'multipart-manifest',
+      'temp_url_sig',
+      'temp_url_expires',
+      'temp_url_prefix',
+      'temp_url_ip_range',
+      'filename',
+      'inline',
+      'bulk-delete',
+      'extract-archive',
     );
     const pair = fc.oneof(
       fc.tuple(fc.oneof(key, segment), segment).map(([k, v]) => `${k}=${v}`),

@@ -8,12 +8,13 @@ import { JSON_TYPE, type ApiResponse } from '../http/reply.ts';
 import { MAX_LISTING } from '../object-store/listing-format.ts';
 import { SWIFT_LIMITS } from '../object-store/dialect.ts';
 import { LARGE_OBJECT_LIMITS } from '../../domain/objects/manifests.ts';
+import { signedAndBulkInfo } from './signed-and-bulk-info.ts';
 
 export const STORAGE_POLICY = 'Policy-0';
 
 /**
- * Only what this build does (`slo`, `dlo` with their limits); no `tempurl`, `bulk_*`, `versioned_writes` or ACLs yet
- * (each arrives with its slice of issue 19), so clients that probe `/info` don't try them.
+ * Only what this build does (each feature arrives with its slice of issue 19), so clients that
+ * probe `/info` don't try the rest: `swift delete` sends bulk deletes once `bulk_delete` is here.
  */
 export function infoDocument(settings: Settings) {
   return {
@@ -38,6 +39,7 @@ export function infoDocument(settings: Settings) {
       min_segment_size: LARGE_OBJECT_LIMITS.minSegmentSize,
     },
     dlo: { max_segments: LARGE_OBJECT_LIMITS.maxDynamicSegments },
+    ...signedAndBulkInfo(),
   };
 }
 

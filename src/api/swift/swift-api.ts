@@ -21,6 +21,10 @@ import { encodeResponseHeaders } from '../object-store/response-headers.ts';
 import { crossdomain, healthcheck, info, STORAGE_POLICY } from './discovery.ts';
 import { HTML_TYPE, swiftFailure } from './swift-faults.ts';
 import { handleV1Auth, SWIFT_BASE } from './v1-auth.ts';
+import { handleBulkDelete, isBulkDelete } from './bulk-delete.ts';
+import { handleExtractArchive, isExtractArchive } from './extract-archive.ts';
+import { handleFormPost, isFormPost } from './form-post.ts';
+import { handleTempUrl, isTempUrlRequest } from './temp-url.ts';
 
 /** Everything this API answers: the mount and Swift's fixed paths. */
 export const SWIFT_PREFIX = /^\/(swift(\/|$)|info\/?$|crossdomain\.xml$|auth\/v1\.0\/?$)/;
@@ -63,11 +67,21 @@ async function route(req: ApiRequest): Promise<{ response: ApiResponse; level?: 
   const parsed = req.path.startsWith(base) ? parseStorePath(req.path.slice(base.length)) : undefined;
   if (!parsed || canonicalUuid(parsed.target.account) === undefined) throw notFound('');
   const { target, badPath } = parsed;
-  if (!(ALLOW[target.level] as readonly string[]).includes(req.method)) throw methodNotAllowed(ALLOW[target.level]);
+  // Signed requests carry no token: TempURL and FormPost (temp-url.ts, form-post.ts).
+  if (isTempUrlRequest(req) || isFormPost(req)) {
+    if (badPath) throw badRequest('Invalid UTF8 or contains NULL');
+    const response = isTempUrlRequest(req) ? await handleTempUrl(req, target) : await handleFormPost(req, target);
+    return { response, level: target.level };
+  }
+  const bulk = isBulkDelete(req) || isExtractArchive(req);
+  if (!bulk && !(ALLOW[target.level] as readonly string[]).includes(req.method))
+    throw methodNotAllowed(ALLOW[target.level]);
   const caller = await authenticate(req);
   if (badPath) throw badRequest('Invalid UTF8 or contains NULL');
   checkHeaderOctets(req.raw, { utf8: true });
   await checkPlace(req, caller, target);
+  if (isBulkDelete(req)) return { response: await handleBulkDelete(req, caller, target.account) };
+  if (isExtractArchive(req)) return { response: await handleExtractArchive(req, caller, target) };
   const response = await handleStoreTarget(req, caller, target, SWIFT);
   return { response: { ...response, headers: encodeResponseHeaders(response.headers) }, level: target.level };
 }

@@ -242,6 +242,11 @@ export class Containers {
     };
   }
 
+  /** The account's meta without its totals (TempURL/FormPost keys, read on every signed request). */
+  accountMeta(account: string): Promise<Record<string, string>> {
+    return this.#rows.accountMeta(account);
+  }
+
   async updateAccountMeta(account: string, change: MetaChange): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       // Locked: concurrent changes are merged one after the other, none lost.

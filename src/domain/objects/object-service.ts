@@ -216,6 +216,46 @@ export class ObjectService {
     }
   }
 
+  /**
+   * Streams a body into blocks without committing anything (an entry of a form upload or an
+   * archive, committed later with the others by `commitAll`). Unreferenced blocks are gc's.
+   */
+  writeData(body: AsyncIterable<Buffer>, maxBytes: number, onTooLarge: () => Error): Promise<WrittenData> {
+    return writeBlocks(body, this.blocks, maxBytes, onTooLarge);
+  }
+
+  /**
+   * Commits several new versions in ONE transaction, all or none (a FormPost's files, an
+   * archive's entries). Each goes through `writeVersion`, the path of every content write, so
+   * quotas and overwrite hooks apply to each. `container` is resolved inside the transaction
+   * (an archive may create its containers, which then roll back with the rest).
+   */
+  async commitAll(
+    entries: readonly {
+      readonly container: (trx: Trx) => Promise<ContainerRecord>;
+      readonly name: string;
+      readonly content: Content;
+      readonly attrs: Attributes;
+    }[],
+    opts: WriteOptions,
+  ): Promise<ObjectRecord[]> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const written: ObjectRecord[] = [];
+        for (const e of entries) {
+          const version = await this.nextVersion(trx);
+          const missing = await this.missingBlocks(e.content.hashes);
+          if (missing.length) throw new MissingBlocksError(missing);
+          written.push(await this.writeVersion(trx, version, await e.container(trx), e.name, e.content, e.attrs, opts));
+        }
+        return written;
+      });
+    } catch (err) {
+      if (err instanceof MissingBlocksError) throw new UploadBlocksRemoved(err.missing);
+      throw err;
+    }
+  }
+
   /** Stores one block (kamaki's block POST) and returns its hash. */
   async storeBlock(block: Buffer): Promise<string> {
     const stored = trimTrailingNuls(block);

@@ -196,6 +196,12 @@ export class ContainerRepository {
     };
   }
 
+  /** The account's meta alone (no totals): `{}` when the account row does not exist yet. */
+  async accountMeta(account: string): Promise<Record<string, string>> {
+    const row = await this.#db.selectFrom('accounts').select('meta').where('uuid', '=', account).executeTakeFirst();
+    return row ? JSON.parse(row.meta) : {};
+  }
+
   /**
    * Creates the account row if missing, then touches it and returns its meta: the UPDATE locks the
    * row, so concurrent changes are merged one after the other, none lost.
