@@ -9,6 +9,7 @@ import { QemuImgConverter } from './domain/images/image-conversion.ts';
 import { ImageService } from './domain/images/image-service.ts';
 import { Containers } from './domain/objects/containers.ts';
 import { ObjectService } from './domain/objects/object-service.ts';
+import { ObjectVersions } from './domain/objects/versions.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
 import { GuardedBlockStore } from './storage/blocks/guarded-block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
@@ -34,6 +35,7 @@ export class Services {
   readonly authentication: Authentication;
   readonly containers: Containers;
   readonly objects: ObjectService;
+  readonly versions: ObjectVersions;
   readonly images: ImageService;
   #publicUrl: string;
 
@@ -62,6 +64,7 @@ export class Services {
     );
     this.containers = new Containers(metadata.db);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
+    this.versions = new ObjectVersions(metadata.db);
     this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings, {
       ...(settings.webDownloadAllow.length > 0
         ? {

@@ -515,7 +515,7 @@ for (const dialect of DIALECTS) {
         501,
         'Manifest objects are not supported',
       );
-      await expectBad('GET', p(A, 'b', 'o', 'version=list'), {}, 501, 'Object versions are not supported');
+      await expectBad('GET', p(A, 'b', 'o', 'version=list'), {}, 400, 'No format specified for version list.');
       await expectBad(
         'POST',
         p(A, 'b', 'o'),
@@ -537,7 +537,7 @@ for (const dialect of DIALECTS) {
         501,
         'Partial object updates are not supported',
       );
-      await expectBad('GET', p(A, 'b', undefined, 'format=json&until=1'), {}, 501, /not supported$/);
+      await expectBad('GET', p(A, 'b', 'o', 'version=x1'), {}, 404, 'Version does not exist');
     });
   });
 

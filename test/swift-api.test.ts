@@ -80,7 +80,7 @@ for (const dialect of DIALECTS) {
         assert.equal(doc.swift.max_meta_overall_size, 4096);
         assert.equal(doc.swift.container_listing_limit, 10000);
         assert.deepEqual(doc.swift.policies, [{ name: 'Policy-0', default: true }]);
-        for (const absent of ['slo', 'dlo', 'tempurl', 'bulk_delete', 'versioned_writes'])
+        for (const absent of ['slo', 'dlo', 'tempurl', 'bulk_delete'])
           assert.equal(doc[absent], undefined, `${absent} is not offered yet`);
 
         const health = await call(s, 'GET', '/swift/healthcheck');

@@ -31,6 +31,8 @@ export function infoDocument(settings: Settings) {
       strict_cors_mode: true,
     },
     tempauth: { account_acls: false },
+    // One history for both mounts (src/api/swift/versioned-writes.ts).
+    versioned_writes: { allowed_flags: ['X-Versions-Location', 'X-History-Location'] },
   };
 }
 

@@ -11,7 +11,14 @@ export interface Policy {
   quota?: number;
   versioning?: 'auto' | 'none';
   project?: string;
+  /** Swift's versions location (container name) or null to clear it; see versions.ts. */
+  versionsLocation?: string | null;
+  /** `stack` (X-Versions-Location) or `history` (X-History-Location); null with no location. */
+  versionsMode?: VersionsMode | null;
 }
+
+/** How Swift's versioned writes treat a DELETE: `stack` brings the previous version back, `history` keeps it. */
+export type VersionsMode = 'stack' | 'history';
 
 export interface ContainerRecord {
   readonly id: number;
@@ -22,6 +29,8 @@ export interface ContainerRecord {
   readonly project: string;
   readonly meta: Readonly<Record<string, string>>;
   readonly modifiedAt: number;
+  readonly versionsLocation: string | null;
+  readonly versionsMode: VersionsMode | null;
 }
 
 export interface ContainerStats {
@@ -68,6 +77,8 @@ const toContainer = (r: ContainerRow): ContainerRecord => ({
   project: r.project,
   meta: JSON.parse(r.meta),
   modifiedAt: r.modified_at,
+  versionsLocation: r.versions_location ?? null,
+  versionsMode: (r.versions_mode as VersionsMode | null) ?? null,
 });
 
 export interface ContainerListOptions {
@@ -141,6 +152,8 @@ export class Containers {
     policy: Policy,
     meta: Readonly<Record<string, string>>,
     maxItems?: number,
+    /** Policy of a container this call creates, where `policy` is silent (Swift's: no history). */
+    defaults: Policy = {},
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = nowMicros();
@@ -149,11 +162,13 @@ export class Containers {
         {
           account,
           name,
-          quota: policy.quota ?? 0,
-          versioning: policy.versioning ?? 'auto',
+          quota: policy.quota ?? defaults.quota ?? 0,
+          versioning: policy.versioning ?? defaults.versioning ?? 'auto',
           project: policy.project ?? account,
           meta: initialMeta,
           now,
+          versionsLocation: policy.versionsLocation ?? null,
+          versionsMode: policy.versionsMode ?? null,
         },
         trx,
       );
@@ -168,10 +183,18 @@ export class Containers {
     });
   }
 
-  /** Creates the container with default policy if missing (image uploads use `images`). */
-  async ensure(account: string, name: string, db: Db = this.db): Promise<ContainerRecord> {
+  /**
+   * Creates the container with default policy if missing (image uploads use `images`; the
+   * internal staging area passes `none`: it keeps no history).
+   */
+  async ensure(
+    account: string,
+    name: string,
+    db: Db = this.db,
+    versioning: 'auto' | 'none' = 'auto',
+  ): Promise<ContainerRecord> {
     await this.#rows.insertIfMissing(
-      { account, name, quota: 0, versioning: 'auto', project: account, meta: {}, now: nowMicros() },
+      { account, name, quota: 0, versioning, project: account, meta: {}, now: nowMicros() },
       db,
     );
     return (await this.get(account, name, db))!;
@@ -226,6 +249,11 @@ export class Containers {
     };
   }
 
+  /** Ids of the account's containers. */
+  async idsOf(account: string): Promise<number[]> {
+    return this.#rows.idsOf(account);
+  }
+
   async updateAccountMeta(account: string, change: MetaChange): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       // Locked: concurrent changes are merged one after the other, none lost.
@@ -252,6 +280,7 @@ export class Containers {
       published: opts.published,
     });
     return rows.map((r) => ({
+      id: r.id,
       name: r.name,
       count: r.count,
       bytes: r.bytes,
