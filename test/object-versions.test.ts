@@ -9,7 +9,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
-import { Store, assertFault, call, p, type CallOptions, type Reply } from './helpers/object-store.ts';
+import {
+  BLOCK,
+  O,
+  Store,
+  assertFault,
+  bytesOf,
+  call,
+  p,
+  type CallOptions,
+  type Reply,
+} from './helpers/object-store.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
 const sw = (account: string, container?: string, object?: string, query = ''): string => {
@@ -258,6 +268,60 @@ for (const dialect of DIALECTS) {
       const carol = new Store(s, await s.user());
       assertFault(await carol.req('GET', p(alice.uuid, 'shared', 's', 'version=list&format=json')), 404);
       assertFault(await carol.req('GET', p(alice.uuid, 'shared', 's', `version=${v1}`)), 404);
+    });
+
+    it("kamaki's exchange: file versions, download --object-version (ranged), copy --source-version, purges", async () => {
+      // As kamaki 0.16 sends them (grnet/kamaki, clients/pithos): parameters in its order, X-Auth-Token.
+      const k = S(alice);
+      const path = `${O}/${alice.uuid}/kam/disk.img`;
+      assert.equal((await k('PUT', `${O}/${alice.uuid}/kam`, { headers: { 'Content-Length': '0' } })).status, 201);
+      const old = bytesOf('kamaki old', BLOCK + 1000);
+      const cur = bytesOf('kamaki new', 5000);
+      await alice.hashmapUpload('kam', 'disk.img', old);
+      await alice.hashmapUpload('kam', 'disk.img', cur);
+
+      // file versions: get_object_versionlist → object_get(format='json', version='list') → r.json['versions'].
+      const list = await k('GET', `${path}?format=json&version=list`);
+      assert.equal(list.status, 200);
+      const versions = list.json().versions as [number, number][];
+      assert.equal(versions.length, 2);
+      for (const [id, ts] of versions) assert.ok(Number.isInteger(id) && typeof ts === 'number');
+      const first = String(versions[0][0]);
+
+      // file download --object-version: HEAD, the hashmap, then one ranged GET per block.
+      const head = await k('HEAD', `${path}?version=${first}`);
+      assert.equal(head.status, 200);
+      assert.equal(head.header('x-object-version'), first);
+      const hm = (await k('GET', `${path}?format=json&hashmap=True&version=${first}`)).json();
+      assert.equal(hm.bytes, old.length);
+      const out = Buffer.alloc(hm.bytes);
+      for (let i = 0; i < hm.hashes.length; i++) {
+        const start = i * hm.block_size;
+        const end = Math.min(start + hm.block_size, hm.bytes) - 1;
+        const r = await k('GET', `${path}?format=json&version=${first}`, {
+          headers: { Range: `bytes=${start}-${end}` },
+        });
+        assert.equal(r.status, 206);
+        assert.equal(r.header('content-length'), String(end - start + 1));
+        r.body.copy(out, start);
+      }
+      assert.ok(out.equals(old), 'the old version downloads byte-exact');
+
+      // file copy --source-version: object_put(copy_from, source_version, content_length=0).
+      const copy = await k('PUT', `${O}/${alice.uuid}/kam/restored.img?format=json`, {
+        headers: { 'X-Copy-From': '/kam/disk.img', 'X-Source-Version': first, 'Content-Length': '0' },
+      });
+      assert.equal(copy.status, 201, copy.text());
+      assert.ok((await k('GET', `${O}/${alice.uuid}/kam/restored.img`)).body.equals(old));
+
+      // container info --until, file delete --until, then container purge (a decimal `until`: a plain delete).
+      const now = Math.floor(Date.now() / 1000) + 1;
+      assert.equal((await k('HEAD', `${O}/${alice.uuid}/kam?until=${now}`)).status, 204);
+      assert.equal((await k('DELETE', `${path}?until=${now}`)).status, 204);
+      assert.equal((await k('DELETE', `${O}/${alice.uuid}/kam/restored.img`)).status, 204);
+      const purge = await k('DELETE', `${O}/${alice.uuid}/kam?until=${(Date.now() / 1000).toFixed(6)}`);
+      assert.equal(purge.status, 204);
+      assert.equal((await k('HEAD', `${O}/${alice.uuid}/kam`)).status, 404);
     });
 
     it('Swift: X-Versions-Location (stack) brings the previous version back on DELETE; the history is the same one', async () => {
