@@ -7,6 +7,10 @@
  * on the same history, and `/info`.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
 import {
@@ -36,6 +40,10 @@ async function nextSecond(): Promise<number> {
   await new Promise((r) => setTimeout(r, (second + 1) * 1000 - now + 20));
   return second;
 }
+
+const SWIFT = '/usr/bin/swift';
+/** An environment without OS_ and ST_ variables, so only the flags given count. */
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(OS|ST)_/.test(key)));
 
 const versionsOf = (r: Reply): number[] => (r.json() as { versions: [number, number][] }).versions.map((v) => v[0]);
 
@@ -353,6 +361,39 @@ for (const dialect of DIALECTS) {
       assert.equal(off.status, 204);
       assert.equal((await A('HEAD', sw(alice.uuid, 'current'))).header('x-versions-location'), undefined);
       assert.equal((await alice.req('HEAD', p(alice.uuid, 'current'))).header('x-container-policy-versioning'), 'none');
+    });
+
+    it('the swift CLI with X-Versions-Location: upload twice, delete, the previous version is back', {
+      skip: fs.existsSync(SWIFT) ? false : 'python3-swiftclient not installed',
+    }, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-versions-'));
+      const swift = (...args: string[]): Promise<string> =>
+        new Promise((resolve, reject) =>
+          execFile(
+            SWIFT,
+            [`--os-storage-url=${s.url}${sw(alice.uuid)}`, `--os-auth-token=${alice.user.token}`, ...args],
+            { cwd: dir, env: ENV, timeout: 120_000 },
+            (err, stdout, stderr) => (err ? reject(new Error(`swift ${args.join(' ')}: ${stderr}`)) : resolve(stdout)),
+          ),
+        );
+      try {
+        await swift('post', 'cli-archive');
+        await swift('post', '-H', 'X-Versions-Location: cli-archive', 'cli-current');
+        assert.match(
+          await swift('stat', 'cli-current'),
+          /Versions-Location: cli-archive|Versions Location: cli-archive/i,
+        );
+        fs.writeFileSync(path.join(dir, 'note.txt'), 'first draft\n');
+        await swift('upload', 'cli-current', 'note.txt');
+        fs.writeFileSync(path.join(dir, 'note.txt'), 'second draft, longer\n');
+        await swift('upload', 'cli-current', 'note.txt');
+        assert.equal(await swift('download', 'cli-current', 'note.txt', '-o', '-'), 'second draft, longer\n');
+        await swift('delete', 'cli-current', 'note.txt');
+        assert.equal(await swift('download', 'cli-current', 'note.txt', '-o', '-'), 'first draft\n');
+        assert.equal(await swift('list', 'cli-current'), 'note.txt\n');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('Swift: X-History-Location keeps deleted versions; Swift containers keep nothing by default; bad headers', async () => {
