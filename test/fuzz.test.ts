@@ -116,6 +116,11 @@ const headerName = fc.oneof(
     'Range',
     'X-Auth-User',
     'X-Auth-Key',
+    'X-Source-Version',
+    'X-Versions-Location',
+    'X-History-Location',
+    'X-Remove-Versions-Location',
+    'X-Container-Policy-Versioning',
   ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/),
 );
