@@ -11,6 +11,7 @@ import { ImageService } from './domain/images/image-service.ts';
 import { Containers } from './domain/objects/containers.ts';
 import { ObjectService } from './domain/objects/object-service.ts';
 import { PartialUpdates } from './domain/objects/partial-updates.ts';
+import { ObjectVersions } from './domain/objects/versions.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
 import { GuardedBlockStore } from './storage/blocks/guarded-block-store.ts';
 import { openBlockStore } from './storage/blocks/open-block-store.ts';
@@ -40,6 +41,7 @@ export class Services {
   readonly objects: ObjectService;
   /** Pithos data POSTs (range writes, appends, splices, truncation). */
   readonly partialUpdates: PartialUpdates;
+  readonly versions: ObjectVersions;
   readonly images: ImageService;
   #publicUrl: string;
 
@@ -70,6 +72,7 @@ export class Services {
     this.containers = new Containers(metadata.db);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
     this.partialUpdates = new PartialUpdates(this.objects, blocks, settings.objectMaxUpload);
+    this.versions = new ObjectVersions(metadata.db);
     this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings, {
       ...(settings.webDownloadAllow.length > 0
         ? {

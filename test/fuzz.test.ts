@@ -128,6 +128,10 @@ const headerName = fc.oneof(
     'X-Object-Manifest',
     'X-Account-Meta-Temp-URL-Key',
     'X-Container-Meta-Temp-URL-Key-2',
+    'X-Versions-Location',
+    'X-History-Location',
+    'X-Remove-Versions-Location',
+    'X-Container-Policy-Versioning',
   ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/),
 );

@@ -15,7 +15,12 @@ import { after, before, describe, it } from 'node:test';
 import { ProgressBar, renderProgress } from '../src/cli/progress-bar.ts';
 import { EMPTY_HASH, unpackHashmap } from '../src/domain/hashing.ts';
 import { collectGarbage, type GcOptions, type GcReport } from '../src/domain/objects/gc.ts';
-import { committedHashmaps, countObjectVersions, hashmapsNewerThan } from '../src/storage/metadata/block-references.ts';
+import {
+  VERSION_TABLES,
+  committedHashmaps,
+  countObjectVersions,
+  hashmapsNewerThan,
+} from '../src/storage/metadata/block-references.ts';
 import { MetadataStore } from '../src/storage/metadata/database.ts';
 import { cleanEnv } from './helpers/child-server.ts';
 import { DIALECTS, freshPostgresDatabase } from './helpers/dialects.ts';
@@ -54,7 +59,10 @@ for (const dialect of DIALECTS) {
       before(async () => {
         s = await startTestServer(dialect, blocks === 's3' ? { blocks: privateS3Url() } : {});
         store = new Store(s, await s.user());
-        await store.putContainer('c');
+        // The cases below are about live versions only: this container keeps no history (the
+        // versioned cases use `v`, whose policy is Pithos's default `auto`).
+        await store.putContainer('c', { 'X-Container-Policy-Versioning': 'none' });
+        await store.putContainer('v');
       });
       after(async () => {
         if (!s) return;
@@ -99,9 +107,10 @@ for (const dialect of DIALECTS) {
       /** The invariant itself: every block of every committed version is in the store. */
       async function assertNoVersionMissesABlock(): Promise<void> {
         const referenced = new Set<string>();
-        for await (const page of committedHashmaps(s.services.metadata.db)) {
-          for (const packed of page) for (const h of unpackHashmap(packed)) if (h !== EMPTY_HASH) referenced.add(h);
-        }
+        for (const table of VERSION_TABLES)
+          for await (const page of committedHashmaps(s.services.metadata.db, table)) {
+            for (const packed of page) for (const h of unpackHashmap(packed)) if (h !== EMPTY_HASH) referenced.add(h);
+          }
         assert.deepEqual(
           await s.services.blocks.missing([...referenced]),
           [],
@@ -189,6 +198,62 @@ for (const dialect of DIALECTS) {
         assert.ok(!report.removed.includes(hashesOf(v2)[0]), "the live version's block stays");
         assert.ok(await gone(hashesOf(v1)));
         await assertReadsBack('moved', v2);
+      });
+
+      it('versioning auto: kept versions keep their blocks, a purge frees them, a restore reads back', async () => {
+        const v1 = bytesOf(`kept-v1-${randomUUID()}`, BLOCK + 3000); // two blocks
+        const v2 = bytesOf(`kept-v2-${randomUUID()}`, 6000);
+        const v3 = bytesOf(`kept-v3-${randomUUID()}`, 5000);
+        const first = Number((await store.put('v', 'doc', v1)).header('x-object-version'));
+        await store.put('v', 'doc', v2);
+        await store.put('v', 'gone', v3);
+        assert.equal((await store.req('DELETE', p(store.uuid, 'v', 'gone'))).status, 204);
+        const moved = await store.req('MOVE', p(store.uuid, 'v', 'doc'), { headers: { Destination: '/v/moved' } });
+        assert.equal(moved.status, 201, moved.text());
+
+        // Overwritten, deleted and moved-away versions are all kept: gc removes none of their blocks.
+        const report = await gc();
+        for (const h of [...hashesOf(v1), ...hashesOf(v2), ...hashesOf(v3)])
+          assert.ok(!report.removed.includes(h), `kept version's block ${h} stays`);
+        assert.ok(await stored([...hashesOf(v1), ...hashesOf(v3)]));
+        await assertNoVersionMissesABlock();
+        const old = await store.req('GET', p(store.uuid, 'v', 'doc', `version=${first}`));
+        assert.equal(old.status, 200);
+        assert.ok(old.body.equals(v1), 'the first version reads back after gc');
+
+        // A restore of the deleted object's version is a new live version on the same blocks.
+        const listed = await store.req('GET', p(store.uuid, 'v', 'gone', 'version=list&format=json'));
+        const [[goneVersion]] = (listed.json() as { versions: [number, number][] }).versions;
+        const restored = await store.req('PUT', p(store.uuid, 'v', 'back'), {
+          headers: { 'X-Copy-From': '/v/gone', 'X-Source-Version': String(goneVersion), 'Content-Length': '0' },
+        });
+        assert.equal(restored.status, 201, restored.text());
+
+        // Purging the history frees what only the history held: v1's blocks (doc's first version);
+        // v2 lives on as `moved`, v3 as `back`.
+        const purge = await store.req(
+          'DELETE',
+          p(store.uuid, 'v', undefined, `until=${Math.floor(Date.now() / 1000) + 1}`),
+        );
+        assert.equal(purge.status, 204);
+        const after = await gc();
+        assert.deepEqual(sorted(after.removed.filter((h) => hashesOf(v1).includes(h))), sorted(hashesOf(v1)));
+        assert.ok(await gone(hashesOf(v1)));
+        assert.ok(await stored([...hashesOf(v2), ...hashesOf(v3)]));
+        await assertReadsBack('moved', v2, 'v');
+        await assertReadsBack('back', v3, 'v');
+        await assertNoVersionMissesABlock();
+      });
+
+      it('versioning auto: deleting the container drops its history, and gc then frees the blocks', async () => {
+        await store.putContainer('vdrop');
+        const data = bytesOf(`drop-${randomUUID()}`, 7000);
+        await store.put('vdrop', 'o', data);
+        assert.equal((await store.req('DELETE', p(store.uuid, 'vdrop', 'o'))).status, 204);
+        assert.ok(!(await gc()).removed.includes(hashesOf(data)[0]), 'the deleted version is kept');
+        assert.equal((await store.req('DELETE', p(store.uuid, 'vdrop'))).status, 204);
+        assert.ok((await gc()).removed.includes(hashesOf(data)[0]));
+        assert.ok(await gone(hashesOf(data)));
       });
 
       it('--dry-run deletes nothing and reports what a real run then removes', async () => {

@@ -515,7 +515,7 @@ for (const dialect of DIALECTS) {
         400,
         'X-Object-Manifest must be in the format container/prefix',
       );
-      await expectBad('GET', p(A, 'b', 'o', 'version=list'), {}, 501, 'Object versions are not supported');
+      await expectBad('GET', p(A, 'b', 'o', 'version=list'), {}, 400, 'No format specified for version list.');
       // Partial updates (object-partial-updates.test.ts has the rest): bad ones write nothing.
       await expectBad(
         'POST',
@@ -545,7 +545,7 @@ for (const dialect of DIALECTS) {
         416,
         'Supplied offset is beyond object limits',
       );
-      await expectBad('GET', p(A, 'b', undefined, 'format=json&until=1'), {}, 501, /not supported$/);
+      await expectBad('GET', p(A, 'b', 'o', 'version=x1'), {}, 404, 'Version does not exist');
     });
   });
 

@@ -208,7 +208,10 @@ for (const dialect of DIALECTS) {
         501,
         'Account groups are not supported',
       );
-      assertFault(await u.req('GET', p(U, undefined, undefined, 'until=1')), 501);
+      // `until` reads the account as it was then (object-versions.test.ts): nothing existed in 1970.
+      const past = await u.req('GET', p(U, undefined, undefined, 'until=1&format=json'));
+      assert.equal(past.status, 200);
+      assert.ok((past.json() as { count: number }[]).every((c) => c.count === 0));
     });
 
     it('object PUT answers 201 with ETag and X-Object-Version; HEAD 200 carries every header; GET the data', async () => {
@@ -310,9 +313,9 @@ for (const dialect of DIALECTS) {
       assertFault(await alice.req('GET', p(A, 'nocontainer', 'x')), 404, 'Container does not exist');
       assertFault(await alice.req('PUT', p(A, 'nocontainer', 'x'), { body: 'x' }), 404, 'Container does not exist');
       assertFault(
-        await alice.req('GET', p(A, 'obj', 'dir/hello.txt', 'version=1')),
-        501,
-        'Object versions are not supported',
+        await alice.req('GET', p(A, 'obj', 'dir/hello.txt', 'version=999999999')),
+        404,
+        'Version does not exist',
       );
     });
 
@@ -764,9 +767,9 @@ for (const dialect of DIALECTS) {
       assertFault(await put({ 'X-Move-From': '/ce' }), 400, 'Invalid X-Move-From header');
       assertFault(await put({ 'X-Copy-From': '/ce/o', 'X-Move-From': '/ce/o' }), 400, 'Invalid X-Move-From header');
       assertFault(
-        await put({ 'X-Copy-From': '/ce/o', 'X-Source-Version': '1' }),
-        501,
-        'Object versions are not supported',
+        await put({ 'X-Copy-From': '/ce/o', 'X-Source-Version': '999999999' }),
+        404,
+        'Version does not exist',
       );
       // A prefix copy (object-partial-updates.test.ts) needs the named object too.
       assertFault(await put({ 'X-Copy-From': '/ce/missing' }, 'delimiter=/'), 404, 'Object does not exist');
@@ -960,7 +963,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await list('meta=Kind'), ordered);
       assert.deepEqual(await list('meta=!Kind'), []);
       assert.deepEqual(await list('meta=Kind%3Dother'), []);
-      assertFault(await alice.req('GET', p(A, 'l', undefined, 'until=1')), 501);
+      // `until` lists the container as it was then (object-versions.test.ts): empty in 1970.
+      assert.deepEqual((await alice.req('GET', p(A, 'l', undefined, 'until=1&format=json'))).json(), []);
     });
 
     it('repeated headers: the last one wins; `+` in a path is a plus, in a query a space', async () => {

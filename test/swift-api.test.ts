@@ -80,7 +80,8 @@ for (const dialect of DIALECTS) {
         assert.equal(doc.swift.max_meta_overall_size, 4096);
         assert.equal(doc.swift.container_listing_limit, 10000);
         assert.deepEqual(doc.swift.policies, [{ name: 'Policy-0', default: true }]);
-        for (const absent of ['versioned_writes']) assert.equal(doc[absent], undefined, `${absent} is not offered yet`);
+        for (const offered of ['slo', 'dlo', 'tempurl', 'formpost', 'bulk_delete', 'bulk_upload', 'versioned_writes'])
+          assert.ok(doc[offered], `${offered} is offered`);
 
         const health = await call(s, 'GET', '/swift/healthcheck');
         assert.equal(health.status, 200);

@@ -40,6 +40,16 @@ export const METRICS = [
     unit: 's',
     what: 'Plankton: hashmap PUT of the uploaded object under a new name (all blocks exist)',
   },
+  {
+    key: 'versioning_auto_overwrite_mib_s',
+    unit: 'MiB/s',
+    what: 'Plankton: object PUT overwriting the data file in a `versioning: auto` container (best of 2)',
+  },
+  {
+    key: 'versioning_none_overwrite_mib_s',
+    unit: 'MiB/s',
+    what: 'Plankton: object PUT overwriting the data file in a `versioning: none` container (best of 2)',
+  },
   { key: 'head_rps', unit: 'req/s', what: 'Plankton: HEAD /image/v1.0/images/<id> under wrk' },
   { key: 'head_p50_ms', unit: 'ms', what: 'Plankton: HEAD latency, median' },
   { key: 'head_p99_ms', unit: 'ms', what: 'Plankton: HEAD latency, 99th percentile' },

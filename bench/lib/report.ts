@@ -80,6 +80,13 @@ const TARGETS: readonly Target[] = [
   { name: 'list p99', metric: 'list_p99_ms_100k', below: 20, goal: '< 20 ms at 100k images' },
   { name: 'v2 list p99', metric: 'v2_list_p99_ms', below: 20, goal: '< 20 ms at 100k images' },
   { name: 'peak RSS', metric: 'max_rss_mb', below: 300, goal: '< 300 MB' },
+  {
+    name: 'versioning auto vs none (overwrite upload)',
+    metric: 'versioning_auto_overwrite_mib_s',
+    baseline: 'versioning_none_overwrite_mib_s',
+    atLeast: 0.95,
+    goal: '≥ 0.95× none',
+  },
 ];
 
 /** Side-by-side figures without a goal, for reading the run. */

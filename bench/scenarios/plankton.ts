@@ -62,6 +62,38 @@ async function objectTransfers(s: Session, results: Results): Promise<string> {
   return `/object-store/v1/${s.account}/bench/data.bin`;
 }
 
+/**
+ * The cost of versioning (issue 19 item 6): overwrites of the data file into a container with
+ * `versioning: auto` (each keeps the replaced version in the history) against one with `none`,
+ * best of two overwrites each, alternated (the report's target compares the two).
+ */
+async function versioningCost(s: Session, results: Results): Promise<void> {
+  const best: Record<'auto' | 'none', number> = { auto: 0, none: 0 };
+  const url = (mode: string) => `${s.base}/object-store/v1/${s.account}/versioning-${mode}/data.bin`;
+  const upload = async (mode: 'auto' | 'none') => {
+    const put = await uploadFile(
+      'PUT',
+      url(mode),
+      { ...s.auth, 'Content-Type': 'application/octet-stream' },
+      s.objectFile,
+    );
+    if (!ok(put)) throw new Error(`object PUT (${mode}): ${describe(put)}`);
+    return mibPerSecond(s.size, put.seconds);
+  };
+  for (const mode of ['auto', 'none'] as const) {
+    const c = await request('PUT', `${s.base}/object-store/v1/${s.account}/versioning-${mode}`, {
+      ...s.auth,
+      'X-Container-Policy-Versioning': mode,
+    });
+    if (!ok(c)) throw new Error(`container PUT: ${describe(c)}`);
+    await upload(mode); // the first version; the timed PUTs below overwrite it
+  }
+  for (let i = 0; i < 2; i++)
+    for (const mode of ['auto', 'none'] as const) best[mode] = Math.max(best[mode], await upload(mode));
+  results.set('versioning_auto_overwrite_mib_s', best.auto);
+  results.set('versioning_none_overwrite_mib_s', best.none);
+}
+
 /** Image upload (POST with the data) and download; returns the image's object path. */
 async function imageTransfers(s: Session, results: Results): Promise<string> {
   const url = `${s.base}/image/v1.0/images`;
@@ -186,6 +218,10 @@ export const planktonServer: Scenario = {
       const imagePath = await attempt(results, 'image upload/download', () => imageTransfers(s, results));
       ctx.log(
         `image upload ${results.metrics.upload_mib_s ?? '—'} MiB/s, download ${results.metrics.download_mib_s ?? '—'} MiB/s`,
+      );
+      await attempt(results, 'versioning cost', () => versioningCost(s, results));
+      ctx.log(
+        `overwrite upload, versioning auto ${results.metrics.versioning_auto_overwrite_mib_s ?? '—'} MiB/s, none ${results.metrics.versioning_none_overwrite_mib_s ?? '—'} MiB/s`,
       );
       const source = objectPath ?? imagePath;
       if (source) await attempt(results, 'hashmap re-upload', () => dedupReupload(s, source, results));

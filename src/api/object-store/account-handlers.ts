@@ -9,6 +9,7 @@ import { PITHOS, type Dialect } from './dialect.ts';
 import { isTrue, listingFormat, listingLimit, listingResponse } from './listing-format.ts';
 import { hasHeaderPrefix, readMeta } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
+import { ownerOnlyHistory, readUntil } from './object-versions.ts';
 
 /** `GET /object-store/v1`: accounts that share something with the caller (object-store.md §3). */
 export async function handleTopLevel(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
@@ -52,9 +53,20 @@ export async function handleAccount(
     });
     return { status: dialect.postStatus };
   }
-  if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
-  const info = await containers.account(account);
+  const until = readUntil(req.query);
+  if (until !== undefined) ownerOnlyHistory(caller, account);
+  let info = await containers.account(account);
   const headers: HeaderMap = { 'Last-Modified': httpDate(info.lastModified) };
+  if (until !== undefined) {
+    // As Pithos: objects and bytes as of then (containers are today's), the latest change up to then.
+    const past = [...(await req.services.versions.totalsAsOf(await containers.idsOf(account), until)).values()];
+    info = {
+      ...info,
+      count: past.reduce((n, t) => n + t.count, 0),
+      bytes: past.reduce((n, t) => n + t.bytes, 0),
+    };
+    headers['X-Account-Until-Timestamp'] = httpDate(past.reduce((m, t) => Math.max(m, t.latest), 0));
+  }
   if (owner) {
     Object.assign(headers, {
       'X-Account-Container-Count': info.containers,
@@ -87,6 +99,17 @@ export async function handleAccount(
     shared: req.query.has('shared'),
     published,
   });
+  const pastTotals =
+    until === undefined
+      ? undefined
+      : await req.services.versions.totalsAsOf(
+          list.flatMap((c) => ('id' in c ? [c.id] : [])),
+          until,
+        );
+  if (pastTotals)
+    for (const [i, c] of list.entries())
+      if ('id' in c)
+        list[i] = { ...c, count: pastTotals.get(c.id)?.count ?? 0, bytes: pastTotals.get(c.id)?.bytes ?? 0 };
   const entries = list.map((c) =>
     'subdir' in c
       ? { subdir: c.subdir }

@@ -20,6 +20,7 @@ import {
 } from './listing-format.ts';
 import { contentMediaType, readMeta, readPolicy } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
+import { ownerOnlyHistory, purgeHistory, readUntil } from './object-versions.ts';
 
 /** `/object-store/v1/<account>/<container>` (object-store.md §5). */
 export async function handleContainer(
@@ -42,15 +43,24 @@ export async function handleContainer(
   authorize(caller.user, req.method === 'HEAD' || req.method === 'GET' ? 'read' : 'write', target);
   if (req.method === 'PUT') {
     const meta = readMeta(req.raw, 'Container', dialect.meta);
-    const created = await containers.put(account, name, readPolicy(req.raw), meta, dialect.meta.maxItems);
+    const created = await containers.put(
+      account,
+      name,
+      { ...readPolicy(req.raw), ...dialect.readVersioning(req.raw) },
+      meta,
+      dialect.meta.maxItems,
+      dialect.newContainerPolicy,
+    );
     return { status: created ? 201 : 202 };
   }
   if (!c) throw notFound('Container does not exist');
   switch (req.method) {
     case 'POST':
       return postContainer(req, c, dialect);
-    case 'DELETE':
-      return deleteContainer(req, c);
+    case 'DELETE': {
+      const until = readUntil(req.query);
+      return until === undefined ? deleteContainer(req, c) : purgeHistory(req, caller, account, name, until);
+    }
     default:
       return readContainer(req, caller, c, owner, target, dialect);
   }
@@ -65,13 +75,20 @@ async function readContainer(
   dialect: Dialect,
 ): Promise<ApiResponse> {
   const { containers, objects } = req.services;
-  if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
-  const stats = await containers.stats(c);
+  const until = readUntil(req.query);
+  if (until !== undefined) ownerOnlyHistory(caller, c.account);
+  let stats = await containers.stats(c);
   const headers: HeaderMap = {
     'Last-Modified': httpDate(stats.lastModified),
     'X-Container-Block-Size': BLOCK_SIZE,
     'X-Container-Block-Hash': BLOCK_HASH,
   };
+  if (until !== undefined) {
+    // As Pithos: counts as of then, the latest change up to then; Last-Modified stays the overall one.
+    const past = (await req.services.versions.totalsAsOf([c.id], until)).get(c.id);
+    stats = { ...stats, count: past?.count ?? 0, bytes: past?.bytes ?? 0 };
+    headers['X-Container-Until-Timestamp'] = httpDate(past?.latest ?? 0);
+  }
   if (owner) {
     const objectMeta = dialect.containerObjectMeta
       ? { 'X-Container-Object-Meta': (await containers.objectMetaKeys(c)).join(',') }
@@ -83,6 +100,7 @@ async function readContainer(
       'X-Container-Policy-Quota': String(c.quota),
       'X-Container-Policy-Versioning': c.versioning,
       'X-Container-Policy-Project': c.project,
+      ...dialect.versioningHeaders(c),
       ...metaHeaders('Container', c.meta),
     });
   }
@@ -115,6 +133,7 @@ async function readContainer(
     shared: req.query.has('shared'),
     published,
     metaFilter: metaFilter && !isEmptyFilter(metaFilter) ? metaFilter : undefined,
+    until,
   });
   const publicUrl = req.services.publicUrl();
   const names = entries.map((e) => e.subdir ?? e.object!.name);
@@ -132,7 +151,7 @@ async function readContainer(
 async function postContainer(req: ApiRequest, c: ContainerRecord, dialect: Dialect): Promise<ApiResponse> {
   const { containers, objects } = req.services;
   const meta = readMeta(req.raw, 'Container', dialect.meta);
-  const policy = readPolicy(req.raw);
+  const policy = { ...readPolicy(req.raw), ...dialect.readVersioning(req.raw) };
   const isBlockUpload = contentMediaType(req.raw) === 'application/octet-stream' && hasBody(req.raw);
   const declared = Number(req.raw.headers['content-length'] ?? 0);
   if (isBlockUpload && declared > BLOCK_SIZE) throw tooLarge(`Block size exceeds ${BLOCK_SIZE} bytes`);

@@ -4,7 +4,11 @@
  * folder serve both; where the protocols disagree they read it here, so the difference is this
  * table and not a second copy of the handlers.
  */
+import type { IncomingMessage } from 'node:http';
+import type { ContainerRecord, Policy } from '../../domain/objects/containers.ts';
 import { epochSeconds6, isoMicros } from '../../domain/time.ts';
+import { readSwiftVersioning, swiftVersioningHeaders } from '../swift/versioned-writes.ts';
+import type { HeaderMap } from '../http/reply.ts';
 
 export type MetaLevel = 'Account' | 'Container' | 'Object';
 
@@ -54,6 +58,12 @@ export interface Dialect {
   accountName(uuid: string): string;
   /** An account named in a header (`Destination-Account`, `X-Copy-From-Account`) as a uuid. */
   accountUuid(named: string | undefined): string | undefined;
+  /** Versioning asked by a container PUT/POST beyond `X-Container-Policy-*` (Swift's locations). */
+  readVersioning(req: IncomingMessage): Policy;
+  /** Policy of a container this mount creates, where the request is silent. */
+  readonly newContainerPolicy: Policy;
+  /** Versioning headers of a container HEAD/GET beyond the policy ones. */
+  versioningHeaders(c: ContainerRecord): HeaderMap;
 }
 
 export const PITHOS: Dialect = {
@@ -81,6 +91,9 @@ export const PITHOS: Dialect = {
   containerObjectMeta: true,
   accountName: (uuid) => uuid,
   accountUuid: (named) => named,
+  readVersioning: () => ({}),
+  newContainerPolicy: {},
+  versioningHeaders: () => ({}),
 };
 
 /** Swift's limits as its `/info` announces them (constraints.py defaults). */
@@ -124,6 +137,10 @@ export const SWIFT: Dialect = {
   containerObjectMeta: false,
   accountName: (uuid) => `AUTH_${uuid}`,
   accountUuid: (named) => named?.replace(/^AUTH_/, ''),
+  readVersioning: readSwiftVersioning,
+  // Swift keeps no history unless X-Versions-Location or X-History-Location asks (versioned-writes.ts).
+  newContainerPolicy: { versioning: 'none' },
+  versioningHeaders: swiftVersioningHeaders,
 };
 
 /** Swift's `X-Timestamp`: epoch seconds with 5 decimals. */

@@ -29,6 +29,11 @@ import { isFormUpload, postForm } from './form-upload.ts';
 import { copyWithPrefix } from './prefix-copies.ts';
 import type { Principal } from '../../domain/authorization.ts';
 import { deleteStaticManifest, putStaticManifest, readDynamicManifest, serveLargeObject } from './large-objects.ts';
+import type { Trx } from '../../storage/metadata/database.ts';
+import { objectAsOf, purgeHistory, readUntil, sourceVersion, versionedObject, versionList } from './object-versions.ts';
+
+/** Re-reads a kept version inside the copy's commit transaction. */
+type KeptVersionReload = (trx: Trx) => Promise<ObjectRecord | undefined>;
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -41,12 +46,13 @@ export async function handleObject(
   name: string,
   dialect: Dialect = PITHOS,
 ): Promise<ApiResponse> {
-  if (req.query.has('version')) throw notImplemented('Object versions are not supported');
   if (req.method === 'PUT') return putObject(req, caller, account, container, name, dialect);
   if (req.method === 'POST' && dialect.name === 'pithos' && isFormUpload(contentMediaType(req.raw))) {
     // A form upload creates or overwrites, as a PUT does (Pithos's object_write_form).
     return postForm(req, caller, await writableDestination(req, caller, account, container, name), name);
   }
+  const past = await historyRoute(req, caller, account, container, name, dialect);
+  if (past) return past;
   const obj = await visibleObject(req, caller, account, container, name);
   switch (req.method) {
     case 'HEAD':
@@ -58,6 +64,46 @@ export async function handleObject(
       return deleteObject(req, caller, obj);
     default: // COPY, MOVE
       return copyByMethod(req, caller, obj, dialect);
+  }
+}
+
+/**
+ * Requests on the history (object-versions.ts): a version list or a past version read, a read
+ * `until` a time, a purge, or a COPY/MOVE of a past version; undefined for every other request.
+ */
+async function historyRoute(
+  req: ApiRequest,
+  caller: Caller,
+  account: string,
+  container: string,
+  name: string,
+  dialect: Dialect,
+): Promise<ApiResponse | undefined> {
+  const version = req.query.get('version');
+  const until = readUntil(req.query);
+  switch (req.method) {
+    case 'GET':
+    case 'HEAD':
+      if (version === 'list' && req.method === 'GET') return versionList(req, caller, account, container, name);
+      if (version !== undefined)
+        return readObject(req, caller, await versionedObject(req, caller, account, container, name, version));
+      if (until !== undefined)
+        return readObject(req, caller, await objectAsOf(req, caller, account, container, name, until));
+      return undefined;
+    case 'DELETE': {
+      if (until === undefined) return undefined;
+      // The object goes as by a plain DELETE (when it is there), then its kept versions up to `until`.
+      const live = await req.services.objects.get(account, container, name);
+      if (live) await deleteObject(req, caller, await visibleObject(req, caller, account, container, name));
+      return purgeHistory(req, caller, account, container, until, name, !live);
+    }
+    case 'COPY':
+    case 'MOVE': {
+      const source = await sourceVersion(req, caller, account, container, name);
+      return source && copyByMethod(req, caller, source.record, dialect, source.reload);
+    }
+    default:
+      return undefined;
   }
 }
 
@@ -185,6 +231,8 @@ async function putObject(
       dialect.accountUuid(
         decodedHeader(req.raw, 'x-copy-from-account') || decodedHeader(req.raw, 'x-source-account'),
       ) || caller.user.uuid;
+    const past = await sourceVersion(req, caller, sourceAccount, source.container, source.name);
+    if (past) return copyObject(req, caller, past.record, dest, name, move, dialect, past.reload);
     const obj = await visibleObject(req, caller, sourceAccount, source.container, source.name).catch((e) => {
       throw (e instanceof ServiceError && e.status === 404) || e instanceof NotFound
         ? notFound('Object does not exist')
@@ -358,8 +406,10 @@ async function copyObject(
   destName: string,
   move: boolean,
   dialect: Dialect,
+  /** Set when `source` is a version named by X-Source-Version: re-reads it under the commit lock. */
+  reloadVersion?: KeptVersionReload,
 ): Promise<ApiResponse> {
-  if (hasHeader(req.raw, 'x-source-version')) throw notImplemented('Object versions are not supported');
+  if (reloadVersion && move) throw badRequest('A past version cannot be moved; copy it');
   const delimiter = req.query.get('delimiter');
   if (delimiter !== undefined && dialect.name !== 'pithos')
     throw notImplemented('Copying or moving by prefix is not supported');
@@ -381,10 +431,12 @@ async function copyObject(
     // A copy of a large object is a manifest of the same segments (see src/api/swift/README.md).
     manifest: source.manifest,
   };
-  const opts = { modifiedBy: caller.user.uuid, sharing, publish: readPublic(req.raw), move };
-  const obj = delimiter
-    ? await copyWithPrefix(req, caller, source, dest.container, destName, attrs, opts, delimiter)
-    : await req.services.objects.copy(source, dest.container, destName, attrs, opts);
+  const writeOpts = { modifiedBy: caller.user.uuid, sharing, publish: readPublic(req.raw) };
+  const obj = reloadVersion
+    ? await req.services.objects.copyKeptVersion(reloadVersion, dest.container, destName, attrs, writeOpts)
+    : delimiter
+      ? await copyWithPrefix(req, caller, source, dest.container, destName, attrs, { ...writeOpts, move }, delimiter)
+      : await req.services.objects.copy(source, dest.container, destName, attrs, { ...writeOpts, move });
   const copied: HeaderMap = dialect.copiedFromHeaders
     ? {
         'X-Copied-From': `${quote(source.container)}/${quote(source.name)}`,
@@ -401,6 +453,7 @@ async function copyByMethod(
   caller: Caller,
   source: ObjectRecord,
   dialect: Dialect,
+  reloadVersion?: KeptVersionReload,
 ): Promise<ApiResponse> {
   const destination = decodedHeader(req.raw, 'destination');
   if (destination === undefined) throw badRequest('Missing Destination header');
@@ -413,7 +466,7 @@ async function copyByMethod(
   );
   const account = dialect.accountUuid(decodedHeader(req.raw, 'destination-account')) || caller.user.uuid;
   const dest = await writableDestination(req, caller, account, target.container, target.name);
-  return copyObject(req, caller, source, dest, target.name, req.method === 'MOVE', dialect);
+  return copyObject(req, caller, source, dest, target.name, req.method === 'MOVE', dialect, reloadVersion);
 }
 
 // ---- POST, DELETE ------------------------------------------------------------------------------
@@ -456,11 +509,14 @@ async function deleteObject(req: ApiRequest, caller: Caller, obj: ObjectRecord):
     return deleteStaticManifest(req, caller, obj);
   authorize(caller.user, 'delete', { object: obj });
   const { objects, containers } = req.services;
-  if (!(await objects.delete(obj))) throw notFound('Object does not exist'); // deleted or moved meanwhile
+  const container = await containers.get(obj.account, obj.container);
+  // Swift's stack mode (X-Versions-Location): the previous version comes back (versions.ts).
+  const gone =
+    container?.versionsMode === 'stack' ? await objects.deleteRestoringPrevious(obj) : await objects.delete(obj);
+  if (!gone) throw notFound('Object does not exist'); // deleted or moved meanwhile
   const delimiter = req.query.get('delimiter');
   if (delimiter) {
-    const container = (await containers.get(obj.account, obj.container))!;
-    await objects.deleteByPrefix(container, obj.name.endsWith(delimiter) ? obj.name : obj.name + delimiter);
+    await objects.deleteByPrefix(container!, obj.name.endsWith(delimiter) ? obj.name : obj.name + delimiter);
   }
   return { status: 204 };
 }

@@ -40,6 +40,8 @@ export function infoDocument(settings: Settings) {
     },
     dlo: { max_segments: LARGE_OBJECT_LIMITS.maxDynamicSegments },
     ...signedAndBulkInfo(),
+    // One history for both mounts (src/api/swift/versioned-writes.ts).
+    versioned_writes: { allowed_flags: ['X-Versions-Location', 'X-History-Location'] },
   };
 }
 

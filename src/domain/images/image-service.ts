@@ -476,7 +476,7 @@ export class ImageService {
   /** "Nothing kept": the placeholder goes, and its record with it (the image row cascades). */
   async #removePlaceholder(id: string): Promise<void> {
     const obj = await this.#objects.getByUuid(id);
-    if (obj) await this.#objects.delete(obj);
+    if (obj) await this.#objects.delete(obj, { keepHistory: false });
   }
 
   // ---- update, and upload into a queued image ------------------------------------------------
@@ -650,7 +650,8 @@ export class ImageService {
     await this.#dropStaged(entry.id);
     if (entry.origin !== 'upload') return;
     const obj = await this.#objects.getByUuid(entry.id);
-    if (obj) await this.#objects.delete(obj);
+    // Deleting an image through an image API frees its data: no history of it is kept (versions.ts).
+    if (obj) await this.#objects.delete(obj, { keepHistory: false });
   }
 
   // ---- Image API v2: catalog, patch, tags, actions, data -------------------------------------
@@ -795,7 +796,7 @@ export class ImageService {
     authorize(caller, 'upload', { image: entry });
     if (entry.status !== 'queued') throw new ImageNotQueued();
     this.#checkAnnouncedLength(data, undefined);
-    const area = await this.#objects.containers.ensure(STAGING_ACCOUNT, STAGING_CONTAINER);
+    const area = await this.#objects.containers.ensure(STAGING_ACCOUNT, STAGING_CONTAINER, undefined, 'none');
     if (!(await startStaging(this.#db, entry.id))) throw new ImageNotQueued();
     try {
       await this.#objects.upload(data.body, area, entry.id, DATA_ATTRIBUTES, {

@@ -12,7 +12,14 @@ export interface Policy {
   quota?: number;
   versioning?: 'auto' | 'none';
   project?: string;
+  /** Swift's versions location (container name) or null to clear it; see versions.ts. */
+  versionsLocation?: string | null;
+  /** `stack` (X-Versions-Location) or `history` (X-History-Location); null with no location. */
+  versionsMode?: VersionsMode | null;
 }
+
+/** How Swift's versioned writes treat a DELETE: `stack` brings the previous version back, `history` keeps it. */
+export type VersionsMode = 'stack' | 'history';
 
 export interface ContainerRecord {
   readonly id: number;
@@ -23,6 +30,8 @@ export interface ContainerRecord {
   readonly project: string;
   readonly meta: Readonly<Record<string, string>>;
   readonly modifiedAt: number;
+  readonly versionsLocation: string | null;
+  readonly versionsMode: VersionsMode | null;
 }
 
 export interface ContainerStats {
@@ -69,11 +78,14 @@ const toContainer = (r: ContainerRow): ContainerRecord => ({
   project: r.project,
   meta: JSON.parse(r.meta),
   modifiedAt: r.modified_at,
+  versionsLocation: r.versions_location ?? null,
+  versionsMode: (r.versions_mode as VersionsMode | null) ?? null,
 });
 
 /** One entry of an account listing: a container with its totals, or a rolled-up name prefix. */
 export type ContainerListEntry =
   | {
+      readonly id: number;
       readonly name: string;
       readonly count: number;
       readonly bytes: number;
@@ -157,6 +169,8 @@ export class Containers {
     policy: Policy,
     meta: Readonly<Record<string, string>>,
     maxItems?: number,
+    /** Policy of a container this call creates, where `policy` is silent (Swift's: no history). */
+    defaults: Policy = {},
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = nowMicros();
@@ -165,11 +179,13 @@ export class Containers {
         {
           account,
           name,
-          quota: policy.quota ?? 0,
-          versioning: policy.versioning ?? 'auto',
+          quota: policy.quota ?? defaults.quota ?? 0,
+          versioning: policy.versioning ?? defaults.versioning ?? 'auto',
           project: policy.project ?? account,
           meta: initialMeta,
           now,
+          versionsLocation: policy.versionsLocation ?? null,
+          versionsMode: policy.versionsMode ?? null,
         },
         trx,
       );
@@ -184,10 +200,18 @@ export class Containers {
     });
   }
 
-  /** Creates the container with default policy if missing (image uploads use `images`). */
-  async ensure(account: string, name: string, db: Db = this.db): Promise<ContainerRecord> {
+  /**
+   * Creates the container with default policy if missing (image uploads use `images`; the
+   * internal staging area passes `none`: it keeps no history).
+   */
+  async ensure(
+    account: string,
+    name: string,
+    db: Db = this.db,
+    versioning: 'auto' | 'none' = 'auto',
+  ): Promise<ContainerRecord> {
     await this.#rows.insertIfMissing(
-      { account, name, quota: 0, versioning: 'auto', project: account, meta: {}, now: nowMicros() },
+      { account, name, quota: 0, versioning, project: account, meta: {}, now: nowMicros() },
       db,
     );
     return (await this.get(account, name, db))!;
@@ -247,6 +271,11 @@ export class Containers {
     return this.#rows.accountMeta(account);
   }
 
+  /** Ids of the account's containers. */
+  async idsOf(account: string): Promise<number[]> {
+    return this.#rows.idsOf(account);
+  }
+
   async updateAccountMeta(account: string, change: MetaChange): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       // Locked: concurrent changes are merged one after the other, none lost.
@@ -284,6 +313,7 @@ export class Containers {
       if ('subdir' in e) return { subdir: e.subdir };
       const r = e.row;
       return {
+        id: r.id,
         name: r.name,
         count: r.count,
         bytes: r.bytes,

@@ -5,6 +5,7 @@ import {
   countObjectVersions,
   hashmapsNewerThan,
   readVersionWatermark,
+  VERSION_TABLES,
 } from '../../storage/metadata/block-references.ts';
 import { takeCommitLock } from '../../storage/metadata/commit-lock.ts';
 import type { Database } from '../../storage/metadata/schema.ts';
@@ -12,13 +13,14 @@ import { unpackHashmap } from '../hashing.ts';
 
 /**
  * Garbage collection of blocks (hashing.md §4): removes the blocks that no committed object version
- * references (only the live version of each object is kept, so an overwritten or deleted version's
- * blocks are garbage unless another version names them) and that were written before the grace
- * period. It runs while the server serves, in three phases:
+ * references, live or kept in a container's history (versions.ts: an overwritten or deleted
+ * version's blocks are garbage only when its container keeps no history, or once a purge dropped
+ * it, and no other version names them) and that were written before the grace period. It runs while the server serves, in three phases:
  *
  * 1. **List** the stored blocks; those last written before `now - grace` are candidates.
  * 2. **Mark**, without any lock: read the version counter (the watermark W), then scan every object
- *    row and drop each hash it references from the candidates.
+ *    row, then every kept version's row (block-references.ts says why in that order), and drop
+ *    each hash they reference from the candidates.
  * 3. **Sweep**, a batch of candidates at a time, each in one transaction that takes the commit lock
  *    (src/storage/metadata/commit-lock.ts), re-scans only the rows with a version above the last
  *    watermark, drops what they reference, deletes the rest of the batch, and moves the watermark
@@ -107,10 +109,12 @@ export async function collectGarbage(db: Kysely<Database>, blocks: BlockStore, o
   const rows = await countObjectVersions(db);
   let marked = 0;
   report({ phase: 'mark', done: 0, total: rows });
-  for await (const page of committedHashmaps(db)) {
-    dropReferenced(unreferenced, page);
-    marked += page.length;
-    report({ phase: 'mark', done: marked, total: Math.max(rows, marked) });
+  for (const table of VERSION_TABLES) {
+    for await (const page of committedHashmaps(db, table)) {
+      dropReferenced(unreferenced, page);
+      marked += page.length;
+      report({ phase: 'mark', done: marked, total: Math.max(rows, marked) });
+    }
   }
 
   await opts.afterMark?.();
@@ -124,7 +128,8 @@ export async function collectGarbage(db: Kysely<Database>, blocks: BlockStore, o
   for (let i = 0; i < order.length; i += batchSize) {
     const gone = await db.transaction().execute(async (trx) => {
       const locked = await takeCommitLock(trx);
-      for await (const page of hashmapsNewerThan(trx, watermark)) dropReferenced(unreferenced, page);
+      for (const table of VERSION_TABLES)
+        for await (const page of hashmapsNewerThan(trx, watermark, table)) dropReferenced(unreferenced, page);
       watermark = locked;
       const batch = order.slice(i, i + batchSize).filter((h) => unreferenced.has(h));
       if (!dryRun && batch.length > 0) await blocks.deleteMany(batch);

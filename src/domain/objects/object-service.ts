@@ -11,6 +11,7 @@ import {
   type VersionValues,
 } from '../../storage/metadata/object-repository.ts';
 import { takeCommitLockAndNextVersion } from '../../storage/metadata/commit-lock.ts';
+import { HistoryRepository, historyAsObjectRow, type ArchiveScope } from '../../storage/metadata/history-repository.ts';
 import { EMPTY_HASH, EMPTY_MD5, blockHash, packHashmap, trimTrailingNuls } from '../hashing.ts';
 import { nowMicros } from '../time.ts';
 import { writeBlocks, type BlockTap, type StreamAlgorithm, type WrittenData } from './block-writer.ts';
@@ -109,6 +110,8 @@ export interface ListOptions {
   readonly published?: boolean;
   /** Pithos's `meta` filter: only objects whose meta match (meta-filter.ts). */
   readonly metaFilter?: MetaFilter;
+  /** The container as it was at this time (µs): live and kept versions (versions.ts); no grants shown. */
+  readonly until?: number;
 }
 
 const PUBLIC_TOKEN_CHARS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -133,6 +136,7 @@ export class ObjectService {
   readonly #grants: GrantRepository;
   /** Large objects (DLO/SLO): resolving and reading manifests (manifests.ts). */
   readonly large: LargeObjects;
+  readonly #history: HistoryRepository;
 
   constructor(
     private readonly db: Db,
@@ -142,6 +146,7 @@ export class ObjectService {
     this.#rows = new ObjectRepository(db);
     this.#grants = new GrantRepository(db);
     this.large = new LargeObjects(this, blocks);
+    this.#history = new HistoryRepository(db);
   }
 
   /**
@@ -369,13 +374,13 @@ export class ObjectService {
     const existing = await this.#rows.slot(trx, c.id, destName);
     const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
     await this.checkQuota(c, delta, trx);
-    if (existing) await this.#rows.deleteById(trx, existing.id);
     const publicToken = nextPublicToken(live.publicToken, opts.publish);
-    await this.#rows.overwriteVersion(
-      trx,
-      live.id,
-      this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken),
-    );
+    const values = this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken);
+    // Both paths lose their live version: the destination's is replaced, the source's moves away.
+    if (existing) await this.#replacing(trx, { id: existing.id }, values.versionTs, false);
+    await this.#replacing(trx, { id: live.id }, values.versionTs, true);
+    if (existing) await this.#rows.deleteById(trx, existing.id);
+    await this.#rows.overwriteVersion(trx, live.id, values);
     if (opts.sharing) await this.setGrants(live.id, opts.sharing, trx);
     await this.touchContainer(live.containerId, trx);
     return (await this.get(c.account, c.name, destName, trx))!;
@@ -399,6 +404,7 @@ export class ObjectService {
     let id: number;
     if (existing) {
       id = existing.id;
+      await this.#replacing(trx, { id }, values.versionTs, false);
       await this.#rows.overwriteVersion(trx, id, values);
     } else {
       id = await this.#rows.insertVersion(trx, values, opts.uuid);
@@ -453,12 +459,14 @@ export class ObjectService {
           contentDisposition !== live.contentDisposition;
         if (changed) {
           const version = await this.nextVersion(trx);
+          const versionTs = nowMicros();
+          await this.#replacing(trx, { id: live.id }, versionTs, false);
           await this.#rows.setMetaVersion(trx, live.id, {
             meta,
             contentEncoding,
             contentDisposition,
             version,
-            versionTs: nowMicros(),
+            versionTs,
             modifiedBy: change.modifiedBy,
             manifest,
           });
@@ -481,11 +489,17 @@ export class ObjectService {
     await this.#grants.replace(objectId, grants, db);
   }
 
-  /** Deletes an object: its grants, public token and image go with it. False when it was gone already. */
-  async delete(obj: ObjectRecord): Promise<boolean> {
+  /**
+   * Deletes an object: its grants, public token and image go with it. False when it was gone
+   * already. Its container's history keeps the deleted version (versioning `auto`) unless
+   * `keepHistory` is false (the image service removing data it owns, see versions.ts).
+   */
+  async delete(obj: ObjectRecord, opts: { readonly keepHistory?: boolean } = {}): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await lockCommits(trx);
       // By id *and* path: an object moved away meanwhile keeps its row id and must not go.
+      const at = { id: obj.id, containerId: obj.containerId, name: obj.name };
+      if (opts.keepHistory !== false) await this.#replacing(trx, at, nowMicros(), true);
       if (!(await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name))) return false;
       await this.touchContainer(obj.containerId, trx);
       return true;
@@ -496,13 +510,57 @@ export class ObjectService {
   async deleteByPrefix(container: ContainerRecord, prefix: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       await lockCommits(trx);
-      const deleted = await this.#rows.deleteRange(
-        trx,
-        container.id,
-        prefix ? { from: prefix, below: prefixUpperBound(prefix) } : {},
-      );
+      const range = prefix ? { from: prefix, below: prefixUpperBound(prefix) } : {};
+      await this.#replacing(trx, { containerId: container.id, ...range }, nowMicros(), true);
+      const deleted = await this.#rows.deleteRange(trx, container.id, range);
       await this.touchContainer(container.id, trx);
       return deleted;
+    });
+  }
+
+  /**
+   * Copies a kept version (versions.ts; X-Source-Version) to `dest/destName` as a new version,
+   * the restore of a past or deleted version. `reload` re-reads the kept version under the commit
+   * lock: a purge may have removed it since, and only a version still held keeps its blocks safe
+   * from gc.
+   */
+  async copyKeptVersion(
+    reload: (trx: Trx) => Promise<ObjectRecord | undefined>,
+    dest: ContainerRecord,
+    destName: string,
+    attrs: Attributes,
+    opts: WriteOptions,
+  ): Promise<ObjectRecord> {
+    return this.db.transaction().execute(async (trx) => {
+      const version = await this.nextVersion(trx);
+      const source = await reload(trx);
+      if (!source) throw new NotFound('object');
+      return this.writeVersion(trx, version, dest, destName, source, attrs, { ...opts, uuid: undefined });
+    });
+  }
+
+  /**
+   * Swift's stack mode DELETE (`X-Versions-Location`): the live version goes without being kept,
+   * and the newest kept version of the path, if any, comes back as a new live version (its row
+   * leaves the history). `restored` or `deleted`; false when the object was gone already.
+   */
+  async deleteRestoringPrevious(obj: ObjectRecord): Promise<'restored' | 'deleted' | false> {
+    return this.db.transaction().execute(async (trx) => {
+      const version = await this.nextVersion(trx);
+      const slot = await this.#rows.slot(trx, obj.containerId, obj.name);
+      if (!slot || slot.id !== obj.id) return false;
+      const previous = await this.#history.newest(trx, obj.containerId, obj.name);
+      if (!previous) {
+        await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name);
+        await this.touchContainer(obj.containerId, trx);
+        return 'deleted';
+      }
+      const c = await this.liveContainer(obj.containerId, trx);
+      const kept = toObjectRecord(historyAsObjectRow(previous), c.name, []);
+      const values = this.versionValues(c, obj.name, version, kept, kept, kept.modifiedBy, slot.publicToken);
+      await this.#rows.overwriteVersion(trx, obj.id, values);
+      await this.#history.deleteById(trx, previous.id);
+      return 'restored';
     });
   }
 
@@ -520,14 +578,16 @@ export class ObjectService {
     const window = nameWindow({ ...opts, prefix: scope.prefix });
     const listed = await rolledUpListing(
       (w, limit) =>
-        this.#rows.page(container.id, {
-          limit,
-          ...w,
-          descending: !!opts.reverse,
-          viewer: opts.viewer,
-          shared: opts.shared,
-          published: opts.published,
-        }),
+        opts.until !== undefined
+          ? this.#history.pageAsOf(container.id, opts.until, { limit, ...w, descending: !!opts.reverse })
+          : this.#rows.page(container.id, {
+              limit,
+              ...w,
+              descending: !!opts.reverse,
+              viewer: opts.viewer,
+              shared: opts.shared,
+              published: opts.published,
+            }),
       {
         scope,
         window: { ...window, below: lowest(window.below) },
@@ -549,11 +609,21 @@ export class ObjectService {
   /** Listing entries of rows, their grants read in one query. */
   async #entriesOf(rows: readonly ObjectRow[], containerName: string): Promise<ListEntry[]> {
     if (!rows.length) return [];
-    const grants = await this.#grants.ofMany(rows.map((r) => r.id));
+    const grants = await this.#grants.ofMany(rows.map((r) => r.id).filter((id) => id > 0));
     return rows.map((row) => ({ object: toObjectRecord(row, containerName, grants.get(row.id) ?? []) }));
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /**
+   * THE hook of every replacement or removal of a live version (overwrite, meta version, move,
+   * delete, prefix delete): call it in the commit transaction, under the commit lock, just before
+   * the live row changes. Containers with `versioning: auto` keep the old version in their
+   * history (versions.ts); others keep nothing. `deleted`: the path ends (delete, move away).
+   */
+  async #replacing(trx: Trx, scope: ArchiveScope, supersededTs: number, deleted: boolean): Promise<void> {
+    await this.#history.archive(trx, scope, supersededTs, deleted);
+  }
 
   /** Takes the next server-wide version id. Being an UPDATE, it is the row lock that orders commits and gc. */
   private nextVersion(trx: Trx): Promise<number> {

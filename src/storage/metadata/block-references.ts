@@ -18,13 +18,28 @@ export async function readVersionWatermark(db: Kysely<Database>): Promise<number
   return Number(r.value);
 }
 
-/** How many object rows there are (the total of gc's mark progress). */
+/**
+ * The tables whose rows reference blocks: live versions, and kept ones (migration 010). Both
+ * have `id`, `version` (the id a version got when committed) and `hashmap`. gc scans `objects`
+ * first, then `object_history`: a version moves only that way (archived in the transaction that
+ * replaces it), so a row that leaves `objects` after its page was read is in the history before
+ * the history scan starts. A kept version coming back (a restore) is a new commit, with a new
+ * version id, which the sweep's re-scan sees.
+ */
+export type VersionTable = 'objects' | 'object_history';
+export const VERSION_TABLES: readonly VersionTable[] = ['objects', 'object_history'];
+
+/** How many object rows there are, live and kept (the total of gc's mark progress). */
 export async function countObjectVersions(db: Kysely<Database>): Promise<number> {
-  const r = await db
-    .selectFrom('objects')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+  let n = 0;
+  for (const table of VERSION_TABLES) {
+    const r = await db
+      .selectFrom(table as 'objects')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    n += Number(r.n);
+  }
+  return n;
 }
 
 /**
@@ -32,11 +47,14 @@ export async function countObjectVersions(db: Kysely<Database>): Promise<number>
  * time in row-id order. Row ids never change (an overwrite or a move updates its row in place),
  * so a scan that spans several statements still sees every row that exists for its whole duration.
  */
-export async function* committedHashmaps(db: Kysely<Database>): AsyncGenerator<string[]> {
+export async function* committedHashmaps(
+  db: Kysely<Database>,
+  table: VersionTable = 'objects',
+): AsyncGenerator<string[]> {
   let after = 0;
   for (;;) {
     const rows = await db
-      .selectFrom('objects')
+      .selectFrom(table as 'objects')
       .select(['id', 'hashmap'])
       .where('id', '>', after)
       .orderBy('id')
@@ -52,10 +70,19 @@ export async function* committedHashmaps(db: Kysely<Database>): AsyncGenerator<s
  * The packed hashmaps of the object versions committed after the watermark `newerThan`, by the
  * `objects_version` index, so the cost follows the number of commits since, not the table size.
  */
-export async function* hashmapsNewerThan(db: Kysely<Database>, newerThan: number): AsyncGenerator<string[]> {
+export async function* hashmapsNewerThan(
+  db: Kysely<Database>,
+  newerThan: number,
+  table: VersionTable = 'objects',
+): AsyncGenerator<string[]> {
   let after: { version: number; id: number } | undefined;
   for (;;) {
-    let q = db.selectFrom('objects').select(['id', 'version', 'hashmap']).orderBy('version').orderBy('id').limit(PAGE);
+    let q = db
+      .selectFrom(table as 'objects')
+      .select(['id', 'version', 'hashmap'])
+      .orderBy('version')
+      .orderBy('id')
+      .limit(PAGE);
     if (after === undefined) {
       q = q.where('version', '>', newerThan);
     } else {

@@ -11,6 +11,8 @@ export interface PolicyColumns {
   readonly quota?: number;
   readonly versioning?: string;
   readonly project?: string;
+  readonly versionsLocation?: string | null;
+  readonly versionsMode?: string | null;
 }
 
 export interface NewContainer {
@@ -21,10 +23,13 @@ export interface NewContainer {
   readonly project: string;
   readonly meta: Readonly<Record<string, string>>;
   readonly now: number;
+  readonly versionsLocation?: string | null;
+  readonly versionsMode?: string | null;
 }
 
 /** A row of the account's container listing, with its objects' totals. */
 export interface ContainerListRow {
+  readonly id: number;
   readonly name: string;
   readonly count: number;
   readonly bytes: number;
@@ -87,6 +92,8 @@ export class ContainerRepository {
         meta: JSON.stringify(c.meta),
         created_at: c.now,
         modified_at: c.now,
+        versions_location: c.versionsLocation ?? null,
+        versions_mode: c.versionsMode ?? null,
       })
       .onConflict((oc) => oc.columns(['account', 'name']).doNothing())
       .returning('id')
@@ -127,6 +134,12 @@ export class ContainerRepository {
       (await db.selectFrom('objects').select('id').where('container_id', '=', id).limit(1).executeTakeFirst()) !==
       undefined
     );
+  }
+
+  /** Ids of the account's containers (the as-of totals of an account HEAD with `until`). */
+  async idsOf(account: string): Promise<number[]> {
+    const rows = await this.#db.selectFrom('containers').select('id').where('account', '=', account).execute();
+    return rows.map((r) => r.id);
   }
 
   async delete(trx: Trx, id: number): Promise<void> {
@@ -292,6 +305,7 @@ export class ContainerRepository {
       );
     }
     return (await q.execute()).map((r) => ({
+      id: r.id,
       name: r.name,
       count: Number(r.count),
       bytes: Number(r.bytes ?? 0),
@@ -309,5 +323,7 @@ function policyColumns(p: PolicyColumns) {
     ...(p.quota !== undefined ? { quota: p.quota } : {}),
     ...(p.versioning !== undefined ? { versioning: p.versioning } : {}),
     ...(p.project !== undefined ? { project: p.project } : {}),
+    ...(p.versionsLocation !== undefined ? { versions_location: p.versionsLocation } : {}),
+    ...(p.versionsMode !== undefined ? { versions_mode: p.versionsMode } : {}),
   };
 }

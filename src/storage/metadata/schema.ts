@@ -56,9 +56,13 @@ export interface ContainersTable {
   meta: string;
   created_at: number;
   modified_at: number;
+  /** Swift's `X-Versions-Location` / `X-History-Location` container name (migration 010), or null. */
+  versions_location: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `stack` (X-Versions-Location) or `history` (X-History-Location), with versions_location. */
+  versions_mode: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-/** One row per live object: the current version (no history is kept). */
+/** One row per live object: the current version (replaced ones go to object_history when kept). */
 export interface ObjectsTable {
   id: Generated<number>;
   container_id: number;
@@ -80,6 +84,32 @@ export interface ObjectsTable {
   public_token: string | null;
   /** Large objects (migration 009): the version's manifest as JSON (domain/objects/manifests.ts), null for a plain object. */
   manifest: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A replaced version kept by a container with `versioning` `auto` (migration 010). */
+export interface ObjectHistoryTable {
+  id: Generated<number>;
+  container_id: number;
+  account: string;
+  name: string;
+  uuid: string;
+  version: number;
+  version_ts: number;
+  /** When it stopped being the live version of its path. */
+  superseded_ts: number;
+  /** 1 when a delete or a move away ended the object at this path (not a newer version). */
+  deleted: number;
+  size: number;
+  hashmap: string;
+  object_hash: string;
+  md5: string | null;
+  content_type: string;
+  content_encoding: string | null;
+  content_disposition: string | null;
+  meta: string;
+  modified_by: string;
+  /** The kept version's manifest (as `objects.manifest`), null for a plain object. */
+  manifest: string | null;
 }
 
 /** Read and write grants of an object, in grant order; grantee is a user uuid or `*`. */
@@ -156,6 +186,7 @@ export interface Database {
   accounts: AccountsTable;
   containers: ContainersTable;
   objects: ObjectsTable;
+  object_history: ObjectHistoryTable;
   grants: GrantsTable;
   images: ImagesTable;
   image_properties: ImagePropertiesTable;
@@ -169,5 +200,6 @@ export type UserRow = Selectable<UsersTable>;
 export type TokenRow = Selectable<TokensTable>;
 export type ContainerRow = Selectable<ContainersTable>;
 export type ObjectRow = Selectable<ObjectsTable>;
+export type ObjectHistoryRow = Selectable<ObjectHistoryTable>;
 export type NewObjectRow = Insertable<ObjectsTable>;
 export type ImageRow = Selectable<ImagesTable>;

@@ -7,6 +7,7 @@ import { objectsVersion } from './005-objects-version.ts';
 import { imageApiV2 } from './006-image-api-v2.ts';
 import { maintenanceRuns } from './007-maintenance-runs.ts';
 import { objectManifests } from './009-object-manifests.ts';
+import { objectHistory } from './010-object-history.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -18,4 +19,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '006-image-api-v2': imageApiV2,
   '007-maintenance-runs': maintenanceRuns,
   '009-object-manifests': objectManifests,
+  '010-object-history': objectHistory,
 });
