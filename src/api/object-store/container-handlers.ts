@@ -1,6 +1,6 @@
 import { parseMetaFilter } from './meta-filter-param.ts';
 import { isEmptyFilter } from '../../domain/objects/meta-filter.ts';
-import { notFound, notImplemented, tooLarge } from '../../errors.ts';
+import { notFound, tooLarge } from '../../errors.ts';
 import { authorize, type Target } from '../../domain/authorization.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
 import { BLOCK_HASH, BLOCK_SIZE } from '../../domain/hashing.ts';

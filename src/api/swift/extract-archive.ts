@@ -266,7 +266,10 @@ async function commit(
       const made = new Map<string, Promise<ContainerRecord>>();
       const container = (trx: CommitTrx, name: string) => {
         let c = made.get(name);
-        if (!c) made.set(name, (c = containers.ensure(account, name, trx)));
+        if (!c) {
+          c = containers.ensure(account, name, trx);
+          made.set(name, c);
+        }
         return c;
       };
       const written = await objects.commitAll(
