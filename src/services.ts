@@ -8,6 +8,7 @@ import path from 'node:path';
 import { QemuImgConverter } from './domain/images/image-conversion.ts';
 import { ImageService } from './domain/images/image-service.ts';
 import { Containers } from './domain/objects/containers.ts';
+import { AccessSettings } from './domain/objects/access-settings.ts';
 import { ObjectService } from './domain/objects/object-service.ts';
 import type { BlockStore } from './storage/blocks/block-store.ts';
 import { GuardedBlockStore } from './storage/blocks/guarded-block-store.ts';
@@ -33,6 +34,8 @@ export class Services {
   /** Keystone v3 logins (token, password, application credential). */
   readonly authentication: Authentication;
   readonly containers: Containers;
+  /** Container ACLs and account groups. */
+  readonly access: AccessSettings;
   readonly objects: ObjectService;
   readonly images: ImageService;
   #publicUrl: string;
@@ -61,6 +64,7 @@ export class Services {
       settings.v3TokenTtlSeconds,
     );
     this.containers = new Containers(metadata.db);
+    this.access = new AccessSettings(metadata.db, this.users);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
     this.images = new ImageService(metadata.db, metadata.dialect, this.objects, this.users, settings, {
       ...(settings.webDownloadAllow.length > 0

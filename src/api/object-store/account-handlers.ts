@@ -7,7 +7,8 @@ import { checkConditions } from '../http/conditional.ts';
 import type { ApiResponse, HeaderMap } from '../http/reply.ts';
 import { PITHOS, type Dialect } from './dialect.ts';
 import { isTrue, listingFormat, listingLimit, listingResponse } from './listing-format.ts';
-import { hasHeaderPrefix, readMeta } from './request-headers.ts';
+import { readMeta } from './request-headers.ts';
+import { groupHeaders, readGroupHeaders } from './access-headers.ts';
 import { metaHeaders } from './response-headers.ts';
 
 /** `GET /object-store/v1`: accounts that share something with the caller (object-store.md §3). */
@@ -44,12 +45,13 @@ export async function handleAccount(
   authorize(caller.user, 'read', target);
   if (req.method === 'POST') {
     authorize(caller.user, 'write', target);
-    if (hasHeaderPrefix(req.raw, 'x-account-group-')) throw notImplemented('Account groups are not supported');
-    await containers.updateAccountMeta(account, {
-      meta: readMeta(req.raw, 'Account', dialect.meta),
-      replace: dialect.metaPostReplaces('Account', req.query),
-      maxItems: dialect.meta.maxItems,
-    });
+    const replace = dialect.metaPostReplaces('Account', req.query);
+    const meta = readMeta(req.raw, 'Account', dialect.meta);
+    // Groups (Pithos): touched only when some are given; checked whole before anything is written.
+    const givenGroups = readGroupHeaders(req.raw);
+    const groups = givenGroups && (await req.services.access.parseGroups(givenGroups));
+    if (groups) await req.services.access.updateGroups(account, groups, replace);
+    await containers.updateAccountMeta(account, { meta, replace, maxItems: dialect.meta.maxItems });
     return { status: dialect.postStatus };
   }
   if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
@@ -62,6 +64,7 @@ export async function handleAccount(
       'X-Account-Bytes-Used': info.bytes,
       'X-Account-Policy-Quota': '0',
       ...metaHeaders('Account', info.meta),
+      ...groupHeaders(await req.services.access.groups(account)),
     });
   }
   const notModified = checkConditions(

@@ -12,7 +12,8 @@ import { badRequest, forbidden, methodNotAllowed, notFound } from '../../errors.
 import type { Caller } from '../../domain/identity/tokens.ts';
 import { canonicalUuid } from '../../domain/identity/users.ts';
 import type { ApiRequest } from '../http/api-request.ts';
-import { authenticate } from '../http/auth.ts';
+import { authenticate, presentedToken } from '../http/auth.ts';
+import { handleAnonymous } from './anonymous.ts';
 import type { ApiResponse, HeaderMap } from '../http/reply.ts';
 import { SWIFT, swiftTimestamp } from '../object-store/dialect.ts';
 import { handleStoreTarget, parseStorePath, type StoreTarget } from '../object-store/object-store-api.ts';
@@ -64,6 +65,12 @@ async function route(req: ApiRequest): Promise<{ response: ApiResponse; level?: 
   if (!parsed || canonicalUuid(parsed.target.account) === undefined) throw notFound('');
   const { target, badPath } = parsed;
   if (!(ALLOW[target.level] as readonly string[]).includes(req.method)) throw methodNotAllowed(ALLOW[target.level]);
+  // No token: a public-read container (its ACL) may still serve it (anonymous.ts); else 401.
+  if (presentedToken(req) === undefined && !badPath) {
+    checkHeaderOctets(req.raw);
+    const response = await handleAnonymous(req, target);
+    return { response: { ...response, headers: encodeResponseHeaders(response.headers) }, level: target.level };
+  }
   const caller = await authenticate(req);
   if (badPath) throw badRequest('Invalid UTF8 or contains NULL');
   checkHeaderOctets(req.raw);

@@ -5,6 +5,8 @@ import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { GrantRepository } from '../../storage/metadata/grant-repository.ts';
+import { AccessRepository } from '../../storage/metadata/access-repository.ts';
+import { loadAccess } from './object-access.ts';
 import {
   ObjectRepository,
   type LocatedObjectRow,
@@ -119,6 +121,7 @@ export class ObjectService {
   readonly #overwriteHooks: OverwriteHook[] = [];
   readonly #rows: ObjectRepository;
   readonly #grants: GrantRepository;
+  readonly #access: AccessRepository;
 
   constructor(
     private readonly db: Db,
@@ -127,6 +130,7 @@ export class ObjectService {
   ) {
     this.#rows = new ObjectRepository(db);
     this.#grants = new GrantRepository(db);
+    this.#access = new AccessRepository(db);
   }
 
   /**
@@ -163,7 +167,8 @@ export class ObjectService {
   }
 
   private async withGrants(row: LocatedObjectRow, db: Db): Promise<ObjectRecord> {
-    return toObjectRecord(row, row.container_name, await this.#grants.of(row.id, db));
+    const obj = toObjectRecord(row, row.container_name, await this.#grants.of(row.id, db));
+    return { ...obj, access: await loadAccess(this.#access, obj, db) };
   }
 
   /** Streams the bytes `[start, end]` of a version. */
