@@ -48,9 +48,11 @@ export function readGroupHeaders(req: IncomingMessage): Record<string, string> |
 
 export function groupHeaders(groups: Groups): HeaderMap {
   const headers: HeaderMap = {};
-  for (const [name, members] of Object.entries(groups)) headers[`X-Account-Group-${capitalize(name)}`] = members.join(',');
+  for (const [name, members] of Object.entries(groups))
+    headers[`X-Account-Group-${capitalize(name)}`] = members.join(',');
   return headers;
 }
 
 /** Header-style capitals (`my-team` → `My-Team`), as the meta headers are shown. */
-const capitalize = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+const capitalize = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());

@@ -116,7 +116,8 @@ async function readContainer(
     reverse: isTrue(req.query.get('reverse')),
     limit: listingLimit(req.query, dialect),
     // The container's read ACL is a grant on all of it: such a reader lists everything.
-    viewer: owner || aclReads(caller.user.uuid, await req.services.access.containerAcl(c)) ? undefined : caller.user.uuid,
+    viewer:
+      owner || aclReads(caller.user.uuid, await req.services.access.containerAcl(c)) ? undefined : caller.user.uuid,
     shared: req.query.has('shared'),
     published,
   });

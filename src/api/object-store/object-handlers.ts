@@ -202,7 +202,10 @@ async function readWriteHeaders(req: ApiRequest, dialect: Dialect, owner: string
     { meta: readMeta(req.raw, 'Object', dialect.meta), replace: true, maxItems: dialect.meta.maxItems },
   );
   const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
-  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, owner));
+  const sharing =
+    sharingHeader === undefined
+      ? undefined
+      : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, owner));
   const publish = readPublic(req.raw);
   const attrs: Attributes = {
     contentType: readContentType(req.raw) ?? 'application/octet-stream',
@@ -360,7 +363,10 @@ async function copyObject(
     maxItems: dialect.meta.maxItems,
   });
   const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
-  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, dest.container.account));
+  const sharing =
+    sharingHeader === undefined
+      ? undefined
+      : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, dest.container.account));
   const attrs: Attributes = {
     contentType: readContentType(req.raw) ?? source.contentType,
     contentEncoding: decodedHeader(req.raw, 'content-encoding') ?? source.contentEncoding,
@@ -423,7 +429,10 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord, di
   if (sharingHeader !== undefined) authorize(caller.user, 'share', { object: obj });
   if (publish !== undefined) authorize(caller.user, 'publish', { object: obj });
   const meta = readMeta(req.raw, 'Object', dialect.meta);
-  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, obj.account));
+  const sharing =
+    sharingHeader === undefined
+      ? undefined
+      : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, obj.account));
   const updated = await req.services.objects.update(obj, {
     meta: { meta, replace: dialect.metaPostReplaces('Object', req.query), maxItems: dialect.meta.maxItems },
     contentEncoding: decodedHeader(req.raw, 'content-encoding'),

@@ -13,12 +13,28 @@ import { lastHeader, type ApiRequest } from '../http/api-request.ts';
 import { checkConditions } from '../http/conditional.ts';
 import type { ApiResponse, HeaderMap } from '../http/reply.ts';
 import { SWIFT } from '../object-store/dialect.ts';
-import { isTrue, listingFormat, listingLimit, listingResponse, swiftObjectEntry } from '../object-store/listing-format.ts';
+import {
+  isTrue,
+  listingFormat,
+  listingLimit,
+  listingResponse,
+  swiftObjectEntry,
+} from '../object-store/listing-format.ts';
 import { serveObject } from '../object-store/object-handlers.ts';
 import type { StoreTarget } from '../object-store/object-store-api.ts';
 import { objectHeaders } from '../object-store/response-headers.ts';
 
 const refused = () => unauthorized('Access denied. No authentication token');
+
+/** Would the container's ACL serve this read to anyone (the level's rule, the request's `Referer`)? */
+export async function publiclyReadable(req: ApiRequest, target: StoreTarget): Promise<boolean> {
+  if (target.level === 'account') return false;
+  const c = await req.services.containers.get(target.account, target.container);
+  if (!c) return false;
+  const acl = await req.services.access.containerAcl(c);
+  const referer = lastHeader(req.raw, 'referer');
+  return target.level === 'object' ? anonymousReads(acl, referer) : anonymousLists(acl, referer);
+}
 
 /** Serves an anonymous read the container's ACL allows, else 401. */
 export async function handleAnonymous(req: ApiRequest, target: StoreTarget): Promise<ApiResponse> {
@@ -47,7 +63,11 @@ export async function handleAnonymous(req: ApiRequest, target: StoreTarget): Pro
     'X-Container-Block-Size': BLOCK_SIZE,
     'X-Container-Block-Hash': BLOCK_HASH,
   };
-  const notModified = checkConditions(req.raw, { exists: true, lastModified: stats.lastModified }, { matchHeaders: false });
+  const notModified = checkConditions(
+    req.raw,
+    { exists: true, lastModified: stats.lastModified },
+    { matchHeaders: false },
+  );
   if (notModified) return notModified;
   if (req.method === 'HEAD') return { status: 204, headers };
   const entries = await objects.list(c, {

@@ -7,13 +7,7 @@ import type { Users } from '../identity/users.ts';
 import { canonicalUuid } from '../identity/users.ts';
 import { AccessRepository } from '../../storage/metadata/access-repository.ts';
 import type { Db } from '../../storage/metadata/database.ts';
-import {
-  applyGroupChange,
-  BadGroup,
-  MAX_GROUP_MEMBERS,
-  MAX_GROUP_NAME,
-  type Groups,
-} from './account-groups.ts';
+import { applyGroupChange, BadGroup, MAX_GROUP_MEMBERS, MAX_GROUP_NAME, type Groups } from './account-groups.ts';
 import { parseAcl, type ContainerAcl } from './container-acl.ts';
 import type { ContainerRecord } from './containers.ts';
 
@@ -74,9 +68,13 @@ export class AccessSettings {
       if (name === '' || [...name].length > MAX_GROUP_NAME) throw new BadGroup(`Invalid group name: ${rawName}`);
       if (/[^\x20-\x7e]/.test(value)) throw new BadGroup(`Bad X-Account-Group-${rawName} header value`);
       const members: string[] = [];
-      for (const ref of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+      for (const ref of value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
         const uuid = await this.#resolveUser(ref);
-        if (uuid === undefined) throw new BadGroup(`Bad X-Account-Group-${rawName} header value: unknown account: ${ref}`);
+        if (uuid === undefined)
+          throw new BadGroup(`Bad X-Account-Group-${rawName} header value: unknown account: ${ref}`);
         if (!members.includes(uuid)) members.push(uuid);
       }
       if (members.length > MAX_GROUP_MEMBERS)

@@ -35,7 +35,9 @@ export function applyGroupChange(
   given: Readonly<Record<string, readonly string[]>>,
   replace: boolean,
 ): Record<string, string[]> {
-  const next: Record<string, string[]> = replace ? {} : Object.fromEntries(Object.entries(current).map(([k, v]) => [k, [...v]]));
+  const next: Record<string, string[]> = replace
+    ? {}
+    : Object.fromEntries(Object.entries(current).map(([k, v]) => [k, [...v]]));
   for (const [name, members] of Object.entries(given)) {
     if (members.length === 0) delete next[name];
     else next[name] = [...members];

@@ -61,10 +61,16 @@ export async function parseAcl(kind: 'read' | 'write', value: string, resolve: U
       const designator = REFERRER_DESIGNATORS.find((d) => element.startsWith(d));
       if (!designator) throw new BadAcl(`Unknown designator '${element.split(':')[0]}' in ACL: '${value}'`);
       const rule = element.slice(designator.length).trim();
-      if (rule === '' || rule === '-') throw new BadAcl(`No host/domain value after referrer designation in ACL: '${value}'`);
+      if (rule === '' || rule === '-')
+        throw new BadAcl(`No host/domain value after referrer designation in ACL: '${value}'`);
       const host = rule.startsWith('-') ? rule.slice(1) : rule;
       // `*`, a host name, or a `.domain`; no other punctuation (a URL, a port, a path: junk).
-      if (!(host === '*' || /^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)))
+      if (
+        !(
+          host === '*' ||
+          /^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)
+        )
+      )
         throw new BadAcl(`Invalid referrer '${rule}' in ACL: '${value}'`);
       add(`.r:${rule.toLowerCase()}`);
       continue;

@@ -60,7 +60,10 @@ export class AccessRepository {
       .orderBy('position')
       .execute();
     const groups: Record<string, string[]> = {};
-    for (const r of rows) (groups[r.name] ??= []).push(r.member);
+    for (const r of rows) {
+      groups[r.name] ??= [];
+      groups[r.name].push(r.member);
+    }
     return groups;
   }
 

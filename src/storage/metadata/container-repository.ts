@@ -254,22 +254,24 @@ export class ContainerRepository {
     const grantee = f.viewer;
     if (grantee !== undefined) {
       q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('objects as go')
-            .innerJoin('grants as g', 'g.object_id', 'go.id')
-            .select('g.object_id')
-            .whereRef('go.container_id', '=', 'c.id')
-            .where(granteeNamesUser('g.grantee', grantee)),
-        ).or(
-          eb.exists(
+        eb
+          .exists(
             eb
-              .selectFrom('container_acls as ga')
-              .select('ga.container_id')
-              .whereRef('ga.container_id', '=', 'c.id')
-              .where(granteeNamesUser('ga.entry', grantee)),
+              .selectFrom('objects as go')
+              .innerJoin('grants as g', 'g.object_id', 'go.id')
+              .select('g.object_id')
+              .whereRef('go.container_id', '=', 'c.id')
+              .where(granteeNamesUser('g.grantee', grantee)),
+          )
+          .or(
+            eb.exists(
+              eb
+                .selectFrom('container_acls as ga')
+                .select('ga.container_id')
+                .whereRef('ga.container_id', '=', 'c.id')
+                .where(granteeNamesUser('ga.entry', grantee)),
+            ),
           ),
-        ),
       );
     }
     if (f.shared) {

@@ -113,7 +113,10 @@ export class GrantRepository {
     if (opts.marker !== undefined) acl = acl.where('c.account', '>', opts.marker);
     // Each query gives its first `limit` accounts; the merged first `limit` are among them.
     const latest = new Map<string, number>();
-    for (const r of [...(await q.execute()).map((r) => ({ name: r.account, t: Number(r.latest) })), ...(await acl.execute()).map((r) => ({ name: r.account, t: Number(r.latest) }))])
+    for (const r of [
+      ...(await q.execute()).map((r) => ({ name: r.account, t: Number(r.latest) })),
+      ...(await acl.execute()).map((r) => ({ name: r.account, t: Number(r.latest) })),
+    ])
       latest.set(r.name, Math.max(latest.get(r.name) ?? 0, r.t));
     return [...latest.keys()]
       .sort(byCodePoint)

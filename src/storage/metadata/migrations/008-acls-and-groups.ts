@@ -15,7 +15,11 @@ export const aclsAndGroups: Migration = {
       .addColumn('position', 'integer', (c) => c.notNull())
       .addPrimaryKeyConstraint('container_acls_pk', ['container_id', 'kind', 'entry'])
       .execute();
-    await db.schema.createIndex('container_acls_entry').on('container_acls').columns(['entry', 'container_id']).execute();
+    await db.schema
+      .createIndex('container_acls_entry')
+      .on('container_acls')
+      .columns(['entry', 'container_id'])
+      .execute();
     await db.schema
       .createTable('account_groups')
       .addColumn('account', 'text', (c) => c.notNull())
