@@ -50,8 +50,8 @@ export async function handleAccount(
     // Groups (Pithos): touched only when some are given; checked whole before anything is written.
     const givenGroups = readGroupHeaders(req.raw);
     const groups = givenGroups && (await req.services.access.parseGroups(givenGroups));
-    if (groups) await req.services.access.updateGroups(account, groups, replace);
     await containers.updateAccountMeta(account, { meta, replace, maxItems: dialect.meta.maxItems });
+    if (groups) await req.services.access.updateGroups(account, groups, replace);
     return { status: dialect.postStatus };
   }
   if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');

@@ -51,9 +51,12 @@ export async function handleContainer(
   }
   if (!c) throw notFound('Container does not exist');
   switch (req.method) {
-    case 'POST':
+    case 'POST': {
+      // Meta first: a refused meta change leaves the ACLs as they were too.
+      const posted = await postContainer(req, c, dialect);
       if (acl) await req.services.access.setContainerAcl(c, acl);
-      return postContainer(req, c, dialect);
+      return posted;
+    }
     case 'DELETE':
       return deleteContainer(req, c);
     default:

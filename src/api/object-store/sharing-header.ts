@@ -39,10 +39,11 @@ export async function parseSharing(value: string, users: Users, groups?: GroupLo
         continue;
       }
       const colon = entry.indexOf(':');
-      if (colon >= 0 && groups) {
-        const owner = canonicalUuid(entry.slice(0, colon));
+      if (colon >= 0 && groups && canonicalUuid(entry.slice(0, colon)) === groups.owner) {
+        // Only the owner's own groups; another account's `uuid:group` stays an unknown account below.
+        const owner = groups.owner;
         const name = entry.slice(colon + 1);
-        if (owner !== groups.owner || name === '' || !(await groups.hasGroup(owner, name)))
+        if (name === '' || !(await groups.hasGroup(owner, name)))
           throw badRequest(`Bad X-Object-Sharing header value: unknown group: ${entry}`);
         canonical.push(`${owner}:${name}`);
         continue;

@@ -3,6 +3,7 @@
  * (container-acl.ts) and account groups (account-groups.ts). Parsing names users through
  * `Users`, so only existing users are ever stored.
  */
+import { NotFound } from '../errors.ts';
 import type { Users } from '../identity/users.ts';
 import { canonicalUuid } from '../identity/users.ts';
 import { AccessRepository } from '../../storage/metadata/access-repository.ts';
@@ -43,6 +44,9 @@ export class AccessSettings {
   async setContainerAcl(c: Pick<ContainerRecord, 'id'>, parsed: { read?: string[]; write?: string[] }): Promise<void> {
     if (parsed.read === undefined && parsed.write === undefined) return;
     await this.db.transaction().execute(async (trx) => {
+      // Deleted meanwhile: its 404, not a foreign-key fault.
+      const live = await trx.selectFrom('containers').select('id').where('id', '=', c.id).executeTakeFirst();
+      if (!live) throw new NotFound('container');
       if (parsed.read !== undefined) await this.#repo.replaceAcl(c.id, 'read', parsed.read, trx);
       if (parsed.write !== undefined) await this.#repo.replaceAcl(c.id, 'write', parsed.write, trx);
     });
