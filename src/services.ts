@@ -9,6 +9,7 @@ import path from 'node:path';
 import { QemuImgConverter } from './domain/images/image-conversion.ts';
 import { ImageService } from './domain/images/image-service.ts';
 import { Containers } from './domain/objects/containers.ts';
+import { AccessSettings } from './domain/objects/access-settings.ts';
 import { ObjectService } from './domain/objects/object-service.ts';
 import { PartialUpdates } from './domain/objects/partial-updates.ts';
 import { ObjectVersions } from './domain/objects/versions.ts';
@@ -38,6 +39,8 @@ export class Services {
   /** A user's own tokens through the identity API (list, issue, revoke). */
   readonly ownTokens: OwnTokens;
   readonly containers: Containers;
+  /** Container ACLs and account groups. */
+  readonly access: AccessSettings;
   readonly objects: ObjectService;
   /** Pithos data POSTs (range writes, appends, splices, truncation). */
   readonly partialUpdates: PartialUpdates;
@@ -70,6 +73,7 @@ export class Services {
     );
     this.ownTokens = new OwnTokens(this.tokens, settings.tokenTtlSeconds);
     this.containers = new Containers(metadata.db);
+    this.access = new AccessSettings(metadata.db, this.users);
     this.objects = new ObjectService(metadata.db, blocks, this.containers);
     this.partialUpdates = new PartialUpdates(this.objects, blocks, settings.objectMaxUpload);
     this.versions = new ObjectVersions(metadata.db);

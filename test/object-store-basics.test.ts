@@ -203,11 +203,9 @@ for (const dialect of DIALECTS) {
         rawNames(h).filter((n) => /^x-account-meta-/i.test(n)),
         ['X-Account-Meta-Baz'],
       );
-      assertFault(
-        await u.req('POST', p(U), { headers: { 'X-Account-Group-Admins': U } }),
-        501,
-        'Account groups are not supported',
-      );
+      // Account groups exist now (issue 19; test/pithos-groups.test.ts): no longer a 501.
+      assert.equal((await u.req('POST', `${p(U)}?update`, { headers: { 'X-Account-Group-Admins': U } })).status, 202);
+      assert.equal((await u.req('HEAD', p(U))).header('x-account-group-admins'), U);
       // `until` reads the account as it was then (object-versions.test.ts): nothing existed in 1970.
       const past = await u.req('GET', p(U, undefined, undefined, 'until=1&format=json'));
       assert.equal(past.status, 200);

@@ -8,15 +8,18 @@
  * - read: the owner, a read or write grantee, anyone once the object is published; for an image
  *   also an admin;
  * - write (new content or metadata of something that exists): the owner or a write grantee;
- * - share, publish, delete, move, upload (image data): the owner;
+ * - share, publish, move, upload (image data): the owner; delete: the owner, or a user in the
+ *   container's write ACL;
  * - register (an object as an image): the owner of the object, or an admin;
- * - an account or a container: its owner does everything; a user granted something inside may
- *   read it (see it, list what is shared with him).
+ * - an account or a container: its owner does everything; a user granted something inside (or
+ *   named in a container's ACL) may read it (see it, list what is shared with him).
+ * Grants name users, `*`, or the owner's groups (resolved now); a container's ACL is a grant on
+ * each of its objects (objects/permissions.ts, objects/container-acl.ts).
  * A caller who may not read the target is told it does not exist (NotFound), so private things
  * stay secret; one who may read it but lacks the right gets Forbidden.
  */
 import { Forbidden, NotFound, type Entity, type ForbiddenReason } from './errors.ts';
-import { canRead, canWrite, isOwner } from './objects/permissions.ts';
+import { canRead, canWrite, isContainerWriter, isOwner } from './objects/permissions.ts';
 import type { ObjectRecord } from './objects/object-record.ts';
 
 export type Action = 'read' | 'write' | 'share' | 'publish' | 'delete' | 'move' | 'upload' | 'register';
@@ -28,7 +31,7 @@ export interface Principal {
 }
 
 /** What the rules look at: the account it lives in and its grants. */
-type Grants = Pick<ObjectRecord, 'account' | 'readGrants' | 'writeGrants' | 'publicToken'>;
+type Grants = Pick<ObjectRecord, 'account' | 'readGrants' | 'writeGrants' | 'publicToken' | 'access'>;
 
 /** An account or container: its owner, and whether it holds something shared with the caller. */
 interface Place {
@@ -58,7 +61,10 @@ export function permits(caller: Principal, action: Action, target: Target): bool
       return canWrite(caller.uuid, g);
     case 'register':
       return isOwner(caller.uuid, g) || caller.admin;
-    default: // share, publish, delete, move, upload
+    case 'delete':
+      // A container's write ACL also deletes its objects (Swift); an object's own write grant does not.
+      return isOwner(caller.uuid, g) || (!isImage && isContainerWriter(caller.uuid, g));
+    default: // share, publish, move, upload
       return isOwner(caller.uuid, g);
   }
 }

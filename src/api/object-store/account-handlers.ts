@@ -7,7 +7,8 @@ import { checkConditions } from '../http/conditional.ts';
 import type { ApiResponse, HeaderMap } from '../http/reply.ts';
 import { PITHOS, type Dialect } from './dialect.ts';
 import { isTrue, listingFormat, listingLimit, listingResponse } from './listing-format.ts';
-import { hasHeaderPrefix, readMeta } from './request-headers.ts';
+import { readMeta } from './request-headers.ts';
+import { groupHeaders, readGroupHeaders } from './access-headers.ts';
 import { metaHeaders } from './response-headers.ts';
 import { ownerOnlyHistory, readUntil } from './object-versions.ts';
 
@@ -45,12 +46,13 @@ export async function handleAccount(
   authorize(caller.user, 'read', target);
   if (req.method === 'POST') {
     authorize(caller.user, 'write', target);
-    if (hasHeaderPrefix(req.raw, 'x-account-group-')) throw notImplemented('Account groups are not supported');
-    await containers.updateAccountMeta(account, {
-      meta: readMeta(req.raw, 'Account', dialect.meta),
-      replace: dialect.metaPostReplaces('Account', req.query),
-      maxItems: dialect.meta.maxItems,
-    });
+    const replace = dialect.metaPostReplaces('Account', req.query);
+    const meta = readMeta(req.raw, 'Account', dialect.meta);
+    // Groups (Pithos): touched only when some are given; checked whole before anything is written.
+    const givenGroups = readGroupHeaders(req.raw);
+    const groups = givenGroups && (await req.services.access.parseGroups(givenGroups));
+    await containers.updateAccountMeta(account, { meta, replace, maxItems: dialect.meta.maxItems });
+    if (groups) await req.services.access.updateGroups(account, groups, replace);
     return { status: dialect.postStatus };
   }
   const until = readUntil(req.query);
@@ -74,6 +76,7 @@ export async function handleAccount(
       'X-Account-Bytes-Used': info.bytes,
       'X-Account-Policy-Quota': '0',
       ...metaHeaders('Account', info.meta),
+      ...groupHeaders(await req.services.access.groups(account)),
     });
   }
   const notModified = checkConditions(

@@ -21,6 +21,8 @@ import {
 import { contentMediaType, readMeta, readPolicy } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
 import { ownerOnlyHistory, purgeHistory, readUntil } from './object-versions.ts';
+import { aclHeaders, hasAclChange, readAclChange } from './access-headers.ts';
+import { aclReads } from '../../domain/objects/container-acl.ts';
 
 /** `/object-store/v1/<account>/<container>` (object-store.md §5). */
 export async function handleContainer(
@@ -33,7 +35,7 @@ export async function handleContainer(
   const { containers } = req.services;
   const owner = caller.user.uuid === account;
   const c = await containers.get(account, name);
-  // A non-owner sees a container only through grants on objects in it; otherwise it does not exist for him.
+  // A non-owner sees a container only through grants on objects in it or its ACL; otherwise it does not exist for him.
   const target = {
     container: {
       account,
@@ -41,6 +43,9 @@ export async function handleContainer(
     },
   };
   authorize(caller.user, req.method === 'HEAD' || req.method === 'GET' ? 'read' : 'write', target);
+  // ACLs are checked whole before anything is written: a bad one changes nothing.
+  const aclChange = req.method === 'PUT' || req.method === 'POST' ? readAclChange(req.raw) : {};
+  const acl = hasAclChange(aclChange) ? await req.services.access.parseAclChange(aclChange) : undefined;
   if (req.method === 'PUT') {
     const meta = readMeta(req.raw, 'Container', dialect.meta);
     const created = await containers.put(
@@ -51,12 +56,17 @@ export async function handleContainer(
       dialect.meta.maxItems,
       dialect.newContainerPolicy,
     );
+    if (acl) await req.services.access.setContainerAcl(await containers.require(account, name), acl);
     return { status: created ? 201 : 202 };
   }
   if (!c) throw notFound('Container does not exist');
   switch (req.method) {
-    case 'POST':
-      return postContainer(req, c, dialect);
+    case 'POST': {
+      // Meta first: a refused meta change leaves the ACLs as they were too.
+      const posted = await postContainer(req, c, dialect);
+      if (acl) await req.services.access.setContainerAcl(c, acl);
+      return posted;
+    }
     case 'DELETE': {
       const until = readUntil(req.query);
       return until === undefined ? deleteContainer(req, c) : purgeHistory(req, caller, account, name, until);
@@ -102,6 +112,7 @@ async function readContainer(
       'X-Container-Policy-Project': c.project,
       ...dialect.versioningHeaders(c),
       ...metaHeaders('Container', c.meta),
+      ...aclHeaders(await req.services.access.containerAcl(c)),
     });
   }
   const notModified = checkConditions(
@@ -129,7 +140,9 @@ async function readContainer(
     endMarker: req.query.get('end_marker'),
     reverse: isTrue(req.query.get('reverse')),
     limit: listingLimit(req.query, dialect),
-    viewer: owner ? undefined : caller.user.uuid,
+    // The container's read ACL is a grant on all of it: such a reader lists everything.
+    viewer:
+      owner || aclReads(caller.user.uuid, await req.services.access.containerAcl(c)) ? undefined : caller.user.uuid,
     shared: req.query.has('shared'),
     published,
     metaFilter: metaFilter && !isEmptyFilter(metaFilter) ? metaFilter : undefined,

@@ -31,6 +31,8 @@ import {
 } from '../../domain/errors.ts';
 import { contentRefused } from '../image/content-messages.ts';
 import { largeObjectFault } from './large-objects.ts';
+import { BadAcl } from '../../domain/objects/container-acl.ts';
+import { BadGroup } from '../../domain/objects/account-groups.ts';
 
 const NOT_FOUND: Record<Entity, string> = {
   account: 'Account does not exist',
@@ -49,6 +51,7 @@ export function pithosFault(err: DomainError): ServiceError {
   if (largeObject) return largeObject;
   if (err instanceof DependencyUnavailable) return dependencyFault(err.dependency, err.problem);
   if (err instanceof NotFound) return notFound(NOT_FOUND[err.entity]);
+  if (err instanceof BadAcl || err instanceof BadGroup) return badRequest(err.detail);
   if (err instanceof Forbidden) return forbidden();
   if (err instanceof ContainerNotEmpty) return conflict('Container is not empty');
   if (err instanceof QuotaExceeded) {

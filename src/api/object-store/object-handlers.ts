@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest, notFound, notImplemented, ServiceError } from '../../errors.ts';
+import { badRequest, forbidden, notFound, notImplemented, ServiceError } from '../../errors.ts';
 import { DataTooLarge, NotFound } from '../../domain/errors.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
 import { BLOCK_HASH, BLOCK_SIZE, EMPTY_HASH, blockCount, isHashHex, objectHash } from '../../domain/hashing.ts';
@@ -7,7 +7,8 @@ import { applyMetaChange, type ContainerRecord } from '../../domain/objects/cont
 import { MissingBlocksError, type Attributes, type Grants } from '../../domain/objects/object-service.ts';
 import { etagOf, type ObjectRecord } from '../../domain/objects/object-record.ts';
 import { authorize, permits } from '../../domain/authorization.ts';
-import { parseSharing } from './sharing-header.ts';
+import { parseSharing, type GroupLookup } from './sharing-header.ts';
+import { aclWrites } from '../../domain/objects/container-acl.ts';
 import { lastHeader, parseJson, readSmallBody, type ApiRequest } from '../http/api-request.ts';
 import { checkConditions } from '../http/conditional.ts';
 import { serveData } from '../http/serve-data.ts';
@@ -36,6 +37,12 @@ import { objectAsOf, purgeHistory, readUntil, sourceVersion, versionedObject, ve
 type KeptVersionReload = (trx: Trx) => Promise<ObjectRecord | undefined>;
 
 const HASHMAP_BODY_LIMIT = 32 * 1024 * 1024;
+
+/** The groups `X-Object-Sharing` may name: the owner's own. */
+const ownerGroups = (req: ApiRequest, owner: string): GroupLookup => ({
+  owner,
+  hasGroup: (account, name) => req.services.access.hasGroup(account, name),
+});
 
 /** `/object-store/v1/<account>/<container>/<object>` (object-store.md §7). */
 export async function handleObject(
@@ -195,7 +202,12 @@ async function writableDestination(
     if (hasHeader(req.raw, 'x-object-public')) authorize(caller.user, 'publish', { object: existing });
     return { container: container!, existing };
   }
-  // A new name in someone else's container: his alone to create; a grantee inside may know the container exists.
+  // A new name in someone else's container: the owner's and his container ACL writers' to create
+  // (never with grants or publishing: those stay the owner's); a grantee inside may know the container exists.
+  if (container && !existing && aclWrites(me, await req.services.access.containerAcl(container))) {
+    if (hasHeader(req.raw, 'x-object-sharing') || hasHeader(req.raw, 'x-object-public')) throw forbidden();
+    return { container };
+  }
   const sharesWithCaller = !!container && (await containers.hasGrantsIn(me, account, container.id));
   authorize(caller.user, 'write', { container: { account, sharesWithCaller } });
   throw new Error('unreachable: only the owner writes new names into a container');
@@ -217,7 +229,7 @@ async function putObject(
     { matchHeaders: true },
   );
   if (req.query.get('multipart-manifest') === 'put') {
-    const write = await readWriteHeaders(req, dialect);
+    const write = await readWriteHeaders(req, dialect, dest.container.account);
     return putStaticManifest(req, caller, dest.container, name, write, (obj, extra) => created(obj, dialect, extra));
   }
   const copyFrom = lastHeader(req.raw, 'x-copy-from');
@@ -240,7 +252,7 @@ async function putObject(
     });
     return copyObject(req, caller, obj, dest, name, move, dialect);
   }
-  const write = await readWriteHeaders(req, dialect);
+  const write = await readWriteHeaders(req, dialect, dest.container.account);
   return req.query.has('hashmap')
     ? putHashmap(req, caller, dest, name, write, dialect)
     : putRaw(req, caller, dest, name, write, dialect);
@@ -253,13 +265,16 @@ interface WriteHeaders {
 }
 
 /** Validates every header of a content write before any byte is read (object-store.md §7.3 step 4). */
-async function readWriteHeaders(req: ApiRequest, dialect: Dialect): Promise<WriteHeaders> {
+async function readWriteHeaders(req: ApiRequest, dialect: Dialect, owner: string): Promise<WriteHeaders> {
   const meta = applyMetaChange(
     {},
     { meta: readMeta(req.raw, 'Object', dialect.meta), replace: true, maxItems: dialect.meta.maxItems },
   );
   const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
-  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
+  const sharing =
+    sharingHeader === undefined
+      ? undefined
+      : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, owner));
   const publish = readPublic(req.raw);
   const attrs: Attributes = {
     contentType: readContentType(req.raw) ?? 'application/octet-stream',
@@ -422,7 +437,10 @@ async function copyObject(
     maxItems: dialect.meta.maxItems,
   });
   const sharingHeader = decodedHeader(req.raw, 'x-object-sharing');
-  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
+  const sharing =
+    sharingHeader === undefined
+      ? undefined
+      : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, dest.container.account));
   const attrs: Attributes = {
     contentType: readContentType(req.raw) ?? source.contentType,
     contentEncoding: decodedHeader(req.raw, 'content-encoding') ?? source.contentEncoding,
@@ -489,7 +507,10 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord, di
   if (sharingHeader !== undefined) authorize(caller.user, 'share', { object: obj });
   if (publish !== undefined) authorize(caller.user, 'publish', { object: obj });
   const meta = readMeta(req.raw, 'Object', dialect.meta);
-  const sharing = sharingHeader === undefined ? undefined : await parseSharing(sharingHeader, req.services.users);
+  const sharing =
+    sharingHeader === undefined
+      ? undefined
+      : await parseSharing(sharingHeader, req.services.users, ownerGroups(req, obj.account));
   // `X-Object-Manifest` makes (or, empty, unmakes) a dynamic manifest; a static one stays as it is.
   const manifest = obj.manifest?.kind === 'slo' ? undefined : readDynamicManifest(req.raw);
   const updated = await req.services.objects.update(obj, {

@@ -2,11 +2,19 @@ import { badRequest } from '../../errors.ts';
 import { canonicalUuid, type Users } from '../../domain/identity/users.ts';
 import type { Grants } from '../../domain/objects/object-service.ts';
 
+/** The owner's groups, for entries that name one (`<owner-uuid>:<group>`). */
+export interface GroupLookup {
+  readonly owner: string;
+  hasGroup(owner: string, name: string): Promise<boolean>;
+}
+
 /**
  * `X-Object-Sharing` (already percent-decoded) → grant lists (object-store.md §8.1). Entries are
- * `*` or existing users' uuids; write implies read, so a user in both lists stays only in write.
+ * `*`, existing users' uuids, or (with `groups`) `<owner-uuid>:<group>` naming one of the owner's
+ * existing groups (Pithos's form; another account's group is refused); write implies read, so an
+ * entry in both lists stays only in write.
  */
-export async function parseSharing(value: string, users: Users): Promise<Grants> {
+export async function parseSharing(value: string, users: Users, groups?: GroupLookup): Promise<Grants> {
   const text = value.replace(/ /g, '');
   const grants = { read: [] as string[], write: [] as string[] };
   if (text === '') return grants;
@@ -28,6 +36,16 @@ export async function parseSharing(value: string, users: Users): Promise<Grants>
     for (const entry of entries) {
       if (entry === '*') {
         canonical.push('*');
+        continue;
+      }
+      const colon = entry.indexOf(':');
+      if (colon >= 0 && groups && canonicalUuid(entry.slice(0, colon)) === groups.owner) {
+        // Only the owner's own groups; another account's `uuid:group` stays an unknown account below.
+        const owner = groups.owner;
+        const name = entry.slice(colon + 1);
+        if (name === '' || !(await groups.hasGroup(owner, name)))
+          throw badRequest(`Bad X-Object-Sharing header value: unknown group: ${entry}`);
+        canonical.push(`${owner}:${name}`);
         continue;
       }
       const uuid = canonicalUuid(entry);

@@ -12,7 +12,8 @@ import { badRequest, forbidden, methodNotAllowed, notFound } from '../../errors.
 import type { Caller } from '../../domain/identity/tokens.ts';
 import { canonicalUuid } from '../../domain/identity/users.ts';
 import type { ApiRequest } from '../http/api-request.ts';
-import { authenticate } from '../http/auth.ts';
+import { authenticate, presentedToken } from '../http/auth.ts';
+import { handleAnonymous, publiclyReadable } from './anonymous.ts';
 import type { ApiResponse, HeaderMap } from '../http/reply.ts';
 import { SWIFT, swiftTimestamp } from '../object-store/dialect.ts';
 import { handleStoreTarget, parseStorePath, type StoreTarget } from '../object-store/object-store-api.ts';
@@ -76,10 +77,22 @@ async function route(req: ApiRequest): Promise<{ response: ApiResponse; level?: 
   const bulk = isBulkDelete(req) || isExtractArchive(req);
   if (!bulk && !(ALLOW[target.level] as readonly string[]).includes(req.method))
     throw methodNotAllowed(ALLOW[target.level]);
+  // No token: a public-read container (its ACL) may still serve it (anonymous.ts); else 401.
+  if (presentedToken(req) === undefined && !badPath) {
+    const response = await handleAnonymous(req, target);
+    return { response: { ...response, headers: encodeResponseHeaders(response.headers) }, level: target.level };
+  }
   const caller = await authenticate(req);
   if (badPath) throw badRequest('Invalid UTF8 or contains NULL');
   checkHeaderOctets(req.raw, { utf8: true });
-  await checkPlace(req, caller, target);
+  if (!(await mayUsePlace(req, caller, target))) {
+    // A container that lets anyone read (`.r:` rules) lets a signed-in stranger read too, as anonymous.
+    if (target.level !== 'account' && READS.includes(req.method) && (await publiclyReadable(req, target))) {
+      const response = await handleAnonymous(req, target);
+      return { response: { ...response, headers: encodeResponseHeaders(response.headers) }, level: target.level };
+    }
+    throw forbidden();
+  }
   if (isBulkDelete(req)) return { response: await handleBulkDelete(req, caller, target.account) };
   if (isExtractArchive(req)) return { response: await handleExtractArchive(req, caller, target) };
   const response = await handleStoreTarget(req, caller, target, SWIFT);
@@ -107,15 +120,12 @@ function fixedRoute(req: ApiRequest): (() => ApiResponse | Promise<ApiResponse>)
  * not exist. Here a caller may use someone else's account or container only where he holds a
  * grant on something inside (Pithos sharing); the handlers then decide per object as on Pithos.
  */
-async function checkPlace(req: ApiRequest, caller: Caller, target: StoreTarget): Promise<void> {
-  if (target.account === caller.user.uuid) return;
+async function mayUsePlace(req: ApiRequest, caller: Caller, target: StoreTarget): Promise<boolean> {
+  if (target.account === caller.user.uuid) return true;
   const { containers } = req.services;
-  if (target.level === 'account') {
-    if (!(await containers.hasGrantsIn(caller.user.uuid, target.account))) throw forbidden();
-    return;
-  }
+  if (target.level === 'account') return containers.hasGrantsIn(caller.user.uuid, target.account);
   const c = await containers.get(target.account, target.container);
-  if (!c || !(await containers.hasGrantsIn(caller.user.uuid, target.account, c.id))) throw forbidden();
+  return !!c && (await containers.hasGrantsIn(caller.user.uuid, target.account, c.id));
 }
 
 /** Swift's headers on every reply of this API. */

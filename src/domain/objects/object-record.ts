@@ -2,6 +2,7 @@ import type { GrantRow } from '../../storage/metadata/grant-repository.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { unpackHashmap } from '../hashing.ts';
 import { parseManifestColumn, type Manifest } from './manifests.ts';
+import type { ContainerAcl } from './container-acl.ts';
 
 /** One live object (its current version), as the domain sees it. */
 export interface ObjectRecord {
@@ -29,6 +30,17 @@ export interface ObjectRecord {
   readonly writeGrants: readonly string[];
   /** A large object's manifest (manifests.ts); null for a plain object. */
   readonly manifest: Manifest | null;
+  /**
+   * What else the authorizer reads (loaded with the object, never listed): its container's ACL
+   * and the members of the groups its grants name. Absent on listing entries.
+   */
+  readonly access?: ObjectAccess;
+}
+
+export interface ObjectAccess {
+  readonly containerAcl: ContainerAcl;
+  /** `<account>:<group>` grant entries → the group's members now. */
+  readonly groups: Readonly<Record<string, readonly string[]>>;
 }
 
 export type { GrantRow };

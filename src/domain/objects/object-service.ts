@@ -5,6 +5,8 @@ import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
 import { GrantRepository } from '../../storage/metadata/grant-repository.ts';
+import { AccessRepository } from '../../storage/metadata/access-repository.ts';
+import { loadAccess } from './object-access.ts';
 import {
   ObjectRepository,
   type LocatedObjectRow,
@@ -137,6 +139,7 @@ export class ObjectService {
   /** Large objects (DLO/SLO): resolving and reading manifests (manifests.ts). */
   readonly large: LargeObjects;
   readonly #history: HistoryRepository;
+  readonly #access: AccessRepository;
 
   constructor(
     private readonly db: Db,
@@ -147,6 +150,7 @@ export class ObjectService {
     this.#grants = new GrantRepository(db);
     this.large = new LargeObjects(this, blocks);
     this.#history = new HistoryRepository(db);
+    this.#access = new AccessRepository(db);
   }
 
   /**
@@ -183,7 +187,8 @@ export class ObjectService {
   }
 
   private async withGrants(row: LocatedObjectRow, db: Db): Promise<ObjectRecord> {
-    return toObjectRecord(row, row.container_name, await this.#grants.of(row.id, db));
+    const obj = toObjectRecord(row, row.container_name, await this.#grants.of(row.id, db));
+    return { ...obj, access: await loadAccess(this.#access, obj, db) };
   }
 
   /** Streams the bytes `[start, end]` of a version. */

@@ -3,6 +3,7 @@
  * account row, and the counts and listings over them. The rules (meta merges, emptiness, who sees
  * what) are the domain's (domain/objects/containers.ts); this module only reads and writes rows.
  */
+import { granteeNamesUser } from './access-repository.ts';
 import type { Db, Trx } from './database.ts';
 import type { ContainerRow } from './schema.ts';
 
@@ -272,14 +273,24 @@ export class ContainerRepository {
     const grantee = f.viewer;
     if (grantee !== undefined) {
       q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('objects as go')
-            .innerJoin('grants as g', 'g.object_id', 'go.id')
-            .select('g.object_id')
-            .whereRef('go.container_id', '=', 'c.id')
-            .where('g.grantee', 'in', [grantee, '*']),
-        ),
+        eb
+          .exists(
+            eb
+              .selectFrom('objects as go')
+              .innerJoin('grants as g', 'g.object_id', 'go.id')
+              .select('g.object_id')
+              .whereRef('go.container_id', '=', 'c.id')
+              .where(granteeNamesUser('g.grantee', grantee)),
+          )
+          .or(
+            eb.exists(
+              eb
+                .selectFrom('container_acls as ga')
+                .select('ga.container_id')
+                .whereRef('ga.container_id', '=', 'c.id')
+                .where(granteeNamesUser('ga.entry', grantee)),
+            ),
+          ),
       );
     }
     if (f.shared) {

@@ -6,6 +6,8 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { GrantsTable } from './schema.ts';
+import { granteeNamesUser } from './access-repository.ts';
+import { byCodePoint } from '../../domain/code-point-order.ts';
 
 /** One grant as read back (its position only orders the reads). */
 export type GrantRow = Pick<Selectable<GrantsTable>, 'object_id' | 'kind' | 'grantee'>;
@@ -56,20 +58,35 @@ export class GrantRepository {
     if (rows.length) await db.insertInto('grants').values(rows).execute();
   }
 
-  /** Does `user` hold a grant (or `*`) on some object of the account (and container)? */
+  /**
+   * Does `user` hold a grant (himself, `*` or one of his groups) on some object of the account (and
+   * container), or stand in a container's ACL there (a grant on the container's whole path)?
+   */
   async hasGrantsIn(user: string, account: string, containerId?: number): Promise<boolean> {
     let q = this.#db
       .selectFrom('grants as g')
       .innerJoin('objects as o', 'o.id', 'g.object_id')
       .select('g.object_id')
-      .where('g.grantee', 'in', [user, '*'])
+      .where(granteeNamesUser('g.grantee', user))
       .where('o.account', '=', account)
       .limit(1);
     if (containerId !== undefined) q = q.where('o.container_id', '=', containerId);
-    return (await q.executeTakeFirst()) !== undefined;
+    if ((await q.executeTakeFirst()) !== undefined) return true;
+    let acl = this.#db
+      .selectFrom('container_acls as a')
+      .innerJoin('containers as c', 'c.id', 'a.container_id')
+      .select('a.container_id')
+      .where(granteeNamesUser('a.entry', user))
+      .where('c.account', '=', account)
+      .limit(1);
+    if (containerId !== undefined) acl = acl.where('c.id', '=', containerId);
+    return (await acl.executeTakeFirst()) !== undefined;
   }
 
-  /** Accounts other than `user`'s holding objects granted to him (or `*`), in name order, with their latest version time. */
+  /**
+   * Accounts other than `user`'s holding objects granted to him (himself, `*`, his groups) or
+   * containers whose ACL names him, in name order, with their latest change.
+   */
   async sharingAccounts(
     user: string,
     opts: { marker?: string; limit: number },
@@ -78,12 +95,32 @@ export class GrantRepository {
       .selectFrom('grants as g')
       .innerJoin('objects as o', 'o.id', 'g.object_id')
       .select((eb) => ['o.account', eb.fn.max<number>('o.version_ts').as('latest')])
-      .where('g.grantee', 'in', [user, '*'])
+      .where(granteeNamesUser('g.grantee', user))
       .where('o.account', '!=', user)
       .groupBy('o.account')
       .orderBy('o.account')
       .limit(opts.limit);
     if (opts.marker !== undefined) q = q.where('o.account', '>', opts.marker);
-    return (await q.execute()).map((r) => ({ name: r.account, lastModified: Number(r.latest) }));
+    let acl = this.#db
+      .selectFrom('container_acls as a')
+      .innerJoin('containers as c', 'c.id', 'a.container_id')
+      .select((eb) => ['c.account', eb.fn.max<number>('c.modified_at').as('latest')])
+      .where(granteeNamesUser('a.entry', user))
+      .where('c.account', '!=', user)
+      .groupBy('c.account')
+      .orderBy('c.account')
+      .limit(opts.limit);
+    if (opts.marker !== undefined) acl = acl.where('c.account', '>', opts.marker);
+    // Each query gives its first `limit` accounts; the merged first `limit` are among them.
+    const latest = new Map<string, number>();
+    for (const r of [
+      ...(await q.execute()).map((r) => ({ name: r.account, t: Number(r.latest) })),
+      ...(await acl.execute()).map((r) => ({ name: r.account, t: Number(r.latest) })),
+    ])
+      latest.set(r.name, Math.max(latest.get(r.name) ?? 0, r.t));
+    return [...latest.keys()]
+      .sort(byCodePoint)
+      .slice(0, opts.limit)
+      .map((name) => ({ name, lastModified: latest.get(name)! }));
   }
 }

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Trx } from './database.ts';
+import { granteeNamesUser } from './access-repository.ts';
 import type { ObjectRow } from './schema.ts';
 
 /** An object row plus the name of its container. */
@@ -173,7 +174,7 @@ export class ObjectRepository {
             .selectFrom('grants as g')
             .select('g.object_id')
             .whereRef('g.object_id', '=', 'objects.id')
-            .where('g.grantee', 'in', [viewer, '*']),
+            .where(granteeNamesUser('g.grantee', viewer)),
         ),
       );
     }

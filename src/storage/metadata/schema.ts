@@ -120,6 +120,25 @@ export interface GrantsTable {
   position: number;
 }
 
+/**
+ * A container's ACL entries (migration 008), in order per kind: a user uuid, `*` (any user),
+ * `.r:<referrer rule>` or `.rlistings` (read only).
+ */
+export interface ContainerAclsTable {
+  container_id: number;
+  kind: 'read' | 'write';
+  entry: string;
+  position: number;
+}
+
+/** Members (user uuids, in order) of an account's named groups (migration 008). */
+export interface AccountGroupsTable {
+  account: string;
+  name: string;
+  member: string;
+  position: number;
+}
+
 export interface ImagesTable {
   /** = the object's uuid */
   id: string;
@@ -188,6 +207,8 @@ export interface Database {
   objects: ObjectsTable;
   object_history: ObjectHistoryTable;
   grants: GrantsTable;
+  container_acls: ContainerAclsTable;
+  account_groups: AccountGroupsTable;
   images: ImagesTable;
   image_properties: ImagePropertiesTable;
   image_tags: ImageTagsTable;

@@ -6,6 +6,7 @@ import { identityV3 } from './004-identity-v3.ts';
 import { objectsVersion } from './005-objects-version.ts';
 import { imageApiV2 } from './006-image-api-v2.ts';
 import { maintenanceRuns } from './007-maintenance-runs.ts';
+import { aclsAndGroups } from './008-acls-and-groups.ts';
 import { objectManifests } from './009-object-manifests.ts';
 import { objectHistory } from './010-object-history.ts';
 
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '005-objects-version': objectsVersion,
   '006-image-api-v2': imageApiV2,
   '007-maintenance-runs': maintenanceRuns,
+  '008-acls-and-groups': aclsAndGroups,
   '009-object-manifests': objectManifests,
   '010-object-history': objectHistory,
 });
