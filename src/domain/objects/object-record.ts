@@ -26,6 +26,8 @@ export interface ObjectRecord {
   /** User uuids or `*`, in grant order. */
   readonly readGrants: readonly string[];
   readonly writeGrants: readonly string[];
+  /** When it expires (microseconds; X-Delete-At), null: never. */
+  readonly deleteAt: number | null;
 }
 
 export type { GrantRow };
@@ -52,6 +54,7 @@ export function toObjectRecord(row: ObjectRow, container: string, grants: readon
     publicToken: row.public_token,
     readGrants: grants.filter((g) => g.kind === 'read').map((g) => g.grantee),
     writeGrants: grants.filter((g) => g.kind === 'write').map((g) => g.grantee),
+    deleteAt: row.delete_at === null || row.delete_at === undefined ? null : Number(row.delete_at),
   };
 }
 

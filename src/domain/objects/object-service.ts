@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { NotFound, QuotaExceeded, UploadBlocksRemoved } from '../errors.ts';
+import { Quotas } from './quotas.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
@@ -42,6 +43,8 @@ export interface Attributes {
   readonly contentEncoding: string | null;
   readonly contentDisposition: string | null;
   readonly meta: Readonly<Record<string, string>>;
+  /** Expiry (microseconds; X-Delete-At) of the new version; absent or null: none. */
+  readonly deleteAt?: number | null;
 }
 
 export interface Grants {
@@ -119,6 +122,7 @@ export class ObjectService {
   readonly #overwriteHooks: OverwriteHook[] = [];
   readonly #rows: ObjectRepository;
   readonly #grants: GrantRepository;
+  readonly quotas: Quotas;
 
   constructor(
     private readonly db: Db,
@@ -127,6 +131,7 @@ export class ObjectService {
   ) {
     this.#rows = new ObjectRepository(db);
     this.#grants = new GrantRepository(db);
+    this.quotas = new Quotas(db);
   }
 
   /**
@@ -189,7 +194,18 @@ export class ObjectService {
       readonly tap?: BlockTap;
     },
   ): Promise<ObjectRecord> {
-    const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests, opts.tap);
+    // The byte quotas' room now: past it the body is cut off as it arrives (the commit checks again).
+    const replaced = (await this.get(container.account, container.name, name))?.size ?? 0;
+    const quota = await this.quotas.allowance(container, replaced);
+    const byQuota = quota !== undefined && quota.room < opts.maxBytes;
+    const data = await writeBlocks(
+      body,
+      this.blocks,
+      byQuota ? quota.room : opts.maxBytes,
+      byQuota ? quota.refusal : opts.onTooLarge,
+      opts.digests,
+      opts.tap,
+    );
     await opts.verify?.(data);
     try {
       return await this.commit(container, name, data, attrs, opts);
@@ -265,8 +281,9 @@ export class ObjectService {
       // Whatever rides on the object (an image) may refuse the move or follow it.
       for (const hook of this.#moveHooks) await hook(trx, live, c);
       const existing = await this.#rows.slot(trx, c.id, destName);
-      const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
-      await this.checkQuota(c, delta, trx);
+      const sameContainer = c.id === live.containerId;
+      const delta = sameContainer ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
+      await this.quotas.check(c, delta, sameContainer || existing ? 0 : 1, trx);
       if (existing) await this.#rows.deleteById(trx, existing.id);
       const publicToken = nextPublicToken(live.publicToken, opts.publish);
       await this.#rows.overwriteVersion(
@@ -291,8 +308,14 @@ export class ObjectService {
     opts: WriteOptions,
   ): Promise<ObjectRecord> {
     const c = await this.liveContainer(container.id, trx);
-    const existing = await this.#rows.slot(trx, c.id, name);
-    await this.checkQuota(c, content.size - (existing?.size ?? 0), trx);
+    let existing = await this.#rows.slot(trx, c.id, name);
+    if (existing?.expired) {
+      // An expired object is gone for everyone but the reaper: the new one starts afresh (new
+      // uuid, no grants, no public link), and the old row goes as the reaper would remove it.
+      await this.#rows.deleteById(trx, existing.id);
+      existing = undefined;
+    }
+    await this.quotas.check(c, content.size - (existing?.size ?? 0), existing ? 0 : 1, trx);
     const publicToken = nextPublicToken(existing?.publicToken ?? null, opts.publish);
     const values = this.versionValues(c, name, version, content, attrs, opts.modifiedBy, publicToken);
     let id: number;
@@ -320,6 +343,8 @@ export class ObjectService {
       readonly contentDisposition?: string;
       readonly sharing?: Grants;
       readonly publish?: boolean;
+      /** New expiry (microseconds), null removes it, undefined keeps it. */
+      readonly deleteAt?: number | null;
       readonly modifiedBy: string;
     },
   ): Promise<ObjectRecord> {
@@ -339,6 +364,7 @@ export class ObjectService {
         const contentDisposition = set(change.contentDisposition, live.contentDisposition);
         const changed =
           change.meta.replace ||
+          (change.deleteAt !== undefined && change.deleteAt !== live.deleteAt) ||
           JSON.stringify(meta) !== JSON.stringify(live.meta) ||
           contentEncoding !== live.contentEncoding ||
           contentDisposition !== live.contentDisposition;
@@ -351,8 +377,20 @@ export class ObjectService {
             version,
             versionTs: nowMicros(),
             modifiedBy: change.modifiedBy,
+            deleteAt: change.deleteAt,
           });
         }
+      } else if (change.deleteAt !== undefined && change.deleteAt !== live.deleteAt) {
+        const version = await this.nextVersion(trx);
+        await this.#rows.setMetaVersion(trx, live.id, {
+          meta: live.meta,
+          contentEncoding: live.contentEncoding,
+          contentDisposition: live.contentDisposition,
+          version,
+          versionTs: nowMicros(),
+          modifiedBy: change.modifiedBy,
+          deleteAt: change.deleteAt,
+        });
       }
       if (change.sharing) await this.setGrants(live.id, change.sharing, trx);
       if (change.publish !== undefined) {
@@ -368,12 +406,15 @@ export class ObjectService {
     await this.#grants.replace(objectId, grants, db);
   }
 
-  /** Deletes an object: its grants, public token and image go with it. False when it was gone already. */
-  async delete(obj: ObjectRecord): Promise<boolean> {
+  /**
+   * Deletes an object: its grants, public token and image go with it. False when it was gone
+   * already. With `expiredAt` (the reaper) only while it has expired by then.
+   */
+  async delete(obj: ObjectRecord, expiredAt?: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await lockCommits(trx);
       // By id *and* path: an object moved away meanwhile keeps its row id and must not go.
-      if (!(await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name))) return false;
+      if (!(await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name, expiredAt))) return false;
       await this.touchContainer(obj.containerId, trx);
       return true;
     });
@@ -391,6 +432,20 @@ export class ObjectService {
       await this.touchContainer(container.id, trx);
       return deleted;
     });
+  }
+
+  /**
+   * Removes up to `limit` objects expired at `now`, each through `delete` (the one removal path,
+   * so whatever hooks there applies to expiry too); returns how many went. Objects given a new
+   * expiry or replaced meanwhile stay (delete's own guards).
+   */
+  async reapExpired(now: number = nowMicros(), limit = 1000): Promise<number> {
+    let reaped = 0;
+    for (const row of await this.#rows.expired(now, limit)) {
+      const obj = toObjectRecord(row, row.container_name, []);
+      if (await this.delete(obj, now)) reaped++;
+    }
+    return reaped;
   }
 
   // ---- listings ------------------------------------------------------------------------------
@@ -477,12 +532,6 @@ export class ObjectService {
     return live;
   }
 
-  private async checkQuota(c: ContainerRecord, delta: number, trx: Trx): Promise<void> {
-    if (c.quota <= 0 || delta <= 0) return;
-    const usage = await this.#rows.containerBytes(trx, c.id);
-    if (usage + delta > c.quota) throw new QuotaExceeded(c.quota, usage);
-  }
-
   private touchContainer(id: number, trx: Trx): Promise<void> {
     return this.containers.touch(id, trx);
   }
@@ -512,6 +561,7 @@ export class ObjectService {
       meta: attrs.meta,
       modifiedBy,
       publicToken,
+      deleteAt: attrs.deleteAt ?? null,
     };
   }
 }

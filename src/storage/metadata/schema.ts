@@ -44,6 +44,8 @@ export interface AccountsTable {
   uuid: string;
   meta: string;
   modified_at: number;
+  /** Most bytes the account's objects may hold, 0: no limit; set by an admin (migration 011). */
+  quota: ColumnType<number, number | undefined, number>;
 }
 
 export interface ContainersTable {
@@ -56,6 +58,13 @@ export interface ContainersTable {
   meta: string;
   created_at: number;
   modified_at: number;
+  /**
+   * Live object rows, their bytes and latest version time, kept exact by the object repository's
+   * writes in the same transaction (migration 011); expired rows count until they are reaped.
+   */
+  object_count: ColumnType<number, number | undefined, number>;
+  bytes_used: ColumnType<number, number | undefined, number>;
+  objects_latest: ColumnType<number, number | undefined, number>;
 }
 
 /** One row per live object: the current version (no history is kept). */
@@ -78,6 +87,8 @@ export interface ObjectsTable {
   meta: string;
   modified_by: string;
   public_token: string | null;
+  /** When the object expires (microseconds; X-Delete-At), null: never (migration 011). */
+  delete_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** Read and write grants of an object, in grant order; grantee is a user uuid or `*`. */

@@ -6,6 +6,7 @@ import { identityV3 } from './004-identity-v3.ts';
 import { objectsVersion } from './005-objects-version.ts';
 import { imageApiV2 } from './006-image-api-v2.ts';
 import { maintenanceRuns } from './007-maintenance-runs.ts';
+import { expiryQuotas } from './011-expiry-quotas.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -16,4 +17,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '005-objects-version': objectsVersion,
   '006-image-api-v2': imageApiV2,
   '007-maintenance-runs': maintenanceRuns,
+  '011-expiry-quotas': expiryQuotas,
 });

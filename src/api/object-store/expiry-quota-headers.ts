@@ -1,0 +1,54 @@
+/**
+ * Request headers of expiry and quotas (issue 19 item 8), one reading for both mounts: Swift's
+ * names, values and 400 texts.
+ */
+import type { IncomingMessage } from 'node:http';
+import { badRequest } from '../../errors.ts';
+import { QUOTA_BYTES_META, QUOTA_COUNT_META } from '../../domain/objects/quotas.ts';
+import { hasHeader } from './request-headers.ts';
+import { lastHeader } from '../http/api-request.ts';
+
+const SECOND = 1_000_000;
+const INTEGER = /^\s*\d+\s*$/;
+
+/**
+ * The expiry a write asks for, in microseconds: `X-Delete-After` (seconds from now; wins, as in
+ * Swift, where it becomes an `X-Delete-At`) or `X-Delete-At` (epoch seconds); null for
+ * `X-Remove-Delete-At` (or an empty `X-Delete-At`); undefined when none of them is given. A time
+ * not in the future, a negative or non-integer value → 400.
+ */
+export function readExpiry(req: IncomingMessage, now: number = Date.now() * 1000): number | null | undefined {
+  const after = lastHeader(req, 'x-delete-after');
+  if (after !== undefined) {
+    if (/^\s*-\d+\s*$/.test(after)) throw badRequest('X-Delete-After in past');
+    if (!INTEGER.test(after) || !Number.isSafeInteger(Number(after))) throw badRequest('Non-integer X-Delete-After');
+    return checkFuture(Math.ceil(now / SECOND) + Number(after), now);
+  }
+  const at = lastHeader(req, 'x-delete-at');
+  if (at !== undefined && at.trim() !== '') {
+    if (!INTEGER.test(at) || !Number.isSafeInteger(Number(at) * SECOND)) throw badRequest('Non-integer X-Delete-At');
+    return checkFuture(Number(at), now);
+  }
+  if (at !== undefined || hasHeader(req, 'x-remove-delete-at')) return null;
+  return undefined;
+}
+
+function checkFuture(seconds: number, now: number): number {
+  const micros = seconds * SECOND;
+  if (micros <= now) throw badRequest('X-Delete-At in past');
+  return micros;
+}
+
+/** `X-Delete-At` of a response: whole epoch seconds. */
+export const deleteAtHeader = (deleteAt: number | null): Record<string, string> =>
+  deleteAt === null ? {} : { 'X-Delete-At': String(Math.floor(deleteAt / SECOND)) };
+
+/** Swift container_quotas' meta: a non-negative integer, or empty (removes it); Swift's 400 texts otherwise. */
+export function checkContainerQuotaMeta(meta: Readonly<Record<string, string>>): void {
+  const check = (key: string, message: string) => {
+    const v = meta[key];
+    if (v !== undefined && v !== '' && !(/^\d+$/.test(v) && Number.isSafeInteger(Number(v)))) throw badRequest(message);
+  };
+  check(QUOTA_BYTES_META, 'Invalid bytes quota.');
+  check(QUOTA_COUNT_META, 'Invalid count quota.');
+}
