@@ -9,6 +9,7 @@ import { PITHOS, type Dialect } from './dialect.ts';
 import { isTrue, listingFormat, listingLimit, listingResponse } from './listing-format.ts';
 import { hasHeaderPrefix, readMeta } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
+import { readAccountQuota } from './expiry-quota-headers.ts';
 
 /** `GET /object-store/v1`: accounts that share something with the caller (object-store.md §3). */
 export async function handleTopLevel(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
@@ -45,8 +46,11 @@ export async function handleAccount(
   if (req.method === 'POST') {
     authorize(caller.user, 'write', target);
     if (hasHeaderPrefix(req.raw, 'x-account-group-')) throw notImplemented('Account groups are not supported');
+    const meta = readMeta(req.raw, 'Account', dialect.meta);
+    const quota = readAccountQuota(req.raw, meta, caller.user.admin);
+    if (quota !== undefined) await req.services.objects.quotas.setAccountQuota(account, quota);
     await containers.updateAccountMeta(account, {
-      meta: readMeta(req.raw, 'Account', dialect.meta),
+      meta,
       replace: dialect.metaPostReplaces('Account', req.query),
       maxItems: dialect.meta.maxItems,
     });
@@ -54,14 +58,17 @@ export async function handleAccount(
   }
   if (req.query.has('until')) throw notImplemented('Listing or reading past versions (until) is not supported');
   const info = await containers.account(account);
+  const quota = owner ? await req.services.objects.quotas.accountQuota(account) : 0;
   const headers: HeaderMap = { 'Last-Modified': httpDate(info.lastModified) };
   if (owner) {
     Object.assign(headers, {
       'X-Account-Container-Count': info.containers,
       'X-Account-Object-Count': info.count,
       'X-Account-Bytes-Used': info.bytes,
-      'X-Account-Policy-Quota': '0',
+      'X-Account-Policy-Quota': String(quota),
       ...metaHeaders('Account', info.meta),
+      // Swift's account_quotas shows the quota as account meta.
+      ...(dialect.name === 'swift' && quota > 0 ? { 'X-Account-Meta-Quota-Bytes': String(quota) } : {}),
     });
   }
   const notModified = checkConditions(

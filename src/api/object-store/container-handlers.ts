@@ -18,6 +18,7 @@ import {
 } from './listing-format.ts';
 import { contentMediaType, readMeta, readPolicy } from './request-headers.ts';
 import { metaHeaders } from './response-headers.ts';
+import { checkContainerQuotaMeta } from './expiry-quota-headers.ts';
 
 /** `/object-store/v1/<account>/<container>` (object-store.md §5). */
 export async function handleContainer(
@@ -40,6 +41,7 @@ export async function handleContainer(
   authorize(caller.user, req.method === 'HEAD' || req.method === 'GET' ? 'read' : 'write', target);
   if (req.method === 'PUT') {
     const meta = readMeta(req.raw, 'Container', dialect.meta);
+    checkContainerQuotaMeta(meta);
     const created = await containers.put(account, name, readPolicy(req.raw), meta, dialect.meta.maxItems);
     return { status: created ? 201 : 202 };
   }
@@ -127,6 +129,7 @@ async function readContainer(
 async function postContainer(req: ApiRequest, c: ContainerRecord, dialect: Dialect): Promise<ApiResponse> {
   const { containers, objects } = req.services;
   const meta = readMeta(req.raw, 'Container', dialect.meta);
+  checkContainerQuotaMeta(meta);
   const policy = readPolicy(req.raw);
   const isBlockUpload = contentMediaType(req.raw) === 'application/octet-stream' && hasBody(req.raw);
   const declared = Number(req.raw.headers['content-length'] ?? 0);

@@ -3,7 +3,7 @@
  * names, values and 400 texts.
  */
 import type { IncomingMessage } from 'node:http';
-import { badRequest } from '../../errors.ts';
+import { badRequest, forbidden } from '../../errors.ts';
 import { QUOTA_BYTES_META, QUOTA_COUNT_META } from '../../domain/objects/quotas.ts';
 import { hasHeader } from './request-headers.ts';
 import { lastHeader } from '../http/api-request.ts';
@@ -39,10 +39,6 @@ function checkFuture(seconds: number, now: number): number {
   return micros;
 }
 
-/** `X-Delete-At` of a response: whole epoch seconds. */
-export const deleteAtHeader = (deleteAt: number | null): Record<string, string> =>
-  deleteAt === null ? {} : { 'X-Delete-At': String(Math.floor(deleteAt / SECOND)) };
-
 /** Swift container_quotas' meta: a non-negative integer, or empty (removes it); Swift's 400 texts otherwise. */
 export function checkContainerQuotaMeta(meta: Readonly<Record<string, string>>): void {
   const check = (key: string, message: string) => {
@@ -51,4 +47,26 @@ export function checkContainerQuotaMeta(meta: Readonly<Record<string, string>>):
   };
   check(QUOTA_BYTES_META, 'Invalid bytes quota.');
   check(QUOTA_COUNT_META, 'Invalid count quota.');
+}
+
+/**
+ * An account quota change in an account POST: Swift's `X-Account-Meta-Quota-Bytes` (or its
+ * `X-Remove-…`), Pithos's `X-Account-Policy-Quota`. Only an admin may set it (Swift's
+ * account_quotas: 403 for anyone else); the value is the quota, not meta, so it is taken out of
+ * `meta`. Returns the new quota in bytes (0: none), or undefined when the request sets none.
+ */
+export function readAccountQuota(
+  req: IncomingMessage,
+  meta: Record<string, string>,
+  isAdmin: boolean,
+): number | undefined {
+  const policy = lastHeader(req, 'x-account-policy-quota');
+  const metaValue = meta[QUOTA_BYTES_META];
+  if (policy === undefined && metaValue === undefined) return undefined;
+  delete meta[QUOTA_BYTES_META];
+  if (!isAdmin) throw forbidden();
+  const value = (policy ?? metaValue).trim();
+  if (value === '') return 0;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw badRequest('Invalid bytes quota.');
+  return Number(value);
 }

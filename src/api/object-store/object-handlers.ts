@@ -21,6 +21,7 @@ import {
   readPublic,
 } from './request-headers.ts';
 import { objectHeaders } from './response-headers.ts';
+import { readExpiry } from './expiry-quota-headers.ts';
 import { PITHOS, type Dialect } from './dialect.ts';
 import { httpDate } from '../../domain/time.ts';
 import { quote } from '../http/percent.ts';
@@ -197,6 +198,7 @@ async function readWriteHeaders(req: ApiRequest, dialect: Dialect): Promise<Writ
     contentEncoding: decodedHeader(req.raw, 'content-encoding') || null,
     contentDisposition: decodedHeader(req.raw, 'content-disposition') || null,
     meta,
+    deleteAt: readExpiry(req.raw) ?? null,
   };
   return { attrs, sharing, publish };
 }
@@ -354,6 +356,8 @@ async function copyObject(
     contentEncoding: decodedHeader(req.raw, 'content-encoding') ?? source.contentEncoding,
     contentDisposition: decodedHeader(req.raw, 'content-disposition') ?? source.contentDisposition,
     meta,
+    // Expiry is the request's own, never the source's (a copy of an expiring object stays).
+    deleteAt: readExpiry(req.raw) ?? null,
   };
   const obj = await req.services.objects.copy(source, dest.container, destName, attrs, {
     modifiedBy: caller.user.uuid,
@@ -418,6 +422,7 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord, di
     contentDisposition: decodedHeader(req.raw, 'content-disposition'),
     sharing,
     publish,
+    deleteAt: readExpiry(req.raw),
     modifiedBy: me,
   });
   return { status: dialect.postStatus, headers: { 'X-Object-Version': updated.version } };

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { NotFound, QuotaExceeded, UploadBlocksRemoved } from '../errors.ts';
+import { NotFound, UploadBlocksRemoved } from '../errors.ts';
 import { Quotas } from './quotas.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';

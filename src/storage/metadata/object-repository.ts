@@ -93,14 +93,11 @@ const versionColumns = (v: VersionValues) => ({
   delete_at: v.deleteAt ?? null,
 });
 
-type ObjectsEb = ExpressionBuilder<Database & { o: Database['objects'] }, 'objects' | 'o'>;
-
 /** The row has not expired at `now` (microseconds). */
 const notExpired = (now: number) => (eb: ExpressionBuilder<Database, 'objects'>) =>
   eb.or([eb('delete_at', 'is', null), eb('delete_at', '>', now)]);
 const notExpiredO = (now: number) => (eb: ExpressionBuilder<Database & { o: Database['objects'] }, 'o'>) =>
   eb.or([eb('o.delete_at', 'is', null), eb('o.delete_at', '>', now)]);
-export type { ObjectsEb };
 
 /** The greater of a container's `objects_latest` and `ts`, in SQL both engines speak. */
 const latestOf = (ts: number) =>
