@@ -31,6 +31,10 @@ export function infoDocument(settings: Settings) {
       strict_cors_mode: true,
     },
     tempauth: { account_acls: false },
+    // Quotas (issue 19 item 8), as Swift's middlewares register themselves; expiry (X-Delete-At)
+    // is core Swift and has no entry.
+    container_quotas: {},
+    account_quotas: {},
   };
 }
 
