@@ -98,7 +98,10 @@ for (const dialect of DIALECTS) {
 
     /** Asserts a 4xx in the mount's shape (Pithos: JSON fault; Swift: plain text for a 400, else its HTML page). */
     function assertMountFault(mount: Mount, r: Reply, status: number, message: string): void {
-      if (mount === 'pithos') return assertFault(r, status, message);
+      if (mount === 'pithos') {
+        assertFault(r, status, message);
+        return;
+      }
       assert.equal(r.status, status, r.text());
       assert.equal(r.header('content-type'), status === 400 ? SWIFT_TEXT : SWIFT_HTML);
       assert.match(r.text(), new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
