@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cleanEnv } from './helpers/child-server.ts';
@@ -484,3 +485,50 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+const SWIFT = '/usr/bin/swift';
+const swiftSkip = fs.existsSync(SWIFT) ? false : `${SWIFT} not found: install python3-swiftclient`;
+/** An environment without OS_ and ST_ variables, so only the flags given count. */
+const SWIFT_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS|ST)_/.test(k)));
+
+describe('swift CLI: post -H X-Delete-After, stat shows X-Delete-At', { skip: swiftSkip }, () => {
+  let s: TestServer;
+  let u: TestUser;
+  const swift = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(
+        SWIFT,
+        [`--os-storage-url=${s.url}/swift/v1/AUTH_${u.uuid}`, `--os-auth-token=${u.token}`, ...args],
+        { env: SWIFT_ENV, timeout: 180_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  before(async () => {
+    s = await startTestServer(DIALECTS[0], { expiryReapInterval: '0' });
+    u = await s.user('swift-expiry');
+    await call(s, 'PUT', `/swift/v1/AUTH_${u.uuid}/c`, { token: u.token });
+    await call(s, 'PUT', `/swift/v1/AUTH_${u.uuid}/c/o`, { token: u.token, body: 'expiring' });
+  });
+  after(async () => {
+    await s?.close();
+  });
+
+  it('sets the expiry; a bad one fails the command and changes nothing', async () => {
+    const before = nowSeconds();
+    const post = await swift('post', '-H', 'X-Delete-After:3600', 'c', 'o');
+    assert.equal(post.code, 0, post.stderr);
+    const stat = await swift('stat', 'c', 'o');
+    assert.equal(stat.code, 0, stat.stderr);
+    const m = /X-Delete-At:\s*(\d+)/i.exec(stat.stdout);
+    assert.ok(m, stat.stdout);
+    assert.ok(Number(m[1]) >= before + 3600 && Number(m[1]) <= nowSeconds() + 3601);
+    const bad = await swift('post', '-H', 'X-Delete-At:yesterday', 'c', 'o');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /400/);
+    assert.equal(
+      (await call(s, 'HEAD', `/swift/v1/AUTH_${u.uuid}/c/o`, { token: u.token })).header('x-delete-at'),
+      m[1],
+    );
+  });
+});
