@@ -34,6 +34,11 @@ const runCli = (args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+/**
+ * Seconds a short-lived test object lives: long enough for its PUTs to arrive before it expires
+ * on a loaded machine (else the PUT itself is refused as "in past"); the tests wait it out.
+ */
+const LIFE = 6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const dialect of DIALECTS) {
@@ -182,7 +187,7 @@ for (const dialect of DIALECTS) {
         const c = `vanish-${mount}`;
         await A('PUT', at(mount, alice.uuid, c));
         await A('PUT', at(mount, alice.uuid, c, 'stays'), { body: 'kept' });
-        const soon = nowSeconds() + 2;
+        const soon = nowSeconds() + LIFE;
         await A('PUT', at(mount, alice.uuid, c, 'goes'), {
           body: 'short-lived',
           headers: { 'X-Delete-At': soon, 'X-Object-Sharing': `read=${bob.uuid}` },
@@ -220,7 +225,7 @@ for (const dialect of DIALECTS) {
       const A = as(alice);
       const c = 'reap';
       await A('PUT', at('swift', alice.uuid, c));
-      const soon = nowSeconds() + 2;
+      const soon = nowSeconds() + LIFE;
       for (const n of ['a', 'b', 'c'])
         await A('PUT', at('swift', alice.uuid, c, n), { body: n.repeat(10), headers: { 'X-Delete-At': soon } });
       await A('PUT', at('swift', alice.uuid, c, 'keep'), { body: 'keep', headers: { 'X-Delete-At': soon + 3600 } });
@@ -239,7 +244,7 @@ for (const dialect of DIALECTS) {
       const t = await startTestServer(s.dialect, { expiryReapInterval: '1s' });
       try {
         const u = await t.user('reaper-user');
-        const soon2 = nowSeconds() + 1;
+        const soon2 = nowSeconds() + LIFE;
         await call(t, 'PUT', `/swift/v1/AUTH_${u.uuid}/r`, { token: u.token });
         await call(t, 'PUT', `/swift/v1/AUTH_${u.uuid}/r/x`, {
           token: u.token,
