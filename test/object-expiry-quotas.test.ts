@@ -166,6 +166,8 @@ for (const dialect of DIALECTS) {
           [{ 'X-Delete-At': nowSeconds() - 10 }, 'X-Delete-At in past'],
           [{ 'X-Delete-After': 'x' }, 'Non-integer X-Delete-After'],
           [{ 'X-Delete-After': '-5' }, 'X-Delete-After in past'],
+          [{ 'X-Delete-After': '9007199254740991' }, 'Non-integer X-Delete-After'],
+          [{ 'X-Delete-At': '99999999999999999999' }, 'Non-integer X-Delete-At'],
         ];
         for (const [headers, message] of bad) {
           const r = await A('PUT', at(mount, alice.uuid, c, 'bad'), { body: 'nope', headers });

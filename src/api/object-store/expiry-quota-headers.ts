@@ -22,19 +22,21 @@ export function readExpiry(req: IncomingMessage, now: number = Date.now() * 1000
   if (after !== undefined) {
     if (/^\s*-\d+\s*$/.test(after)) throw badRequest('X-Delete-After in past');
     if (!INTEGER.test(after) || !Number.isSafeInteger(Number(after))) throw badRequest('Non-integer X-Delete-After');
-    return checkFuture(Math.ceil(now / SECOND) + Number(after), now);
+    return checkFuture(Math.ceil(now / SECOND) + Number(after), now, 'Non-integer X-Delete-After');
   }
   const at = lastHeader(req, 'x-delete-at');
   if (at !== undefined && at.trim() !== '') {
-    if (!INTEGER.test(at) || !Number.isSafeInteger(Number(at) * SECOND)) throw badRequest('Non-integer X-Delete-At');
-    return checkFuture(Number(at), now);
+    if (!INTEGER.test(at) || !Number.isSafeInteger(Number(at))) throw badRequest('Non-integer X-Delete-At');
+    return checkFuture(Number(at), now, 'Non-integer X-Delete-At');
   }
   if (at !== undefined || hasHeader(req, 'x-remove-delete-at')) return null;
   return undefined;
 }
 
-function checkFuture(seconds: number, now: number): number {
+/** The time in microseconds, refused when past or beyond what the database column holds exactly. */
+function checkFuture(seconds: number, now: number, tooLarge: string): number {
   const micros = seconds * SECOND;
+  if (!Number.isSafeInteger(micros)) throw badRequest(tooLarge);
   if (micros <= now) throw badRequest('X-Delete-At in past');
   return micros;
 }
