@@ -195,8 +195,9 @@ export class ObjectService {
     },
   ): Promise<ObjectRecord> {
     // The byte quotas' room now: past it the body is cut off as it arrives (the commit checks again).
-    const replaced = (await this.get(container.account, container.name, name))?.size ?? 0;
-    const quota = await this.quotas.allowance(container, replaced);
+    const quota = await this.quotas.allowance(container, async () =>
+      Number((await this.#rows.findByPath(container.account, container.name, name))?.size ?? 0),
+    );
     const byQuota = quota !== undefined && quota.room < opts.maxBytes;
     const data = await writeBlocks(
       body,

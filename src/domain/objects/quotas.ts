@@ -67,20 +67,23 @@ export class Quotas {
 
   /**
    * Most bytes a new version of a name in `c` may hold under the byte quotas right now (the bytes
-   * of the version it replaces, `replacedBytes`, are freed by it) and the refusal past it, or
-   * undefined when no byte quota applies. A streamed upload stops reading once past it.
+   * of the version it replaces, `replaced()`, asked only when a quota applies, are freed by it)
+   * and the refusal past it, or undefined when no byte quota applies. A streamed upload stops
+   * reading once past it.
    */
   async allowance(
     c: ContainerRecord,
-    replacedBytes: number,
+    replaced: () => Promise<number>,
   ): Promise<{ readonly room: number; readonly refusal: () => QuotaExceeded } | undefined> {
     let best: { room: number; refusal: () => QuotaExceeded } | undefined;
     const byteLimit = containerByteLimit(c);
+    const accountLimit = await this.#containers.accountQuota(c.account);
+    if (byteLimit === undefined && accountLimit <= 0) return undefined;
+    const replacedBytes = await replaced();
     if (byteLimit !== undefined) {
       const used = (await this.#objects.containerUsage(c.id)).bytes;
       best = { room: Math.max(0, byteLimit - used + replacedBytes), refusal: () => new QuotaExceeded(byteLimit, used) };
     }
-    const accountLimit = await this.#containers.accountQuota(c.account);
     if (accountLimit > 0) {
       const used = await this.#objects.accountBytes(c.account);
       const room = Math.max(0, accountLimit - used + replacedBytes);
