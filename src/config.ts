@@ -81,6 +81,8 @@ export interface Settings extends StorageSettings {
   readonly bodyMinRate: number;
   /** The window over which `bodyMinRate` is measured. */
   readonly bodyRateWindowSeconds: number;
+  /** How often `serve` removes expired objects (X-Delete-At); 0: never (then only `plankton gc` does). */
+  readonly expiryReapIntervalSeconds: number;
 }
 
 export const IMPORT_CONVERSIONS = ['off', 'raw', 'qcow2'] as const;
@@ -205,6 +207,16 @@ const schema = z.object({
   databaseTimeout: duration.default(30),
   bodyMinRate: rate.default(1024),
   bodyRateWindow: duration.default(20),
+  expiryReapInterval: z
+    .string()
+    .transform((v, ctx) => {
+      if (/^\s*(0+[smhd]?|off)\s*$/i.test(v)) return 0;
+      const s = parseDuration(v);
+      if (s === undefined)
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 5m or 60s, or 0 (off)` });
+      return s ?? 0;
+    })
+    .default(60),
 });
 
 type RawSettings = Partial<Record<keyof z.input<typeof schema>, string>>;
@@ -241,6 +253,7 @@ const ENV: Record<keyof RawSettings, string> = {
   databaseTimeout: 'PLANKTON_DATABASE_TIMEOUT',
   bodyMinRate: 'PLANKTON_BODY_MIN_RATE',
   bodyRateWindow: 'PLANKTON_BODY_RATE_WINDOW',
+  expiryReapInterval: 'PLANKTON_EXPIRY_REAP_INTERVAL',
 };
 
 /** Flag wins over environment variable wins over default; any invalid value is one clear error. */
@@ -294,5 +307,6 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     databaseTimeoutSeconds: s.databaseTimeout,
     bodyMinRate: s.bodyMinRate,
     bodyRateWindowSeconds: s.bodyRateWindow,
+    expiryReapIntervalSeconds: s.expiryReapInterval,
   });
 }

@@ -8,6 +8,7 @@ import { registerServeCommand } from './serve-command.ts';
 import { registerGcCommand } from './gc-command.ts';
 import { registerImageCommands } from './image-commands.ts';
 import { registerScrubCommand } from './scrub-command.ts';
+import { registerAccountCommands } from './account-commands.ts';
 import { err, out } from './output.ts';
 import { storageOptions } from './storage-options.ts';
 
@@ -24,6 +25,7 @@ registerIdentityCommands(program);
 registerGcCommand(program);
 registerScrubCommand(program);
 registerImageCommands(program);
+registerAccountCommands(program);
 
 storageOptions(
   program.command('migrate').description('apply pending database migrations and exit (serve does this too)'),

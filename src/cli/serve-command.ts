@@ -3,6 +3,7 @@ import { loadSettings } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { createLogger, startServer } from '../server.ts';
 import { Services } from '../services.ts';
+import { startExpiryReaper } from '../domain/objects/expiry-reaper.ts';
 import { err } from './output.ts';
 import { storageOptions } from './storage-options.ts';
 
@@ -51,6 +52,10 @@ export function registerServeCommand(program: Command): void {
       'plankton is serving',
     );
     err(banner(services.publicUrl(), firstAdmin, services.settings.region));
+    const reaper =
+      settings.expiryReapIntervalSeconds > 0
+        ? startExpiryReaper(services.objects, settings.expiryReapIntervalSeconds, log)
+        : undefined;
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return; // a second signal during the grace changes nothing
@@ -58,6 +63,7 @@ export function registerServeCommand(program: Command): void {
       const started = Date.now();
       const graceSeconds = settings.shutdownGraceSeconds;
       log.info({ signal, graceSeconds }, 'shutdown started');
+      await reaper?.stop();
       const { inFlightAtStart, cut } = await server.shutdown(graceSeconds * 1000);
       // Background imports get what is left of the grace; one still running then fails with the
       // database closing, and the next start marks it failed (recoverInterruptedImports).

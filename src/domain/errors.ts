@@ -106,8 +106,10 @@ export class QuotaExceeded extends DomainError {
   constructor(
     readonly limit: number,
     readonly usage: number,
+    /** Whose quota: a container's (bytes or object count) or the account's. */
+    readonly scope: 'container' | 'account' = 'container',
   ) {
-    super(`quota exceeded: limit ${limit}, usage ${usage}`);
+    super(`${scope} quota exceeded: limit ${limit}, usage ${usage}`);
   }
 }
 

@@ -1,4 +1,3 @@
-import { notImplemented } from '../../errors.ts';
 import { authorize } from '../../domain/authorization.ts';
 import type { Caller } from '../../domain/identity/tokens.ts';
 import { httpDate, isoMicros } from '../../domain/time.ts';
@@ -11,6 +10,7 @@ import { readMeta } from './request-headers.ts';
 import { groupHeaders, readGroupHeaders } from './access-headers.ts';
 import { metaHeaders } from './response-headers.ts';
 import { ownerOnlyHistory, readUntil } from './object-versions.ts';
+import { readAccountQuota } from './expiry-quota-headers.ts';
 
 /** `GET /object-store/v1`: accounts that share something with the caller (object-store.md §3). */
 export async function handleTopLevel(req: ApiRequest, caller: Caller): Promise<ApiResponse> {
@@ -48,9 +48,11 @@ export async function handleAccount(
     authorize(caller.user, 'write', target);
     const replace = dialect.metaPostReplaces('Account', req.query);
     const meta = readMeta(req.raw, 'Account', dialect.meta);
+    const quota = readAccountQuota(req.raw, meta, caller.user.admin);
     // Groups (Pithos): touched only when some are given; checked whole before anything is written.
     const givenGroups = readGroupHeaders(req.raw);
     const groups = givenGroups && (await req.services.access.parseGroups(givenGroups));
+    if (quota !== undefined) await req.services.objects.quotas.setAccountQuota(account, quota);
     await containers.updateAccountMeta(account, { meta, replace, maxItems: dialect.meta.maxItems });
     if (groups) await req.services.access.updateGroups(account, groups, replace);
     return { status: dialect.postStatus };
@@ -58,6 +60,7 @@ export async function handleAccount(
   const until = readUntil(req.query);
   if (until !== undefined) ownerOnlyHistory(caller, account);
   let info = await containers.account(account);
+  const quota = owner ? await req.services.objects.quotas.accountQuota(account) : 0;
   const headers: HeaderMap = { 'Last-Modified': httpDate(info.lastModified) };
   if (until !== undefined) {
     // As Pithos: objects and bytes as of then (containers are today's), the latest change up to then.
@@ -74,9 +77,11 @@ export async function handleAccount(
       'X-Account-Container-Count': info.containers,
       'X-Account-Object-Count': info.count,
       'X-Account-Bytes-Used': info.bytes,
-      'X-Account-Policy-Quota': '0',
+      'X-Account-Policy-Quota': String(quota),
       ...metaHeaders('Account', info.meta),
       ...groupHeaders(await req.services.access.groups(account)),
+      // Swift's account_quotas shows the quota as account meta.
+      ...(dialect.name === 'swift' && quota > 0 ? { 'X-Account-Meta-Quota-Bytes': String(quota) } : {}),
     });
   }
   const notModified = checkConditions(

@@ -23,6 +23,7 @@ import { metaHeaders } from './response-headers.ts';
 import { ownerOnlyHistory, purgeHistory, readUntil } from './object-versions.ts';
 import { aclHeaders, hasAclChange, readAclChange } from './access-headers.ts';
 import { aclReads } from '../../domain/objects/container-acl.ts';
+import { checkContainerQuotaMeta } from './expiry-quota-headers.ts';
 
 /** `/object-store/v1/<account>/<container>` (object-store.md §5). */
 export async function handleContainer(
@@ -48,6 +49,7 @@ export async function handleContainer(
   const acl = hasAclChange(aclChange) ? await req.services.access.parseAclChange(aclChange) : undefined;
   if (req.method === 'PUT') {
     const meta = readMeta(req.raw, 'Container', dialect.meta);
+    checkContainerQuotaMeta(meta);
     const created = await containers.put(
       account,
       name,
@@ -164,6 +166,7 @@ async function readContainer(
 async function postContainer(req: ApiRequest, c: ContainerRecord, dialect: Dialect): Promise<ApiResponse> {
   const { containers, objects } = req.services;
   const meta = readMeta(req.raw, 'Container', dialect.meta);
+  checkContainerQuotaMeta(meta);
   const policy = { ...readPolicy(req.raw), ...dialect.readVersioning(req.raw) };
   const isBlockUpload = contentMediaType(req.raw) === 'application/octet-stream' && hasBody(req.raw);
   const declared = Number(req.raw.headers['content-length'] ?? 0);

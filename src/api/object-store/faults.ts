@@ -57,7 +57,7 @@ export function pithosFault(err: DomainError): ServiceError {
   if (err instanceof QuotaExceeded) {
     return new ServiceError(
       'requestEntityTooLarge',
-      `Quota error: Container quota exceeded: limit: ${err.limit}, usage: ${err.usage}`,
+      `Quota error: ${err.scope === 'account' ? 'Account' : 'Container'} quota exceeded: limit: ${err.limit}, usage: ${err.usage}`,
     );
   }
   if (err instanceof TooManyMetadataItems)

@@ -22,6 +22,7 @@ import {
   readPublic,
 } from './request-headers.ts';
 import { objectHeaders } from './response-headers.ts';
+import { readExpiry } from './expiry-quota-headers.ts';
 import { PITHOS, type Dialect } from './dialect.ts';
 import { httpDate } from '../../domain/time.ts';
 import { quote } from '../http/percent.ts';
@@ -282,6 +283,7 @@ async function readWriteHeaders(req: ApiRequest, dialect: Dialect, owner: string
     contentDisposition: decodedHeader(req.raw, 'content-disposition') || null,
     meta,
     manifest: readDynamicManifest(req.raw) ?? null,
+    deleteAt: readExpiry(req.raw) ?? null,
   };
   return { attrs, sharing, publish };
 }
@@ -448,6 +450,8 @@ async function copyObject(
     meta,
     // A copy of a large object is a manifest of the same segments (see src/api/swift/README.md).
     manifest: source.manifest,
+    // Expiry is the request's own, never the source's (a copy of an expiring object stays).
+    deleteAt: readExpiry(req.raw) ?? null,
   };
   const writeOpts = { modifiedBy: caller.user.uuid, sharing, publish: readPublic(req.raw) };
   const obj = reloadVersion
@@ -520,6 +524,7 @@ async function postObject(req: ApiRequest, caller: Caller, obj: ObjectRecord, di
     sharing,
     publish,
     manifest,
+    deleteAt: readExpiry(req.raw),
     modifiedBy: me,
   });
   return { status: dialect.postStatus, headers: { 'X-Object-Version': updated.version } };

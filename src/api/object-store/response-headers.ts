@@ -32,6 +32,7 @@ export function objectHeaders(o: ObjectRecord, caller: string | undefined, publi
   };
   if (o.contentEncoding) h['Content-Encoding'] = o.contentEncoding;
   if (o.contentDisposition) h['Content-Disposition'] = o.contentDisposition;
+  if (o.deleteAt !== null) h['X-Delete-At'] = String(Math.floor(o.deleteAt / 1_000_000));
   const sharing = renderSharing(o.readGrants, o.writeGrants);
   if (sharing) h['X-Object-Sharing'] = sharing;
   if (isOwner(caller, o)) {

@@ -42,6 +42,10 @@ export function infoDocument(settings: Settings) {
     ...signedAndBulkInfo(),
     // One history for both mounts (src/api/swift/versioned-writes.ts).
     versioned_writes: { allowed_flags: ['X-Versions-Location', 'X-History-Location'] },
+    // Quotas (issue 19 item 8), as Swift's middlewares register themselves; expiry (X-Delete-At)
+    // is core Swift and has no entry.
+    container_quotas: {},
+    account_quotas: {},
   };
 }
 

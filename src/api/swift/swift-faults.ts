@@ -27,6 +27,8 @@ const PAGES: Record<number, [string, string]> = {
 };
 
 export const HTML_TYPE = 'text/html; charset=UTF-8';
+/** Swift's container_quotas and account_quotas body. */
+const QUOTA_MESSAGE = 'Upload exceeds quota.';
 
 /** A Swift error reply with this status; a 400 (and a 412 or 501 with a message) says why in plain text. */
 export function swiftError(status: number, message?: string, headers: HeaderMap = {}): ApiResponse {
@@ -34,6 +36,9 @@ export function swiftError(status: number, message?: string, headers: HeaderMap 
   if (message !== undefined && (status === 400 || status === 412 || status === 501 || !page)) {
     return { status, headers: { ...headers, 'Content-Type': 'text/plain; charset=UTF-8' }, body: message };
   }
+  // The quota middlewares' 413 says why in its body, as Swift's does (still an HTML reply there).
+  if (status === 413 && message !== undefined)
+    return { status, headers: { ...headers, 'Content-Type': HTML_TYPE }, body: message };
   const [title, text] = page ?? ['Error', message ?? ''];
   return {
     status,
@@ -51,7 +56,7 @@ function toFault(err: DomainError): ServiceError {
   if (err instanceof TooManyMetadataItems)
     return new ServiceError('badRequest', `Too many metadata items; max ${err.limit}`);
   if (err instanceof ContainerNotEmpty) return new ServiceError('conflict', '');
-  if (err instanceof QuotaExceeded) return new ServiceError('requestEntityTooLarge', 'Upload exceeds quota.');
+  if (err instanceof QuotaExceeded) return new ServiceError('requestEntityTooLarge', QUOTA_MESSAGE);
   return pithosFault(err);
 }
 
@@ -60,7 +65,10 @@ export function swiftFailure(log: Logger, err: unknown): ApiResponse {
   const fault = err instanceof DomainError ? toFault(err) : err;
   if (fault instanceof ServiceError) {
     // 400s carry their message; the other statuses Swift answers with its standard page.
-    const withMessage = fault.status === 400 || (fault.status === 412 && fault.message.startsWith('Maximum limit'));
+    const withMessage =
+      fault.status === 400 ||
+      (fault.status === 412 && fault.message.startsWith('Maximum limit')) ||
+      (fault.status === 413 && fault.message === QUOTA_MESSAGE);
     return swiftError(fault.status, withMessage ? fault.message : undefined, { ...fault.headers });
   }
   log.error({ err }, 'unexpected error');

@@ -35,6 +35,8 @@ export interface ObjectRecord {
    * and the members of the groups its grants name. Absent on listing entries.
    */
   readonly access?: ObjectAccess;
+  /** When it expires (microseconds; X-Delete-At), null: never. */
+  readonly deleteAt: number | null;
 }
 
 export interface ObjectAccess {
@@ -68,6 +70,7 @@ export function toObjectRecord(row: ObjectRow, container: string, grants: readon
     readGrants: grants.filter((g) => g.kind === 'read').map((g) => g.grantee),
     writeGrants: grants.filter((g) => g.kind === 'write').map((g) => g.grantee),
     manifest: parseManifestColumn(row.manifest),
+    deleteAt: row.delete_at === null || row.delete_at === undefined ? null : Number(row.delete_at),
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DomainError, NotFound, QuotaExceeded, UploadBlocksRemoved } from '../errors.ts';
+import { DomainError, NotFound, UploadBlocksRemoved } from '../errors.ts';
+import { Quotas } from './quotas.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { ObjectRow } from '../../storage/metadata/schema.ts';
@@ -48,6 +49,8 @@ export interface Attributes {
   readonly meta: Readonly<Record<string, string>>;
   /** The version is a large object (manifests.ts); absent or null: plain bytes. */
   readonly manifest?: Manifest | null;
+  /** Expiry (microseconds; X-Delete-At) of the new version; absent or null: none. */
+  readonly deleteAt?: number | null;
 }
 
 export interface Grants {
@@ -131,6 +134,9 @@ export const EMPTY_CONTENT: Content = { size: 0, hashes: [EMPTY_HASH], objectHas
  * lock first, which also serialises it with `gc` (see gc.ts): a version is only committed while
  * all its blocks exist.
  */
+/** Rolls back a delete that found nothing to delete (its history row with it). */
+const NOTHING_DELETED = Symbol('nothing deleted');
+
 export class ObjectService {
   readonly #moveHooks: MoveHook[] = [];
   readonly #overwriteHooks: OverwriteHook[] = [];
@@ -140,6 +146,7 @@ export class ObjectService {
   readonly large: LargeObjects;
   readonly #history: HistoryRepository;
   readonly #access: AccessRepository;
+  readonly quotas: Quotas;
 
   constructor(
     private readonly db: Db,
@@ -151,6 +158,7 @@ export class ObjectService {
     this.large = new LargeObjects(this, blocks);
     this.#history = new HistoryRepository(db);
     this.#access = new AccessRepository(db);
+    this.quotas = new Quotas(db);
   }
 
   /**
@@ -214,7 +222,19 @@ export class ObjectService {
       readonly tap?: BlockTap;
     },
   ): Promise<ObjectRecord> {
-    const data = await writeBlocks(body, this.blocks, opts.maxBytes, opts.onTooLarge, opts.digests, opts.tap);
+    // The byte quotas' room now: past it the body is cut off as it arrives (the commit checks again).
+    const quota = await this.quotas.allowance(container, async () =>
+      Number((await this.#rows.findByPath(container.account, container.name, name))?.size ?? 0),
+    );
+    const byQuota = quota !== undefined && quota.room < opts.maxBytes;
+    const data = await writeBlocks(
+      body,
+      this.blocks,
+      byQuota ? quota.room : opts.maxBytes,
+      byQuota ? quota.refusal : opts.onTooLarge,
+      opts.digests,
+      opts.tap,
+    );
     await opts.verify?.(data);
     try {
       return await this.commit(container, name, data, attrs, opts);
@@ -377,8 +397,9 @@ export class ObjectService {
     // Whatever rides on the object (an image) may refuse the move or follow it.
     for (const hook of this.#moveHooks) await hook(trx, live, c);
     const existing = await this.#rows.slot(trx, c.id, destName);
-    const delta = c.id === live.containerId ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
-    await this.checkQuota(c, delta, trx);
+    const sameContainer = c.id === live.containerId;
+    const delta = sameContainer ? -(existing?.size ?? 0) : live.size - (existing?.size ?? 0);
+    await this.quotas.check(c, delta, sameContainer || existing ? 0 : 1, trx);
     const publicToken = nextPublicToken(live.publicToken, opts.publish);
     const values = this.versionValues(c, destName, version, live, attrs, opts.modifiedBy, publicToken);
     // Both paths lose their live version: the destination's is replaced, the source's moves away.
@@ -402,8 +423,14 @@ export class ObjectService {
     opts: WriteOptions,
   ): Promise<ObjectRecord> {
     const c = await this.liveContainer(container.id, trx);
-    const existing = await this.#rows.slot(trx, c.id, name);
-    await this.checkQuota(c, content.size - (existing?.size ?? 0), trx);
+    let existing = await this.#rows.slot(trx, c.id, name);
+    if (existing?.expired) {
+      // An expired object is gone for everyone but the reaper: the new one starts afresh (new
+      // uuid, no grants, no public link), and the old row goes as the reaper would remove it.
+      await this.#rows.deleteById(trx, existing.id);
+      existing = undefined;
+    }
+    await this.quotas.check(c, content.size - (existing?.size ?? 0), existing ? 0 : 1, trx);
     const publicToken = nextPublicToken(existing?.publicToken ?? null, opts.publish);
     const values = this.versionValues(c, name, version, content, attrs, opts.modifiedBy, publicToken);
     let id: number;
@@ -434,6 +461,8 @@ export class ObjectService {
       readonly publish?: boolean;
       /** A new manifest, or null: plain bytes again (Swift's `X-Object-Manifest` on POST); undefined keeps it. */
       readonly manifest?: Manifest | null;
+      /** New expiry (microseconds), null removes it, undefined keeps it. */
+      readonly deleteAt?: number | null;
       readonly modifiedBy: string;
     },
   ): Promise<ObjectRecord> {
@@ -459,6 +488,7 @@ export class ObjectService {
         const changed =
           manifest !== undefined ||
           metaChange.replace ||
+          (change.deleteAt !== undefined && change.deleteAt !== live.deleteAt) ||
           JSON.stringify(meta) !== JSON.stringify(live.meta) ||
           contentEncoding !== live.contentEncoding ||
           contentDisposition !== live.contentDisposition;
@@ -474,11 +504,26 @@ export class ObjectService {
             versionTs,
             modifiedBy: change.modifiedBy,
             manifest,
+            deleteAt: change.deleteAt,
           });
           // Becoming a manifest changes what the object reads as: whatever rides on it judges that.
           if (manifest)
             for (const hook of this.#overwriteHooks) await hook(trx, (await this.getByUuid(live.uuid, trx))!);
         }
+      } else if (change.deleteAt !== undefined && change.deleteAt !== live.deleteAt) {
+        const version = await this.nextVersion(trx);
+        const versionTs = nowMicros();
+        // A new version like a meta change: the one it replaces is kept as such a change's is.
+        await this.#replacing(trx, { id: live.id }, versionTs, false);
+        await this.#rows.setMetaVersion(trx, live.id, {
+          meta: live.meta,
+          contentEncoding: live.contentEncoding,
+          contentDisposition: live.contentDisposition,
+          version,
+          versionTs,
+          modifiedBy: change.modifiedBy,
+          deleteAt: change.deleteAt,
+        });
       }
       if (change.sharing) await this.setGrants(live.id, change.sharing, trx);
       if (change.publish !== undefined) {
@@ -497,18 +542,28 @@ export class ObjectService {
   /**
    * Deletes an object: its grants, public token and image go with it. False when it was gone
    * already. Its container's history keeps the deleted version (versioning `auto`) unless
-   * `keepHistory` is false (the image service removing data it owns, see versions.ts).
+   * `keepHistory` is false (the image service removing data it owns, see versions.ts). With
+   * `expiredAt` (the reaper) only while it has expired by then.
    */
-  async delete(obj: ObjectRecord, opts: { readonly keepHistory?: boolean } = {}): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      await lockCommits(trx);
-      // By id *and* path: an object moved away meanwhile keeps its row id and must not go.
-      const at = { id: obj.id, containerId: obj.containerId, name: obj.name };
-      if (opts.keepHistory !== false) await this.#replacing(trx, at, nowMicros(), true);
-      if (!(await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name))) return false;
-      await this.touchContainer(obj.containerId, trx);
-      return true;
-    });
+  async delete(
+    obj: ObjectRecord,
+    opts: { readonly keepHistory?: boolean; readonly expiredAt?: number } = {},
+  ): Promise<boolean> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        await lockCommits(trx);
+        // By id *and* path: an object moved away meanwhile keeps its row id and must not go.
+        const at = { id: obj.id, containerId: obj.containerId, name: obj.name };
+        if (opts.keepHistory !== false) await this.#replacing(trx, at, nowMicros(), true);
+        // Gone meanwhile, or (for the reaper) no longer expired: the history row is undone too.
+        if (!(await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name, opts.expiredAt))) throw NOTHING_DELETED;
+        await this.touchContainer(obj.containerId, trx);
+        return true;
+      });
+    } catch (e) {
+      if (e === NOTHING_DELETED) return false;
+      throw e;
+    }
   }
 
   /** Deletes every object whose name starts with `prefix` (empty prefix: the whole container). */
@@ -567,6 +622,20 @@ export class ObjectService {
       await this.#history.deleteById(trx, previous.id);
       return 'restored';
     });
+  }
+
+  /**
+   * Removes up to `limit` objects expired at `now`, each through `delete` (the one removal path,
+   * so whatever hooks there applies to expiry too); returns how many went. Objects given a new
+   * expiry or replaced meanwhile stay (delete's own guards).
+   */
+  async reapExpired(now: number = nowMicros(), limit = 1000): Promise<number> {
+    let reaped = 0;
+    for (const row of await this.#rows.expired(now, limit)) {
+      const obj = toObjectRecord(row, row.container_name, []);
+      if (await this.delete(obj, { expiredAt: now })) reaped++;
+    }
+    return reaped;
   }
 
   // ---- listings ------------------------------------------------------------------------------
@@ -645,12 +714,6 @@ export class ObjectService {
     return live;
   }
 
-  private async checkQuota(c: ContainerRecord, delta: number, trx: Trx): Promise<void> {
-    if (c.quota <= 0 || delta <= 0) return;
-    const usage = await this.#rows.containerBytes(trx, c.id);
-    if (usage + delta > c.quota) throw new QuotaExceeded(c.quota, usage);
-  }
-
   private touchContainer(id: number, trx: Trx): Promise<void> {
     return this.containers.touch(id, trx);
   }
@@ -681,6 +744,7 @@ export class ObjectService {
       modifiedBy,
       publicToken,
       manifest: manifestColumn(attrs.manifest),
+      deleteAt: attrs.deleteAt ?? null,
     };
   }
 }

@@ -53,6 +53,8 @@ export const historyAsObjectRow = (h: ObjectHistoryRow): ObjectRow => ({
   modified_by: h.modified_by,
   manifest: h.manifest,
   public_token: null,
+  // A kept version never expires: expiry belongs to the live object.
+  delete_at: null,
 });
 
 /** Name bounds of an as-of listing page (as ObjectRepository's page). */

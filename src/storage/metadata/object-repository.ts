@@ -3,10 +3,20 @@
  * token, the version writes of a commit, deletes, and the pages of a container listing. The write
  * path's rules (commit lock first, quota, publishing, move hooks) are the domain's
  * (domain/objects/object-service.ts); whatever must run in the commit transaction takes a `Trx`.
+ *
+ * Two things live here because they must hold for every write, whoever makes it:
+ * - Each write of a live row (insert, overwrite, move, delete) adjusts its container's counters
+ *   (`object_count`, `bytes_used`, `objects_latest`) in the same transaction, so they stay exact
+ *   and a container HEAD reads one row (migration 011).
+ * - Reads by path or public token and listings leave out expired rows (`delete_at` past, compared
+ *   in SQL with the time of the query), so an object vanishes the moment it expires; the row stays
+ *   (and is counted) until the reaper removes it through the one delete path.
  */
 import { randomUUID } from 'node:crypto';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db, Trx } from './database.ts';
 import { granteeNamesUser } from './access-repository.ts';
+import type { Database } from './schema.ts';
 import type { ObjectRow } from './schema.ts';
 
 /** An object row plus the name of its container. */
@@ -32,6 +42,8 @@ export interface VersionValues {
   readonly publicToken: string | null;
   /** The manifest JSON of a large object (manifests.ts); null or absent for a plain object. */
   readonly manifest?: string | null;
+  /** Expiry time (microseconds), null: never. */
+  readonly deleteAt?: number | null;
 }
 
 /** What a meta change (object POST) sets on the current row as a new version. */
@@ -44,6 +56,8 @@ export interface MetaVersionValues {
   readonly modifiedBy: string;
   /** A new manifest (JSON, or null: a plain object again); undefined keeps it. */
   readonly manifest?: string | null;
+  /** New expiry time (microseconds) or null to remove it; undefined keeps it. */
+  readonly deleteAt?: number | null;
 }
 
 /** One page of a container listing, in name order. */
@@ -82,7 +96,20 @@ const versionColumns = (v: VersionValues) => ({
   modified_by: v.modifiedBy,
   public_token: v.publicToken,
   manifest: v.manifest ?? null,
+  delete_at: v.deleteAt ?? null,
 });
+
+/** The row has not expired at `now` (microseconds). */
+const notExpired = (now: number) => (eb: ExpressionBuilder<Database, 'objects'>) =>
+  eb.or([eb('delete_at', 'is', null), eb('delete_at', '>', now)]);
+const notExpiredO = (now: number) => (eb: ExpressionBuilder<Database & { o: Database['objects'] }, 'o'>) =>
+  eb.or([eb('o.delete_at', 'is', null), eb('o.delete_at', '>', now)]);
+
+/** The greater of a container's `objects_latest` and `ts`, in SQL both engines speak. */
+const latestOf = (ts: number) =>
+  sql<number>`case when objects_latest < cast(${ts} as bigint) then cast(${ts} as bigint) else objects_latest end`;
+
+const nowMicros = () => Date.now() * 1000;
 
 export class ObjectRepository {
   readonly #db: Db;
@@ -107,6 +134,7 @@ export class ObjectRepository {
       .where('c.account', '=', account)
       .where('c.name', '=', container)
       .where('o.name', '=', name)
+      .where(notExpiredO(nowMicros()))
       .executeTakeFirst();
   }
 
@@ -127,6 +155,7 @@ export class ObjectRepository {
       .selectAll('o')
       .select('c.name as container_name')
       .where('o.public_token', '=', token)
+      .where(notExpiredO(nowMicros()))
       .executeTakeFirst();
   }
 
@@ -135,24 +164,54 @@ export class ObjectRepository {
     trx: Trx,
     containerId: number,
     name: string,
-  ): Promise<{ id: number; size: number; publicToken: string | null } | undefined> {
+  ): Promise<{ id: number; size: number; publicToken: string | null; expired: boolean } | undefined> {
     const r = await trx
       .selectFrom('objects')
-      .select(['id', 'size', 'public_token'])
+      .select(['id', 'size', 'public_token', 'delete_at'])
       .where('container_id', '=', containerId)
       .where('name', '=', name)
       .executeTakeFirst();
-    return r && { id: r.id, size: r.size, publicToken: r.public_token };
+    return (
+      r && {
+        id: r.id,
+        size: Number(r.size),
+        publicToken: r.public_token,
+        expired: r.delete_at !== null && Number(r.delete_at) <= nowMicros(),
+      }
+    );
   }
 
-  /** Bytes held by the container's objects. */
-  async containerBytes(trx: Trx, containerId: number): Promise<number> {
-    const r = await trx
-      .selectFrom('objects')
-      .select((eb) => eb.fn.sum<number>('size').as('bytes'))
-      .where('container_id', '=', containerId)
+  /** A container's counters (exact: kept by this repository's writes). */
+  async containerUsage(containerId: number, db: Db = this.#db): Promise<{ count: number; bytes: number }> {
+    const r = await db
+      .selectFrom('containers')
+      .select(['object_count', 'bytes_used'])
+      .where('id', '=', containerId)
+      .executeTakeFirst();
+    return { count: Number(r?.object_count ?? 0), bytes: Number(r?.bytes_used ?? 0) };
+  }
+
+  /** Bytes held by an account's objects: the sum of its containers' counters. */
+  async accountBytes(account: string, db: Db = this.#db): Promise<number> {
+    const r = await db
+      .selectFrom('containers')
+      .select((eb) => eb.fn.sum<number>('bytes_used').as('bytes'))
+      .where('account', '=', account)
       .executeTakeFirstOrThrow();
     return Number(r.bytes ?? 0);
+  }
+
+  /** Up to `limit` rows expired at `now` (microseconds), oldest expiry first, with their container names. */
+  async expired(now: number, limit: number, db: Db = this.#db): Promise<LocatedObjectRow[]> {
+    return db
+      .selectFrom('objects as o')
+      .innerJoin('containers as c', 'c.id', 'o.container_id')
+      .selectAll('o')
+      .select('c.name as container_name')
+      .where('o.delete_at', '<=', now)
+      .orderBy('o.delete_at')
+      .limit(limit)
+      .execute();
   }
 
   /** A page of a container's objects (see ObjectPageQuery). */
@@ -161,6 +220,7 @@ export class ObjectRepository {
       .selectFrom('objects')
       .selectAll()
       .where('container_id', '=', containerId)
+      .where(notExpired(nowMicros()))
       .orderBy('name', q.descending ? 'desc' : 'asc')
       .limit(q.limit);
     if (q.after !== undefined) s = s.where('name', '>', q.after);
@@ -190,18 +250,32 @@ export class ObjectRepository {
 
   /** Inserts a new object with its first version; returns its row id. */
   async insertVersion(trx: Trx, v: VersionValues, uuid: string = randomUUID()): Promise<number> {
-    return (
+    const id = (
       await trx
         .insertInto('objects')
         .values({ ...versionColumns(v), uuid })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
+    await this.#count(trx, v.containerId, 1, v.size, v.versionTs);
+    return id;
   }
 
   /** Overwrites row `id` with a new version (it may also change place: a move); uuid and grants stay. */
   async overwriteVersion(trx: Trx, id: number, v: VersionValues): Promise<void> {
-    await trx.updateTable('objects').set(versionColumns(v)).where('id', '=', id).execute();
+    const old = await trx
+      .selectFrom('objects')
+      .select(['container_id', 'size'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    const res = await trx.updateTable('objects').set(versionColumns(v)).where('id', '=', id).executeTakeFirst();
+    if (!old || Number(res.numUpdatedRows) === 0) return;
+    if (old.container_id === v.containerId) {
+      await this.#count(trx, v.containerId, 0, v.size - Number(old.size), v.versionTs);
+    } else {
+      await this.#count(trx, old.container_id, -1, -Number(old.size));
+      await this.#count(trx, v.containerId, 1, v.size, v.versionTs);
+    }
   }
 
   /** A new version with the same content: meta, encoding and disposition change. */
@@ -216,8 +290,14 @@ export class ObjectRepository {
         version_ts: v.versionTs,
         modified_by: v.modifiedBy,
         ...(v.manifest === undefined ? {} : { manifest: v.manifest }),
+        ...(v.deleteAt !== undefined ? { delete_at: v.deleteAt } : {}),
       })
       .where('id', '=', id)
+      .execute();
+    await trx
+      .updateTable('containers')
+      .set({ objects_latest: latestOf(v.versionTs) })
+      .where('id', '=', trx.selectFrom('objects').select('container_id').where('id', '=', id))
       .execute();
   }
 
@@ -235,25 +315,59 @@ export class ObjectRepository {
   }
 
   async deleteById(trx: Trx, id: number): Promise<void> {
-    await trx.deleteFrom('objects').where('id', '=', id).execute();
+    const gone = await trx.deleteFrom('objects').where('id', '=', id).returning(['container_id', 'size']).execute();
+    for (const g of gone) await this.#count(trx, g.container_id, -1, -Number(g.size));
   }
 
-  /** Deletes row `id` only while it is still at `containerId/name`; false when it was not. */
-  async deleteAt(trx: Trx, id: number, containerId: number, name: string): Promise<boolean> {
-    const res = await trx
+  /**
+   * Deletes row `id` only while it is still at `containerId/name` (and, with `expiredAt`, only
+   * while it has expired by then: the reaper's guard against a row given a new expiry meanwhile);
+   * false when it was not.
+   */
+  async deleteAt(trx: Trx, id: number, containerId: number, name: string, expiredAt?: number): Promise<boolean> {
+    let q = trx
       .deleteFrom('objects')
       .where('id', '=', id)
       .where('container_id', '=', containerId)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
+      .where('name', '=', name);
+    if (expiredAt !== undefined) q = q.where('delete_at', '<=', expiredAt);
+    const gone = await q.returning(['size']).execute();
+    for (const g of gone) await this.#count(trx, containerId, -1, -Number(g.size));
+    return gone.length > 0;
   }
 
   /** Deletes the container's objects with names in `[from, below)` (either bound optional); returns how many. */
   async deleteRange(trx: Trx, containerId: number, range: { from?: string; below?: string }): Promise<number> {
+    let totals = trx
+      .selectFrom('objects')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes')])
+      .where('container_id', '=', containerId);
     let q = trx.deleteFrom('objects').where('container_id', '=', containerId);
-    if (range.from !== undefined) q = q.where('name', '>=', range.from);
-    if (range.below !== undefined) q = q.where('name', '<', range.below);
-    return Number((await q.executeTakeFirst()).numDeletedRows);
+    if (range.from !== undefined) {
+      q = q.where('name', '>=', range.from);
+      totals = totals.where('name', '>=', range.from);
+    }
+    if (range.below !== undefined) {
+      q = q.where('name', '<', range.below);
+      totals = totals.where('name', '<', range.below);
+    }
+    // Under the commit lock (the caller's): nothing changes the range between the sum and the delete.
+    const t = await totals.executeTakeFirstOrThrow();
+    const deleted = Number((await q.executeTakeFirst()).numDeletedRows);
+    if (deleted) await this.#count(trx, containerId, -deleted, -Number(t.bytes ?? 0));
+    return deleted;
+  }
+
+  /** Adjusts a container's counters by a write of its rows (and moves its latest version time forward). */
+  async #count(trx: Trx, containerId: number, objects: number, bytes: number, versionTs?: number): Promise<void> {
+    await trx
+      .updateTable('containers')
+      .set((eb) => ({
+        object_count: eb('object_count', '+', objects),
+        bytes_used: eb('bytes_used', '+', bytes),
+        ...(versionTs !== undefined ? { objects_latest: latestOf(versionTs) } : {}),
+      }))
+      .where('id', '=', containerId)
+      .execute();
   }
 }

@@ -44,6 +44,8 @@ export interface AccountsTable {
   uuid: string;
   meta: string;
   modified_at: number;
+  /** Most bytes the account's objects may hold, 0: no limit; set by an admin (migration 011). */
+  quota: ColumnType<number, number | undefined, number>;
 }
 
 export interface ContainersTable {
@@ -60,6 +62,13 @@ export interface ContainersTable {
   versions_location: ColumnType<string | null, string | null | undefined, string | null>;
   /** `stack` (X-Versions-Location) or `history` (X-History-Location), with versions_location. */
   versions_mode: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * Live object rows, their bytes and latest version time, kept exact by the object repository's
+   * writes in the same transaction (migration 011); expired rows count until they are reaped.
+   */
+  object_count: ColumnType<number, number | undefined, number>;
+  bytes_used: ColumnType<number, number | undefined, number>;
+  objects_latest: ColumnType<number, number | undefined, number>;
 }
 
 /** One row per live object: the current version (replaced ones go to object_history when kept). */
@@ -84,6 +93,8 @@ export interface ObjectsTable {
   public_token: string | null;
   /** Large objects (migration 009): the version's manifest as JSON (domain/objects/manifests.ts), null for a plain object. */
   manifest: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the object expires (microseconds; X-Delete-At), null: never (migration 011). */
+  delete_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** A replaced version kept by a container with `versioning` `auto` (migration 010). */

@@ -104,7 +104,7 @@ export function imageV1Fault(err: DomainError): ServiceError {
   if (err instanceof QuotaExceeded) {
     return new ServiceError(
       'requestEntityTooLarge',
-      `Quota error: Container quota exceeded: limit: ${err.limit}, usage: ${err.usage}`,
+      `Quota error: ${err.scope === 'account' ? 'Account' : 'Container'} quota exceeded: limit: ${err.limit}, usage: ${err.usage}`,
     );
   }
   if (err instanceof TooManyMetadataItems) return tooManyProperties();

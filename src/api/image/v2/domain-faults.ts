@@ -55,7 +55,10 @@ export function v2FaultOf(err: DomainError, ctx: { imageId?: string; status?: st
   if (err instanceof DataTooLarge)
     return v2Error('overLimit', `Image exceeds the storage quota: the limit is ${err.limit} bytes.`);
   if (err instanceof QuotaExceeded)
-    return v2Error('overLimit', `Container quota exceeded: limit ${err.limit}, usage ${err.usage}`);
+    return v2Error(
+      'overLimit',
+      `${err.scope === 'account' ? 'Account' : 'Container'} quota exceeded: limit ${err.limit}, usage ${err.usage}`,
+    );
   if (err instanceof TooManyMetadataItems)
     return v2Error('overLimit', `The limit has been exceeded: at most ${err.limit} items.`);
   if (err instanceof DataInterrupted) return v2Error('badRequest', 'The image data stream was interrupted.');

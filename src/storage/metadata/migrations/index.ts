@@ -9,6 +9,7 @@ import { maintenanceRuns } from './007-maintenance-runs.ts';
 import { aclsAndGroups } from './008-acls-and-groups.ts';
 import { objectManifests } from './009-object-manifests.ts';
 import { objectHistory } from './010-object-history.ts';
+import { expiryQuotas } from './011-expiry-quotas.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '008-acls-and-groups': aclsAndGroups,
   '009-object-manifests': objectManifests,
   '010-object-history': objectHistory,
+  '011-expiry-quotas': expiryQuotas,
 });
