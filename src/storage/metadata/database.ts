@@ -10,7 +10,7 @@ import {
   type DatabaseConnection,
   type Driver,
   SqliteDialect,
-  SqliteDriver,
+  type SqliteDriver,
   sql,
   type MigrationProvider,
   type Transaction,

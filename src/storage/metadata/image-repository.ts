@@ -109,9 +109,10 @@ export class ImageRepository {
       const cmp = q.sortDir === 'asc' ? '>' : '<';
       const value = isText(q.sortKey) ? this.#text(sql`${after.value}`) : sql`${after.value}`;
       const markerId = this.#text(sql`${after.id}`);
-      query = query.where(
-        sql<SqlBool>`(${key} ${sql.raw(cmp)} ${value} or (${key} = ${value} and ${id} ${sql.raw(cmp)} ${markerId}))`,
-      );
+      // A row-value comparison, not `key < v or (key = v and id < m)`: both databases seek the
+      // (key, id) index to the marker's position with it, where the `or` form scans every row
+      // before the marker, so a page deep in a large catalogue cost as much as the catalogue.
+      query = query.where(sql<SqlBool>`(${key}, ${id}) ${sql.raw(cmp)} (${value}, ${markerId})`);
     }
     query = query.orderBy(key, q.sortDir).orderBy(id, q.sortDir);
     if (q.limit !== undefined) query = query.limit(q.limit);
@@ -180,7 +181,14 @@ export class ImageRepository {
         ),
       );
     }
-    if (after) {
+    const oneDirection = q.sort.every((s) => s.dir === q.sort[0].dir);
+    if (after && oneDirection) {
+      // All keys one way (the default created_at, id): a row-value comparison, which both
+      // databases answer by seeking the index to the marker (see list()).
+      const keys = sql.join(q.sort.map((s) => this.#sortExpression(s.key)));
+      const values = sql.join(q.sort.map((s) => this.#sortValueOf(s.key, after[s.key])));
+      query = query.where(sql<SqlBool>`(${keys}) ${sql.raw(q.sort[0].dir === 'asc' ? '>' : '<')} (${values})`);
+    } else if (after) {
       // Keyset paging over several keys: (k0 > v0) or (k0 = v0 and k1 > v1) or …, each in its direction.
       const terms = q.sort.map((s, n) => {
         const equalBefore = q.sort
