@@ -28,7 +28,7 @@ try {
   let services = await Services.open(settings);
   const owner = await services.users.create('bench@example.org');
   await services.close();
-  let t = Date.now();
+  const t = Date.now();
   const ids = seedPlankton(path.join(dataDir, 'plankton.sqlite'), owner.uuid, COUNT);
   console.log(`seeded ${ids.length} images in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   services = await Services.open(settings);

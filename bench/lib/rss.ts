@@ -21,6 +21,20 @@ export class RssWatch {
     return new RssWatch(() => statusKb(pid, 'VmHWM'), intervalMs);
   }
 
+  /**
+   * A server that may be several processes (`plankton serve --workers N`: a primary and its
+   * workers in one process group): the sum over its processes of each one's VmHWM (its own peak,
+   * kept for a process that has exited). A sum of peaks is at least the peak of the sum: an upper bound.
+   */
+  static processGroup(pgid: number, intervalMs = 500): RssWatch {
+    const peaks = new Map<number, number>();
+    const set = new Set([pgid]);
+    return new RssWatch(() => {
+      for (const p of membersOf(set)) peaks.set(p, Math.max(peaks.get(p) ?? 0, statusKb(p, 'VmHWM')));
+      return [...peaks.values()].reduce((a, b) => a + b, 0);
+    }, intervalMs);
+  }
+
   static groups(pgids: readonly number[], intervalMs = 200): RssWatch {
     const set = new Set(pgids);
     return new RssWatch(() => membersOf(set).reduce((sum, p) => sum + statusKb(p, 'VmRSS'), 0), intervalMs);
