@@ -59,7 +59,7 @@ export const METRICS = [
   {
     key: 'max_rss_mb',
     unit: 'MB',
-    what: 'Plankton: peak RSS over the whole run, summed over the primary and its workers (each its VmHWM)',
+    what: 'Plankton: peak memory over the whole run: VmHWM of one process; with workers the peak sum of the Pss of the primary and its workers (shared pages counted once)',
   },
   { key: 'workers', unit: 'processes', what: 'Plankton: HTTP worker processes of `serve` (`--workers`)' },
   // peers

@@ -1,4 +1,14 @@
+import fs from 'node:fs';
 import { membersOf, statusKb } from './proc.ts';
+
+/** Proportional set size of a process in kB (0 when it is gone). */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Peak memory, polled. `process(pid)`: one server process, measured by the kernel's own high water
@@ -23,15 +33,17 @@ export class RssWatch {
 
   /**
    * A server that may be several processes (`plankton serve --workers N`: a primary and its
-   * workers in one process group): the sum over its processes of each one's VmHWM (its own peak,
-   * kept for a process that has exited). A sum of peaks is at least the peak of the sum: an upper bound.
+   * workers in one process group). One process: its VmHWM (exact). Several: the largest sum of
+   * their Pss seen while polling (each process's private pages plus its share of the pages they
+   * share, such as node's own code), so that memory shared by the workers is counted once, not
+   * once per worker as a sum of VmRSS would.
    */
-  static processGroup(pgid: number, intervalMs = 500): RssWatch {
-    const peaks = new Map<number, number>();
+  static processGroup(pgid: number, intervalMs = 200): RssWatch {
     const set = new Set([pgid]);
     return new RssWatch(() => {
-      for (const p of membersOf(set)) peaks.set(p, Math.max(peaks.get(p) ?? 0, statusKb(p, 'VmHWM')));
-      return [...peaks.values()].reduce((a, b) => a + b, 0);
+      const members = membersOf(set);
+      if (members.length <= 1) return statusKb(pgid, 'VmHWM');
+      return members.reduce((sum, p) => sum + pssKb(p), 0);
     }, intervalMs);
   }
 
