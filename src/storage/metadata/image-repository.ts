@@ -24,6 +24,7 @@ import type {
   TimeFilter,
 } from '../../domain/images/image-list-query.ts';
 import { isImageStatus, type ImageFacts, type ImageOrigin, type ImageStatus } from '../../domain/images/image-model.ts';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './database.ts';
 import type { Dialect } from './migrations/migration-kit.ts';
 import type { ContainerRow, Database, ImagesTable, ObjectRow } from './schema.ts';
@@ -63,9 +64,12 @@ export class ImageRepository {
 
   /** One image by canonical id, or undefined (no record, or the id is not an image). */
   async find(id: string, db: Db = this.#db): Promise<ImageEntry | undefined> {
-    const row = await this.#select(db).where('i.id', '=', id).executeTakeFirst();
+    const [row] = await this.#findById(db, id);
     return row && toEntry(row);
   }
+
+  /** Compiled once: every `HEAD` and image read runs it (compiled-once.ts). */
+  readonly #findById = compiledOnce((id) => this.#select(this.#db).where('i.id', '=', id));
 
   /**
    * The list of §5.2: the caller's listed set (or every image for an admin asking
