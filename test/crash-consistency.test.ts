@@ -222,7 +222,9 @@ for (const dialect of DIALECTS)
           const writing = Promise.all(Array.from({ length: 4 }, writer));
           // A writer that fails before the kill must not be an unhandled rejection; `await writing` reports it.
           writing.catch(() => undefined);
-          await new Promise((r) => setTimeout(r, 300 + random() * 1500));
+          // The cluster's workers answer their first requests more slowly (each its own cold
+          // start): give its writers a longer window before the kill, or a loaded machine sees none.
+          await new Promise((r) => setTimeout(r, (300 + random() * 1500) * (workers > 1 ? 3 : 1)));
           killed = true;
           await server.kill();
           stopping = true;
