@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { CliError } from './errors.ts';
@@ -21,6 +22,8 @@ export const DEFAULT_DISK_FORMATS = [
 ] as const;
 export const DEFAULT_CONTAINER_FORMATS = ['bare', 'ovf', 'aki', 'ari', 'ami'] as const;
 const TIB = 2 ** 40;
+/** More HTTP workers than this only add memory and database connections. */
+export const MAX_WORKERS = 64;
 
 /** Settings every command shares: where the data is. */
 export interface StorageSettings {
@@ -65,6 +68,8 @@ export interface Settings extends StorageSettings {
   readonly metricsToken: string | undefined;
   /** Requests carrying a body in flight; beyond it 503 with Retry-After. */
   readonly maxUploads: number;
+  /** `serve`: HTTP worker processes (node:cluster) sharing the port; 1 = one process, no cluster. */
+  readonly workers: number;
   /** `web-download` import allow-list (URL prefixes, hosts, `*`); empty: web-download is off. */
   readonly webDownloadAllow: readonly string[];
   /** Largest body a web-download may bring, bytes. */
@@ -176,6 +181,9 @@ const schema = z.object({
   idleTimeout: duration.default(60),
   maxConnections: positiveCount.default(1024),
   maxUploads: positiveCount.default(64),
+  workers: positiveCount
+    .refine((n) => n <= MAX_WORKERS, `must be at most ${MAX_WORKERS}`)
+    .default(Math.min(MAX_WORKERS, os.availableParallelism())),
   webDownloadAllow: list
     .transform((l, ctx) => {
       const problem = allowListProblem(l);
@@ -243,6 +251,7 @@ const ENV: Record<keyof RawSettings, string> = {
   idleTimeout: 'PLANKTON_IDLE_TIMEOUT',
   maxConnections: 'PLANKTON_MAX_CONNECTIONS',
   maxUploads: 'PLANKTON_MAX_UPLOADS',
+  workers: 'PLANKTON_WORKERS',
   webDownloadAllow: 'PLANKTON_WEB_DOWNLOAD_ALLOW',
   webDownloadMax: 'PLANKTON_WEB_DOWNLOAD_MAX',
   importConvertTo: 'PLANKTON_IMPORT_CONVERT_TO',
@@ -297,6 +306,7 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     idleTimeoutSeconds: s.idleTimeout,
     maxConnections: s.maxConnections,
     maxUploads: s.maxUploads,
+    workers: s.workers,
     webDownloadAllow: Object.freeze([...(s.webDownloadAllow ?? [])]),
     webDownloadMax: s.webDownloadMax ?? s.imageSizeCap,
     importConvertTo: s.importConvertTo,

@@ -41,8 +41,10 @@ let requestCounter = 0;
 /** Request line plus headers larger than this → 400 "Request headers too large" (spec/README.md). */
 const MAX_HEADER_SIZE = 128 * 1024;
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'plankton' }, timestamp: pino.stdTimeFunctions.isoTime });
+/** `worker`: under `serve --workers N`, which process wrote the line (0 the primary, 1… the HTTP workers). */
+export function createLogger(level: string, worker?: number): Logger {
+  const base = worker === undefined ? { service: 'plankton' } : { service: 'plankton', worker };
+  return pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
 /**
@@ -224,8 +226,8 @@ async function metricsResponse(raw: http.IncomingMessage, metrics: Metrics, toke
  * The metrics listener (PLANKTON_METRICS_LISTEN): `GET /metrics` only, no token, for a scraper on
  * a private address; nothing else of the APIs is reachable on it.
  */
-async function startMetricsListener(
-  metrics: Metrics,
+export async function startMetricsListener(
+  metrics: { render(): Promise<string>; readonly contentType: string },
   host: string,
   port: number,
   log: Logger,

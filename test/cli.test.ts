@@ -58,9 +58,13 @@ function oneErrorLine(r: Run, code: number, pattern: RegExp): void {
   assert.doesNotMatch(r.stderr, /^\s+at /m);
 }
 
-/** `serve` until its banner is complete on stderr; resolves with the banner and the listening URL. */
+/**
+ * `serve` until its banner is complete on stderr; resolves with the banner and the listening URL.
+ * One process (`--workers 1`): these tests are about the CLI contract, and the cluster's start-up
+ * (three processes to compile and start) is tested in serve-workers.test.ts.
+ */
 function serve(...args: string[]): Promise<{ child: ChildProcess; banner: string; url: string }> {
-  const child = start(['serve', '--port', '0', ...args]);
+  const child = start(['serve', '--port', '0', '--workers', '1', ...args]);
   child.stdout!.resume(); // the JSON log
   let stderr = '';
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 /** Every number the run reports: its key in latest.json, unit, and what it measures. */
 export interface MetricInfo {
   readonly key: string;
-  readonly unit: 'MiB/s' | 's' | 'req/s' | 'ms' | 'MB' | 'images' | 'MiB';
+  readonly unit: 'MiB/s' | 's' | 'req/s' | 'ms' | 'MB' | 'images' | 'MiB' | 'processes';
   readonly what: string;
 }
 
@@ -69,7 +69,19 @@ export const METRICS = [
   { key: 'v2_list_p50_ms', unit: 'ms', what: 'Plankton: v2 list latency, median' },
   { key: 'v2_list_p99_ms', unit: 'ms', what: 'Plankton: v2 list latency, 99th percentile (at `seeded_images` images)' },
   { key: 'seeded_images', unit: 'images', what: 'Plankton: images in the database during HEAD/list' },
-  { key: 'max_rss_mb', unit: 'MB', what: 'Plankton: peak RSS of the server process over the whole run (VmHWM)' },
+  {
+    key: 'list_1c_rps',
+    unit: 'req/s',
+    what: 'Plankton: the same list page with one wrk connection (one request at a time)',
+  },
+  { key: 'list_1c_p50_ms', unit: 'ms', what: 'Plankton: list latency with one connection, median' },
+  { key: 'list_1c_p99_ms', unit: 'ms', what: 'Plankton: list latency with one connection, 99th percentile' },
+  {
+    key: 'max_rss_mb',
+    unit: 'MB',
+    what: 'Plankton: peak memory over the whole run: VmHWM of one process; with workers the peak sum of the Pss of the primary and its workers (shared pages counted once)',
+  },
+  { key: 'workers', unit: 'processes', what: 'Plankton: HTTP worker processes of `serve` (`--workers`)' },
   // peers
   { key: 'glance_upload_mib_s', unit: 'MiB/s', what: 'Glance 25: PUT /v2/images/<id>/file' },
   { key: 'glance_download_mib_s', unit: 'MiB/s', what: 'Glance 25: GET /v2/images/<id>/file' },

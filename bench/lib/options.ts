@@ -17,6 +17,8 @@ export interface Profile {
   readonly wrkMaxSeconds: number;
   /** Run only these sections (names as in run.ts); empty = all. */
   readonly only: readonly string[];
+  /** `plankton serve --workers`; undefined: serve's default (one per core). */
+  readonly workers?: number;
 }
 
 const MIB = 1 << 20;
@@ -24,13 +26,18 @@ const MIB = 1 << 20;
 export function parseOptions(argv: readonly string[]): Profile {
   let quick = false;
   const only: string[] = [];
+  let workers: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
+    else if (a === '--workers' && argv[i + 1]) workers = positive(argv[++i]);
+    else if (a.startsWith('--workers=')) workers = positive(a.slice('--workers='.length));
     else if (a === '--only' && argv[i + 1]) only.push(...argv[++i].split(','));
     else if (a.startsWith('--only=')) only.push(...a.slice('--only='.length).split(','));
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only machine,nginx,swift,glance,plankton]\n');
+      process.stdout.write(
+        'usage: npm run bench [-- --quick] [-- --only machine,nginx,swift,glance,plankton] [-- --workers N]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
@@ -46,6 +53,7 @@ export function parseOptions(argv: readonly string[]): Profile {
         wrkConnections: 64,
         wrkMaxSeconds: 30,
         only,
+        workers,
       }
     : {
         mode: 'full',
@@ -58,5 +66,12 @@ export function parseOptions(argv: readonly string[]): Profile {
         wrkConnections: 64,
         wrkMaxSeconds: 90,
         only,
+        workers,
       };
+}
+
+function positive(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--workers wants a positive whole number, not ${text}`);
+  return n;
 }

@@ -12,9 +12,11 @@ interface Target {
   readonly name: string;
   readonly metric: MetricKey;
   readonly baseline?: MetricKey;
-  /** Ratio metric/baseline must be ≥ atLeast; or metric must be < below. */
+  /** Ratio metric/baseline must be ≥ atLeast (or ≤ atMost); or metric must be < below (or ≥ atLeastValue). */
   readonly atLeast?: number;
+  readonly atMost?: number;
   readonly below?: number;
+  readonly atLeastValue?: number;
   readonly goal: string;
 }
 
@@ -87,6 +89,74 @@ const TARGETS: readonly Target[] = [
     atLeast: 0.95,
     goal: '≥ 0.95× none',
   },
+  // Issue 14 (performance): its table, where this run measures it.
+  {
+    name: 'download vs nginx (issue 14)',
+    metric: 'download_mib_s',
+    baseline: 'nginx_download_mib_s',
+    atLeast: 0.9,
+    goal: '≥ 0.9× nginx',
+  },
+  {
+    name: 'download vs Glance (issue 14)',
+    metric: 'download_mib_s',
+    baseline: 'glance_download_mib_s',
+    atLeast: 0.9,
+    goal: '≥ 0.9× Glance',
+  },
+  {
+    name: 'object GET vs nginx',
+    metric: 'object_get_mib_s',
+    baseline: 'nginx_download_mib_s',
+    atLeast: 0.9,
+    goal: '≥ 0.9× nginx',
+  },
+  {
+    name: 'object GET vs Glance',
+    metric: 'object_get_mib_s',
+    baseline: 'glance_download_mib_s',
+    atLeast: 0.9,
+    goal: '≥ 0.9× Glance',
+  },
+  {
+    name: "upload vs the fsync'd disk write",
+    metric: 'upload_mib_s',
+    baseline: 'disk_write_mib_s',
+    atLeast: 0.8,
+    goal: '≥ 0.8× disk write',
+  },
+  {
+    name: "object PUT vs the fsync'd disk write",
+    metric: 'object_put_mib_s',
+    baseline: 'disk_write_mib_s',
+    atLeast: 0.8,
+    goal: '≥ 0.8× disk write',
+  },
+  {
+    name: 'upload vs Swift',
+    metric: 'upload_mib_s',
+    baseline: 'swift_upload_mib_s',
+    atLeast: 1.1,
+    goal: '≥ 1.1× Swift PUT',
+  },
+  {
+    name: 'object PUT vs Swift',
+    metric: 'object_put_mib_s',
+    baseline: 'swift_upload_mib_s',
+    atLeast: 1.1,
+    goal: '≥ 1.1× Swift PUT',
+  },
+  {
+    name: 'HEAD vs Glance (issue 14)',
+    metric: 'head_rps',
+    baseline: 'glance_head_rps',
+    atLeast: 20,
+    goal: '≥ 20× Glance',
+  },
+  { name: 'HEAD p99 vs p50', metric: 'head_p99_ms', baseline: 'head_p50_ms', atMost: 5, goal: 'p99 ≤ 5× p50' },
+  { name: 'list req/s', metric: 'list_rps', atLeastValue: 985, goal: '≥ 985 req/s (2.5× the 394 of issue 14)' },
+  { name: 'list p99 vs p50', metric: 'list_p99_ms_100k', baseline: 'list_p50_ms', atMost: 5, goal: 'p99 ≤ 5× p50' },
+  { name: 'list p99, one connection', metric: 'list_1c_p99_ms', below: 20, goal: '< 20 ms' },
 ];
 
 /** Side-by-side figures without a goal, for reading the run. */
@@ -118,6 +188,9 @@ function judge(r: Results, t: Target): { status: Status; ratio: number | null } 
   const rat = ratio(r, t.metric, t.baseline);
   if (t.atLeast !== undefined)
     return { ratio: rat, status: rat === null ? 'n.a.' : rat >= t.atLeast ? 'met' : 'missed' };
+  if (t.atMost !== undefined) return { ratio: rat, status: rat === null ? 'n.a.' : rat <= t.atMost ? 'met' : 'missed' };
+  if (t.atLeastValue !== undefined)
+    return { ratio: rat, status: value === null ? 'n.a.' : value >= t.atLeastValue ? 'met' : 'missed' };
   return { ratio: rat, status: value === null ? 'n.a.' : value < t.below! ? 'met' : 'missed' };
 }
 

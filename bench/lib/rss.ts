@@ -1,4 +1,14 @@
+import fs from 'node:fs';
 import { membersOf, statusKb } from './proc.ts';
+
+/** Proportional set size of a process in kB (0 when it is gone). */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Peak memory, polled. `process(pid)`: one server process, measured by the kernel's own high water
@@ -19,6 +29,22 @@ export class RssWatch {
 
   static process(pid: number, intervalMs = 500): RssWatch {
     return new RssWatch(() => statusKb(pid, 'VmHWM'), intervalMs);
+  }
+
+  /**
+   * A server that may be several processes (`plankton serve --workers N`: a primary and its
+   * workers in one process group). One process: its VmHWM (exact). Several: the largest sum of
+   * their Pss seen while polling (each process's private pages plus its share of the pages they
+   * share, such as node's own code), so that memory shared by the workers is counted once, not
+   * once per worker as a sum of VmRSS would.
+   */
+  static processGroup(pgid: number, intervalMs = 200): RssWatch {
+    const set = new Set([pgid]);
+    return new RssWatch(() => {
+      const members = membersOf(set);
+      if (members.length <= 1) return statusKb(pgid, 'VmHWM');
+      return members.reduce((sum, p) => sum + pssKb(p), 0);
+    }, intervalMs);
   }
 
   static groups(pgids: readonly number[], intervalMs = 200): RssWatch {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context.ts';
 import { bestDownload, uploadFile } from '../lib/curl.ts';
@@ -7,6 +8,7 @@ import { describe, mibPerSecond, ok, request, waitForHttp, type Headers } from '
 import { measureLoad } from '../lib/load-test.ts';
 import { isAlive } from '../lib/proc.ts';
 import { freePort, runCommand, startServer, tail } from '../lib/processes.ts';
+import type { Profile } from '../lib/options.ts';
 import type { Results } from '../lib/results.ts';
 import { RssWatch } from '../lib/rss.ts';
 import { expectImages, sample } from '../lib/wrk.ts';
@@ -186,10 +188,11 @@ export const planktonServer: Scenario = {
     const server = startServer(
       'plankton',
       process.execPath,
-      [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+      [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...workersArgs(profile)],
       logFile,
     );
-    const rss = RssWatch.process(server.pid);
+    // The primary and its HTTP workers (serve --workers, default one per core) form one process group.
+    const rss = RssWatch.processGroup(server.pid);
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitForHttp(`${base}/healthz`, 60_000, () => isAlive(server.pid)).catch((e: Error) => {
@@ -265,6 +268,20 @@ export const planktonServer: Scenario = {
           },
         );
         if (list) ctx.log(`list ${list.rps.toFixed(0)} req/s, p50 ${list.p50Ms} ms, p99 ${list.p99Ms} ms`);
+        // The same page for a single client: the latency one request pays when nothing queues ahead of it.
+        const single = await measureLoad(
+          results,
+          'Plankton list, one connection',
+          { rps: 'list_1c_rps', p50: 'list_1c_p50_ms', p99: 'list_1c_p99_ms' },
+          {
+            ...load,
+            connections: 1,
+            method: 'GET',
+            paths: ['/image/v1.0/images/detail?limit=100&disk_format=diskdump'],
+            check: expectImages(100),
+          },
+        );
+        if (single) ctx.log(`list, one connection: p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms`);
         // Image API v2 on the same seeded records: one image's JSON, and a page of 100.
         const show = await measureLoad(
           results,
@@ -284,9 +301,19 @@ export const planktonServer: Scenario = {
     } finally {
       const peak = rss.stop();
       results.set('max_rss_mb', peak > 0 ? peak : null);
+      results.set('workers', workersOf(profile));
       ctx.log(`peak RSS ${results.metrics.max_rss_mb} MB`);
       server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   },
 };
+
+/** `--workers N` for serve when the run sets it; else serve's default (one worker per core). */
+function workersArgs(profile: Profile): string[] {
+  return profile.workers === undefined ? [] : ['--workers', String(profile.workers)];
+}
+
+function workersOf(profile: Profile): number {
+  return profile.workers ?? Math.min(64, os.availableParallelism());
+}

@@ -85,6 +85,8 @@ export class Metrics {
       help: 'When the last gc or scrub finished (Unix time)',
       labelNames: ['command'] as const,
       registers: [this.registry],
+      // Every worker reads the same database row: a cluster-wide scrape shows it once, not summed.
+      aggregator: 'first',
       async collect() {
         for (const run of await metrics.#maintenanceRuns()) this.set({ command: run.kind }, run.finishedAt / 1e6);
       },
@@ -94,6 +96,7 @@ export class Metrics {
       help: 'Counts of the last gc (scanned, candidates, removed blocks) and scrub (checked, corrupt, missing blocks, damaged objects and images)',
       labelNames: ['command', 'result'] as const,
       registers: [this.registry],
+      aggregator: 'first',
       async collect() {
         for (const run of await metrics.#maintenanceRuns())
           for (const [result, value] of Object.entries(run.summary)) this.set({ command: run.kind, result }, value);
@@ -105,9 +108,19 @@ export class Metrics {
     this.#db = db;
   }
 
+  /**
+   * Under `serve --workers N` each worker counts only its own requests; the public `/metrics`
+   * then renders the whole cluster's figures, which only the primary can gather (cluster.ts).
+   */
+  #renderer: (() => Promise<string>) | undefined;
+
+  renderWith(renderer: () => Promise<string>): void {
+    this.#renderer = renderer;
+  }
+
   /** The text exposition format. */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.#renderer ? this.#renderer() : this.registry.metrics();
   }
 
   get contentType(): string {

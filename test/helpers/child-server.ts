@@ -43,16 +43,23 @@ export interface ChildServer {
 
 const STARTUP_LIMIT_MS = 120_000;
 
-/** Starts `plankton serve` as a separate process and waits until /healthz answers. */
+/**
+ * Starts `plankton serve` as a separate process and waits until /healthz answers. One process
+ * (`--workers 1`) unless `workers` says otherwise: the tests that run the cluster say so.
+ */
 export async function startChildServer(
   storageArgs: string[],
-  opts: { logLevel?: string; env?: Record<string, string> } = {},
+  opts: { logLevel?: string; env?: Record<string, string>; workers?: number } = {},
 ): Promise<ChildServer> {
   const p = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(p), ...storageArgs], {
+  const args = [BIN, 'serve', '--host', '127.0.0.1', '--port', String(p), '--workers', String(opts.workers ?? 1)];
+  const child = spawn(process.execPath, [...args, ...storageArgs], {
     env: cleanEnv({ PLANKTON_LOG_LEVEL: opts.logLevel ?? 'warn', ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A cluster is its own process group, so that kill() can take down the primary and its workers at once.
+    detached: (opts.workers ?? 1) > 1,
   });
+  const cluster = (opts.workers ?? 1) > 1;
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -78,12 +85,28 @@ export async function startChildServer(
     process: child,
     stdout: () => stdout,
     async kill() {
-      child.kill('SIGKILL');
+      if (!cluster) {
+        child.kill('SIGKILL');
+        return exited;
+      }
+      // A crash of the whole node: primary and workers at once, and none of them left running.
+      process.kill(-child.pid!, 'SIGKILL');
       await exited;
+      while (groupAlive(child.pid!)) await new Promise((r) => setTimeout(r, 20));
     },
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      while (cluster && groupAlive(child.pid!)) await new Promise((r) => setTimeout(r, 20));
     },
   };
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

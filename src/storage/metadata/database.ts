@@ -6,7 +6,11 @@ import {
   Kysely,
   Migrator,
   PostgresDialect,
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
   SqliteDialect,
+  type SqliteDriver,
   sql,
   type MigrationProvider,
   type Transaction,
@@ -44,6 +48,23 @@ function withStatementCache(db: SQLite.Database, size = 500): SQLite.Database {
     return stmt;
   };
   return new Proxy(db, { get: (target, prop) => (prop === 'prepare' ? prepare : Reflect.get(target, prop, target)) });
+}
+
+/**
+ * SQLite transactions that start as writers (`BEGIN IMMEDIATE`). Under `serve --workers N` (and
+ * beside `gc`, `scrub` and the CLI) several processes share the file: a deferred transaction that
+ * reads, then writes after another process committed cannot upgrade (SQLITE_BUSY, no retry). An
+ * immediate one waits its turn at BEGIN (busy_timeout) and then runs through. Inside one process
+ * Kysely already runs transactions one at a time on its single connection, so this costs nothing.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver() as SqliteDriver;
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /** The metadata database: SQLite in the data dir by default, PostgreSQL when a URL is given. */
@@ -95,7 +116,7 @@ export class MetadataStore {
       throw new CliError(`cannot open the database ${file}: ${(err as Error).message}`);
     }
     return new MetadataStore(
-      new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log }),
+      new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), log }),
       'sqlite',
       `sqlite:${file}`,
     );

@@ -1,3 +1,4 @@
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './database.ts';
 import type { TokenRow, UserRow } from './schema.ts';
 
@@ -34,6 +35,26 @@ export interface NewToken {
  */
 export class IdentityRepository {
   readonly #db: Db;
+
+  /** Compiled once: it runs on every authenticated request (compiled-once.ts). */
+  readonly #tokenByHash = compiledOnce((hash) =>
+    this.#db
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.uuid', 'tokens.user_uuid')
+      .select([
+        'tokens.token_id',
+        'tokens.created_at as token_created_at',
+        'tokens.expires_at',
+        'tokens.revoked_at',
+        'tokens.minted',
+        'users.uuid',
+        'users.display_name',
+        'users.admin',
+        'users.active',
+        'users.created_at',
+      ])
+      .where('tokens.hash', '=', hash),
+  );
 
   constructor(db: Db) {
     this.#db = db;
@@ -116,23 +137,7 @@ export class IdentityRepository {
 
   /** The token with this hash and its user (the hot path of every authenticated request). */
   async tokenByHash(hash: string): Promise<TokenWithUser | undefined> {
-    const r = await this.#db
-      .selectFrom('tokens')
-      .innerJoin('users', 'users.uuid', 'tokens.user_uuid')
-      .select([
-        'tokens.token_id',
-        'tokens.created_at as token_created_at',
-        'tokens.expires_at',
-        'tokens.revoked_at',
-        'tokens.minted',
-        'users.uuid',
-        'users.display_name',
-        'users.admin',
-        'users.active',
-        'users.created_at',
-      ])
-      .where('tokens.hash', '=', hash)
-      .executeTakeFirst();
+    const [r] = await this.#tokenByHash(this.#db, hash);
     return (
       r && {
         token_id: r.token_id,

@@ -24,6 +24,7 @@ import type {
   TimeFilter,
 } from '../../domain/images/image-list-query.ts';
 import { isImageStatus, type ImageFacts, type ImageOrigin, type ImageStatus } from '../../domain/images/image-model.ts';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './database.ts';
 import type { Dialect } from './migrations/migration-kit.ts';
 import type { ContainerRow, Database, ImagesTable, ObjectRow } from './schema.ts';
@@ -63,9 +64,12 @@ export class ImageRepository {
 
   /** One image by canonical id, or undefined (no record, or the id is not an image). */
   async find(id: string, db: Db = this.#db): Promise<ImageEntry | undefined> {
-    const row = await this.#select(db).where('i.id', '=', id).executeTakeFirst();
+    const [row] = await this.#findById(db, id);
     return row && toEntry(row);
   }
+
+  /** Compiled once: every `HEAD` and image read runs it (compiled-once.ts). */
+  readonly #findById = compiledOnce((id) => this.#select(this.#db).where('i.id', '=', id));
 
   /**
    * The list of §5.2: the caller's listed set (or every image for an admin asking
@@ -109,9 +113,10 @@ export class ImageRepository {
       const cmp = q.sortDir === 'asc' ? '>' : '<';
       const value = isText(q.sortKey) ? this.#text(sql`${after.value}`) : sql`${after.value}`;
       const markerId = this.#text(sql`${after.id}`);
-      query = query.where(
-        sql<SqlBool>`(${key} ${sql.raw(cmp)} ${value} or (${key} = ${value} and ${id} ${sql.raw(cmp)} ${markerId}))`,
-      );
+      // A row-value comparison, not `key < v or (key = v and id < m)`: both databases seek the
+      // (key, id) index to the marker's position with it, where the `or` form scans every row
+      // before the marker, so a page deep in a large catalogue cost as much as the catalogue.
+      query = query.where(sql<SqlBool>`(${key}, ${id}) ${sql.raw(cmp)} (${value}, ${markerId})`);
     }
     query = query.orderBy(key, q.sortDir).orderBy(id, q.sortDir);
     if (q.limit !== undefined) query = query.limit(q.limit);
@@ -181,7 +186,14 @@ export class ImageRepository {
         ),
       );
     }
-    if (after) {
+    const oneDirection = q.sort.every((s) => s.dir === q.sort[0].dir);
+    if (after && oneDirection) {
+      // All keys one way (the default created_at, id): a row-value comparison, which both
+      // databases answer by seeking the index to the marker (see list()).
+      const keys = sql.join(q.sort.map((s) => this.#sortExpression(s.key)));
+      const values = sql.join(q.sort.map((s) => this.#sortValueOf(s.key, after[s.key])));
+      query = query.where(sql<SqlBool>`(${keys}) ${sql.raw(q.sort[0].dir === 'asc' ? '>' : '<')} (${values})`);
+    } else if (after) {
       // Keyset paging over several keys: (k0 > v0) or (k0 = v0 and k1 > v1) or …, each in its direction.
       const terms = q.sort.map((s, n) => {
         const equalBefore = q.sort
