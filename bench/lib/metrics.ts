@@ -68,6 +68,18 @@ export const METRICS = [
   { key: 'v2_list_rps', unit: 'req/s', what: 'Plankton: GET /image/v2/images?limit=100 under wrk' },
   { key: 'v2_list_p50_ms', unit: 'ms', what: 'Plankton: v2 list latency, median' },
   { key: 'v2_list_p99_ms', unit: 'ms', what: 'Plankton: v2 list latency, 99th percentile (at `seeded_images` images)' },
+  {
+    key: 'swift_slo_upload_mib_s',
+    unit: 'MiB/s',
+    what: 'Plankton: `swift upload --use-slo --segment-size 64M --segment-threads 8` of a fresh data file (quick: 16M segments), through v1.0 auth',
+  },
+  {
+    key: 'swift_list_rps',
+    unit: 'req/s',
+    what: 'Plankton: Swift container listing of the seeded images container, 100 entries backwards from its middle (`reverse`, `end_marker`), under wrk',
+  },
+  { key: 'swift_list_p50_ms', unit: 'ms', what: 'Plankton: Swift container listing latency, median' },
+  { key: 'swift_list_p99_ms', unit: 'ms', what: 'Plankton: Swift container listing latency, 99th percentile' },
   { key: 'seeded_images', unit: 'images', what: 'Plankton: images in the database during HEAD/list' },
   {
     key: 'list_1c_rps',

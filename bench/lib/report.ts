@@ -167,6 +167,8 @@ const COMPARISONS: readonly { name: string; metric: MetricKey; baseline: MetricK
   { name: 'object GET vs nginx', metric: 'object_get_mib_s', baseline: 'nginx_download_mib_s' },
   { name: 'list p99 vs Glance (lower is better)', metric: 'list_p99_ms_100k', baseline: 'glance_list_p99_ms' },
   { name: 'v2 upload vs v1 upload', metric: 'v2_upload_mib_s', baseline: 'upload_mib_s' },
+  { name: 'swift SLO upload vs object PUT', metric: 'swift_slo_upload_mib_s', baseline: 'object_put_mib_s' },
+  { name: 'Swift container listing vs v1 list (req/s)', metric: 'swift_list_rps', baseline: 'list_rps' },
   { name: 'v2 image GET vs Glance image GET', metric: 'v2_show_rps', baseline: 'glance_head_rps' },
   { name: 'v2 list req/s vs Glance list', metric: 'v2_list_rps', baseline: 'glance_list_rps' },
   { name: 'v2 list p99 vs Glance (lower is better)', metric: 'v2_list_p99_ms', baseline: 'glance_list_p99_ms' },

@@ -14,6 +14,7 @@ import { RssWatch } from '../lib/rss.ts';
 import { expectImages, sample } from '../lib/wrk.ts';
 import { seedPlankton } from './plankton-seed.ts';
 import { largeObjectDownloads } from './plankton-large-objects.ts';
+import { expectEntries, swiftSloUpload } from './plankton-swift.ts';
 
 interface Session {
   readonly base: string;
@@ -233,7 +234,14 @@ export const planktonServer: Scenario = {
       const v2File = path.join(dir, 'v2.bin');
       writeRandomFile(v2File, s.size);
       await attempt(results, 'v2 upload/download', () => imageV2Transfers(s, v2File, results));
+      // The swift CLI's static large object upload gets fresh bytes too: the blocks of the file
+      // just uploaded are stored already, and uploading them again would measure dedup.
+      writeRandomFile(v2File, s.size);
+      await attempt(results, 'swift SLO upload', () =>
+        swiftSloUpload({ base, userName: 'bench', token: user.token, size: s.size }, v2File, results),
+      );
       fs.rmSync(v2File, { force: true });
+      ctx.log(`swift upload --use-slo ${results.metrics.swift_slo_upload_mib_s ?? '—'} MiB/s`);
       ctx.log(
         `v2 upload ${results.metrics.v2_upload_mib_s ?? '—'} MiB/s, download ${results.metrics.v2_download_mib_s ?? '—'} MiB/s`,
       );
@@ -297,6 +305,24 @@ export const planktonServer: Scenario = {
           { ...load, method: 'GET', paths: ['/image/v2/images?limit=100'], check: expectImages(100) },
         );
         if (v2list) ctx.log(`v2 list ${v2list.rps.toFixed(0)} req/s, p50 ${v2list.p50Ms} ms, p99 ${v2list.p99Ms} ms`);
+        // The seeded images' objects fill one container: a Swift listing page of 100 from its
+        // middle, backwards (`reverse` with `end_marker`), the index range scans of issue 19.
+        const middle = [...ids].sort()[Math.floor(ids.length / 2)];
+        const swiftList = await measureLoad(
+          results,
+          'Plankton Swift container listing',
+          { rps: 'swift_list_rps', p50: 'swift_list_p50_ms', p99: 'swift_list_p99_ms' },
+          {
+            ...load,
+            method: 'GET',
+            paths: [`/swift/v1/AUTH_${user.uuid}/images?format=json&limit=100&reverse=true&end_marker=${middle}`],
+            check: expectEntries(100),
+          },
+        );
+        if (swiftList)
+          ctx.log(
+            `Swift container listing ${swiftList.rps.toFixed(0)} req/s, p50 ${swiftList.p50Ms} ms, p99 ${swiftList.p99Ms} ms`,
+          );
       }
     } finally {
       const peak = rss.stop();
