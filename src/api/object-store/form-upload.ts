@@ -47,6 +47,8 @@ export async function postForm(
       reject(err);
     };
     parser.on('file', (field, stream, info) => {
+      // A form cut short errors its open file stream too: handled here, whoever else reads it.
+      stream.on('error', () => fail(badRequest('Invalid form data')));
       if (field !== FORM_FILE_FIELD || upload || failed) {
         stream.resume();
         return;

@@ -165,6 +165,8 @@ function readForm(
       fields[name.toLowerCase()] = value.replace(/[\r\n-]+$/, '');
     });
     parser.on('file', (_name, stream: Readable, info) => {
+      // A form cut short errors its open file stream too, even one still waiting its turn.
+      stream.on('error', (err: Error) => stop(new FormRefused(400, err.message)));
       if (failure !== undefined || !info.filename) {
         stream.resume();
         return;
