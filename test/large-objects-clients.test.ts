@@ -7,49 +7,29 @@
  * is not installed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import {
+  RCLONE_BIN,
+  SWIFT_BIN,
+  missingClient,
+  ok,
+  rcloneEnv,
+  run,
+  swift as swiftCli,
+  swiftV3Args,
+} from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import { call, md5 } from './helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
-const SWIFT = '/usr/bin/swift';
-const RCLONE = '/usr/bin/rclone';
-/** Only there to end a command that hangs. */
-const CLI_LIMIT_MS = 180_000;
-const swiftSkip = fs.existsSync(SWIFT) ? false : `${SWIFT} not found: install python3-swiftclient`;
-const rcloneSkip = fs.existsSync(RCLONE) ? false : `${RCLONE} not found: install rclone`;
-for (const why of [swiftSkip, rcloneSkip])
-  if (why) process.stderr.write(`# large-object client tests skipped: ${why}\n`);
+const swiftSkip = missingClient(SWIFT_BIN, 'python3-swiftclient', 'large-object swift CLI tests');
+const rcloneSkip = missingClient(RCLONE_BIN, 'rclone', 'large-object rclone tests');
 
 const PASSWORD = 'large objects password';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env, timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const ok = async (r: Promise<Run>, what: string): Promise<string> => {
-  const done = await r;
-  assert.equal(done.code, 0, `${what} → ${done.code}\n${done.stdout}\n${done.stderr}`);
-  return done.stdout;
-};
-
-/** Only the flags given count: no OS_, ST_ or RCLONE_ variables of the caller's. */
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS|ST|RCLONE)_/.test(k)));
 
 for (const dialect of DIALECTS) {
   describe(`large objects with real clients [${dialect}]`, () => {
@@ -73,29 +53,7 @@ for (const dialect of DIALECTS) {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const swift = (...args: string[]) =>
-      run(
-        SWIFT,
-        [
-          '--os-auth-url',
-          `${s.url}/identity/v3`,
-          '--auth-version',
-          '3',
-          '--os-username',
-          alice.name,
-          '--os-password',
-          PASSWORD,
-          '--os-project-name',
-          alice.name,
-          '--os-user-domain-name',
-          'Default',
-          '--os-project-domain-name',
-          'Default',
-          ...args,
-        ],
-        dir,
-        cleanEnv(),
-      );
+    const swift = (...args: string[]) => swiftCli([...swiftV3Args(s.url, alice.name, PASSWORD), ...args], { cwd: dir });
 
     for (const kind of ['dlo', 'slo'] as const) {
       it(`swift upload --segment-size ${kind === 'slo' ? '--use-slo ' : ''}and download: the same bytes`, {
@@ -125,15 +83,13 @@ for (const dialect of DIALECTS) {
     it('rclone copyto of a file above --swift-chunk-size: segments up, the same bytes back, check', {
       skip: rcloneSkip,
     }, async () => {
-      const env = {
-        ...cleanEnv(),
-        RCLONE_CONFIG: path.join(dir, 'rclone.conf'),
-        RCLONE_CONFIG_P_TYPE: 'swift',
-        RCLONE_CONFIG_P_AUTH: `${s.url}/auth/v1.0`,
-        RCLONE_CONFIG_P_USER: alice.name,
-        RCLONE_CONFIG_P_KEY: alice.token,
-      };
-      const rclone = (...args: string[]) => run(RCLONE, args, dir, env);
+      const env = rcloneEnv({
+        url: s.url,
+        user: alice.name,
+        key: alice.token,
+        config: path.join(dir, 'rclone.conf'),
+      });
+      const rclone = (...args: string[]) => run(RCLONE_BIN, args, { cwd: dir, env });
       await ok(rclone('mkdir', 'p:rc'), 'mkdir');
       await ok(rclone('copyto', '--swift-chunk-size', '2M', path.join(dir, 'big.bin'), 'p:rc/dir/big.bin'), 'copyto');
       const head = await call(s, 'HEAD', mount('rc', 'dir', 'big.bin'), { token: alice.token });

@@ -5,26 +5,16 @@
  * message, where /usr/bin/rclone is not installed (.ci/run installs it).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { RCLONE_BIN, type Run, missingClient, ok as succeeded, rcloneEnv, run, tree } from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import { call } from './helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
-const RCLONE = '/usr/bin/rclone';
-/** Only there to end a command that hangs. */
-const CLI_LIMIT_MS = 180_000;
-const skip = fs.existsSync(RCLONE) ? false : `${RCLONE} not found: install rclone to run the rclone tests`;
-if (skip) process.stderr.write(`# rclone tests skipped: ${skip}\n`);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const skip = missingClient(RCLONE_BIN, 'rclone', 'rclone tests');
 
 for (const dialect of DIALECTS) {
   describe(`rclone swift remote [${dialect}]`, { skip }, () => {
@@ -32,33 +22,11 @@ for (const dialect of DIALECTS) {
     let alice: TestUser;
     let dir: string;
     const rclone = (...args: string[]): Promise<Run> =>
-      new Promise((resolve) => {
-        const env = {
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(RCLONE|OS|ST)_/.test(k))),
-          RCLONE_CONFIG: path.join(dir, 'rclone.conf'),
-          RCLONE_CONFIG_P_TYPE: 'swift',
-          RCLONE_CONFIG_P_AUTH: `${s.url}/auth/v1.0`,
-          RCLONE_CONFIG_P_USER: alice.name,
-          RCLONE_CONFIG_P_KEY: alice.token,
-        };
-        execFile(RCLONE, args, { cwd: dir, env, timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-        });
+      run(RCLONE_BIN, args, {
+        cwd: dir,
+        env: rcloneEnv({ url: s.url, user: alice.name, key: alice.token, config: path.join(dir, 'rclone.conf') }),
       });
-    const ok = async (...args: string[]): Promise<string> => {
-      const r = await rclone(...args);
-      assert.equal(r.code, 0, `rclone ${args.join(' ')} → ${r.code}\n${r.stdout}\n${r.stderr}`);
-      return r.stdout;
-    };
-    const tree = (root: string): Record<string, string> => {
-      const out: Record<string, string> = {};
-      for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
-        if (!entry.isFile()) continue;
-        const full = path.join(entry.parentPath, entry.name);
-        out[path.relative(root, full)] = fs.readFileSync(full).toString('base64');
-      }
-      return out;
-    };
+    const ok = (...args: string[]): Promise<string> => succeeded(rclone(...args), `rclone ${args.join(' ')}`);
 
     before(async () => {
       s = await startTestServer(dialect);

@@ -7,29 +7,27 @@
  * not installed (.ci/run installs it).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import {
+  RESTIC_BIN,
+  type ResticLogin,
+  type Run,
+  missingClient,
+  ok as succeeded,
+  resticEnv,
+  run,
+  tree,
+} from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import { call } from './helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
-const RESTIC = '/usr/bin/restic';
-/** Only there to end a command that hangs. */
-const CLI_LIMIT_MS = 180_000;
-const skip = fs.existsSync(RESTIC) ? false : `${RESTIC} not found: install restic to run the restic tests`;
-if (skip) process.stderr.write(`# restic tests skipped: ${skip}\n`);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-type Login = 'keystone-v3' | 'v1.0';
+const skip = missingClient(RESTIC_BIN, 'restic', 'restic tests');
+const REPOSITORY_PASSWORD = 'correct horse battery staple';
 
 for (const dialect of DIALECTS) {
   describe(`restic swift repository [${dialect}]`, { skip }, () => {
@@ -37,45 +35,22 @@ for (const dialect of DIALECTS) {
     let alice: TestUser;
     let dir: string;
 
-    const restic = (login: Login, repo: string, ...args: string[]): Promise<Run> =>
-      new Promise((resolve) => {
-        const auth =
-          login === 'v1.0'
-            ? { ST_AUTH: `${s.url}/auth/v1.0`, ST_USER: alice.name, ST_KEY: alice.token }
-            : {
-                OS_AUTH_URL: `${s.url}/identity/v3`,
-                OS_USERNAME: alice.name,
-                OS_PASSWORD: alice.token,
-                OS_USER_DOMAIN_NAME: 'Default',
-                OS_PROJECT_NAME: alice.name, // a project is named after its user (openstack.md)
-                OS_PROJECT_DOMAIN_NAME: 'Default',
-              };
-        const env = {
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(RESTIC|OS|ST)_/.test(k))),
-          HOME: dir,
-          XDG_CACHE_HOME: path.join(dir, 'cache'),
-          RESTIC_REPOSITORY: repo,
-          RESTIC_PASSWORD: 'correct horse battery staple',
-          ...auth,
-        };
-        execFile(RESTIC, ['--no-cache', ...args], { cwd: dir, env, timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-        });
+    const restic = (login: ResticLogin, repo: string, ...args: string[]): Promise<Run> =>
+      run(RESTIC_BIN, ['--no-cache', ...args], {
+        cwd: dir,
+        env: resticEnv({
+          login,
+          url: s.url,
+          user: alice.name,
+          key: alice.token,
+          home: dir,
+          cache: path.join(dir, 'cache'),
+          repository: repo,
+          password: REPOSITORY_PASSWORD,
+        }),
       });
-    const ok = async (login: Login, repo: string, ...args: string[]): Promise<string> => {
-      const r = await restic(login, repo, ...args);
-      assert.equal(r.code, 0, `restic ${args.join(' ')} → ${r.code}\n${r.stdout}\n${r.stderr}`);
-      return r.stdout;
-    };
-    const tree = (root: string): Record<string, string> => {
-      const out: Record<string, string> = {};
-      for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
-        if (!entry.isFile()) continue;
-        const full = path.join(entry.parentPath, entry.name);
-        out[path.relative(root, full)] = fs.readFileSync(full).toString('base64');
-      }
-      return out;
-    };
+    const ok = (login: ResticLogin, repo: string, ...args: string[]): Promise<string> =>
+      succeeded(restic(login, repo, ...args), `restic ${args.join(' ')}`);
 
     before(async () => {
       s = await startTestServer(dialect);
@@ -133,26 +108,17 @@ for (const dialect of DIALECTS) {
     }
 
     it('a wrong repository password is refused and nothing is restored', async () => {
-      const r = await new Promise<Run>((resolve) => {
-        execFile(
-          RESTIC,
-          ['--no-cache', 'snapshots'],
-          {
-            cwd: dir,
-            timeout: CLI_LIMIT_MS,
-            env: {
-              ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(RESTIC|OS|ST)_/.test(k))),
-              HOME: dir,
-              RESTIC_REPOSITORY: 'swift:restic-v10:/repo',
-              RESTIC_PASSWORD: 'wrong',
-              ST_AUTH: `${s.url}/auth/v1.0`,
-              ST_USER: alice.name,
-              ST_KEY: alice.token,
-            },
-          },
-          (err, stdout, stderr) =>
-            resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-        );
+      const r = await run(RESTIC_BIN, ['--no-cache', 'snapshots'], {
+        cwd: dir,
+        env: resticEnv({
+          login: 'v1.0',
+          url: s.url,
+          user: alice.name,
+          key: alice.token,
+          home: dir,
+          repository: 'swift:restic-v10:/repo',
+          password: 'wrong',
+        }),
       });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /wrong password|no key found/i);

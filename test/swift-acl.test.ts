@@ -7,33 +7,16 @@
  * (`post -r -w` through Keystone v3) with a second and third user reading and writing.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SWIFT_BIN, type Run, ok, swift, swiftV3Args } from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import { call } from './helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
-const SWIFT_CLI = '/usr/bin/swift';
-const CLI_LIMIT_MS = 180_000;
 const PASSWORD = 'swift acl password';
-const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS|ST)_/.test(k)));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(SWIFT_CLI, args, { cwd, env: ENV, timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 for (const dialect of DIALECTS) {
   describe(`Swift container ACLs [${dialect}]`, () => {
@@ -295,38 +278,14 @@ for (const dialect of DIALECTS) {
     });
 
     describe('the swift CLI through Keystone v3', {
-      skip: fs.existsSync(SWIFT_CLI) ? false : `${SWIFT_CLI} not found`,
+      skip: fs.existsSync(SWIFT_BIN) ? false : `${SWIFT_BIN} not found`,
     }, () => {
       let dir: string;
-      const v3 = (user: TestUser, ...args: string[]) =>
-        run(
-          [
-            '--os-auth-url',
-            `${s.url}/identity/v3`,
-            '--auth-version',
-            '3',
-            '--os-username',
-            user.name,
-            '--os-password',
-            PASSWORD,
-            '--os-project-name',
-            user.name,
-            '--os-user-domain-name',
-            'Default',
-            '--os-project-domain-name',
-            'Default',
-            ...args,
-          ],
-          dir,
-        );
+      const v3 = (user: TestUser, ...args: string[]): Promise<Run> =>
+        swift([...swiftV3Args(s.url, user.name, PASSWORD), ...args], { cwd: dir });
       /** Another user's commands aimed at alice's account. */
       const inAlice = (user: TestUser, ...args: string[]) =>
         v3(user, '--os-storage-url', `${s.url}/swift/v1/AUTH_${alice.uuid}`, ...args);
-      const ok = async (r: Promise<Run>, what: string) => {
-        const done = await r;
-        assert.equal(done.code, 0, `${what} → ${done.code}\n${done.stdout}\n${done.stderr}`);
-        return done.stdout;
-      };
 
       before(async () => {
         for (const u of [alice, bob, carol, dave]) await s.services.passwords.set(u.uuid, PASSWORD);

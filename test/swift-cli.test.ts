@@ -4,67 +4,29 @@
  * Skipped, with a message, where /usr/bin/swift is not installed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SWIFT_BIN, missingClient, ok as succeeded, statOf, swift, swiftTokenArgs } from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 import { O, Store, bytesOf, md5, p } from './helpers/object-store.ts';
 
-const SWIFT = '/usr/bin/swift';
-/**
- * Per command: a Python client starts in a second or two idle and many times that on a loaded
- * 2-core machine; the limit is there only to end a command that hangs.
- */
-const CLI_LIMIT_MS = 180_000;
-const skip = fs.existsSync(SWIFT)
-  ? false
-  : `${SWIFT} not found: install python3-swiftclient to run the swift CLI tests`;
-if (skip) process.stderr.write(`# swift CLI tests skipped: ${skip}\n`);
-
-/** An environment without OS_ and ST_ variables, so only the flags given count. */
-const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS|ST)_/.test(k)));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const skip = missingClient(SWIFT_BIN, 'python3-swiftclient', 'swift CLI tests');
 
 for (const dialect of DIALECTS) {
   describe(`swift CLI [${dialect}]`, { skip }, () => {
     let s: TestServer;
     let alice: TestUser;
     let dir: string;
-    const swift = (...args: string[]): Promise<Run> =>
-      new Promise((resolve) => {
-        execFile(
-          SWIFT,
-          [`--os-storage-url=${s.url}${O}/${alice.uuid}`, `--os-auth-token=${alice.token}`, ...args],
-          { cwd: dir, env: ENV, timeout: CLI_LIMIT_MS },
-          (err, stdout, stderr) => {
-            resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-          },
-        );
-      });
-    const ok = async (...args: string[]): Promise<string> => {
-      const r = await swift(...args);
-      assert.equal(r.code, 0, `swift ${args.join(' ')} → ${r.code}\n${r.stdout}\n${r.stderr}`);
-      return r.stdout;
-    };
-    /** `swift stat` output as key → value. */
-    const stat = async (...args: string[]): Promise<Record<string, string>> =>
-      Object.fromEntries(
-        (await ok('stat', ...args))
-          .split('\n')
-          .filter((l) => l.includes(':'))
-          .map((l) => {
-            const i = l.indexOf(':');
-            return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
-          }),
+    const ok = (...args: string[]): Promise<string> =>
+      succeeded(
+        swift([...swiftTokenArgs(`${s.url}${O}/${alice.uuid}`, alice.token), ...args], { cwd: dir }),
+        `swift ${args.join(' ')}`,
       );
+    /** `swift stat` output as key → value. */
+    const stat = async (...args: string[]): Promise<Record<string, string>> => statOf(await ok('stat', ...args));
 
     const big = bytesOf('swift big.bin', 5 * 1024 * 1024 + 123);
     const small = Buffer.from('hello swift\n');
