@@ -533,5 +533,143 @@ for (const dialect of DIALECTS) {
       assert.equal((await k(alice, 'HEAD', `${O}/${A}/images`)).status, 404);
       assert.deepEqual((await k(alice, 'GET', `${O}/${A}?format=json`)).json(), []);
     });
+
+    /**
+     * kamaki's `_PithosGroup._groups()` (cli/cmds/pithos.py) over `get_account_group`: an account
+     * HEAD (account_head: success=204) and its `X-Account-Group-*` headers, by the name after the prefix.
+     */
+    async function kamakiGroups(user: TestUser): Promise<Record<string, string>> {
+      const r = await k(user, 'HEAD', `${O}/${user.uuid}`);
+      assert.equal(r.status, 204, 'account_head: success=204');
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(r.headers))
+        if (name.startsWith('x-account-group-')) out[name.slice('x-account-group-'.length)] = String(value);
+      return out;
+    }
+
+    /**
+     * kamaki's `get_object_sharing`: an object HEAD (object_head: success=200), `X-Object-Sharing`
+     * split on `;`, each part on `=` into exactly a key and a value ("Incorrect reply format" else).
+     */
+    async function kamakiSharing(user: TestUser, path: string): Promise<Record<string, string>> {
+      const r = await k(user, 'HEAD', path);
+      assert.equal(r.status, 200, 'object_head: success=200');
+      const header = r.header('x-object-sharing');
+      const out: Record<string, string> = {};
+      if (header === undefined) return out;
+      for (const perm of header.split(';')) {
+        const parts = perm.trim().split('=');
+        assert.equal(parts.length, 2, `kamaki unpacks ${perm} into (key, val)`);
+        out[parts[0]] = parts[1];
+      }
+      return out;
+    }
+
+    /** kamaki's `set_object_sharing` / `del_object_sharing`: object_post ?format=json&update, success 202 or 204. */
+    async function kamakiSetSharing(user: TestUser, path: string, value: string): Promise<void> {
+      const r = await k(user, 'POST', `${path}?format=json&update`, { headers: { 'X-Object-Sharing': value } });
+      assert.ok(r.status === 202 || r.status === 204, `object_post: success=(202, 204), got ${r.status} ${r.text()}`);
+    }
+
+    /** kamaki's `set_account_group` / `del_account_group`: account_post ?update, success 202. */
+    async function kamakiSetGroup(user: TestUser, group: string, members: string[]): Promise<void> {
+      const r = await k(user, 'POST', `${O}/${user.uuid}?update`, {
+        headers: { [`X-Account-Group-${group}`]: members.join(',') },
+      });
+      assert.equal(r.status, 202, `account_post: success=202, got ${r.status} ${r.text()}`);
+    }
+
+    /** What a grantee's kamaki sees of alice's object: sharer list, file list, file info, file download. */
+    async function readsThrough(user: TestUser, path: string, data: Buffer): Promise<void> {
+      await authenticate(user);
+      const sharers = await k(user, 'GET', `${O}?format=json`);
+      assert.equal(sharers.status, 200);
+      assert.ok(
+        sharers.json().some((e: { name: string }) => e.name === A),
+        `${user.name}: sharer list names alice`,
+      );
+      const listed = await k(user, 'GET', `${O}/${A}/team?format=json`);
+      assert.equal(listed.status, 200);
+      assert.deepEqual(
+        listed.json().map((e: { name: string }) => e.name),
+        ['plan.txt'],
+      );
+      const head = await k(user, 'HEAD', path);
+      assert.equal(head.status, 200);
+      assert.equal(head.header('x-object-allowed-to'), 'read');
+      assert.ok((await download(user, path)).equals(data), `${user.name} downloads the shared file`);
+    }
+
+    /** What a user without a grant sees: alice is no sharer of his, her object and container are not found. */
+    async function locksOut(user: TestUser, path: string): Promise<void> {
+      await authenticate(user);
+      const sharers = await k(user, 'GET', `${O}?format=json`);
+      assert.equal(sharers.status, 200);
+      assert.ok(!sharers.json().some((e: { name: string }) => e.name === A), `${user.name}: alice no longer a sharer`);
+      assert.equal((await k(user, 'HEAD', path)).status, 404);
+      assert.equal((await k(user, 'GET', path)).status, 404);
+      // Unreadable means not found (object-store.md §2): no grant left in the container either.
+      assert.equal((await k(user, 'GET', `${O}/${A}/team?format=json`)).status, 404);
+    }
+
+    it('group create / list / delete, file modify --read-permission <owner>:<group> / --no-permissions (kamaki 0.16)', async () => {
+      // kamaki 0.16 names them `group …` (cli/cmds/pithos.py group_cmds) and `file modify`.
+      const carol = await s.user('carol@example.org');
+      const C = carol.uuid;
+      const path = `${O}/${A}/team/plan.txt`;
+      const plan = bytesOf('kamaki team plan', BLOCK + 777);
+      await authenticate(alice);
+      assert.equal((await k(alice, 'PUT', `${O}/${A}/team`)).status, 201);
+      assert.equal((await k(alice, 'PUT', path, { body: plan })).status, 201);
+
+      // kamaki group create devs --uuid <bob> --username carol@example.org
+      await authenticate(alice);
+      const catalogs = await k(alice, 'POST', '/account/v1.0/user_catalogs', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ displaynames: ['carol@example.org'] }),
+      });
+      assert.equal(catalogs.status, 200);
+      assert.deepEqual(catalogs.json().displayname_catalog, { 'carol@example.org': C });
+      assert.deepEqual(await kamakiGroups(alice), {}, 'a new group: kamaki asks nothing');
+      await kamakiSetGroup(alice, 'devs', [B, C]);
+      assert.deepEqual(await kamakiGroups(alice), { devs: `${B},${C}` }, 'printed after the create');
+
+      // kamaki group list (as alice; bob's own list holds none of hers)
+      await authenticate(alice);
+      assert.deepEqual(await kamakiGroups(alice), { devs: `${B},${C}` });
+      await authenticate(bob);
+      assert.deepEqual(await kamakiGroups(bob), {});
+
+      // kamaki file modify /team/plan.txt --read-permission <alice>:devs
+      await authenticate(alice);
+      assert.deepEqual(await kamakiSharing(alice, path), {}, 'the permissions kamaki adds to: none yet');
+      await kamakiSetSharing(alice, path, `read=${A}:devs`);
+      assert.deepEqual(await kamakiSharing(alice, path), { read: `${A}:devs` }, 'printed after the modify');
+
+      // both members read through the group
+      await readsThrough(bob, path, plan);
+      await readsThrough(carol, path, plan);
+      assert.deepEqual(await kamakiSharing(bob, path), { read: `${A}:devs` }, 'file info --sharing as bob');
+
+      // kamaki group create devs --uuid <carol>: the group exists, kamaki asks, the user says yes
+      await authenticate(alice);
+      assert.deepEqual(Object.keys(await kamakiGroups(alice)), ['devs'], 'kamaki finds devs and asks to overwrite');
+      await kamakiSetGroup(alice, 'devs', [C]);
+      assert.deepEqual(await kamakiGroups(alice), { devs: C });
+      await locksOut(bob, path);
+      await readsThrough(carol, path, plan);
+
+      // kamaki file modify /team/plan.txt --no-permissions: X-Object-Sharing sent empty
+      await authenticate(alice);
+      await kamakiSetSharing(alice, path, '');
+      assert.deepEqual(await kamakiSharing(alice, path), {});
+      await locksOut(carol, path);
+
+      // kamaki group delete devs: the group header sent empty
+      await authenticate(alice);
+      await kamakiSetGroup(alice, 'devs', []);
+      assert.deepEqual(await kamakiGroups(alice), {}, 'printed after the delete');
+      assert.equal((await k(alice, 'GET', path)).status, 200, 'the owner keeps his file');
+    });
   });
 }
