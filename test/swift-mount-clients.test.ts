@@ -3,45 +3,35 @@
  * through Keystone v3 (user + password; the catalog's object-store endpoint is the Swift mount)
  * and through v1.0 auth (`-A <P>/auth/v1.0 -U user -K key`): upload, list `--prefix --delimiter`,
  * download, `post -m`, `stat`, `copy`, delete, `capabilities`; and python-swiftclient's library
- * `get_account`/`get_container` with every listing parameter. Skipped, with a message, where
+ * `get_account`/`get_container` with every listing parameter; a parallel `upload --object-threads`
+ * of a folder of many small and a few multi-block files and a parallel `download --object-threads`
+ * of the container back, with exact counts and bytes. Skipped, with a message, where
  * /usr/bin/swift is not installed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import {
+  PYTHON_BIN,
+  SWIFT_BIN,
+  missingClient,
+  ok,
+  type Run,
+  run,
+  statOf,
+  swift,
+  swiftV1Args,
+  swiftV3Args,
+  tree,
+} from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
-import { call, md5 } from './helpers/object-store.ts';
+import { BLOCK, bytesOf, call, md5 } from './helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
-const SWIFT = '/usr/bin/swift';
-const PYTHON = '/usr/bin/python3';
-/** Only there to end a command that hangs; a Python client is slow to start on a loaded machine. */
-const CLI_LIMIT_MS = 180_000;
-const skip = fs.existsSync(SWIFT)
-  ? false
-  : `${SWIFT} not found: install python3-swiftclient to run the Swift mount client tests`;
-if (skip) process.stderr.write(`# Swift mount client tests skipped: ${skip}\n`);
-
-/** An environment without OS_ and ST_ variables, so only the flags given count. */
-const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS|ST)_/.test(k)));
+const skip = missingClient(SWIFT_BIN, 'python3-swiftclient', 'Swift mount client tests');
 const PASSWORD = 'swift mount password';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env: ENV, timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 /** python-swiftclient's library: every listing parameter of get_account and get_container. */
 const LIBRARY_SCRIPT = `
@@ -78,41 +68,9 @@ for (const dialect of DIALECTS) {
     let dir: string;
     const big = Buffer.alloc(5 * 1024 * 1024 + 77, 'swift mount ');
     const v3 = (...args: string[]): Promise<Run> =>
-      run(
-        SWIFT,
-        [
-          '--os-auth-url',
-          `${s.url}/identity/v3`,
-          '--auth-version',
-          '3',
-          '--os-username',
-          alice.name,
-          '--os-password',
-          PASSWORD,
-          '--os-project-name',
-          alice.name,
-          '--os-user-domain-name',
-          'Default',
-          '--os-project-domain-name',
-          'Default',
-          ...args,
-        ],
-        dir,
-      );
+      swift([...swiftV3Args(s.url, alice.name, PASSWORD), ...args], { cwd: dir });
     const v1 = (...args: string[]): Promise<Run> =>
-      run(SWIFT, ['-A', `${s.url}/auth/v1.0`, '-U', alice.name, '-K', alice.token, ...args], dir);
-    const ok = async (r: Promise<Run>, what: string): Promise<string> => {
-      const done = await r;
-      assert.equal(done.code, 0, `${what} → ${done.code}\n${done.stdout}\n${done.stderr}`);
-      return done.stdout;
-    };
-    const statOf = (out: string): Record<string, string> =>
-      Object.fromEntries(
-        out
-          .split('\n')
-          .filter((l) => l.includes(':'))
-          .map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()]),
-      );
+      swift([...swiftV1Args(s.url, alice.name, alice.token), ...args], { cwd: dir });
     const mount = (...segments: string[]) => [`/swift/v1/AUTH_${alice.uuid}`, ...segments].join('/');
 
     before(async () => {
@@ -171,7 +129,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await ok(v1('list', 'v1c'), 'list after delete'), '');
       const caps = await ok(v1('capabilities', '--json'), 'capabilities');
       assert.equal(JSON.parse(caps).swift.max_meta_count, 90);
-      const refused = await run(SWIFT, ['-A', `${s.url}/auth/v1.0`, '-U', alice.name, '-K', 'wrong', 'stat'], dir);
+      const refused = await swift([...swiftV1Args(s.url, alice.name, 'wrong'), 'stat'], { cwd: dir });
       assert.notEqual(refused.code, 0);
       assert.match(refused.stderr, /401|Unauthorized|Auth GET failed/i);
     });
@@ -181,7 +139,7 @@ for (const dialect of DIALECTS) {
       for (const c of ['lib-a', 'lib-b', 'lib-c']) await call(s, 'PUT', mount(c), { token });
       const objects = ['photos/2024/a.jpg', 'photos/2024/b.jpg', 'photos/top.jpg', 'readme', 'zeta/x'];
       for (const o of objects) await call(s, 'PUT', mount('lib-b', o), { token, body: o });
-      const r = await run(PYTHON, ['-c', LIBRARY_SCRIPT, `${s.url}${mount()}`, token], dir);
+      const r = await run(PYTHON_BIN, ['-c', LIBRARY_SCRIPT, `${s.url}${mount()}`, token], { cwd: dir });
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout);
       const names = (list: { name?: string; subdir?: string }[]) => list.map((e) => e.name ?? e.subdir);
@@ -201,6 +159,47 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(out.full_small_pages, objects);
       assert.equal(out.count, String(objects.length));
       assert.equal(out.policy, 'Policy-0');
+    });
+
+    it('upload --object-threads 8 of 40 files (3 multi-block), list, stat exact, download --object-threads 8', async () => {
+      // 37 small files (one empty, some in sub-folders, one non-ASCII name) and 3 above one 4 MiB block.
+      const folder = path.join(dir, 'many');
+      const files = new Map<string, Buffer>();
+      for (let i = 0; i < 37; i++) {
+        const name =
+          i === 36 ? 'ünï côdé.txt' : `${i % 3 === 0 ? `sub${i % 2}/` : ''}small-${String(i).padStart(2, '0')}.bin`;
+        files.set(name, bytesOf(`small ${i}`, i === 0 ? 0 : 97 * i));
+      }
+      for (const [i, size] of [BLOCK + 1, 2 * BLOCK + 12345, BLOCK - 1 + BLOCK / 2].entries())
+        files.set(`large-${i}.bin`, bytesOf(`large ${i}`, size));
+      for (const [name, data] of files) {
+        fs.mkdirSync(path.dirname(path.join(folder, name)), { recursive: true });
+        fs.writeFileSync(path.join(folder, name), data);
+      }
+      const bytes = [...files.values()].reduce((sum, b) => sum + b.length, 0);
+      const names = [...files.keys()].map((n) => `many/${n}`).sort();
+
+      // swiftclient compares each reply's ETag with the MD5 it computed while sending.
+      await ok(v3('upload', '--object-threads', '8', 'bulk', 'many'), 'upload --object-threads 8');
+      assert.deepEqual((await ok(v3('list', 'bulk'), 'list')).split('\n').filter(Boolean), names);
+      const container = statOf(await ok(v3('stat', 'bulk'), 'stat'));
+      assert.equal(container.Objects, String(files.size));
+      assert.equal(container.Bytes, String(bytes));
+      const head = await call(s, 'HEAD', mount('bulk'), { token: alice.token });
+      assert.equal(head.status, 204);
+      assert.equal(head.header('x-container-object-count'), String(files.size));
+      assert.equal(head.header('x-container-bytes-used'), String(bytes));
+      for (const [name, data] of files) {
+        if (data.length <= BLOCK) continue;
+        const obj = await call(s, 'HEAD', mount('bulk', 'many', name), { token: alice.token });
+        assert.equal(obj.header('etag'), md5(data), `${name}: one object, the MD5 of its bytes`);
+      }
+
+      // A fresh folder: the client checks MD5 and length of every object it writes.
+      const back = path.join(dir, 'bulk-back');
+      await ok(v3('download', 'bulk', '--object-threads', '8', '--output-dir', back), 'download --object-threads 8');
+      assert.deepEqual(tree(path.join(back, 'many')), tree(folder));
+      assert.deepEqual(fs.readdirSync(back), ['many'], 'nothing else downloaded');
     });
   });
 }
