@@ -11,22 +11,19 @@ import { DIALECTS } from './helpers/dialects.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 import {
   BLOCK,
-  EMPTY_SHA256,
+  type FormFile,
   Store,
   assertFault,
-  blockHashOf,
   bytesOf,
-  merkle,
-  p,
-  splitBlocks,
+  hashmapOf,
   md5,
+  merkle,
+  multipartForm,
+  p,
   type Reply,
 } from './helpers/object-store.ts';
 
 const OCTETS = { 'Content-Type': 'application/octet-stream' };
-
-/** The hashmap spec/hashing.md gives these bytes (an empty object: the empty block). */
-const hashesOf = (data: Buffer): string[] => (data.length ? splitBlocks(data).map(blockHashOf) : [EMPTY_SHA256]);
 
 /** `data` with `patch` written at `offset` (extending it when it runs past the end). */
 function spliced(data: Buffer, offset: number, patch: Buffer): Buffer {
@@ -67,9 +64,9 @@ for (const dialect of DIALECTS) {
       assert.ok(got.body.equals(expected), `bytes of ${name}`);
       const map = await alice.req('GET', p(A, 'pu', name, 'hashmap&format=json'));
       assert.equal(map.status, 200);
-      assert.deepEqual(map.json().hashes, hashesOf(expected));
+      assert.deepEqual(map.json().hashes, hashmapOf(expected));
       assert.equal(map.json().bytes, expected.length);
-      assert.equal(got.header('x-object-hash'), merkle(hashesOf(expected)));
+      assert.equal(got.header('x-object-hash'), merkle(hashmapOf(expected)));
       return got;
     }
 
@@ -88,8 +85,8 @@ for (const dialect of DIALECTS) {
       const expected = spliced(data, 10, patch);
       const got = await expectContent('small', expected);
       // The MD5 of the whole is unknown after a partial update: the ETag is the object hash.
-      assert.equal(r.header('etag'), merkle(hashesOf(expected)));
-      assert.equal(got.header('etag'), merkle(hashesOf(expected)));
+      assert.equal(r.header('etag'), merkle(hashmapOf(expected)));
+      assert.equal(got.header('etag'), merkle(hashmapOf(expected)));
       assert.equal(got.header('content-type'), 'text/x-kept', 'the content type is kept');
       assert.equal(got.header('x-object-meta-kind'), 'doc', 'meta kept with ?update');
       const listing = await alice.req('GET', p(A, 'pu', undefined, 'format=json&prefix=small'));
@@ -314,7 +311,7 @@ for (const dialect of DIALECTS) {
       const size = 3 * BLOCK + 321;
       let current = bytesOf('race', size);
       await alice.put('pu', 'race', current);
-      const versions = new Map([[merkle(hashesOf(current)), current]]);
+      const versions = new Map([[merkle(hashmapOf(current)), current]]);
       let done = false;
       const reads: Promise<void>[] = [];
       const reader = async () => {
@@ -330,7 +327,7 @@ for (const dialect of DIALECTS) {
         const patch = bytesOf(`race-${round}`, BLOCK + 1000);
         const next = spliced(current, BLOCK - 500 + round, patch);
         // Known before it is committed, so a reader never races the map.
-        versions.set(merkle(hashesOf(next)), next);
+        versions.set(merkle(hashmapOf(next)), next);
         const r = await post(
           'race',
           { ...OCTETS, 'Content-Range': `bytes ${BLOCK - 500 + round}-${2 * BLOCK + 499 + round}/*` },
@@ -375,28 +372,14 @@ for (const dialect of DIALECTS) {
       for (const r of racing) assert.ok([201, 204, 409].includes(r.status), `${r.status} ${r.text()}`);
       const final = (await alice.req('GET', p(A, 'pu', 'par'))).body;
       const h = await alice.req('HEAD', p(A, 'pu', 'par'));
-      assert.equal(h.header('x-object-hash'), merkle(hashesOf(final)), 'the object is consistent');
+      assert.equal(h.header('x-object-hash'), merkle(hashmapOf(final)), 'the object is consistent');
     });
   });
 }
 
 /** A multipart/form-data body: text fields, then files `[field, filename, type, bytes]`. */
-function form(boundary: string, fields: Record<string, string>, files: [string, string, string, Buffer][]): Buffer {
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields))
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  for (const [field, filename, type, data] of files) {
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
-      ),
-      data,
-      Buffer.from('\r\n'),
-    );
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(parts);
-}
+const form = (boundary: string, fields: Record<string, string>, files: FormFile[]): Buffer =>
+  multipartForm(boundary, Object.entries(fields), files);
 
 for (const dialect of DIALECTS) {
   describe(`object store: form uploads [${dialect}]`, () => {
@@ -435,7 +418,7 @@ for (const dialect of DIALECTS) {
       const got = await alice.req('GET', p(A, 'f', 'disk.img'));
       assert.ok(got.body.equals(data));
       assert.equal(got.header('content-type'), 'application/x-disk');
-      assert.equal(got.header('x-object-hash'), merkle(hashesOf(data)));
+      assert.equal(got.header('x-object-hash'), merkle(hashmapOf(data)));
     });
 
     it('a form upload overwrites: uuid and grants kept, meta dropped (Pithos)', async () => {
@@ -667,7 +650,7 @@ for (const dialect of DIALECTS) {
       }
       const got = await alice.req('GET', p(A, 'k', 'log'));
       assert.ok(got.body.equals(Buffer.concat([first, local])));
-      assert.equal(got.header('x-object-hash'), merkle(hashesOf(Buffer.concat([first, local]))));
+      assert.equal(got.header('x-object-hash'), merkle(hashmapOf(Buffer.concat([first, local]))));
     });
 
     it('file overwrite k/img 100 <end> patch.bin: HEAD for the size, then bytes s-e/* POSTs per block', async () => {
@@ -704,6 +687,40 @@ for (const dialect of DIALECTS) {
       assert.ok(got.body.equals(expected));
     });
 
+    it('file overwrite --object-version <id>: HEAD ?version=<id> for the size, X-Source-Version on every POST', async () => {
+      // overwrite_object(source_version=…): get_object_info(version=…), then object_post(source_version=…)
+      // with the data; without X-Source-Object the header names no source, and the live object is written.
+      await alice.put('k', 'ver', bytesOf('ver 1', 3000));
+      const data = bytesOf('ver 2', BLOCK + 2000);
+      const live = (await alice.put('k', 'ver', data)).header('x-object-version')!;
+      const r = await alice.req('HEAD', `${p(A, 'k', 'ver')}?version=${live}`);
+      assert.equal(r.status, 200);
+      assert.equal(Number(r.header('content-length')), data.length);
+      const blocksize = Number((await alice.req('HEAD', p(A, 'k'))).header('x-container-block-size'));
+      const start = BLOCK - 10;
+      const patch = bytesOf('ver patch', 30);
+      for (let offset = 0; offset < patch.length; offset += blocksize) {
+        const block = patch.subarray(offset, offset + blocksize);
+        accepted(
+          await kamakiPost(
+            'ver',
+            {
+              'Content-Type': 'application/octet-stream',
+              'Content-Length': block.length,
+              'Content-Range': `bytes ${start + offset}-${start + offset + block.length - 1}/*`,
+              'X-Source-Version': live,
+            },
+            block,
+          ),
+        );
+      }
+      const expected = spliced(data, start, patch);
+      const got = await alice.req('GET', p(A, 'k', 'ver'));
+      assert.ok(got.body.equals(expected));
+      assert.equal(got.header('x-object-hash'), merkle(hashmapOf(expected)));
+      assert.notEqual(got.header('x-object-version'), live, 'a new version');
+    });
+
     it('file truncate k/doc 5000: the content type kept, X-Source-Object itself, X-Object-Bytes', async () => {
       const data = bytesOf('doc', BLOCK + 100);
       await alice.put('k', 'doc', data, { 'Content-Type': 'text/plain' });
@@ -721,7 +738,7 @@ for (const dialect of DIALECTS) {
       const got = await alice.req('GET', p(A, 'k', 'doc'));
       assert.ok(got.body.equals(data.subarray(0, upto)));
       assert.equal(got.header('content-type'), 'text/plain');
-      assert.equal(got.header('x-object-hash'), merkle(hashesOf(data.subarray(0, upto))));
+      assert.equal(got.header('x-object-hash'), merkle(hashmapOf(data.subarray(0, upto))));
     });
   });
 }

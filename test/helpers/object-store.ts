@@ -221,6 +221,36 @@ export function blockHashOf(block: Buffer): string {
   return sha256(block.subarray(0, end));
 }
 
+/** The hashmap spec/hashing.md gives these bytes: one hash per 4 MiB block; an empty object has the empty block's. */
+export function hashmapOf(data: Buffer): string[] {
+  return data.length ? splitBlocks(data).map(blockHashOf) : [EMPTY_SHA256];
+}
+
+/** A file part of `multipartForm`: form field name, file name, its Content-Type, its bytes. */
+export type FormFile = readonly [field: string, filename: string, type: string, data: Buffer];
+
+/** A `multipart/form-data` body (as a browser sends it): the text fields, then the files, then the end. */
+export function multipartForm(
+  boundary: string,
+  fields: Iterable<readonly [string, string]>,
+  files: Iterable<FormFile>,
+): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, value] of fields)
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  for (const [field, filename, type, data] of files) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
+      ),
+      data,
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(parts);
+}
+
 /** Deterministic pseudo-random bytes: AES-128-CTR keystream keyed by the seed (fast, no trailing NULs to speak of). */
 export function bytesOf(seed: string, length: number): Buffer {
   const key = createHash('sha256').update(seed).digest();
