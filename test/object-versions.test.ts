@@ -7,11 +7,11 @@
  * on the same history, and `/info`.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SWIFT_BIN, ok, swift as swiftCli, swiftTokenArgs } from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import {
   BLOCK,
@@ -40,10 +40,6 @@ async function nextSecond(): Promise<number> {
   await new Promise((r) => setTimeout(r, (second + 1) * 1000 - now + 20));
   return second;
 }
-
-const SWIFT = '/usr/bin/swift';
-/** An environment without OS_ and ST_ variables, so only the flags given count. */
-const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(OS|ST)_/.test(key)));
 
 const versionsOf = (r: Reply): number[] => (r.json() as { versions: [number, number][] }).versions.map((v) => v[0]);
 
@@ -364,17 +360,13 @@ for (const dialect of DIALECTS) {
     });
 
     it('the swift CLI with X-Versions-Location: upload twice, delete, the previous version is back', {
-      skip: fs.existsSync(SWIFT) ? false : 'python3-swiftclient not installed',
+      skip: fs.existsSync(SWIFT_BIN) ? false : 'python3-swiftclient not installed',
     }, async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-versions-'));
       const swift = (...args: string[]): Promise<string> =>
-        new Promise((resolve, reject) =>
-          execFile(
-            SWIFT,
-            [`--os-storage-url=${s.url}${sw(alice.uuid)}`, `--os-auth-token=${alice.user.token}`, ...args],
-            { cwd: dir, env: ENV, timeout: 120_000 },
-            (err, stdout, stderr) => (err ? reject(new Error(`swift ${args.join(' ')}: ${stderr}`)) : resolve(stdout)),
-          ),
+        ok(
+          swiftCli([...swiftTokenArgs(`${s.url}${sw(alice.uuid)}`, alice.user.token), ...args], { cwd: dir }),
+          `swift ${args.join(' ')}`,
         );
       try {
         await swift('post', 'cli-archive');

@@ -7,48 +7,27 @@
  * entries, symlinks, and tar bombs. On SQLite and (with PG_URL) PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SWIFT_BIN as SWIFT, ok as succeeded, run as runClient } from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
-import { call, type Reply } from './helpers/object-store.ts';
+import { call, multipartForm, type Reply } from './helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
-const SWIFT = '/usr/bin/swift';
 const skip = fs.existsSync(SWIFT) ? false : `${SWIFT} not found: install python3-swiftclient`;
 /** Only to end a command that hangs; a loaded 2-core machine makes Python clients slow. */
 const CLI_LIMIT_MS = 300_000;
-const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS|ST)_/.test(k)));
 /** The server refuses archives and forms above this (the tar-bomb bound). */
 const MAX_UPLOAD = 8 * 1024 * 1024;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-const run = (cmd: string, args: string[], cwd?: string): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, env: ENV, timeout: CLI_LIMIT_MS, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' },
-      (err, stdout, stderr) =>
-        resolve({
-          code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
-          stdout: stdout.toString('latin1'),
-          stderr: stderr.toString(),
-        }),
-    );
-  });
-const ok = async (cmd: string, args: string[], cwd?: string): Promise<string> => {
-  const r = await run(cmd, args, cwd);
-  assert.equal(r.code, 0, `${cmd} ${args.join(' ')} → ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-};
+/** Raw bytes in stdout (curl -i of binary bodies), up to the largest archive. */
+const run = (cmd: string, args: string[], cwd?: string) =>
+  runClient(cmd, args, { cwd, timeoutMs: CLI_LIMIT_MS, maxBuffer: 64 * 1024 * 1024, stdoutEncoding: 'latin1' });
+const ok = (cmd: string, args: string[], cwd?: string): Promise<string> =>
+  succeeded(run(cmd, args, cwd), `${cmd} ${args.join(' ')}`);
 
 /** curl's answer: status, headers (lower-case names) and body, from `-i` output. */
 async function curl(args: string[]): Promise<{ status: number; headers: Record<string, string>; body: string }> {
@@ -245,24 +224,12 @@ for (const dialect of DIALECTS) {
 
     describe('FormPost', () => {
       const boundary = '----plankton-form-boundary';
-      const form = (fields: [string, string][], files: [string, string, Buffer][]) => {
-        const parts: Buffer[] = [];
-        for (const [name, value] of fields)
-          parts.push(
-            Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-          );
-        for (const [field, filename, data] of files) {
-          parts.push(
-            Buffer.from(
-              `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`,
-            ),
-            data,
-            Buffer.from('\r\n'),
-          );
-        }
-        parts.push(Buffer.from(`--${boundary}--\r\n`));
-        return Buffer.concat(parts);
-      };
+      const form = (fields: [string, string][], files: [string, string, Buffer][]) =>
+        multipartForm(
+          boundary,
+          fields,
+          files.map(([field, filename, data]) => [field, filename, 'text/plain', data] as const),
+        );
       const signedFields = (
         pathSigned: string,
         o: { redirect?: string; maxSize?: number; maxCount?: number; expires?: number; key?: string } = {},
