@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cleanEnv } from './helpers/child-server.ts';
+import { SWIFT_BIN, type Run, swift as swiftCli, swiftTokenArgs } from './helpers/cli-clients.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import { O, assertFault, call, eventually, type CallOptions, type Reply } from './helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
@@ -493,24 +494,13 @@ for (const dialect of DIALECTS) {
   });
 }
 
-const SWIFT = '/usr/bin/swift';
-const swiftSkip = fs.existsSync(SWIFT) ? false : `${SWIFT} not found: install python3-swiftclient`;
-/** An environment without OS_ and ST_ variables, so only the flags given count. */
-const SWIFT_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS|ST)_/.test(k)));
+const swiftSkip = fs.existsSync(SWIFT_BIN) ? false : `${SWIFT_BIN} not found: install python3-swiftclient`;
 
 describe('swift CLI: post -H X-Delete-After, stat shows X-Delete-At', { skip: swiftSkip }, () => {
   let s: TestServer;
   let u: TestUser;
-  const swift = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(
-        SWIFT,
-        [`--os-storage-url=${s.url}/swift/v1/AUTH_${u.uuid}`, `--os-auth-token=${u.token}`, ...args],
-        { env: SWIFT_ENV, timeout: 180_000 },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
+  const swift = (...args: string[]): Promise<Run> =>
+    swiftCli([...swiftTokenArgs(`${s.url}/swift/v1/AUTH_${u.uuid}`, u.token), ...args]);
   before(async () => {
     s = await startTestServer(DIALECTS[0], { expiryReapInterval: '0' });
     u = await s.user('swift-expiry');
