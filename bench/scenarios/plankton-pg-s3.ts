@@ -31,11 +31,13 @@ import { seedPlanktonPg } from './plankton-seed-pg.ts';
  * Runs `script start DIR` (its stop registered with the run's cleanup first, so a start that
  * fails half-way is still undone) and returns the NAME=value lines it printed.
  */
-async function startBackend(
-  script: string,
-  dir: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ vars: Record<string, string>; stop: () => void }> {
+interface Backend {
+  /** The NAME=value lines `start` printed. */
+  readonly vars: Record<string, string>;
+  readonly stop: () => void;
+}
+
+async function startBackend(script: string, dir: string, env: NodeJS.ProcessEnv): Promise<Backend> {
   const stop = onCleanup(`${path.basename(script)} stop ${dir}`, () => void runCommandSync(script, ['stop', dir])).now;
   const r = await runCommand(script, ['start', dir], { env });
   if (r.code !== 0) {
@@ -76,19 +78,25 @@ export const planktonPgS3: Scenario = {
     if (process.getuid?.() === 0) fs.chmodSync(path.dirname(dir), 0o711);
     const [pgPort, proxyPort, memcachedPort] = await freePorts(3);
     const backendBase = await freePortRun(3);
-    const pg = await startBackend(path.join(ctx.repo, 'scripts', 'postgres.sh'), path.join(dir, 'pg'), {
-      ...process.env,
-      PLANKTON_PG_PORT: String(pgPort),
-    });
-    let s3: Awaited<ReturnType<typeof startBackend>> | undefined;
-    let stopServer = () => {};
-    try {
-      s3 = await startBackend(path.join(ctx.repo, 'scripts', 'swift-s3.sh'), path.join(dir, 'swift'), {
+    // Both started at once (each start is seconds of initdb or of Python imports).
+    const started = await Promise.allSettled([
+      startBackend(path.join(ctx.repo, 'scripts', 'postgres.sh'), path.join(dir, 'pg'), {
+        ...process.env,
+        PLANKTON_PG_PORT: String(pgPort),
+      }),
+      startBackend(path.join(ctx.repo, 'scripts', 'swift-s3.sh'), path.join(dir, 'swift'), {
         ...process.env,
         PLANKTON_SWIFT_PORT: String(proxyPort),
         PLANKTON_SWIFT_BACKEND_PORT: String(backendBase),
         PLANKTON_SWIFT_MEMCACHED_PORT: String(memcachedPort),
-      });
+      }),
+    ]);
+    const stops = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value.stop] : []));
+    let stopServer = () => {};
+    try {
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [pg, s3] = started.map((r) => (r as PromiseFulfilledResult<Backend>).value);
       const databaseUrl = pg.vars.PG_URL;
       const blocks = s3.vars.PLANKTON_TEST_S3?.replace(/^s3:\/\/[^?]+/, 's3://plankton-bench');
       if (!databaseUrl || !blocks) throw new Error('the backend scripts printed no PG_URL / PLANKTON_TEST_S3');
@@ -177,8 +185,7 @@ export const planktonPgS3: Scenario = {
       }
     } finally {
       stopServer();
-      s3?.stop();
-      pg.stop();
+      for (const stop of stops.reverse()) stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   },
