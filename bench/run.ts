@@ -20,10 +20,21 @@ import { glancePeer } from './scenarios/glance.ts';
 import { machineLimit } from './scenarios/machine-limit.ts';
 import { nginxDownload } from './scenarios/nginx.ts';
 import { planktonServer } from './scenarios/plankton.ts';
+import { planktonPgS3 } from './scenarios/plankton-pg-s3.ts';
 import { swiftPeer } from './scenarios/swift.ts';
 
-/** In this order: the machine first, the peers, then Plankton (whose RSS covers its whole life). */
-const SCENARIOS: readonly Scenario[] = [machineLimit, nginxDownload, swiftPeer, glancePeer, planktonServer];
+/**
+ * In this order: the machine first, the peers, then Plankton (whose RSS covers its whole life),
+ * then Plankton's distributed configuration (PostgreSQL + S3, with their own servers).
+ */
+const SCENARIOS: readonly Scenario[] = [
+  machineLimit,
+  nginxDownload,
+  swiftPeer,
+  glancePeer,
+  planktonServer,
+  planktonPgS3,
+];
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -82,6 +82,28 @@ export const METRICS = [
   { key: 'swift_list_p99_ms', unit: 'ms', what: 'Plankton: Swift container listing latency, 99th percentile' },
   { key: 'seeded_images', unit: 'images', what: 'Plankton: images in the database during HEAD/list' },
   {
+    key: 'concurrent_upload_mib_s',
+    unit: 'MiB/s',
+    what: 'Plankton: 8 object PUTs at once, each of its own fresh file of an eighth of the data size (8 × 256 MiB; quick: 8 × 32 MiB), all bytes over the wall time until the last reply',
+  },
+  {
+    key: 'seeded_images_1m',
+    unit: 'images',
+    what: 'Plankton: images in the database after growing it to ten times `seeded_images` (1,000,000; quick: 100,000)',
+  },
+  {
+    key: 'seed_growth_s',
+    unit: 's',
+    what: 'Plankton: seconds the SQL seeder took to grow the catalogue from `seeded_images` to `seeded_images_1m` (server stopped)',
+  },
+  {
+    key: 'list_rps_1m',
+    unit: 'req/s',
+    what: 'Plankton: the same list page as `list_rps` under wrk, at `seeded_images_1m` images (server restarted on the grown database)',
+  },
+  { key: 'list_p50_ms_1m', unit: 'ms', what: 'Plankton: list latency at `seeded_images_1m` images, median' },
+  { key: 'list_p99_ms_1m', unit: 'ms', what: 'Plankton: list latency at `seeded_images_1m` images, 99th percentile' },
+  {
     key: 'list_1c_rps',
     unit: 'req/s',
     what: 'Plankton: the same list page with one wrk connection (one request at a time)',
@@ -94,6 +116,33 @@ export const METRICS = [
     what: 'Plankton: peak memory over the whole run: VmHWM of one process; with workers the peak sum of the Pss of the primary and its workers (shared pages counted once)',
   },
   { key: 'workers', unit: 'processes', what: 'Plankton: HTTP worker processes of `serve` (`--workers`)' },
+  // Plankton, distributed configuration
+  {
+    key: 'pg_s3_object_put_mib_s',
+    unit: 'MiB/s',
+    what: 'Plankton on PostgreSQL + S3 (Swift s3api): object PUT of the data file (raw, Content-Length)',
+  },
+  { key: 'pg_s3_object_get_mib_s', unit: 'MiB/s', what: 'Plankton on PostgreSQL + S3: object GET (best of 2)' },
+  { key: 'pg_s3_head_rps', unit: 'req/s', what: 'Plankton on PostgreSQL + S3: HEAD /image/v1.0/images/<id> under wrk' },
+  { key: 'pg_s3_head_p50_ms', unit: 'ms', what: 'Plankton on PostgreSQL + S3: HEAD latency, median' },
+  { key: 'pg_s3_head_p99_ms', unit: 'ms', what: 'Plankton on PostgreSQL + S3: HEAD latency, 99th percentile' },
+  {
+    key: 'pg_s3_list_rps',
+    unit: 'req/s',
+    what: 'Plankton on PostgreSQL + S3: GET /image/v1.0/images/detail?limit=100&disk_format=diskdump under wrk',
+  },
+  { key: 'pg_s3_list_p50_ms', unit: 'ms', what: 'Plankton on PostgreSQL + S3: list latency, median' },
+  { key: 'pg_s3_list_p99_ms', unit: 'ms', what: 'Plankton on PostgreSQL + S3: list latency, 99th percentile' },
+  {
+    key: 'pg_s3_seeded_images',
+    unit: 'images',
+    what: 'Plankton on PostgreSQL + S3: images seeded into PostgreSQL through SQL for HEAD/list',
+  },
+  {
+    key: 'pg_s3_max_rss_mb',
+    unit: 'MB',
+    what: 'Plankton on PostgreSQL + S3: peak memory of the server (as `max_rss_mb`; PostgreSQL and Swift not counted)',
+  },
   // peers
   { key: 'glance_upload_mib_s', unit: 'MiB/s', what: 'Glance 25: PUT /v2/images/<id>/file' },
   { key: 'glance_download_mib_s', unit: 'MiB/s', what: 'Glance 25: GET /v2/images/<id>/file' },

@@ -36,7 +36,7 @@ export function parseOptions(argv: readonly string[]): Profile {
     else if (a.startsWith('--only=')) only.push(...a.slice('--only='.length).split(','));
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench [-- --quick] [-- --only machine,nginx,swift,glance,plankton] [-- --workers N]\n',
+        'usage: npm run bench [-- --quick] [-- --only machine,nginx,swift,glance,plankton,pg-s3] [-- --workers N]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
