@@ -25,6 +25,7 @@ export function instrumentBlockStore(inner: BlockStore, metrics: Metrics): Block
     },
     put: (hash, data) => timed('put', () => inner.put(hash, data)),
     get: (hash) => timed('get', () => inner.get(hash)),
+    readInto: (hash, into) => timed('get', () => inner.readInto(hash, into)),
     has: (hash) => timed('has', () => inner.has(hash)),
     missing: (hashes) => timed('missing', () => inner.missing(hashes)),
     delete: (hash) => timed('delete', () => inner.delete(hash)),

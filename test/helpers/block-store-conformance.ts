@@ -97,6 +97,21 @@ export function runBlockStoreConformance(name: string, make: () => Promise<Block
       await store.delete(hash);
     });
 
+    it('readInto reads a block into a given buffer, reused across blocks and sizes', async () => {
+      const big = randomBlock(BLOCK_SIZE);
+      const small = randomBlock(3000);
+      await store.put(big.hash, big.data);
+      await store.put(small.hash, small.data);
+      const into = Buffer.alloc(BLOCK_SIZE, 0xaa);
+      assert.equal(await store.readInto(big.hash, into), BLOCK_SIZE);
+      assert.ok(into.equals(big.data), 'a whole block');
+      assert.equal(await store.readInto(small.hash, into), 3000);
+      assert.ok(into.subarray(0, 3000).equals(small.data), 'a short block over the previous one');
+      assert.equal(await store.readInto(randomBlock().hash, into), undefined, 'absent');
+      await assert.rejects(store.readInto(big.hash, Buffer.alloc(BLOCK_SIZE - 1)), /longer than/);
+      await store.deleteMany([big.hash, small.hash]);
+    });
+
     it('stores the empty block (what an all-NUL block hashes to)', async () => {
       await store.put(EMPTY_HASH, Buffer.alloc(0));
       assert.deepEqual(await store.get(EMPTY_HASH), Buffer.alloc(0));

@@ -52,6 +52,7 @@ describe('GuardedBlockStore', () => {
     label: 'stalled',
     put: () => new Promise(() => undefined),
     get: () => Promise.reject(errno('EROFS')),
+    readInto: () => Promise.reject(errno('EROFS')),
     has: async () => true,
     missing: async () => [],
     delete: async () => undefined,

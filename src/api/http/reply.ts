@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { ServiceError, type FaultKind } from '../../errors.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { BlockStream } from '../../domain/objects/object-reader.ts';
 
 /** Header values; a list is sent as repeated lines (Set-Cookie). */
 export type HeaderMap = Record<string, string | number | readonly string[]>;
@@ -78,7 +79,8 @@ export async function send(req: IncomingMessage, res: ServerResponse, r: ApiResp
     return;
   }
   if (body instanceof Readable) {
-    await pipeline(body, res).catch((err) => {
+    // Stored bytes take the fast path: recycled buffers, released as the socket takes them.
+    await (body instanceof BlockStream ? body.pipeTo(res) : pipeline(body, res)).catch((err) => {
       // The client went away or the source failed mid-stream: the status line is out, so cut the
       // connection; a short body tells the client something is wrong.
       res.destroy(err);

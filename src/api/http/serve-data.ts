@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { BlockStream } from '../../domain/objects/object-reader.ts';
 import { checkConditions, parseRange, parseRanges, rangeNotSatisfiable } from './conditional.ts';
 import type { ApiResponse, HeaderMap } from './reply.ts';
 
@@ -29,6 +30,10 @@ export interface ServedData {
  * headers. Failures later on can only cut the connection: the status line is out by then.
  */
 async function firstBytes(body: Readable): Promise<Readable> {
+  if (body instanceof BlockStream) {
+    await body.firstBytes();
+    return body;
+  }
   await new Promise<void>((resolve, reject) => {
     const done = (err?: Error) => {
       body.off('readable', onReadable);

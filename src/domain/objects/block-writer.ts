@@ -47,7 +47,7 @@ export async function writeBlocks(
   const hashes: string[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  let block = blockBuffers.acquire(BLOCK_SIZE);
+  let block = blockBuffers.acquire();
   let filled = 0;
   let size = 0;
 
@@ -94,7 +94,7 @@ export async function writeBlocks(
         offset += n;
         if (filled === BLOCK_SIZE) {
           await flush(block, BLOCK_SIZE);
-          block = blockBuffers.acquire(BLOCK_SIZE);
+          block = blockBuffers.acquire();
           filled = 0;
         }
       }

@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { BLOCK_SIZE } from '../hashing.ts';
+import { BufferPool } from './buffer-pool.ts';
 import type { HashReply, HashRequest, StreamAlgorithm } from './hash-messages.ts';
 
 /**
@@ -124,19 +126,7 @@ export const hashPool = new HashPool();
 /**
  * Block buffers the workers can read without a copy, recycled: shared memory is freed only when
  * every thread that saw it has collected it, and idle workers seldom collect, so fresh buffers
- * per block would make memory grow with the data size.
+ * per block would make memory grow with the data size. Release one only once no worker and no
+ * write uses it any more.
  */
-class BlockBuffers {
-  readonly #free: Buffer[] = [];
-
-  acquire(size: number): Buffer {
-    return this.#free.pop() ?? Buffer.from(new SharedArrayBuffer(size));
-  }
-
-  /** Only once no worker and no write uses it any more. Keeps a few for the next uploads. */
-  release(block: Buffer): void {
-    if (this.#free.length < 8) this.#free.push(block);
-  }
-}
-
-export const blockBuffers = new BlockBuffers();
+export const blockBuffers = new BufferPool(() => Buffer.from(new SharedArrayBuffer(BLOCK_SIZE)), 8);

@@ -15,13 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Readable as ReadableStream } from 'node:stream';
 import { permits, type Principal } from '../authorization.ts';
 import { DomainError, UploadBlocksRemoved } from '../errors.ts';
 import { BLOCK_SIZE, objectHash } from '../hashing.ts';
 import type { BlockStore } from '../../storage/blocks/block-store.ts';
 import { etagOf, type ObjectRecord } from './object-record.ts';
-import { readObject } from './object-reader.ts';
+import { BlockStream, type HashmapRange } from './object-reader.ts';
 import type { ObjectService } from './object-service.ts';
 
 export interface DynamicManifest {
@@ -132,12 +131,7 @@ export function splitSegmentPath(path: string): { container: string; name: strin
 // ---- reading ---------------------------------------------------------------------------------
 
 /** A byte window `[start, end]` of a stored version. */
-interface Piece {
-  readonly hashes: readonly string[];
-  readonly size: number;
-  readonly start: number;
-  readonly end: number;
-}
+type Piece = HashmapRange;
 
 /** A large object resolved for one read: its total size, its ETag, and the pieces of its bytes. */
 export interface ResolvedLargeObject {
@@ -295,14 +289,9 @@ export class LargeObjects {
     return { size: m.size, etag: m.etag, pieces };
   }
 
-  /** Streams bytes `[start, end]` of a resolved large object, segment after segment. */
+  /** Streams bytes `[start, end]` of a resolved large object, its segments like one object (one read-ahead). */
   open(resolved: ResolvedLargeObject, start = 0, end = resolved.size - 1): Readable {
-    const blocks = this.blocks;
-    const parts = window(resolved.pieces, start, end);
-    async function* bytes() {
-      for (const p of parts) yield* readObject(blocks, p.hashes, p.size, p.start, p.end);
-    }
-    return ReadableStream.from(bytes(), { objectMode: false, highWaterMark: 1 });
+    return new BlockStream(this.blocks, window(resolved.pieces, start, end));
   }
 
   /**

@@ -6,7 +6,7 @@
  * Contract every driver passes (test/block-store-conformance.ts):
  * - `put` is atomic: a reader sees either no block or the whole block, never a torn one, even
  *   across a crash; putting an existing hash is a no-op.
- * - `get` returns exactly the bytes stored, or undefined.
+ * - `get` returns exactly the bytes stored, or undefined; `readInto` the same into a given buffer.
  * - `list` yields every stored block with the time it was last written, for garbage collection.
  * - `delete` and `deleteMany` remove blocks; an absent block is no error.
  */
@@ -15,6 +15,12 @@ export interface BlockStore {
   readonly label: string;
   put(hash: string, data: Buffer): Promise<void>;
   get(hash: string): Promise<Buffer | undefined>;
+  /**
+   * Reads the block into `into` (a block never exceeds `BLOCK_SIZE`; give at least that) and
+   * returns its length, or undefined when it is absent; a block longer than `into` is an error.
+   * Streaming readers use it to recycle a few buffers instead of allocating one per block.
+   */
+  readInto(hash: string, into: Buffer): Promise<number | undefined>;
   has(hash: string): Promise<boolean>;
   /** The hashes of `hashes` that are not stored, in the given order, each once. */
   missing(hashes: readonly string[]): Promise<string[]>;

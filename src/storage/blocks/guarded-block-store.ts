@@ -64,6 +64,10 @@ export class GuardedBlockStore implements BlockStore {
   get(hash: string): Promise<Buffer | undefined> {
     return this.guard(() => this.inner.get(hash));
   }
+  /** On a timeout the read may still write into `into` later: the caller must not reuse it then. */
+  readInto(hash: string, into: Buffer): Promise<number | undefined> {
+    return this.guard(() => this.inner.readInto(hash, into));
+  }
   has(hash: string): Promise<boolean> {
     return this.guard(() => this.inner.has(hash));
   }

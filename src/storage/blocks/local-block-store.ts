@@ -146,6 +146,28 @@ export class LocalBlockStore implements BlockStore {
     }
   }
 
+  async readInto(hash: string, into: Buffer): Promise<number | undefined> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(this.pathOf(hash), 'r');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    try {
+      // Unlike readFile (fstat, then 512 KiB reads into a fresh buffer), one read of the whole
+      // block into the caller's buffer: no allocation, no page faults of a new buffer, no concat.
+      let length = 0;
+      for (let n = -1; n !== 0 && length < into.length; length += n)
+        n = (await fh.read(into, length, into.length - length, length)).bytesRead;
+      if (length === into.length && (await fh.read(Buffer.alloc(1), 0, 1, length)).bytesRead > 0)
+        throw new Error(`block ${hash} is longer than the ${into.length} bytes given to read it into`);
+      return length;
+    } finally {
+      await fh.close();
+    }
+  }
+
   async has(hash: string): Promise<boolean> {
     try {
       await fs.stat(this.pathOf(hash));

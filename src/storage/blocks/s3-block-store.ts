@@ -156,6 +156,23 @@ export class S3BlockStore implements BlockStore {
     }
   }
 
+  async readInto(hash: string, into: Buffer): Promise<number | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(hash) }));
+      let length = 0;
+      for await (const chunk of (res.Body ?? []) as AsyncIterable<Uint8Array>) {
+        if (length + chunk.length > into.length)
+          throw new Error(`block ${hash} is longer than the ${into.length} bytes given to read it into`);
+        into.set(chunk, length);
+        length += chunk.length;
+      }
+      return length;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   async has(hash: string): Promise<boolean> {
     try {
       await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.key(hash) }));
