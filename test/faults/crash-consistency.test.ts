@@ -15,9 +15,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { BLOCK_SIZE, blockHash } from '../src/domain/hashing.ts';
-import { startChildServer, plankton, type ChildServer } from './helpers/child-server.ts';
-import { DIALECTS, freshPostgresDatabase } from './helpers/dialects.ts';
+import { BLOCK_SIZE, blockHash } from '../../src/domain/hashing.ts';
+import { startChildServer, plankton, type ChildServer } from '../helpers/child-server.ts';
+import { DIALECTS, freshPostgresDatabase } from '../helpers/dialects.ts';
 
 const ALL_KILLS = Number(process.env.CRASH_KILLS ?? 30);
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
