@@ -29,19 +29,20 @@ const CONCURRENCY = 2;
  * PostgreSQL, local + S3), rounded. Only the order matters; refresh with `npm run test:times`.
  */
 const SECONDS: Record<string, number> = {
-  'test/faults/crash-consistency.test.ts': 540,
+  'test/faults/crash-consistency-sqlite.test.ts': 288,
+  'test/faults/crash-consistency-postgres.test.ts': 251,
   'test/gc.test.ts': 100,
   'test/object-expiry-quotas.test.ts': 75,
   'test/image-v2-sharing-clients.test.ts': 71,
   'test/openstack-cli-identity.test.ts': 70,
   'test/glance-cli.test.ts': 62,
-  'test/graceful-shutdown.test.ts': 61,
+  'test/faults/graceful-shutdown.test.ts': 61,
   'test/restic-swift.test.ts': 61,
-  'test/identity-v3.test.ts': 55,
+  'test/identity-v3.test.ts': 65,
   'test/swift-tempurl-bulk.test.ts': 55,
   'test/scrub.test.ts': 51,
   'test/cli.test.ts': 46,
-  'test/races.test.ts': 42,
+  'test/faults/races.test.ts': 42,
   'test/image-inspection-uploads.test.ts': 40,
   'test/swift-mount-clients.test.ts': 35,
   'test/serve-workers.test.ts': 35,
@@ -138,7 +139,16 @@ async function main(argv: string[]): Promise<void> {
   const rest = argv.filter((a) => a !== '--times');
   const files = rest.some((a) => a.endsWith('.ts')) ? rest : suiteFiles(rest[0] ?? 'test');
 
-  const stream = run({ files: files.map((f) => path.resolve(f)), concurrency: CONCURRENCY });
+  // Stopped (SIGTERM, or SIGINT sent to this process alone): the abort stops the test processes
+  // too, which would otherwise run on as orphans. The second signal ends this process at once.
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      process.exitCode = 1;
+      stop.abort();
+      process.once(signal, () => process.exit(1));
+    });
+  const stream = run({ files: files.map((f) => path.resolve(f)), concurrency: CONCURRENCY, signal: stop.signal });
   /** Per file: the summed durations of its top-level tests and suites (its own start-up excluded). */
   const perFile = new Map<string, number>();
   const topLevel = (data: { nesting: number; file?: string; details: { duration_ms: number } }) => {
