@@ -3,7 +3,7 @@
  * worker serves (the connections are spread over them), each log line names its process, the
  * metrics of both listeners are the sum over the workers while the database-backed gauges are
  * shown once, the settings are checked, and a port in use is the same one-line error as in one
- * process. Graceful shutdown, crashes and races on the cluster are in graceful-shutdown,
+ * process. Graceful shutdown, crashes and races on the cluster are in test/faults/: graceful-shutdown,
  * crash-consistency and races.test.ts. On every database.
  */
 import assert from 'node:assert/strict';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DIALECTS } from './helpers/dialects.ts';
-import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
+import { startTestServer, type TestServer, type TestUser } from '../helpers/test-server.ts';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 

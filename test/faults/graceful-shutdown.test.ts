@@ -10,9 +10,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startChildServer, plankton, type ChildServer } from './helpers/child-server.ts';
-import { DIALECTS, freshPostgresDatabase } from './helpers/dialects.ts';
-import { bytesOf, eventually, md5, tmpFiles } from './helpers/object-store.ts';
+import { startChildServer, plankton, type ChildServer } from '../helpers/child-server.ts';
+import { DIALECTS, freshPostgresDatabase } from '../helpers/dialects.ts';
+import { bytesOf, eventually, md5, tmpFiles } from '../helpers/object-store.ts';
 
 const SIZE = 1024 * 1024;
 const GRACE_SECONDS = 4;

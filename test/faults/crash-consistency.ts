@@ -15,9 +15,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { BLOCK_SIZE, blockHash } from '../src/domain/hashing.ts';
-import { startChildServer, plankton, type ChildServer } from './helpers/child-server.ts';
-import { DIALECTS, freshPostgresDatabase } from './helpers/dialects.ts';
+import { BLOCK_SIZE, blockHash } from '../../src/domain/hashing.ts';
+import { startChildServer, plankton, type ChildServer } from '../helpers/child-server.ts';
+import { freshPostgresDatabase, type TestDialect } from '../helpers/dialects.ts';
 
 const ALL_KILLS = Number(process.env.CRASH_KILLS ?? 30);
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -61,7 +61,12 @@ async function expectStatus(r: Response, expected: readonly number[], what: stri
 /** The cluster (`serve --workers 2`) is killed fewer times: its start takes longer. */
 const CLUSTER_KILLS = Number(process.env.CRASH_CLUSTER_KILLS ?? 10);
 
-for (const dialect of DIALECTS)
+/**
+ * The crash-consistency suites of one database: one process, then the cluster. Each database is
+ * a test file of its own (crash-consistency-sqlite / -postgres.test.ts), so that `test:faults`
+ * runs the two side by side.
+ */
+export function crashConsistencySuites(dialect: TestDialect): void {
   for (const workers of [1, 2]) {
     const KILLS = workers === 1 ? ALL_KILLS : CLUSTER_KILLS;
     describe(`crash consistency [${dialect}${workers > 1 ? `, --workers ${workers}` : ''}]`, () => {
@@ -238,6 +243,7 @@ for (const dialect of DIALECTS)
       });
     });
   }
+}
 
 /** The engine's own check (SQLite) and our invariants: hashmap lengths match sizes, no dangling rows. */
 async function checkDatabaseIntegrity(dialect: string, dataDir: string, url?: string): Promise<void> {
