@@ -410,6 +410,18 @@ export async function startServer(services: Services, log: Logger): Promise<Runn
   services.images.onImportFailure((imageId, err) =>
     log.warn({ imageId, err: err instanceof Error ? err.message : String(err) }, 'image import failed'),
   );
+  services.onDatabaseFailure((err, statement) => {
+    const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+    log.warn(
+      {
+        dependency: err.dependency,
+        problem: err.problem,
+        statement,
+        cause: { code: cause?.code, message: typeof cause?.message === 'string' ? cause.message : String(cause) },
+      },
+      'database failed',
+    );
+  });
   const { host, port } = services.settings;
   await listenOn(server, host, port);
   const address = server.address() as AddressInfo;

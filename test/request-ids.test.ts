@@ -7,14 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { loadSettings } from '../src/config.ts';
-import { type RunningServer, startServer } from '../src/server.ts';
-import { Services } from '../src/services.ts';
 import { rawRequest, type RawResponse } from './helpers/raw-http.ts';
-import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
+import { logSink, startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-z]+$/;
 const TRANS_ID = /^tx[0-9a-f]{21}-[0-9a-f]{10}$/;
@@ -53,46 +48,20 @@ function openRequest(url: string, head: string): { socket: net.Socket; reply: Pr
 describe('request ids on every reply', () => {
   let s: TestServer;
   let u: TestUser;
-  let server: RunningServer;
-  let services: Services;
-  const logLines: Record<string, unknown>[] = [];
+  const log = logSink();
+  const logLines = log.lines;
 
   before(async () => {
-    // The users and tokens come from a test server's database; this suite's own server (same
-    // data dir, its log captured) is the one under test.
-    s = await startTestServer('sqlite');
-    u = await s.user();
-    const settings = loadSettings(
-      {
-        host: '127.0.0.1',
-        port: '0',
-        dataDir: s.dataDir,
-        headersTimeout: '1s',
-        bodyMinRate: '1000000',
-        bodyRateWindow: '2s',
-        maxUploads: '1',
-      },
-      {},
+    s = await startTestServer(
+      'sqlite',
+      { headersTimeout: '1s', bodyMinRate: '1000000', bodyRateWindow: '2s', maxUploads: '1' },
+      { logTo: log.stream },
     );
-    services = await Services.open(settings, { migrate: false });
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n')) if (line) logLines.push(JSON.parse(line));
-        done();
-      },
-    });
-    server = await startServer(services, pino({ level: 'info' }, sink));
-    const c = await fetch(`${server.url}/swift/v1/AUTH_${u.uuid}/c`, {
-      method: 'PUT',
-      headers: { 'X-Auth-Token': u.token },
-    });
+    u = await s.user();
+    const c = await s.fetch(`/swift/v1/AUTH_${u.uuid}/c`, { method: 'PUT', token: u.token });
     assert.equal(c.status, 201);
   });
-  after(async () => {
-    await server?.close();
-    await services?.close();
-    await s?.close();
-  });
+  after(() => s?.close());
 
   /** The reply names a request id, and a log line names that id with the reply's status. */
   const assertNamed = async (r: RawResponse, status: number) => {
@@ -115,23 +84,20 @@ describe('request ids on every reply', () => {
   };
 
   it('408 for headers not received in time', async () => {
-    const { reply } = openRequest(server.url, `GET /swift/v1/AUTH_${u.uuid} HTTP/1.1\r\nHost: x\r\nX-Slow: `);
+    const { reply } = openRequest(s.url, `GET /swift/v1/AUTH_${u.uuid} HTTP/1.1\r\nHost: x\r\nX-Slow: `);
     const r = await reply;
     await assertNamed(r, 408);
     assert.match(r.body.toString(), /"requestTimeout":\{"code":408/);
   });
 
   it("400 of the HTTP parser: a malformed request, and headers too large (Swift's ids on its mount)", async () => {
-    const malformed = await rawRequest(
-      server.url,
-      `GET /swift/v1/AUTH_${u.uuid} HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n`,
-    );
+    const malformed = await rawRequest(s.url, `GET /swift/v1/AUTH_${u.uuid} HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n`);
     await assertSwiftNamed(malformed, 400);
-    const elsewhere = await rawRequest(server.url, 'GET /image/v1/images HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    const elsewhere = await rawRequest(s.url, 'GET /image/v1/images HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
     await assertNamed(elsewhere, 400);
     assert.equal(elsewhere.headers['x-trans-id'], undefined, 'Swift names only its own requests');
     const big = await rawRequest(
-      server.url,
+      s.url,
       `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(200 * 1024)}\r\nConnection: close\r\n\r\n`,
     );
     await assertNamed(big, 400);
@@ -142,10 +108,10 @@ describe('request ids on every reply', () => {
     const put = (name: string) =>
       `PUT /swift/v1/AUTH_${u.uuid}/c/${name} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${u.token}\r\nContent-Length: 10000000\r\n\r\n`;
     // The first upload holds the one upload slot, sending a few bytes and then nothing.
-    const slow = openRequest(server.url, `${put('slow')}abc`);
+    const slow = openRequest(s.url, `${put('slow')}abc`);
     let busy: RawResponse | undefined;
     for (let i = 0; i < 50; i++) {
-      const second = openRequest(server.url, put('second'));
+      const second = openRequest(s.url, put('second'));
       const r = await second.reply;
       if (r.status === 503) {
         busy = r;
@@ -161,11 +127,11 @@ describe('request ids on every reply', () => {
   });
 
   it('the replies of the router keep theirs', async () => {
-    const r = await fetch(`${server.url}/swift/v1/AUTH_${u.uuid}/c`, { headers: { 'X-Auth-Token': u.token } });
+    const r = await fetch(`${s.url}/swift/v1/AUTH_${u.uuid}/c`, { headers: { 'X-Auth-Token': u.token } });
     await r.arrayBuffer();
     assert.match(r.headers.get('x-request-id') ?? '', REQUEST_ID);
     assert.match(r.headers.get('x-trans-id') ?? '', TRANS_ID);
-    const image = await fetch(`${server.url}/image/v1/images`, { headers: { 'X-Auth-Token': u.token } });
+    const image = await fetch(`${s.url}/image/v1/images`, { headers: { 'X-Auth-Token': u.token } });
     await image.arrayBuffer();
     assert.match(image.headers.get('x-request-id') ?? '', REQUEST_ID);
     assert.equal(image.headers.get('x-trans-id'), null);

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { loadSettings, SETTING_VARIABLES, type Settings } from '../../src/config.ts';
 import { createLogger, startServer } from '../../src/server.ts';
 import { Services } from '../../src/services.ts';
@@ -45,7 +47,7 @@ interface RunningTestServer {
 export async function startTestServer(
   dialect: TestDialect,
   flags: Record<string, string> = {},
-  opts: { workers?: number } = {},
+  opts: { workers?: number; logTo?: Writable } = {},
 ): Promise<TestServer> {
   const workers = opts.workers ?? 1;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-test-'));
@@ -68,7 +70,9 @@ export async function startTestServer(
   } else {
     const settings: Settings = loadSettings({ host: '127.0.0.1', port: '0', logLevel, ...storage, ...flags }, {});
     services = await Services.open(settings);
-    server = await startServer(services, createLogger(settings.logLevel));
+    // `logTo`: the log (JSON lines, level info) goes there, for tests that read it.
+    const log = opts.logTo ? pino({ level: 'info' }, opts.logTo) : createLogger(settings.logLevel);
+    server = await startServer(services, log);
   }
   return {
     url: server.url,
@@ -94,4 +98,16 @@ export async function startTestServer(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A log destination for `startTestServer(…, { logTo })` that keeps every line, parsed. */
+export function logSink(): { readonly stream: Writable; readonly lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { stream, lines };
 }
