@@ -410,6 +410,16 @@ export async function startServer(services: Services, log: Logger): Promise<Runn
   services.images.onImportFailure((imageId, err) =>
     log.warn({ imageId, err: err instanceof Error ? err.message : String(err) }, 'image import failed'),
   );
+  services.images.statusRepairs.onEvent((e) => {
+    if (e.outcome === 'repaired') log.info({ imageId: e.imageId, attempts: e.attempts }, 'image status repaired');
+    else
+      log[e.outcome === 'pending' ? 'warn' : 'error'](
+        { imageId: e.imageId, err: e.err instanceof Error ? e.err.message : String(e.err) },
+        e.outcome === 'pending'
+          ? 'failed upload: the image could not leave its upload status, retried until the database takes it'
+          : 'failed upload: the image could not leave its upload status before shutdown',
+      );
+  });
   services.onDatabaseFailure((err, statement) => {
     const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
     log.warn(

@@ -169,6 +169,8 @@ export class Services {
   }
 
   async close(): Promise<void> {
+    // Status changes still waiting for the database get one last try (status-repairs.ts).
+    await this.images.statusRepairs.close();
     await this.blocks.close().catch(() => undefined);
     await this.metadata.close();
   }

@@ -8,10 +8,39 @@
  * read-only refusal); test/faults/sqlite-disk.test.ts fills a real tmpfs (root only).
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { assertFault, call, p, type Reply } from './helpers/object-store.ts';
 import { logSink, startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
+
+/** An upload whose body the test sends in two parts, with whatever it likes in between. */
+function twoPartUpload(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  parts: [Buffer, Buffer],
+): { sendRest(): void; reply: Promise<{ status: number; body: string }> } {
+  const base = new URL(url);
+  const req = http.request({
+    host: base.hostname,
+    port: base.port,
+    method,
+    path,
+    headers: { ...headers, 'Content-Length': String(parts[0].length + parts[1].length) },
+  });
+  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+  });
+  req.write(parts[0]);
+  return { sendRest: () => req.end(parts[1]), reply };
+}
 
 /** 15 values of 250 characters: within Pithos's and Swift's metadata limits, too big for the pages left. */
 const bigValues = (prefix: string): Record<string, string> =>
@@ -121,5 +150,89 @@ describe('SQLite disk full or read-only', () => {
       'the read-only refusal is logged',
     );
     assertSucceeded(await writes('after-read-only'));
+  });
+
+  /** Polls until `check` holds (up to 30 s); whether it did. */
+  const eventually = async (check: () => Promise<boolean>): Promise<boolean> => {
+    for (let i = 0; i < 300; i++) {
+      if (await check()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
+  };
+  const v2Status = async (id: string) =>
+    (await call(s, 'GET', `/image/v2/images/${id}`, { token: u.token })).json().status as string;
+
+  it('an upload failing while the database refuses writes: the image leaves saving once it takes them', async () => {
+    const created = await call(s, 'POST', '/image/v2/images', {
+      token: u.token,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'stuck?', disk_format: 'raw', container_format: 'bare' }),
+    });
+    assert.equal(created.status, 201);
+    const id = created.json().id as string;
+    const parts: [Buffer, Buffer] = [Buffer.alloc(64 * 1024, 1), Buffer.alloc(64 * 1024, 2)];
+    // A v2 upload and a v1 create with data, both under way (saving) when the database turns read-only.
+    const v2 = twoPartUpload(
+      s.url,
+      'PUT',
+      `/image/v2/images/${id}/file`,
+      { 'X-Auth-Token': u.token, 'Content-Type': 'application/octet-stream' },
+      parts,
+    );
+    const v1 = twoPartUpload(
+      s.url,
+      'POST',
+      '/image/v1/images',
+      {
+        'X-Auth-Token': u.token,
+        'X-Image-Meta-Name': 'stuck-v1',
+        'X-Image-Meta-Disk-Format': 'raw',
+        'X-Image-Meta-Container-Format': 'bare',
+        'Content-Type': 'application/octet-stream',
+      },
+      parts,
+    );
+    const v1Image = async () =>
+      (
+        (await call(s, 'GET', '/image/v2/images?name=stuck-v1', { token: u.token })).json().images as {
+          id: string;
+          status: string;
+        }[]
+      )[0];
+    assert.ok(await eventually(async () => (await v2Status(id)) === 'saving'), 'the v2 upload is saving');
+    assert.ok(await eventually(async () => (await v1Image())?.status === 'saving'), 'the v1 create is saving');
+    const v1Id = (await v1Image()).id;
+
+    await pragma('query_only = 1');
+    try {
+      v2.sendRest();
+      v1.sendRest();
+      const [r2, r1] = await Promise.all([v2.reply, v1.reply]);
+      assert.equal(r2.status, 503, r2.body);
+      assert.equal(r1.status, 503, r1.body);
+      // The way back failed too: both still saving, their change kept for later.
+      assert.equal(await v2Status(id), 'saving');
+      assert.equal(s.services.images.statusRepairs.pending, 2);
+      assert.ok(
+        log.lines.some((l) => l.imageId === id && l.level === 40),
+        'the pending change is logged',
+      );
+    } finally {
+      await pragma('query_only = 0');
+    }
+    // The database takes writes again: the v2 image is queued (retry the upload), the v1 create is gone.
+    assert.ok(await eventually(async () => (await v2Status(id)) === 'queued'), 'the v2 image is queued again');
+    assert.ok(await eventually(async () => (await v1Image()) === undefined), 'the v1 create left nothing');
+    assert.equal((await call(s, 'GET', `/image/v2/images/${v1Id}`, { token: u.token })).status, 404);
+    assert.equal(s.services.images.statusRepairs.pending, 0);
+    assert.ok(log.lines.some((l) => l.imageId === id && l.msg === 'image status repaired'));
+    const retry = await call(s, 'PUT', `/image/v2/images/${id}/file`, {
+      token: u.token,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: Buffer.concat(parts),
+    });
+    assert.equal(retry.status, 204, retry.text());
+    assert.equal(await v2Status(id), 'active');
   });
 });
