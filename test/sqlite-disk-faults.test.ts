@@ -8,39 +8,10 @@
  * read-only refusal); test/faults/sqlite-disk.test.ts fills a real tmpfs (root only).
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { assertFault, call, p, type Reply } from './helpers/object-store.ts';
+import { assertFault, call, p, type Reply, twoPartUpload } from './helpers/object-store.ts';
 import { logSink, startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
-
-/** An upload whose body the test sends in two parts, with whatever it likes in between. */
-function twoPartUpload(
-  url: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  parts: [Buffer, Buffer],
-): { sendRest(): void; reply: Promise<{ status: number; body: string }> } {
-  const base = new URL(url);
-  const req = http.request({
-    host: base.hostname,
-    port: base.port,
-    method,
-    path,
-    headers: { ...headers, 'Content-Length': String(parts[0].length + parts[1].length) },
-  });
-  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-  });
-  req.write(parts[0]);
-  return { sendRest: () => req.end(parts[1]), reply };
-}
 
 /** 15 values of 250 characters: within Pithos's and Swift's metadata limits, too big for the pages left. */
 const bigValues = (prefix: string): Record<string, string> =>
