@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { notFound, CliError, serviceUnavailable } from './errors.ts';
+import { notFound, CliError, dependencyFault, serviceUnavailable } from './errors.ts';
+import { DependencyUnavailable } from './domain/errors.ts';
 import { apiRequest } from './api/http/api-request.ts';
 import { redactUrl } from './api/http/auth.ts';
 import { errorResponse, failureResponse, send, type ApiResponse } from './api/http/reply.ts';
@@ -178,7 +179,11 @@ async function dispatch(
     if (onMetricsPath) response = await metricsResponse(raw, metrics, services.settings.metricsToken!);
     else response = api ? await api.handle(req) : errorResponse(notFound('Not found'));
   } catch (err) {
-    response = failureResponse(log, err, api?.faults, api?.faultNames);
+    // An API without a faults module of its own (identity v2.0, account, health) still words a
+    // failed dependency as every API does, not as an unexpected error.
+    const fault =
+      err instanceof DependencyUnavailable && !api?.faults ? dependencyFault(err.dependency, err.problem) : err;
+    response = failureResponse(log, fault, api?.faults, api?.faultNames);
   }
   if (api?.commonHeaders) response.headers = { ...api.commonHeaders, ...response.headers };
   // Already answered by the shell (a body too slow got its 408): the handler only unwound.

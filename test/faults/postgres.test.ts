@@ -58,6 +58,22 @@ describe('PostgreSQL restarted during load', () => {
         if (img?.status === 503) faults.push(assertFaultShape(img, 503, 'serviceUnavailable'));
         const v1 = await tally.time(() => call(s, 'GET', '/image/v1/images', { token: u.token }));
         if (v1?.status === 503) faults.push(assertFaultShape(v1, 503, 'serviceUnavailable'));
+        // The identity APIs too: Astakos (v2.0 tokens) in the common shape, Keystone v3 in its own.
+        const v2Token = await tally.time(() =>
+          call(s, 'POST', '/identity/v2.0/tokens', {
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ auth: { token: { id: u.token } } }),
+          }),
+        );
+        if (v2Token?.status === 503) faults.push(assertFaultShape(v2Token, 503, 'serviceUnavailable'));
+        const v3Token = await tally.time(() =>
+          call(s, 'GET', '/identity/v3/auth/tokens', { token: u.token, headers: { 'X-Subject-Token': u.token } }),
+        );
+        if (v3Token?.status === 503) {
+          const e = v3Token.json().error as { code: number; message: string };
+          assert.equal(e.code, 503);
+          faults.push(e.message);
+        }
       }
     };
     const load = [0, 1, 2, 3].map(worker);
