@@ -109,6 +109,9 @@ describe('request ids on every reply', () => {
       `PUT /swift/v1/AUTH_${u.uuid}/c/${name} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${u.token}\r\nContent-Length: 10000000\r\n\r\n`;
     // The first upload holds the one upload slot, sending a few bytes and then nothing.
     const slow = openRequest(s.url, `${put('slow')}abc`);
+    // Wait until it holds the slot, so that the next one is the one refused.
+    const inFlight = async () => (await s.services.metrics.uploadsInFlight.get()).values[0]?.value ?? 0;
+    for (let i = 0; i < 200 && (await inFlight()) < 1; i++) await new Promise((resolve) => setTimeout(resolve, 25));
     let busy: RawResponse | undefined;
     for (let i = 0; i < 50; i++) {
       const second = openRequest(s.url, put('second'));
