@@ -229,7 +229,8 @@ const schema = z.object({
 
 type RawSettings = Partial<Record<keyof z.input<typeof schema>, string>>;
 
-const ENV: Record<keyof RawSettings, string> = {
+/** Each setting's PLANKTON_* variable (also how tests hand settings to a `serve` child process). */
+export const SETTING_VARIABLES: Readonly<Record<keyof RawSettings, string>> = {
   host: 'PLANKTON_HOST',
   port: 'PLANKTON_PORT',
   publicUrl: 'PLANKTON_PUBLIC_URL',
@@ -268,8 +269,8 @@ const ENV: Record<keyof RawSettings, string> = {
 /** Flag wins over environment variable wins over default; any invalid value is one clear error. */
 export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = process.env): Settings {
   const raw: RawSettings = {};
-  for (const key of Object.keys(ENV) as (keyof RawSettings)[]) {
-    const value = flags[key] ?? env[ENV[key]];
+  for (const key of Object.keys(SETTING_VARIABLES) as (keyof RawSettings)[]) {
+    const value = flags[key] ?? env[SETTING_VARIABLES[key]];
     if (value !== undefined && value !== '') raw[key] = String(value);
   }
   const parsed = schema.safeParse(raw);
@@ -278,7 +279,7 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     const key = issue.path[0] as keyof RawSettings;
     const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     const shown = key === 'metricsToken' ? '(value not shown: a secret)' : `"${raw[key]}"`;
-    throw new CliError(`invalid ${flag} (${ENV[key]}) ${shown}: ${issue.message}`, 2);
+    throw new CliError(`invalid ${flag} (${SETTING_VARIABLES[key]}) ${shown}: ${issue.message}`, 2);
   }
   const s = parsed.data;
   const dataDir = path.resolve(s.dataDir);

@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { notFound, badRequest, CliError, serviceUnavailable } from './errors.ts';
+import { notFound, CliError, dependencyFault, serviceUnavailable } from './errors.ts';
+import { DependencyUnavailable } from './domain/errors.ts';
 import { apiRequest } from './api/http/api-request.ts';
 import { redactUrl } from './api/http/auth.ts';
 import { errorResponse, failureResponse, send, type ApiResponse } from './api/http/reply.ts';
@@ -37,6 +38,8 @@ const UNWIND_LIMIT_MS = 10_000;
 
 const requestIdPrefix = `${randomBytes(4).toString('hex')}-`;
 let requestCounter = 0;
+/** Unique per process start, cheap per request (no RNG call on the hot path). */
+const nextRequestId = (): string => requestIdPrefix + (++requestCounter).toString(36);
 
 /** Request line plus headers larger than this → 400 "Request headers too large" (spec/README.md). */
 const MAX_HEADER_SIZE = 128 * 1024;
@@ -71,8 +74,9 @@ export function createHttpServer(services: Services, log: Logger, state: ShellSt
       keepAliveTimeout: idleTimeoutSeconds * 1000,
     },
     (req, res) => {
-      // Unique per process start, cheap per request (no RNG call on the hot path).
-      const id = requestIdPrefix + (++requestCounter).toString(36);
+      const id = nextRequestId();
+      // First of all: every reply to this request names it, also one the shell words itself (a 408).
+      res.setHeader('X-Request-Id', id);
       const reqLog = log.child({ reqId: id });
       // Keep-alive connections must not carry new requests past a shutdown.
       if (state.stopping) res.setHeader('Connection', 'close');
@@ -89,7 +93,7 @@ export function createHttpServer(services: Services, log: Logger, state: ShellSt
   // download): node destroys the socket, which aborts the upload or the block reads behind it.
   server.setTimeout(idleTimeoutSeconds * 1000);
   server.maxConnections = maxConnections;
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, log));
   return server;
 }
 
@@ -114,41 +118,21 @@ async function dispatch(
   state: ShellState,
 ): Promise<void> {
   const started = process.hrtime.bigint();
-  const req = apiRequest(raw, id, log, services);
+  const path = pathOf(raw.url);
   const metrics = services.metrics;
-  const onMetricsPath = req.path === '/metrics' && services.settings.metricsToken !== undefined;
-  const api = onMetricsPath ? undefined : findApi(req.path);
+  const onMetricsPath = path === '/metrics' && services.settings.metricsToken !== undefined;
+  const api = onMetricsPath ? undefined : findApi(path);
+  // The API's own request ids (Swift's X-Trans-Id): on every reply, and in the log lines.
+  const idHeaders = api?.idHeaders?.();
+  if (idHeaders) {
+    for (const [name, value] of Object.entries(idHeaders)) res.setHeader(name, value);
+    log = log.child(logFieldsOf(idHeaders));
+  }
+  const req = apiRequest(raw, id, log, services);
   const apiLabel = onMetricsPath ? 'metrics' : (api?.name ?? 'none');
   const socket = raw.socket;
-  let response: ApiResponse;
-  const upload = carriesBody(raw);
-  try {
-    if (upload && state.uploads >= services.settings.maxUploads) {
-      throw serviceUnavailable('Too many uploads in progress, retry later');
-    }
-    if (upload) {
-      state.uploads++;
-      metrics.uploadsInFlight.inc();
-      res.once('close', () => {
-        state.uploads--;
-        metrics.uploadsInFlight.dec();
-      });
-      const { bodyMinRate, bodyRateWindowSeconds } = services.settings;
-      if (bodyMinRate > 0) watchBodyRate(raw, res, bodyMinRate, bodyRateWindowSeconds * 1000, log);
-    }
-    if (onMetricsPath) response = await metricsResponse(raw, metrics, services.settings.metricsToken!);
-    else response = api ? await api.handle(req) : errorResponse(notFound('Not found'));
-  } catch (err) {
-    response = failureResponse(log, err, api?.faults, api?.faultNames);
-  }
-  if (api?.commonHeaders) response.headers = { ...api.commonHeaders, ...response.headers };
-  // Already answered by the shell (a body too slow got its 408): the handler only unwound.
-  if (res.headersSent) return;
-  res.setHeader('X-Request-Id', id);
-  if (response.body instanceof Readable && raw.method !== 'HEAD') {
-    metrics.downloadsInFlight.inc();
-    res.once('close', () => metrics.downloadsInFlight.dec());
-  }
+  // The request's log line and metrics when its reply is done, whoever wrote the reply (the shell's
+  // 408 for a body too slow closes the response before the handler has unwound).
   res.once('close', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const labels = {
@@ -176,7 +160,62 @@ async function dispatch(
       'request',
     );
   });
+  let response: ApiResponse;
+  const upload = carriesBody(raw);
+  try {
+    if (upload && state.uploads >= services.settings.maxUploads) {
+      throw serviceUnavailable('Too many uploads in progress, retry later');
+    }
+    if (upload) {
+      state.uploads++;
+      metrics.uploadsInFlight.inc();
+      res.once('close', () => {
+        state.uploads--;
+        metrics.uploadsInFlight.dec();
+      });
+      const { bodyMinRate, bodyRateWindowSeconds } = services.settings;
+      if (bodyMinRate > 0) watchBodyRate(raw, res, bodyMinRate, bodyRateWindowSeconds * 1000, log);
+    }
+    if (onMetricsPath) response = await metricsResponse(raw, metrics, services.settings.metricsToken!);
+    else response = api ? await api.handle(req) : errorResponse(notFound('Not found'));
+  } catch (err) {
+    // An API without a faults module of its own (identity v2.0, account, health) still words a
+    // failed dependency as every API does, not as an unexpected error.
+    const fault =
+      err instanceof DependencyUnavailable && !api?.faults ? dependencyFault(err.dependency, err.problem) : err;
+    response = failureResponse(log, fault, api?.faults, api?.faultNames);
+  }
+  if (api?.commonHeaders) response.headers = { ...api.commonHeaders, ...response.headers };
+  // Already answered by the shell (a body too slow got its 408): the handler only unwound.
+  if (res.headersSent) return;
+  if (response.body instanceof Readable && raw.method !== 'HEAD') {
+    metrics.downloadsInFlight.inc();
+    res.once('close', () => metrics.downloadsInFlight.dec());
+  }
   await send(raw, res, response);
+}
+
+/** The path of a request target, still percent-encoded (as ApiRequest's `path`). */
+const pathOf = (url: string | undefined): string => {
+  const target = url ?? '/';
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
+};
+
+/**
+ * `X-Trans-Id: tx…` → `transId: "tx…"`: how an API's request-id headers appear in the log; a
+ * value already logged under an earlier name (Swift's `X-Openstack-Request-Id`) is not repeated.
+ */
+function logFieldsOf(headers: Record<string, string>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (seen.has(value)) continue;
+    seen.add(value);
+    const words = name.replace(/^X-/i, '').toLowerCase().split('-');
+    fields[words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('')] = value;
+  }
+  return fields;
 }
 
 /** Per connection, the byte counts already attributed to a request (keep-alive carries several). */
@@ -308,7 +347,7 @@ function watchBodyRate(
 }
 
 /** Malformed HTTP never reaches a handler: answer it with the fault body ourselves. */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket, log: Logger): void {
   if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
     socket.destroy();
     return;
@@ -329,21 +368,45 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     socket.destroy(); // a raw 400 now would be joined to a response already started
     return;
   }
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    // The headers did not all arrive in time (PLANKTON_HEADERS_TIMEOUT).
-    const body = JSON.stringify({
-      requestTimeout: { code: 408, message: 'Request headers not received in time', details: '' },
-    });
-    socket.end(
-      `HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-    return;
-  }
-  const e = err.code === 'HPE_HEADER_OVERFLOW' ? badRequest('Request headers too large') : badRequest('Bad request');
-  const body = JSON.stringify({ badRequest: { code: 400, message: e.message, details: '' } });
-  socket.end(
-    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  // No request came of it, but the reply still names one, and the log line says which.
+  const id = nextRequestId();
+  const target = requestTargetOf(err);
+  const idHeaders = (target !== undefined && findApi(pathOf(target))?.idHeaders?.()) || {};
+  const [status, reason, fault, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? // The headers did not all arrive in time (PLANKTON_HEADERS_TIMEOUT).
+        [408, 'Request Timeout', 'requestTimeout', 'Request headers not received in time']
+      : [
+          400,
+          'Bad Request',
+          'badRequest',
+          err.code === 'HPE_HEADER_OVERFLOW' ? 'Request headers too large' : 'Bad request',
+        ];
+  const body = JSON.stringify({ [fault]: { code: status, message, details: '' } });
+  const headers = {
+    'Content-Type': 'application/json; charset=UTF-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+    'X-Request-Id': id,
+    ...idHeaders,
+  };
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  log.info({ reqId: id, ...logFieldsOf(idHeaders), status, error: err.code }, 'request refused by the HTTP parser');
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${head}\r\n${body}`);
+}
+
+/**
+ * The request target of the bytes the parser refused, when they got as far as a request line
+ * (node hands them over as `rawPacket` on parse errors; a headers timeout has none): which API
+ * the client meant, for its request-id headers.
+ */
+function requestTargetOf(err: NodeJS.ErrnoException): string | undefined {
+  const packet = (err as { rawPacket?: unknown }).rawPacket;
+  if (!Buffer.isBuffer(packet)) return undefined;
+  const line = /^[A-Z]+ (\/[^ \r\n]*) HTTP\/1\.[01]\r?\n/.exec(packet.subarray(0, 8192).toString('latin1'));
+  return line?.[1];
 }
 
 export async function startServer(services: Services, log: Logger): Promise<RunningServer> {
@@ -352,6 +415,28 @@ export async function startServer(services: Services, log: Logger): Promise<Runn
   services.images.onImportFailure((imageId, err) =>
     log.warn({ imageId, err: err instanceof Error ? err.message : String(err) }, 'image import failed'),
   );
+  services.images.statusRepairs.onEvent((e) => {
+    if (e.outcome === 'repaired') log.info({ imageId: e.imageId, attempts: e.attempts }, 'image status repaired');
+    else
+      log[e.outcome === 'pending' ? 'warn' : 'error'](
+        { imageId: e.imageId, err: e.err instanceof Error ? e.err.message : String(e.err) },
+        e.outcome === 'pending'
+          ? 'failed upload: the image could not leave its upload status, retried until the database takes it'
+          : 'failed upload: the image could not leave its upload status before shutdown',
+      );
+  });
+  services.onDatabaseFailure((err, statement) => {
+    const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+    log.warn(
+      {
+        dependency: err.dependency,
+        problem: err.problem,
+        statement,
+        cause: { code: cause?.code, message: typeof cause?.message === 'string' ? cause.message : String(cause) },
+      },
+      'database failed',
+    );
+  });
   const { host, port } = services.settings;
   await listenOn(server, host, port);
   const address = server.address() as AddressInfo;

@@ -21,6 +21,12 @@ import { MetadataStore } from './storage/metadata/database.ts';
 import { IdentityRepository } from './storage/metadata/identity-repository.ts';
 import { instrumentBlockStore } from './metrics/instrumented-block-store.ts';
 import { Metrics, statementKind } from './metrics/metrics.ts';
+import { DependencyUnavailable } from './domain/errors.ts';
+
+/** Who hears of database failures (set by the server, see `onDatabaseFailure`). */
+interface DatabaseFailures {
+  report?: (err: DependencyUnavailable, statement: string) => void;
+}
 
 /** Failed password attempts allowed per window (PLANKTON_LOGIN_WINDOW), per user and per client address. */
 export const LOGIN_FAILURES_PER_USER = 10;
@@ -47,6 +53,7 @@ export class Services {
   readonly versions: ObjectVersions;
   readonly images: ImageService;
   #publicUrl: string;
+  readonly #databaseFailures: DatabaseFailures;
 
   private constructor(
     readonly settings: Settings,
@@ -54,7 +61,9 @@ export class Services {
     readonly blocks: BlockStore,
     /** This process's metrics (`GET /metrics`); every database statement and block call is counted. */
     readonly metrics: Metrics,
+    databaseFailures: DatabaseFailures,
   ) {
+    this.#databaseFailures = databaseFailures;
     const identity = new IdentityRepository(metadata.db);
     this.users = new Users(identity);
     this.tokens = new Tokens(identity);
@@ -112,6 +121,7 @@ export class Services {
     opts: { migrate?: boolean; onBlocksUnreachable?: (message: string) => void } = {},
   ): Promise<Services> {
     const metrics = new Metrics();
+    const databaseFailures: DatabaseFailures = {};
     const metadata = MetadataStore.open(settings.databaseUrl, settings.dataDir, {
       timeoutMs: settings.databaseTimeoutSeconds * 1000,
       log: (event) => {
@@ -120,7 +130,10 @@ export class Services {
           { kind, outcome: event.level === 'query' ? 'ok' : 'error' },
           event.queryDurationMillis / 1000,
         );
-        if (event.level === 'error') metrics.dbErrors.inc({ kind });
+        if (event.level === 'error') {
+          metrics.dbErrors.inc({ kind });
+          if (event.error instanceof DependencyUnavailable) databaseFailures.report?.(event.error, kind);
+        }
       },
     });
     metrics.useDatabase(metadata.db);
@@ -130,11 +143,20 @@ export class Services {
       const driver = await openBlockStore(settings.blocks, { timeoutMs, onUnreachable: opts.onBlocksUnreachable });
       // Timed outside the guard, so the metrics count its deadlines as failures.
       const blocks = instrumentBlockStore(new GuardedBlockStore(driver, timeoutMs), metrics);
-      return new Services(settings, metadata, blocks, metrics);
+      return new Services(settings, metadata, blocks, metrics, databaseFailures);
     } catch (err) {
       await metadata.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Where a statement that failed because the database did (down, full, read-only, past its
+   * deadline: a DependencyUnavailable) is reported, with its cause: the server's log. The
+   * request answers 503/507 in its API's words; this says why.
+   */
+  onDatabaseFailure(report: (err: DependencyUnavailable, statement: string) => void): void {
+    this.#databaseFailures.report = report;
   }
 
   /** The base URL given to clients (known only after binding when the port was 0). */
@@ -147,6 +169,8 @@ export class Services {
   }
 
   async close(): Promise<void> {
+    // Status changes still waiting for the database get one last try (status-repairs.ts).
+    await this.images.statusRepairs.close();
     await this.blocks.close().catch(() => undefined);
     await this.metadata.close();
   }

@@ -8,7 +8,7 @@ import { pithosFault } from './object-store/faults.ts';
 import { handleIdentityV3, IDENTITY_V3_PREFIX } from './identity/v3/v3-api.ts';
 import { handleObjectStore } from './object-store/object-store-api.ts';
 import { handlePublic } from './public/public-api.ts';
-import { handleSwift, SWIFT_PREFIX } from './swift/swift-api.ts';
+import { handleSwift, SWIFT_PREFIX, swiftIdHeaders } from './swift/swift-api.ts';
 import { uiApi } from './ui/ui-api.ts';
 
 /** One protocol mounted under a path prefix. */
@@ -22,6 +22,12 @@ export interface Api {
   readonly faults?: FaultMapper;
   /** Headers this API adds to every response, errors included. */
   readonly commonHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Headers that name the request in this API's words (Swift's `X-Trans-Id`), new for each
+   * request: the shell sets them on the reply before the handler runs, so every reply carries
+   * them, also those the shell words itself; the request's log lines name them too.
+   */
+  readonly idHeaders?: () => Record<string, string>;
 }
 
 /** Every API on the one listener (spec/README.md, "One listener, six prefixes"). */
@@ -33,7 +39,7 @@ export const APIS: readonly Api[] = [
   { name: 'object-store', prefix: /^\/object-store(\/|$)/, handle: handleObjectStore, faults: pithosFault },
   { name: 'public', prefix: /^\/public(\/|$)/, handle: handlePublic, faults: pithosFault },
   // The Swift dialect of the object store (and /info, /crossdomain.xml, /auth/v1.0): words its own faults.
-  { name: 'swift', prefix: SWIFT_PREFIX, handle: handleSwift },
+  { name: 'swift', prefix: SWIFT_PREFIX, handle: handleSwift, idHeaders: swiftIdHeaders },
   // Before the image API: `/image/v2/…` is v2, the rest of `/image` is v1 (openstack.md Decision 7).
   imageV2Api,
   imageApi,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { call, md5, p } from '../helpers/object-store.ts';
+import { call, md5, p, twoPartUpload } from '../helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/test-server.ts';
 import {
   assertFaultShape,
@@ -58,6 +58,22 @@ describe('PostgreSQL restarted during load', () => {
         if (img?.status === 503) faults.push(assertFaultShape(img, 503, 'serviceUnavailable'));
         const v1 = await tally.time(() => call(s, 'GET', '/image/v1/images', { token: u.token }));
         if (v1?.status === 503) faults.push(assertFaultShape(v1, 503, 'serviceUnavailable'));
+        // The identity APIs too: Astakos (v2.0 tokens) in the common shape, Keystone v3 in its own.
+        const v2Token = await tally.time(() =>
+          call(s, 'POST', '/identity/v2.0/tokens', {
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ auth: { token: { id: u.token } } }),
+          }),
+        );
+        if (v2Token?.status === 503) faults.push(assertFaultShape(v2Token, 503, 'serviceUnavailable'));
+        const v3Token = await tally.time(() =>
+          call(s, 'GET', '/identity/v3/auth/tokens', { token: u.token, headers: { 'X-Subject-Token': u.token } }),
+        );
+        if (v3Token?.status === 503) {
+          const e = v3Token.json().error as { code: number; message: string };
+          assert.equal(e.code, 503);
+          faults.push(e.message);
+        }
       }
     };
     const load = [0, 1, 2, 3].map(worker);
@@ -101,5 +117,42 @@ describe('PostgreSQL restarted during load', () => {
     }
     t.diagnostic(`PostgreSQL restarted: acknowledged writes verified ${acknowledged.size}, lost ${lost}`);
     assert.equal(lost, 0);
+  });
+
+  it('an upload failing while it is down: the image leaves saving once it is back', async (t) => {
+    const created = await call(s, 'POST', '/image/v2/images', {
+      token: u.token,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'pg-stuck?', disk_format: 'raw', container_format: 'bare' }),
+    });
+    assert.equal(created.status, 201);
+    const id = created.json().id as string;
+    const status = async () => (await call(s, 'GET', `/image/v2/images/${id}`, { token: u.token })).json().status;
+    const upload = twoPartUpload(
+      s.url,
+      'PUT',
+      `/image/v2/images/${id}/file`,
+      { 'X-Auth-Token': u.token, 'Content-Type': 'application/octet-stream' },
+      [randomBytes(64 * 1024), randomBytes(64 * 1024)],
+    );
+    assert.notEqual(await until(async () => (await status()) === 'saving', ANSWER_LIMIT_MS), undefined);
+    await pg.stop();
+    upload.sendRest();
+    const r = await upload.reply;
+    assert.equal(r.status, 503, r.body);
+    assert.equal(s.services.images.statusRepairs.pending, 1, 'the way back to queued waits for the database');
+    const returned = Date.now();
+    await pg.start();
+    const back = await until(async () => (await status()) === 'queued', ANSWER_LIMIT_MS);
+    assert.notEqual(back, undefined, 'the image is queued again once the database is back, without a restart');
+    t.diagnostic(
+      `upload failed with the database down: image queued again ${Date.now() - returned} ms after it was back`,
+    );
+    const retry = await call(s, 'PUT', `/image/v2/images/${id}/file`, {
+      token: u.token,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: randomBytes(1024),
+    });
+    assert.equal(retry.status, 204, retry.text());
   });
 });

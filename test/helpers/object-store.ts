@@ -311,3 +311,31 @@ export function merkle(hashes: readonly string[]): string {
   }
   return level[0].toString('hex');
 }
+
+/** An upload whose body the test sends in two parts, with whatever it likes in between. */
+export function twoPartUpload(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  parts: [Buffer, Buffer],
+): { sendRest(): void; reply: Promise<{ status: number; body: string }> } {
+  const base = new URL(url);
+  const req = http.request({
+    host: base.hostname,
+    port: base.port,
+    method,
+    path,
+    headers: { ...headers, 'Content-Length': String(parts[0].length + parts[1].length) },
+  });
+  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+  });
+  req.write(parts[0]);
+  return { sendRest: () => req.end(parts[1]), reply };
+}

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSettings, type Settings } from '../../src/config.ts';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { loadSettings, SETTING_VARIABLES, type Settings } from '../../src/config.ts';
 import { createLogger, startServer } from '../../src/server.ts';
 import { Services } from '../../src/services.ts';
 import { startChildServer } from './child-server.ts';
@@ -29,28 +31,49 @@ export interface TestServer {
 
 let counter = 0;
 
-/** Starts the real server on a loopback port with a temp data dir, on the given metadata database. */
+/** What runs the server: this process (the default), or `plankton serve --workers N` as a child. */
+interface RunningTestServer {
+  readonly url: string;
+  readonly metricsUrl?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real server on a loopback port with a temp data dir, on the given metadata database.
+ * `workers` > 1: `plankton serve --workers N` as a child process instead (the cluster), and
+ * `services` is this test process's own view of the same database and block store (users,
+ * tokens, direct queries); `flags` reach the child as their PLANKTON_* variables.
+ */
 export async function startTestServer(
   dialect: TestDialect,
   flags: Record<string, string> = {},
-  opts: { workers?: number } = {},
+  opts: { workers?: number; logTo?: Writable } = {},
 ): Promise<TestServer> {
-  if ((opts.workers ?? 1) > 1) return startClusterTestServer(dialect, opts.workers!);
+  const workers = opts.workers ?? 1;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-test-'));
   const pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
-  const settings: Settings = loadSettings(
-    {
-      host: '127.0.0.1',
-      port: '0',
-      dataDir,
-      logLevel: process.env.PLANKTON_TEST_LOG ?? 'silent',
-      ...(pgdb ? { databaseUrl: pgdb.url } : {}),
-      ...flags,
-    },
-    {},
-  );
-  const services = await Services.open(settings);
-  const server = await startServer(services, createLogger(settings.logLevel));
+  const storage = { dataDir, ...(pgdb ? { databaseUrl: pgdb.url } : {}) };
+  const logLevel = process.env.PLANKTON_TEST_LOG ?? 'silent';
+  let services: Services;
+  let server: RunningTestServer;
+  if (workers > 1) {
+    const args = ['--data-dir', dataDir, ...(pgdb ? ['--database-url', pgdb.url] : [])];
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(flags)) {
+      const variable = SETTING_VARIABLES[key as keyof typeof SETTING_VARIABLES];
+      if (!variable) throw new Error(`startTestServer: no setting '${key}'`);
+      env[variable] = value;
+    }
+    const child = await startChildServer(args, { workers, logLevel, env });
+    server = { url: child.url, close: () => child.stop() };
+    services = await Services.open(loadSettings({ ...flags, ...storage }, {}), { migrate: false });
+  } else {
+    const settings: Settings = loadSettings({ host: '127.0.0.1', port: '0', logLevel, ...storage, ...flags }, {});
+    services = await Services.open(settings);
+    // `logTo`: the log (JSON lines, level info) goes there, for tests that read it.
+    const log = opts.logTo ? pino({ level: 'info' }, opts.logTo) : createLogger(settings.logLevel);
+    server = await startServer(services, log);
+  }
   return {
     url: server.url,
     metricsUrl: server.metricsUrl,
@@ -77,38 +100,14 @@ export async function startTestServer(
   };
 }
 
-/**
- * `plankton serve --workers N` as a child process on a fresh data dir; `services` is this test
- * process's own view of the same database and block store (users, tokens, direct queries).
- */
-async function startClusterTestServer(dialect: TestDialect, workers: number): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-test-'));
-  const pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
-  const storage = ['--data-dir', dataDir, ...(pgdb ? ['--database-url', pgdb.url] : [])];
-  const child = await startChildServer(storage, { workers, logLevel: process.env.PLANKTON_TEST_LOG ?? 'silent' });
-  const settings = loadSettings({ dataDir, ...(pgdb ? { databaseUrl: pgdb.url } : {}) }, {});
-  const services = await Services.open(settings, { migrate: false });
-  return {
-    url: child.url,
-    dialect,
-    dataDir,
-    services,
-    async user(name, opts = {}) {
-      const u = await services.users.create(name ?? `user${++counter}-${process.pid}@example.org`, opts);
-      const t = await services.tokens.issue(u.uuid, 3600);
-      return { uuid: u.uuid, name: u.name, token: t.secret };
+/** A log destination for `startTestServer(…, { logTo })` that keeps every line, parsed. */
+export function logSink(): { readonly stream: Writable; readonly lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
     },
-    fetch(pathOrUrl, init = {}) {
-      const { token, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (token) headers.set('X-Auth-Token', token);
-      return fetch(pathOrUrl.startsWith('http') ? pathOrUrl : child.url + pathOrUrl, { ...rest, headers });
-    },
-    async close() {
-      await child.stop();
-      await services.close();
-      await pgdb?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  });
+  return { stream, lines };
 }

@@ -44,8 +44,17 @@ const transId = (): string =>
     .toString(16)
     .padStart(10, '0')}`;
 
-export async function handleSwift(req: ApiRequest): Promise<ApiResponse> {
+/**
+ * Swift's request-id headers, which the HTTP shell sets on every reply of this mount before the
+ * handler runs, so that the replies the shell words itself (a `408` for a body too slow, the
+ * `503` for too many uploads) carry them too (src/api/router.ts, `Api.idHeaders`).
+ */
+export function swiftIdHeaders(): Record<string, string> {
   const trans = transId();
+  return { 'X-Trans-Id': trans, 'X-Openstack-Request-Id': trans };
+}
+
+export async function handleSwift(req: ApiRequest): Promise<ApiResponse> {
   let response: ApiResponse;
   let level: StoreTarget['level'] | undefined;
   try {
@@ -55,7 +64,7 @@ export async function handleSwift(req: ApiRequest): Promise<ApiResponse> {
   } catch (err) {
     response = swiftFailure(req.log, err);
   }
-  return finish(response, trans, level);
+  return finish(response, level);
 }
 
 async function route(req: ApiRequest): Promise<{ response: ApiResponse; level?: StoreTarget['level'] }> {
@@ -128,9 +137,9 @@ async function mayUsePlace(req: ApiRequest, caller: Caller, target: StoreTarget)
   return !!c && (await containers.hasGrantsIn(caller.user.uuid, target.account, c.id));
 }
 
-/** Swift's headers on every reply of this API. */
-function finish(r: ApiResponse, trans: string, level: StoreTarget['level'] | undefined): ApiResponse {
-  const headers: HeaderMap = { ...r.headers, 'X-Trans-Id': trans, 'X-Openstack-Request-Id': trans };
+/** Swift's headers on every reply of this API (`X-Trans-Id`: the shell's, see swiftIdHeaders). */
+function finish(r: ApiResponse, level: StoreTarget['level'] | undefined): ApiResponse {
+  const headers: HeaderMap = { ...r.headers };
   const has = (name: string) => Object.keys(headers).some((k) => k.toLowerCase() === name);
   if (!has('content-type'))
     headers['Content-Type'] = level === 'object' || r.status >= 300 ? HTML_TYPE : 'text/plain; charset=UTF-8';

@@ -5,6 +5,7 @@
  * members/`is_public` are the object's read grants. No protocol here: adapters hand over typed
  * commands (image-commands.ts) and word the domain errors they get back.
  */
+import { StatusRepairs } from './status-repairs.ts';
 import { randomUUID } from 'node:crypto';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { Dialect } from '../../storage/metadata/migrations/migration-kit.ts';
@@ -166,6 +167,8 @@ export class ImageService {
   #onImportFailure: ((imageId: string, err: unknown) => void) | undefined;
   /** Members and shared images. */
   readonly members: ImageMembers;
+  /** Status changes out of `saving`/`importing` that the database refused when an upload failed. */
+  readonly statusRepairs = new StatusRepairs();
 
   constructor(
     db: Db,
@@ -598,11 +601,24 @@ export class ImageService {
       return 'saved';
     } catch (err) {
       if (err instanceof EmptyData) return 'empty';
-      // A database that failed (DependencyUnavailable) may fail the discard too: the caller hears
-      // about the first failure, which is the one that explains the answer.
-      if (err instanceof DomainError) await on.discard().catch(() => undefined);
-      else await failSaving(this.#db, id);
+      // A database that failed (DependencyUnavailable) may fail the way back too: it is retried
+      // until the database takes it (status-repairs.ts), and the caller hears about the first
+      // failure, which is the one that explains the answer.
+      if (err instanceof DomainError) await this.#moveBackAfterFailure(id, on.discard);
+      else await this.#moveBackAfterFailure(id, () => failSaving(this.#db, id));
       throw err;
+    }
+  }
+
+  /**
+   * Moves an image out of `saving`/`importing`/`uploading` after its upload failed; when the
+   * database refuses that too, `statusRepairs` keeps retrying it, so the image does not stay there.
+   */
+  async #moveBackAfterFailure(id: string, change: () => Promise<unknown>): Promise<void> {
+    try {
+      await change();
+    } catch (err) {
+      this.statusRepairs.add(id, change, err);
     }
   }
 
@@ -811,7 +827,7 @@ export class ImageService {
         },
       });
     } catch (err) {
-      await unstage(this.#db, entry.id);
+      await this.#moveBackAfterFailure(entry.id, () => unstage(this.#db, entry.id));
       if (!(err instanceof EmptyData)) throw err;
     }
   }
@@ -997,7 +1013,7 @@ export class ImageService {
         },
       );
     } catch (err) {
-      await this.#failImport(entry.id);
+      await this.#moveBackAfterFailure(entry.id, () => this.#failImport(entry.id));
       throw err;
     } finally {
       await cleanup?.();

@@ -134,9 +134,6 @@ export const EMPTY_CONTENT: Content = { size: 0, hashes: [EMPTY_HASH], objectHas
  * lock first, which also serialises it with `gc` (see gc.ts): a version is only committed while
  * all its blocks exist.
  */
-/** Rolls back a delete that found nothing to delete (its history row with it). */
-const NOTHING_DELETED = Symbol('nothing deleted');
-
 export class ObjectService {
   readonly #moveHooks: MoveHook[] = [];
   readonly #overwriteHooks: OverwriteHook[] = [];
@@ -549,21 +546,16 @@ export class ObjectService {
     obj: ObjectRecord,
     opts: { readonly keepHistory?: boolean; readonly expiredAt?: number } = {},
   ): Promise<boolean> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        await lockCommits(trx);
-        // By id *and* path: an object moved away meanwhile keeps its row id and must not go.
-        const at = { id: obj.id, containerId: obj.containerId, name: obj.name };
-        if (opts.keepHistory !== false) await this.#replacing(trx, at, nowMicros(), true);
-        // Gone meanwhile, or (for the reaper) no longer expired: the history row is undone too.
-        if (!(await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name, opts.expiredAt))) throw NOTHING_DELETED;
-        await this.touchContainer(obj.containerId, trx);
-        return true;
-      });
-    } catch (e) {
-      if (e === NOTHING_DELETED) return false;
-      throw e;
-    }
+    return this.db.transaction().execute(async (trx) => {
+      await lockCommits(trx);
+      // By id *and* path: an object moved away meanwhile keeps its row id and must not go.
+      const removed = await this.#rows.deleteAt(trx, obj.id, obj.containerId, obj.name, opts.expiredAt);
+      // Gone meanwhile, or (for the reaper) no longer expired: nothing deleted, nothing to keep.
+      if (!removed) return false;
+      if (opts.keepHistory !== false) await this.#removed(trx, removed, nowMicros());
+      await this.touchContainer(obj.containerId, trx);
+      return true;
+    });
   }
 
   /** Deletes every object whose name starts with `prefix` (empty prefix: the whole container). */
@@ -691,12 +683,18 @@ export class ObjectService {
 
   /**
    * THE hook of every replacement or removal of a live version (overwrite, meta version, move,
-   * delete, prefix delete): call it in the commit transaction, under the commit lock, just before
-   * the live row changes. Containers with `versioning: auto` keep the old version in their
-   * history (versions.ts); others keep nothing. `deleted`: the path ends (delete, move away).
+   * prefix delete): call it in the commit transaction, under the commit lock, just before the
+   * live row changes. Containers with `versioning: auto` keep the old version in their history
+   * (versions.ts); others keep nothing. `deleted`: the path ends (move away, prefix delete).
+   * A single delete uses `#removed` instead: it learns from the delete whether anything went.
    */
   async #replacing(trx: Trx, scope: ArchiveScope, supersededTs: number, deleted: boolean): Promise<void> {
     await this.#history.archive(trx, scope, supersededTs, deleted);
+  }
+
+  /** The same hook for one live row a delete has just removed (its values as the delete returned them). */
+  async #removed(trx: Trx, removed: ObjectRow, supersededTs: number): Promise<void> {
+    await this.#history.archiveRemoved(trx, removed, supersededTs);
   }
 
   /** Takes the next server-wide version id. Being an UPDATE, it is the row lock that orders commits and gc. */

@@ -21,6 +21,7 @@ import type { Database } from './schema.ts';
 import { migrationKit, type Dialect } from './migrations/migration-kit.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { guardedPool } from './guarded-pool.ts';
+import { guardedSqliteDriver } from './guarded-sqlite.ts';
 
 /** PLANKTON_DATABASE_TIMEOUT's default, for the callers that do not pass one. */
 export const DEFAULT_DATABASE_TIMEOUT_MS = 30_000;
@@ -58,12 +59,20 @@ function withStatementCache(db: SQLite.Database, size = 500): SQLite.Database {
  * Kysely already runs transactions one at a time on its single connection, so this costs nothing.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #sqlite: SQLite.Database;
+
+  constructor(sqlite: SQLite.Database) {
+    super({ database: withStatementCache(sqlite) });
+    this.#sqlite = sqlite;
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver() as SqliteDriver;
     driver.beginTransaction = async (connection: DatabaseConnection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
-    return driver;
+    // A full or failing disk answers 503/507 like a PostgreSQL outage (guarded-sqlite.ts).
+    return guardedSqliteDriver(driver, this.#sqlite);
   }
 }
 
@@ -116,7 +125,7 @@ export class MetadataStore {
       throw new CliError(`cannot open the database ${file}: ${(err as Error).message}`);
     }
     return new MetadataStore(
-      new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), log }),
+      new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite), log }),
       'sqlite',
       `sqlite:${file}`,
     );

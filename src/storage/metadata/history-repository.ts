@@ -104,6 +104,28 @@ export class HistoryRepository {
       .execute();
   }
 
+  /**
+   * Keeps `removed`, a live row just deleted, as a version deleted at `supersededTs`, when its
+   * container keeps history (`versioning = 'auto'`). The caller deleted it first and learned
+   * from the delete whether there was anything to keep.
+   */
+  async archiveRemoved(trx: Trx, removed: ObjectRow, supersededTs: number): Promise<void> {
+    const container = await trx
+      .selectFrom('containers')
+      .select('versioning')
+      .where('id', '=', removed.container_id)
+      .executeTakeFirst();
+    if (container?.versioning !== 'auto') return;
+    const kept = Object.fromEntries(COPIED.map((col) => [col, removed[col]])) as Pick<
+      ObjectRow,
+      (typeof COPIED)[number]
+    >;
+    await trx
+      .insertInto('object_history')
+      .values({ ...kept, superseded_ts: supersededTs, deleted: 1 })
+      .execute();
+  }
+
   /** The kept versions of a path, oldest first. */
   async versionsOf(containerId: number, name: string, db: Db = this.#db): Promise<ObjectHistoryRow[]> {
     return db

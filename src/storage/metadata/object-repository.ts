@@ -321,19 +321,25 @@ export class ObjectRepository {
 
   /**
    * Deletes row `id` only while it is still at `containerId/name` (and, with `expiredAt`, only
-   * while it has expired by then: the reaper's guard against a row given a new expiry meanwhile);
-   * false when it was not.
+   * while it has expired by then: the reaper's guard against a row given a new expiry meanwhile).
+   * The row as it was, for the history; undefined when nothing was deleted.
    */
-  async deleteAt(trx: Trx, id: number, containerId: number, name: string, expiredAt?: number): Promise<boolean> {
+  async deleteAt(
+    trx: Trx,
+    id: number,
+    containerId: number,
+    name: string,
+    expiredAt?: number,
+  ): Promise<ObjectRow | undefined> {
     let q = trx
       .deleteFrom('objects')
       .where('id', '=', id)
       .where('container_id', '=', containerId)
       .where('name', '=', name);
     if (expiredAt !== undefined) q = q.where('delete_at', '<=', expiredAt);
-    const gone = await q.returning(['size']).execute();
-    for (const g of gone) await this.#count(trx, containerId, -1, -Number(g.size));
-    return gone.length > 0;
+    const gone = await q.returningAll().executeTakeFirst();
+    if (gone) await this.#count(trx, containerId, -1, -Number(gone.size));
+    return gone;
   }
 
   /** Deletes the container's objects with names in `[from, below)` (either bound optional); returns how many. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { ServiceError } from '../../../errors.ts';
+import { dependencyFault, ServiceError } from '../../../errors.ts';
+import { DependencyUnavailable } from '../../../domain/errors.ts';
 import {
   AuthenticationFailed,
   CredentialRejected,
@@ -72,6 +73,11 @@ export function keystoneFault(err: unknown, log: Logger, publicUrl: string): Api
     return keystoneError(400, `Invalid input for field '${err.field}': ${err.why}`);
   if (err instanceof SubjectTokenNotFound) return keystoneError(404, 'Could not find token.');
   if (err instanceof OwnTokenRefused) return keystoneError(OWN_TOKEN_STATUS[err.reason], err.message);
+  // The database failed (down, full, read-only): 503 (507) with Retry-After, as every API words it.
+  if (err instanceof DependencyUnavailable) {
+    const fault = dependencyFault(err.dependency, err.problem);
+    return keystoneError(fault.status, fault.message, { ...fault.headers });
+  }
   // Shared HTTP helpers (body too large, not UTF-8) speak ServiceError: same status, Keystone's shape.
   if (err instanceof ServiceError && err.status < 500)
     return keystoneError(err.status, err.message, { ...err.headers });
