@@ -130,14 +130,12 @@ export function splitSegmentPath(path: string): { container: string; name: strin
 
 // ---- reading ---------------------------------------------------------------------------------
 
-/** A byte window `[start, end]` of a stored version. */
-type Piece = HashmapRange;
-
 /** A large object resolved for one read: its total size, its ETag, and the pieces of its bytes. */
 export interface ResolvedLargeObject {
   readonly size: number;
   readonly etag: string;
-  readonly pieces: readonly Piece[];
+  /** Byte windows `[start, end]` of stored versions, in order. */
+  readonly pieces: readonly HashmapRange[];
 }
 
 /** A version of plain bytes (not a manifest) frozen out of a large object. */
@@ -153,8 +151,8 @@ const segmentTag = (etag: string, range?: { start: number; end: number }) =>
   range ? `${etag}:${range.start}-${range.end};` : etag;
 
 /** Pieces of `[from, to]` of the concatenation of `pieces`. */
-function window(pieces: readonly Piece[], from: number, to: number): Piece[] {
-  const out: Piece[] = [];
+function window(pieces: readonly HashmapRange[], from: number, to: number): HashmapRange[] {
+  const out: HashmapRange[] = [];
   let offset = 0;
   for (const p of pieces) {
     const length = p.end - p.start + 1;
@@ -219,7 +217,7 @@ export class LargeObjects {
   async #resolve(obj: ObjectRecord, who: Principal, depth: number, budget: Budget): Promise<ResolvedLargeObject> {
     const m = obj.manifest;
     if (!m) {
-      const pieces = obj.size > 0 ? [{ hashes: obj.hashes, size: obj.size, start: 0, end: obj.size - 1 }] : [];
+      const pieces = obj.size > 0 ? [{ hashes: obj.hashes, start: 0, end: obj.size - 1 }] : [];
       return { size: obj.size, etag: etagOf(obj), pieces };
     }
     if (depth > LARGE_OBJECT_LIMITS.maxDepth) throw new ManifestUnreadable('too-deep', `/${obj.container}/${obj.name}`);
@@ -236,7 +234,7 @@ export class LargeObjects {
     budget: Budget,
   ): Promise<ResolvedLargeObject> {
     const container = await this.objects.containers.get(obj.account, m.container);
-    const pieces: Piece[] = [];
+    const pieces: HashmapRange[] = [];
     const etags: string[] = [];
     let size = 0;
     let marker: string | undefined;
@@ -274,7 +272,7 @@ export class LargeObjects {
     depth: number,
     budget: Budget,
   ): Promise<ResolvedLargeObject> {
-    const pieces: Piece[] = [];
+    const pieces: HashmapRange[] = [];
     for (const s of m.segments) {
       if (++budget.lookups > LARGE_OBJECT_LIMITS.maxDynamicSegments)
         throw new ManifestUnreadable('too-many-segments', `/${obj.container}/${obj.name}`);

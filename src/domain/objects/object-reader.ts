@@ -20,7 +20,6 @@ export class MissingBlockError extends Error {}
 /** Bytes `[start, end]` (inclusive) of the data a hashmap describes. */
 export interface HashmapRange {
   readonly hashes: readonly string[];
-  readonly size: number;
   readonly start: number;
   readonly end: number;
 }
@@ -205,5 +204,5 @@ export function readObject(
   start = 0,
   end = size - 1,
 ): BlockStream {
-  return new BlockStream(store, [{ hashes, size, start, end }]);
+  return new BlockStream(store, [{ hashes, start, end }]);
 }
