@@ -8,10 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { EMPTY_HASH, EMPTY_MD5 } from '../../src/domain/hashing.ts';
-
-type Value = string | number | null;
-type Row = Record<string, Value>;
+import { type Row, seedRows, seedTemplates } from './plankton-seed.ts';
 
 const BATCH = 5000;
 
@@ -74,41 +71,10 @@ export async function seedPlanktonPg(url: string, owner: string, count: number):
           [owner, first],
         )
       ).rows[0].id;
-    const insertObjects = await insertInto(client, 'objects', {
-      container_id: containerId,
-      account: owner,
-      name: '',
-      uuid: '',
-      version: 0,
-      version_ts: first,
-      size: 0,
-      hashmap: EMPTY_HASH,
-      object_hash: EMPTY_HASH,
-      md5: EMPTY_MD5,
-      content_type: 'application/octet-stream',
-      content_encoding: null,
-      content_disposition: null,
-      meta: '{}',
-      modified_by: owner,
-      public_token: null,
-    });
-    const insertImages = await insertInto(client, 'images', {
-      id: '',
-      owner,
-      name: '',
-      disk_format: 'diskdump',
-      container_format: 'bare',
-      status: 'available',
-      origin: 'upload',
-      min_ram: 0,
-      min_disk: 0,
-      protected: 0,
-      created_at: first,
-      updated_at: first,
-      declared_size: null,
-      declared_checksum: null,
-    });
-    const insertProperties = await insertInto(client, 'image_properties', { image_id: '', key: '', value: '' });
+    const rows = seedTemplates(owner, first);
+    const insertObjects = await insertInto(client, 'objects', rows.objects);
+    const insertImages = await insertInto(client, 'images', rows.images);
+    const insertProperties = await insertInto(client, 'image_properties', rows.properties);
     const counted = await client.query<{ value: string }>(
       `UPDATE counters SET value = value + $1 WHERE name = 'version' RETURNING value`,
       [count],
@@ -118,28 +84,10 @@ export async function seedPlanktonPg(url: string, owner: string, count: number):
 
     const ids = Array.from({ length: count }, () => randomUUID()).sort();
     for (let from = 0; from < count; from += BATCH) {
-      const objects: Row[] = [];
-      const images: Row[] = [];
-      const properties: Row[] = [];
-      for (let i = from; i < Math.min(count, from + BATCH); i++) {
-        const id = ids[i];
-        const t = first + i * 1_000_000;
-        objects.push({ name: id, uuid: id, version: last - count + 1 + i, version_ts: t });
-        images.push({
-          id,
-          name: `bench-${i}`,
-          disk_format: i % 2 === 0 ? 'diskdump' : 'raw',
-          created_at: t,
-          updated_at: t,
-        });
-        properties.push(
-          { image_id: id, key: 'os', value: 'debian' },
-          { image_id: id, key: 'bench_seq', value: String(i) },
-        );
-      }
-      await insertObjects(objects);
-      await insertImages(images);
-      await insertProperties(properties);
+      const batch = seedRows({ ids, first, already: 0, containerId, lastVersion: last }, from, from + BATCH);
+      await insertObjects(batch.objects);
+      await insertImages(batch.images);
+      await insertProperties(batch.properties);
     }
     await client.query('COMMIT');
     await client.query('ANALYZE objects, images, image_properties');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import SQLite from 'better-sqlite3';
 import { EMPTY_HASH, EMPTY_MD5 } from '../../src/domain/hashing.ts';
 
-type Row = Record<string, string | number | null>;
+export type Row = Record<string, string | number | null>;
 type Insert = (values: Row) => number;
 /** Inserts many rows; `values` fill each row over the defaults given to {@link insertInto}. */
 type InsertMany = (rows: readonly Row[]) => void;
@@ -58,6 +58,108 @@ function insertInto(db: SQLite.Database, table: string, row: Row): Inserter {
   };
 }
 
+/**
+ * What every seeded row shares, per table (the rows of {@link seedRows} fill in the rest): an
+ * available image uploaded through the image API, its empty object in the owner's `images`
+ * container. One template for both seeders (SQLite here, PostgreSQL in plankton-seed-pg.ts).
+ */
+export function seedTemplates(owner: string, first: number) {
+  return {
+    container: {
+      account: owner,
+      name: 'images',
+      quota: 0,
+      versioning: 'auto',
+      project: owner,
+      meta: '{}',
+      created_at: first,
+      modified_at: first,
+    },
+    objects: {
+      container_id: 0,
+      account: owner,
+      name: '',
+      uuid: '',
+      version: 0,
+      version_ts: first,
+      size: 0,
+      hashmap: EMPTY_HASH,
+      object_hash: EMPTY_HASH,
+      md5: EMPTY_MD5,
+      content_type: 'application/octet-stream',
+      content_encoding: null,
+      content_disposition: null,
+      meta: '{}',
+      modified_by: owner,
+      public_token: null,
+    },
+    images: {
+      id: '',
+      owner,
+      name: '',
+      disk_format: 'diskdump',
+      container_format: 'bare',
+      status: 'available',
+      origin: 'upload',
+      min_ram: 0,
+      min_disk: 0,
+      protected: 0,
+      created_at: first,
+      updated_at: first,
+      declared_size: null,
+      declared_checksum: null,
+    },
+    properties: { image_id: '', key: '', value: '' },
+  } satisfies Record<string, Row>;
+}
+
+/** Where images `[from, to)` of one seeding come from. */
+export interface SeedBatch {
+  /** Every image id of the seeding, sorted. */
+  readonly ids: readonly string[];
+  /** Creation time of image 0 (µs); image i is i seconds younger. */
+  readonly first: number;
+  /** Images earlier seedings added: names and `bench_seq` go on from there. */
+  readonly already: number;
+  readonly containerId: number;
+  /** The highest of the object versions taken for this seeding. */
+  readonly lastVersion: number;
+}
+
+/** The rows of images `[from, to)` of a seeding: what differs per image over {@link seedTemplates}. */
+export function seedRows(
+  { ids, first, already, containerId, lastVersion }: SeedBatch,
+  from: number,
+  to: number,
+): { objects: Row[]; images: Row[]; properties: Row[] } {
+  const objects: Row[] = [];
+  const images: Row[] = [];
+  const properties: Row[] = [];
+  for (let i = from; i < Math.min(ids.length, to); i++) {
+    const id = ids[i];
+    const t = first + i * 1_000_000;
+    objects.push({
+      container_id: containerId,
+      name: id,
+      uuid: id,
+      version: lastVersion - ids.length + 1 + i,
+      version_ts: t,
+    });
+    images.push({
+      id,
+      name: `bench-${already + i}`,
+      disk_format: i % 2 === 0 ? 'diskdump' : 'raw',
+      created_at: t,
+      updated_at: t,
+    });
+    properties.push(
+      { image_id: id, key: 'os', value: 'debian' },
+      { image_id: id, key: 'bench_seq', value: String(already + i) },
+    );
+  }
+  return { objects, images, properties };
+}
+
 /** Where a seeding starts: 0 on a fresh database, or the images an earlier call already added. */
 export interface SeedOptions {
   /** Images already seeded by earlier calls: names and `bench_seq` go on from there. */
@@ -94,51 +196,11 @@ export function seedPlankton(dbFile: string, owner: string, count: number, optio
     const now = Date.now() * 1000;
     // one image a second, the newest (`already` = 0) ending now; later calls go further back
     const first = now - (already + count) * 1_000_000;
-    const insertContainer = insertInto(db, 'containers', {
-      account: owner,
-      name: 'images',
-      quota: 0,
-      versioning: 'auto',
-      project: owner,
-      meta: '{}',
-      created_at: first,
-      modified_at: first,
-    });
-    const insertObjects = insertInto(db, 'objects', {
-      container_id: 0,
-      account: owner,
-      name: '',
-      uuid: '',
-      version: 0,
-      version_ts: first,
-      size: 0,
-      hashmap: EMPTY_HASH,
-      object_hash: EMPTY_HASH,
-      md5: EMPTY_MD5,
-      content_type: 'application/octet-stream',
-      content_encoding: null,
-      content_disposition: null,
-      meta: '{}',
-      modified_by: owner,
-      public_token: null,
-    });
-    const insertImages = insertInto(db, 'images', {
-      id: '',
-      owner,
-      name: '',
-      disk_format: 'diskdump',
-      container_format: 'bare',
-      status: 'available',
-      origin: 'upload',
-      min_ram: 0,
-      min_disk: 0,
-      protected: 0,
-      created_at: first,
-      updated_at: first,
-      declared_size: null,
-      declared_checksum: null,
-    }).many;
-    const insertProperties = insertInto(db, 'image_properties', { image_id: '', key: '', value: '' }).many;
+    const rows = seedTemplates(owner, first);
+    const insertContainer = insertInto(db, 'containers', rows.container);
+    const insertObjects = insertInto(db, 'objects', rows.objects);
+    const insertImages = insertInto(db, 'images', rows.images).many;
+    const insertProperties = insertInto(db, 'image_properties', rows.properties).many;
     const takeVersions = db.prepare(`UPDATE counters SET value = value + ? WHERE name = 'version' RETURNING value`);
 
     const ids = Array.from({ length: count }, () => randomUUID()).sort();
@@ -151,28 +213,10 @@ export function seedPlankton(dbFile: string, owner: string, count: number, optio
       if (last === undefined) throw new Error('counters has no "version" row');
       const chunk = BATCH * 10;
       for (let from = 0; from < count; from += chunk) {
-        const objects: Row[] = [];
-        const images: Row[] = [];
-        const properties: Row[] = [];
-        for (let i = from; i < Math.min(count, from + chunk); i++) {
-          const id = ids[i];
-          const t = first + i * 1_000_000;
-          objects.push({ container_id: containerId, name: id, uuid: id, version: last - count + 1 + i, version_ts: t });
-          images.push({
-            id,
-            name: `bench-${already + i}`,
-            disk_format: i % 2 === 0 ? 'diskdump' : 'raw',
-            created_at: t,
-            updated_at: t,
-          });
-          properties.push(
-            { image_id: id, key: 'os', value: 'debian' },
-            { image_id: id, key: 'bench_seq', value: String(already + i) },
-          );
-        }
-        insertObjects.many(objects);
-        insertImages(images);
-        insertProperties(properties);
+        const batch = seedRows({ ids, first, already, containerId, lastVersion: last }, from, from + chunk);
+        insertObjects.many(batch.objects);
+        insertImages(batch.images);
+        insertProperties(batch.properties);
       }
     })();
     db.pragma('journal_mode = WAL'); // as the server leaves it (it also sets this itself)
