@@ -58,7 +58,7 @@ describe('block folder full or read-only', { skip: !isRoot && 'needs root to mou
     assert.equal((await put(tally, 'fits', bytesOf('fits', MIB)))?.status, 201);
     // 8 MiB = two blocks: the first fits, the second does not (6 MiB file system).
     const name = 'too-big';
-    const w = await writeThroughEveryApi(s.url, u.token, u.uuid, name, bytesOf('full', 8 * MIB), tally);
+    const w = await writeThroughEveryApi(s.url, u.token, u.uuid, name, bytesOf('full', 8 * MIB), { tally });
     assert.match(assertFaultShape(w.object, 507, 'insufficientStorage'), /block store is full/);
     assertFaultShape(w.v1, 507, 'insufficientStorage');
     assertFaultShape(w.v2, 507, 'insufficientStorage');
@@ -89,7 +89,7 @@ describe('block folder full or read-only', { skip: !isRoot && 'needs root to mou
     await small.remount('ro');
     try {
       const name = 'while-ro';
-      const w = await writeThroughEveryApi(s.url, u.token, u.uuid, name, bytesOf('ro', MIB), tally);
+      const w = await writeThroughEveryApi(s.url, u.token, u.uuid, name, bytesOf('ro', MIB), { tally });
       assert.match(assertFaultShape(w.object, 503, 'serviceUnavailable'), /block store is read-only/);
       assert.equal(w.object.header('retry-after'), '5');
       assertFaultShape(w.v1, 503, 'serviceUnavailable');

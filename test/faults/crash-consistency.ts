@@ -18,23 +18,12 @@ import pg from 'pg';
 import { BLOCK_SIZE, blockHash } from '../../src/domain/hashing.ts';
 import { startChildServer, plankton, type ChildServer } from '../helpers/child-server.ts';
 import { freshPostgresDatabase, type TestDialect } from '../helpers/dialects.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 const ALL_KILLS = Number(process.env.CRASH_KILLS ?? 30);
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const SIZES = [0, 1, 5000, BLOCK_SIZE - 1, BLOCK_SIZE, BLOCK_SIZE + 10, 2 * BLOCK_SIZE + 12345];
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Deterministic bytes for a content id (AES-CTR keystream: fast); every third id shares its first block, to exercise dedup. */
 function content(id: number, size: number): Buffer {
@@ -86,7 +75,7 @@ export function crashConsistencySuites(dialect: TestDialect): void {
         pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
         const storage = ['--data-dir', dataDir, ...(pgdb ? ['--database-url', pgdb.url] : [])];
         const user = JSON.parse(await plankton(['user', 'create', 'crash@example.org', '--json', ...storage]));
-        const random = rng(SEED);
+        const random = seededRandom(SEED);
         /** name → md5 of every content that may legitimately be there (the acknowledged one, plus in-flight ones). */
         const acknowledged = new Map<string, string>();
         const possible = new Map<string, Set<string>>();

@@ -226,16 +226,30 @@ export interface Writes {
   readonly v2Id: string;
 }
 
-/** A data write through each API: object PUT, v1 image create with data, v2 `PUT /file`. */
+/** A v2 image without data (a metadata write only): its id. */
+export async function createV2Image(url: string, token: string, name: string): Promise<string> {
+  const created = await call(url, 'POST', '/image/v2/images', {
+    token,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name, disk_format: 'raw', container_format: 'bare' }),
+  });
+  assert.equal(created.status, 201, `v2 create: ${created.text()}`);
+  return created.json().id as string;
+}
+
+/**
+ * A data write through each API: object PUT, v1 image create with data, v2 `PUT /file` (to
+ * `v2Id` when given: an image created before the fault, else one created here). Each write is
+ * timed and counted on its own when a `tally` is given.
+ */
 export async function writeThroughEveryApi(
   url: string,
   token: string,
   account: string,
   name: string,
   data: Buffer,
-  tally?: Tally,
+  { tally, v2Id }: { tally?: Tally; v2Id?: string } = {},
 ): Promise<Writes> {
-  // Each write timed and counted on its own when a tally is given.
   const timed = async (request: () => Promise<Reply>): Promise<Reply> => {
     if (!tally) return request();
     const r = await tally.time(request);
@@ -255,21 +269,15 @@ export async function writeThroughEveryApi(
       body: data,
     }),
   );
-  const created = await call(url, 'POST', '/image/v2/images', {
-    token,
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name, disk_format: 'raw', container_format: 'bare' }),
-  });
-  assert.equal(created.status, 201, `v2 create: ${created.text()}`);
-  const v2Id = created.json().id as string;
+  const image = v2Id ?? (await createV2Image(url, token, name));
   const v2 = await timed(() =>
-    call(url, 'PUT', `/image/v2/images/${v2Id}/file`, {
+    call(url, 'PUT', `/image/v2/images/${image}/file`, {
       token,
       headers: { 'Content-Type': 'application/octet-stream' },
       body: data,
     }),
   );
-  return { object, v1, v2, v2Id };
+  return { object, v1, v2, v2Id: image };
 }
 
 /** After a failed write: no object version, the v1 image (if any) and the v2 image queued without data. */

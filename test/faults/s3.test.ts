@@ -65,7 +65,7 @@ describe('S3 block store stalled or unreachable', () => {
 
   /** Writes and a download while the store is faulted: each answered 503, nothing committed. */
   async function duringFault(tally: Tally, name: string): Promise<void> {
-    const w = await writeThroughEveryApi(s.url, u.token, u.uuid, name, bytesOf(name, 5 * MIB), tally);
+    const w = await writeThroughEveryApi(s.url, u.token, u.uuid, name, bytesOf(name, 5 * MIB), { tally });
     assert.match(assertFaultShape(w.object, 503, 'serviceUnavailable'), /block store/);
     assert.equal(w.object.header('retry-after'), '5');
     assertFaultShape(w.v1, 503, 'serviceUnavailable');

@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { call, md5, p, type Reply } from '../helpers/object-store.ts';
+import { call, md5, p } from '../helpers/object-store.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/test-server.ts';
 import {
   assertFaultShape,
   assertNothingCommitted,
   createFaultsContainer,
+  createV2Image,
   faultDir,
   healthFailed,
   isRoot,
@@ -23,7 +24,6 @@ import {
   Tally,
   until,
   writeThroughEveryApi,
-  type Writes,
 } from './fault-kit.ts';
 
 /** Writes zeros into `file` until the file system is full; the bytes written. */
@@ -67,44 +67,10 @@ describe('SQLite disk full', { skip: !isRoot && 'needs root to mount a tmpfs (mo
     assert.equal(before?.status, 201);
     // The v2 image is made while there is room (its create is a metadata write too).
     const name = 'db-full';
-    const created = await call(s, 'POST', '/image/v2/images', {
-      token: u.token,
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, disk_format: 'raw', container_format: 'bare' }),
-    });
-    assert.equal(created.status, 201);
-    const v2Id = created.json().id as string;
+    const v2Id = await createV2Image(s.url, u.token, name);
     const filler = path.join(small.dir, 'filler');
     const filled = fill(filler);
-    const data = Buffer.from('some data');
-    const timed = async (request: () => Promise<Reply>): Promise<Reply> => {
-      const r = await tally.time(request);
-      assert.ok(r, 'the write got an answer');
-      return r;
-    };
-    const w: Writes = {
-      v2Id,
-      object: await timed(() => call(s, 'PUT', p(u.uuid, 'faults', name), { token: u.token, body: data })),
-      v1: await timed(() =>
-        call(s, 'POST', '/image/v1/images', {
-          token: u.token,
-          headers: {
-            'X-Image-Meta-Name': name,
-            'X-Image-Meta-Disk-Format': 'raw',
-            'X-Image-Meta-Container-Format': 'bare',
-            'Content-Type': 'application/octet-stream',
-          },
-          body: data,
-        }),
-      ),
-      v2: await timed(() =>
-        call(s, 'PUT', `/image/v2/images/${v2Id}/file`, {
-          token: u.token,
-          headers: { 'Content-Type': 'application/octet-stream' },
-          body: data,
-        }),
-      ),
-    };
+    const w = await writeThroughEveryApi(s.url, u.token, u.uuid, name, Buffer.from('some data'), { tally, v2Id });
     assert.match(assertFaultShape(w.object, 507, 'insufficientStorage'), /metadata database is full/);
     assertFaultShape(w.v1, 507, 'insufficientStorage');
     assertFaultShape(w.v2, 507, 'insufficientStorage');

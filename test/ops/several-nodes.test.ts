@@ -27,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { type ChildServer, cleanEnv, startChildServer } from '../helpers/child-server.ts';
 import { freshPostgresDatabase } from '../helpers/dialects.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/plankton.js');
 const PG = process.env.PG_URL;
@@ -38,18 +39,6 @@ const MEMBER_POOL = 3;
 const LOAD_MS = Number(process.env.SEVERAL_NODES_MS ?? 60_000);
 /** A request with no answer in this long counts as unanswered (outcome unknown). */
 const REQUEST_LIMIT_MS = 60_000;
-
-/** A small seeded generator (mulberry32), so a failing run's choices can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const ABSENT = 'absent';
@@ -111,7 +100,7 @@ function answered(a: Answer, what: string): Reply {
 
 describe('several API nodes on one PostgreSQL and one block store', { skip: !PG && 'PG_URL not set' }, () => {
   const seed = Number(process.env.SEVERAL_NODES_SEED ?? Date.now() % 1_000_000);
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plankton-nodes-'));
   let db: { url: string; drop: () => Promise<void> };
