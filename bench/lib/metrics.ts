@@ -20,6 +20,11 @@ export const METRICS = [
     what: 'writing the data size to a new file in the temp folder, fsync included',
   },
   { key: 'nginx_download_mib_s', unit: 'MiB/s', what: 'nginx (Debian) serving the data file from disk' },
+  {
+    key: 'node_download_mib_s',
+    unit: 'MiB/s',
+    what: 'a plain Node.js HTTP server sending the data file as Plankton reads blocks (4 MiB reads into recycled buffers, no sendfile): the most a Node process sends',
+  },
   // Plankton
   { key: 'upload_mib_s', unit: 'MiB/s', what: 'Plankton: POST /image/v1.0/images with the data as body' },
   { key: 'object_put_mib_s', unit: 'MiB/s', what: 'Plankton: object PUT (raw, Content-Length)' },

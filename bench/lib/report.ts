@@ -218,6 +218,13 @@ const COMPARISONS: readonly { name: string; metric: MetricKey; baseline: MetricK
   { name: 'object PUT vs Swift', metric: 'object_put_mib_s', baseline: 'swift_upload_mib_s' },
   { name: 'object GET vs Swift', metric: 'object_get_mib_s', baseline: 'swift_download_mib_s' },
   { name: 'object GET vs nginx', metric: 'object_get_mib_s', baseline: 'nginx_download_mib_s' },
+  { name: 'object GET vs plain Node (no sendfile)', metric: 'object_get_mib_s', baseline: 'node_download_mib_s' },
+  { name: 'image download vs plain Node (no sendfile)', metric: 'download_mib_s', baseline: 'node_download_mib_s' },
+  {
+    name: 'plain Node vs nginx (what sendfile is worth)',
+    metric: 'node_download_mib_s',
+    baseline: 'nginx_download_mib_s',
+  },
   { name: 'list p99 vs Glance (lower is better)', metric: 'list_p99_ms_100k', baseline: 'glance_list_p99_ms' },
   { name: 'v2 upload vs v1 upload', metric: 'v2_upload_mib_s', baseline: 'upload_mib_s' },
   { name: 'swift SLO upload vs object PUT', metric: 'swift_slo_upload_mib_s', baseline: 'object_put_mib_s' },

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BenchContext, Scenario } from '../lib/context.ts';
 import { bestDownload } from '../lib/curl.ts';
 import { mibPerSecond, waitForHttp } from '../lib/http-client.ts';
 import { isAlive } from '../lib/proc.ts';
-import { findTool, freePort, startServer, tail } from '../lib/processes.ts';
+import { findTool, freePort, type Server, startServer, tail } from '../lib/processes.ts';
 
 /** A stand-alone nginx config: everything under `prefix`, serving `root` on 127.0.0.1:port. */
 function nginxConfig(prefix: string, root: string, port: number): string {
@@ -34,35 +35,66 @@ http {
 `;
 }
 
-/** nginx serving the data file from disk: the download baseline. */
+/** Waits until `server` answers 404 for a path it does not serve; its log's tail when it cannot. */
+async function serving(server: Server, base: string, log: string): Promise<void> {
+  await waitForHttp(
+    `${base}nothing-here`,
+    10_000,
+    () => isAlive(server.pid),
+    (s) => s === 404,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\n${tail(log)}`);
+  });
+}
+
+/** Best of the profile's downloads of `url`, as `key`. */
+async function measure(ctx: BenchContext, url: string, key: 'nginx_download_mib_s' | 'node_download_mib_s') {
+  const d = await bestDownload(url, {}, ctx.profile.dataBytes, ctx.profile.downloadRepeats);
+  ctx.results.set(key, mibPerSecond(d.bytes, d.seconds));
+  ctx.log(`${key} ${ctx.results.metrics[key]} MiB/s`);
+}
+
+async function nginx(ctx: BenchContext): Promise<void> {
+  const prefix = ctx.dir('nginx');
+  const port = await freePort();
+  const conf = path.join(prefix, 'nginx.conf');
+  fs.writeFileSync(conf, nginxConfig(prefix, path.dirname(ctx.dataFile), port));
+  const errors = path.join(prefix, 'error.log');
+  const server = startServer(
+    'nginx',
+    findTool('nginx') ?? 'nginx',
+    ['-p', prefix, '-e', errors, '-c', conf],
+    path.join(prefix, 'stdout.log'),
+  );
+  try {
+    await serving(server, `http://127.0.0.1:${port}/`, errors);
+    await measure(ctx, `http://127.0.0.1:${port}/${path.basename(ctx.dataFile)}`, 'nginx_download_mib_s');
+  } finally {
+    server.stop();
+  }
+}
+
+async function plainNode(ctx: BenchContext): Promise<void> {
+  const port = await freePort();
+  const script = fileURLToPath(new URL('../scripts/node-file-server.mjs', import.meta.url));
+  const log = path.join(ctx.dir('node-file-server'), 'stdout.log');
+  const server = startServer('node-file-server', process.execPath, [script, ctx.dataFile, String(port)], log);
+  try {
+    await serving(server, `http://127.0.0.1:${port}/`, log);
+    await measure(ctx, `http://127.0.0.1:${port}/`, 'node_download_mib_s');
+  } finally {
+    server.stop();
+  }
+}
+
+/**
+ * The download peers: nginx serving the data file from disk (sendfile: the baseline), then a
+ * plain Node.js server sending it without sendfile (the most any Node process can send).
+ */
 export const nginxDownload: Scenario = {
   name: 'nginx',
   async run(ctx: BenchContext) {
-    const prefix = ctx.dir('nginx');
-    const port = await freePort();
-    const conf = path.join(prefix, 'nginx.conf');
-    fs.writeFileSync(conf, nginxConfig(prefix, path.dirname(ctx.dataFile), port));
-    const server = startServer(
-      'nginx',
-      findTool('nginx') ?? 'nginx',
-      ['-p', prefix, '-e', path.join(prefix, 'error.log'), '-c', conf],
-      path.join(prefix, 'stdout.log'),
-    );
-    try {
-      const url = `http://127.0.0.1:${port}/${path.basename(ctx.dataFile)}`;
-      await waitForHttp(
-        url.replace(/[^/]+$/, 'nothing-here'),
-        10_000,
-        () => isAlive(server.pid),
-        (s) => s === 404,
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}\n${tail(path.join(prefix, 'error.log'))}`);
-      });
-      const d = await bestDownload(url, {}, ctx.profile.dataBytes, ctx.profile.downloadRepeats);
-      ctx.results.set('nginx_download_mib_s', mibPerSecond(d.bytes, d.seconds));
-      ctx.log(`download ${ctx.results.metrics.nginx_download_mib_s} MiB/s`);
-    } finally {
-      server.stop();
-    }
+    await nginx(ctx);
+    await plainNode(ctx);
   },
 };
