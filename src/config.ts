@@ -88,6 +88,8 @@ export interface Settings extends StorageSettings {
   readonly bodyRateWindowSeconds: number;
   /** How often `serve` removes expired objects (X-Delete-At); 0: never (then only `plankton gc` does). */
   readonly expiryReapIntervalSeconds: number;
+  /** How long an image stays `saving`/`importing` after the process uploading it stopped renewing (died). */
+  readonly uploadLeaseSeconds: number;
 }
 
 export const IMPORT_CONVERSIONS = ['off', 'raw', 'qcow2'] as const;
@@ -215,6 +217,7 @@ const schema = z.object({
   databaseTimeout: duration.default(30),
   bodyMinRate: rate.default(1024),
   bodyRateWindow: duration.default(20),
+  uploadLease: duration.default(120),
   expiryReapInterval: z
     .string()
     .transform((v, ctx) => {
@@ -264,6 +267,7 @@ export const SETTING_VARIABLES: Readonly<Record<keyof RawSettings, string>> = {
   bodyMinRate: 'PLANKTON_BODY_MIN_RATE',
   bodyRateWindow: 'PLANKTON_BODY_RATE_WINDOW',
   expiryReapInterval: 'PLANKTON_EXPIRY_REAP_INTERVAL',
+  uploadLease: 'PLANKTON_UPLOAD_LEASE',
 };
 
 /** Flag wins over environment variable wins over default; any invalid value is one clear error. */
@@ -319,5 +323,6 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     bodyMinRate: s.bodyMinRate,
     bodyRateWindowSeconds: s.bodyRateWindow,
     expiryReapIntervalSeconds: s.expiryReapInterval,
+    uploadLeaseSeconds: s.uploadLease,
   });
 }

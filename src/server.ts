@@ -425,6 +425,12 @@ export async function startServer(services: Services, log: Logger): Promise<Runn
           : 'failed upload: the image could not leave its upload status before shutdown',
       );
   });
+  services.images.uploadLeases.onRenewalFailure((err) =>
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'renewing upload leases failed (tried again shortly)',
+    ),
+  );
   services.onDatabaseFailure((err, statement) => {
     const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
     log.warn(

@@ -6,6 +6,7 @@ import { createLogger, startMetricsListener, startServer } from '../server.ts';
 import { Services } from '../services.ts';
 import { err } from './output.ts';
 import { banner, bindFailure, createFirstAdmin } from './serve-start.ts';
+import { startServeDuties } from './serve-duties.ts';
 
 /**
  * `plankton serve --workers N` (N > 1): one primary process and N HTTP workers (node:cluster) on
@@ -137,11 +138,14 @@ export async function runPrimary(settings: Settings): Promise<void> {
     'plankton is serving',
   );
   err(banner(services.publicUrl(), firstAdmin, settings.region));
+  // Once per node, not per worker: the primary has its own connection to the database.
+  const duties = startServeDuties(services, log);
 
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     const started = Date.now();
+    await duties.stop();
     const graceSeconds = settings.shutdownGraceSeconds;
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     for (const w of workers) if (w.isConnected()) w.send({ type: SHUTDOWN } satisfies Message);

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { loadSettings } from '../config.ts';
 import cluster from 'node:cluster';
 import { createLogger, startServer } from '../server.ts';
+import { startServeDuties } from './serve-duties.ts';
 import { Services } from '../services.ts';
-import { startExpiryReaper } from '../domain/objects/expiry-reaper.ts';
 import { err } from './output.ts';
 import { runPrimary, runWorker } from './serve-cluster.ts';
 import { banner, bindFailure, createFirstAdmin } from './serve-start.ts';
@@ -57,10 +57,7 @@ export function registerServeCommand(program: Command): void {
       'plankton is serving',
     );
     err(banner(services.publicUrl(), firstAdmin, services.settings.region));
-    const reaper =
-      settings.expiryReapIntervalSeconds > 0
-        ? startExpiryReaper(services.objects, settings.expiryReapIntervalSeconds, log)
-        : undefined;
+    const duties = startServeDuties(services, log);
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return; // a second signal during the grace changes nothing
@@ -68,7 +65,7 @@ export function registerServeCommand(program: Command): void {
       const started = Date.now();
       const graceSeconds = settings.shutdownGraceSeconds;
       log.info({ signal, graceSeconds }, 'shutdown started');
-      await reaper?.stop();
+      await duties.stop();
       const { inFlightAtStart, cut } = await server.shutdown(graceSeconds * 1000);
       // Background imports get what is left of the grace; one still running then fails with the
       // database closing, and the next start marks it failed (recoverInterruptedImports).

@@ -28,6 +28,7 @@ import {
   type NewImageRecord,
   type Transition,
 } from '../../src/domain/images/image-status.ts';
+import { expiredLeases, renewLeases } from '../../src/storage/metadata/image-repository.ts';
 import type { Db } from '../../src/storage/metadata/database.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { openTestServices, type TestServices } from '../helpers/test-services.ts';
@@ -87,9 +88,12 @@ describe('image status machine: the table', () => {
   });
 });
 
+/** A lease time (µs) far ahead: the transitions into saving and importing take one. */
+const LEASE = 9e15;
+
 /** The function of image-status.ts that applies each transition (reRegister: POST same location). */
 const APPLY: Record<Transition, (db: Db, id: string, record: NewImageRecord) => Promise<boolean>> = {
-  startSaving: (db, id) => startSaving(db, id),
+  startSaving: (db, id) => startSaving(db, id, LEASE),
   finishSaving: (db, id) => db.transaction().execute((trx) => finishSaving(trx, id, { updated_at: 2 })),
   backToQueued: (db, id) => backToQueued(db, id),
   failSaving: (db, id) => failSaving(db, id),
@@ -99,7 +103,7 @@ const APPLY: Record<Transition, (db: Db, id: string, record: NewImageRecord) => 
   reactivate: (db, id) => activate(db, id),
   startStaging: (db, id) => startStaging(db, id),
   unstage: (db, id) => unstage(db, id),
-  startImport: (db, id) => startImport(db, id),
+  startImport: (db, id) => startImport(db, id, ['uploading', 'queued'], LEASE),
   finishImport: (db, id) => db.transaction().execute((trx) => finishImport(trx, id, { updated_at: 2 })),
   failImport: (db, id) => failImport(db, id),
 };
@@ -124,6 +128,10 @@ for (const dialect of DIALECTS) {
     }
     const statusOf = async (id: string) =>
       (await db.selectFrom('images').select('status').where('id', '=', id).executeTakeFirst())?.status;
+    const leaseOf = async (id: string) => {
+      const row = await db.selectFrom('images').select('lease_until').where('id', '=', id).executeTakeFirst();
+      return row?.lease_until == null ? null : Number(row.lease_until);
+    };
 
     for (const name of TRANSITION_NAMES) {
       for (const from of IMAGE_STATUSES) {
@@ -132,6 +140,9 @@ for (const dialect of DIALECTS) {
           const record = await imageIn(from);
           assert.equal(await APPLY[name](db, record.id, record), expected !== undefined);
           assert.equal(await statusOf(record.id), expected ?? from);
+          // The upload lease goes with saving and importing: taken on the way in, dropped on the way out.
+          if (expected === 'saving' || expected === 'importing') assert.equal(await leaseOf(record.id), LEASE);
+          else if (expected !== undefined) assert.equal(await leaseOf(record.id), null);
         });
       }
     }
@@ -139,8 +150,10 @@ for (const dialect of DIALECTS) {
     for (const [start, status] of Object.entries(INITIAL)) {
       it(`a ${start} image starts ${status}`, async () => {
         const record = await t.newImageRecord();
-        await db.transaction().execute((trx) => createImageRecord(trx, start as keyof typeof INITIAL, record));
+        const leased = status === 'saving' ? LEASE : undefined;
+        await db.transaction().execute((trx) => createImageRecord(trx, start as keyof typeof INITIAL, record, leased));
         assert.equal(await statusOf(record.id), status);
+        assert.equal(await leaseOf(record.id), leased ?? null, 'a lease exactly when it starts saving');
       });
     }
 
@@ -160,7 +173,7 @@ for (const dialect of DIALECTS) {
 
     it('of concurrent uploads into one reservation exactly one starts saving', async () => {
       const record = await imageIn('queued');
-      const won = await Promise.all(Array.from({ length: 8 }, () => startSaving(db, record.id)));
+      const won = await Promise.all(Array.from({ length: 8 }, () => startSaving(db, record.id, LEASE)));
       assert.equal(won.filter(Boolean).length, 1);
       assert.equal(await statusOf(record.id), 'saving');
     });
@@ -173,6 +186,39 @@ for (const dialect of DIALECTS) {
       ]);
       assert.equal(Number(finished) + Number(failed), 1);
       assert.equal(await statusOf(record.id), finished ? 'available' : 'error');
+    });
+
+    it('the way back after a lost process applies only once the lease ran out, and once', async () => {
+      const record = await imageIn('queued');
+      assert.equal(await startSaving(db, record.id, 5_000), true);
+      assert.deepEqual(
+        (await expiredLeases(db, 4_000, 10)).filter((r) => r.id === record.id),
+        [],
+        'not expired yet',
+      );
+      assert.equal(await backToQueued(db, record.id, 4_000), false, 'a live lease keeps the image');
+      await renewLeases(db, [record.id], 8_000);
+      assert.equal(await leaseOf(record.id), 8_000, 'renewed');
+      assert.equal(await backToQueued(db, record.id, 6_000), false, 'the renewal counts');
+      assert.deepEqual(
+        (await expiredLeases(db, 9_000, 1000)).filter((r) => r.id === record.id),
+        [{ id: record.id, status: 'saving' }],
+      );
+      const moved = await Promise.all([backToQueued(db, record.id, 9_000), backToQueued(db, record.id, 9_000)]);
+      assert.deepEqual(moved.map(Number).sort(), [0, 1], 'two reclaimers: one moves it');
+      assert.equal(await statusOf(record.id), 'queued');
+      assert.equal(await leaseOf(record.id), null);
+      await renewLeases(db, [record.id], 10_000);
+      assert.equal(await leaseOf(record.id), null, 'a renewal never gives a lease back to an image that left saving');
+    });
+
+    it('an import whose lease ran out fails back to queued', async () => {
+      const record = await imageIn('queued');
+      assert.equal(await startImport(db, record.id, ['queued'], 5_000), true);
+      assert.equal(await failImport(db, record.id, 4_000), false);
+      assert.equal(await failImport(db, record.id, 6_000), true);
+      assert.equal(await statusOf(record.id), 'queued');
+      assert.equal(await leaseOf(record.id), null);
     });
   });
 }

@@ -6,6 +6,7 @@
  * commands (image-commands.ts) and word the domain errors they get back.
  */
 import { StatusRepairs } from './status-repairs.ts';
+import { UploadLeases } from './upload-leases.ts';
 import { randomUUID } from 'node:crypto';
 import type { Db, Trx } from '../../storage/metadata/database.ts';
 import type { Dialect } from '../../storage/metadata/migrations/migration-kit.ts';
@@ -54,6 +55,7 @@ import {
   setVirtualSize,
   replaceTags,
   updateImageRecord,
+  expiredLeases,
   imageIdsInStatus,
   type ImageEntry,
 } from '../../storage/metadata/image-repository.ts';
@@ -114,12 +116,19 @@ const DATA_ATTRIBUTES: Attributes = {
 /** An image carries at most this many properties: Pithos' 32 metadata items less the 4 the image record used. */
 export const MAX_PROPERTIES = 28;
 
+/** `PLANKTON_UPLOAD_LEASE`'s default (config.ts). */
+const DEFAULT_UPLOAD_LEASE_SECONDS = 120;
+/** Abandoned images moved back per `reclaimAbandoned` call; the next call takes the rest. */
+const RECLAIM_PAGE = 100;
+
 export interface ImageSettings {
   readonly diskFormats: readonly string[];
   readonly containerFormats: readonly string[];
   readonly imageSizeCap: number;
   /** `PLANKTON_REQUIRE_FORMAT_MATCH`: which APIs refuse content that is not its disk_format. */
   readonly requireFormatMatch: FormatMatchMode;
+  /** `PLANKTON_UPLOAD_LEASE`: how long an upload's image stays held once its process stops renewing. */
+  readonly uploadLeaseSeconds: number;
 }
 
 /** What a data read needs: the image as of the version being read, and that version. */
@@ -169,13 +178,16 @@ export class ImageService {
   readonly members: ImageMembers;
   /** Status changes out of `saving`/`importing` that the database refused when an upload failed. */
   readonly statusRepairs = new StatusRepairs();
+  /** The leases of the uploads this process runs (upload-leases.ts). */
+  readonly uploadLeases: UploadLeases;
 
   constructor(
     db: Db,
     dialect: Dialect,
     objects: ObjectService,
     users: Users,
-    settings: Pick<ImageSettings, 'imageSizeCap'> & Partial<Pick<ImageSettings, 'requireFormatMatch'>>,
+    settings: Pick<ImageSettings, 'imageSizeCap'> &
+      Partial<Pick<ImageSettings, 'requireFormatMatch' | 'uploadLeaseSeconds'>>,
     imports: ImportOptions = {},
   ) {
     this.#db = db;
@@ -184,6 +196,7 @@ export class ImageService {
     this.#users = users;
     this.#sizeCap = settings.imageSizeCap;
     this.#formatMatch = settings.requireFormatMatch ?? 'v2';
+    this.uploadLeases = new UploadLeases(db, settings.uploadLeaseSeconds ?? DEFAULT_UPLOAD_LEASE_SECONDS);
     this.#queries = new ImageRepository(db, dialect);
     this.members = new ImageMembers(db, this.#queries, objects, users);
     // An image moves with its object (its owner is the object's account), never while its data is saved.
@@ -454,17 +467,22 @@ export class ImageService {
         if (obj.uuid !== id) throw placeholderTaken();
         // Commits are serialised, so this sees a concurrent request that took the same id first.
         if (await this.#queries.find(id, trx)) throw taken();
-        await createImageRecord(trx, start, {
-          id,
-          owner,
-          origin: 'upload',
-          ...newRecordColumns(a),
-          created_at: now,
-          updated_at: now,
-          // A declared size of 0 is not remembered, so a later upload of the real file succeeds (§4.2).
-          declared_size: r.size ? r.size : null,
-          declared_checksum: r.checksum ?? null,
-        });
+        await createImageRecord(
+          trx,
+          start,
+          {
+            id,
+            owner,
+            origin: 'upload',
+            ...newRecordColumns(a),
+            created_at: now,
+            updated_at: now,
+            // A declared size of 0 is not remembered, so a later upload of the real file succeeds (§4.2).
+            declared_size: r.size ? r.size : null,
+            declared_checksum: r.checksum ?? null,
+          },
+          start === 'uploading' ? this.uploadLeases.until() : undefined,
+        );
         await replaceProperties(trx, id, r.properties);
         if (r.tags?.length) await replaceTags(trx, id, r.tags);
       },
@@ -522,7 +540,7 @@ export class ImageService {
   async #uploadQueued(caller: User, entry: ImageEntry, r: UpdateImage, data: ImageUpload): Promise<ImageView> {
     const container = await this.#objects.containers.get(entry.object.account, entry.object.container);
     if (!container) throw new NotFound('image');
-    if (!(await startSaving(this.#db, entry.id))) throw new ImageNotQueued();
+    if (!(await startSaving(this.#db, entry.id, this.uploadLeases.until()))) throw new ImageNotQueued();
     const expected = {
       size: r.size ?? entry.declaredSize ?? undefined,
       checksum: r.checksum ?? entry.declaredChecksum ?? undefined,
@@ -575,6 +593,7 @@ export class ImageService {
   ): Promise<'saved' | 'empty'> {
     let hashes: DataFacts | undefined;
     const inspector = new StreamInspector();
+    const release = this.uploadLeases.hold(id);
     try {
       await this.#objects.upload(data.body, target.container, target.name, DATA_ATTRIBUTES, {
         modifiedBy: caller.uuid,
@@ -607,6 +626,8 @@ export class ImageService {
       if (err instanceof DomainError) await this.#moveBackAfterFailure(id, on.discard);
       else await this.#moveBackAfterFailure(id, () => failSaving(this.#db, id));
       throw err;
+    } finally {
+      release();
     }
   }
 
@@ -927,13 +948,31 @@ export class ImageService {
     return { failed, dropped };
   }
 
-  /** importing → queued, naming the store in `os_glance_failed_import`; false when not importing. */
-  async #failImport(id: string): Promise<boolean> {
+  /**
+   * importing → queued, naming the store in `os_glance_failed_import`; false when not importing
+   * (given `leaseExpiredBefore`: also when its lease has not run out).
+   */
+  async #failImport(id: string, leaseExpiredBefore?: number): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
-      if (!(await failImport(trx, id))) return false;
+      if (!(await failImport(trx, id, leaseExpiredBefore))) return false;
       await mergeProperties(trx, id, { os_glance_importing_to_stores: '', os_glance_failed_import: IMPORT_STORE }, []);
       return true;
     });
+  }
+
+  /**
+   * For `serve`, now and then: the images of uploads and imports whose process died (their lease
+   * ran out, upload-leases.ts) go back as a failed upload leaves them: `saving → queued`,
+   * `importing → queued` with the import marked failed. Counts what moved.
+   */
+  async reclaimAbandoned(): Promise<{ saving: number; importing: number }> {
+    const before = this.uploadLeases.expiredBefore();
+    const moved = { saving: 0, importing: 0 };
+    for (const { id, status } of await expiredLeases(this.#db, before, RECLAIM_PAGE)) {
+      if (status === 'saving' && (await backToQueued(this.#db, id, before))) moved.saving++;
+      if (status === 'importing' && (await this.#failImport(id, before))) moved.importing++;
+    }
+    return moved;
   }
 
   /** Resolves when the background imports running now have ended (tests, shutdown). */
@@ -958,7 +997,7 @@ export class ImageService {
   /** `from` → importing, recording the import's store as Glance does. */
   async #startImport(id: string, from: 'uploading' | 'queued'): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
-      if (!(await startImport(trx, id, [from]))) return false;
+      if (!(await startImport(trx, id, [from], this.uploadLeases.until()))) return false;
       await mergeProperties(trx, id, { os_glance_importing_to_stores: IMPORT_STORE, os_glance_failed_import: '' }, []);
       return true;
     });
@@ -971,6 +1010,8 @@ export class ImageService {
    */
   async #runImport(caller: User, entry: ImageEntry, open: () => Promise<AsyncIterable<Buffer>>): Promise<void> {
     let cleanup: (() => Promise<void>) | undefined;
+    // Held from the start: a download or a conversion may run long before any byte is saved.
+    const release = this.uploadLeases.hold(entry.id);
     try {
       const container = await this.#objects.containers.get(entry.object.account, entry.object.container);
       if (!container) throw new NotFound('image');
@@ -1018,6 +1059,7 @@ export class ImageService {
     } finally {
       await cleanup?.();
       await this.#dropStaged(entry.id);
+      release();
     }
   }
 

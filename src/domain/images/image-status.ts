@@ -15,6 +15,11 @@
  * Every transition is a named compare-and-set in the repository (`… where status in <from>`), so
  * of two concurrent uploads to one reservation exactly one gets `queued → saving`; the caller
  * learns whether it won.
+ *
+ * `saving` and `importing` are held by the process running the upload: they are entered with an
+ * upload lease (`leaseUntil`, µs; upload-leases.ts renews it) and every transition out clears it.
+ * Given `leaseExpiredBefore`, the way back (`backToQueued`, `failImport`) applies only if the lease
+ * ran out: that is how another process takes back the image of an upload whose process died.
  */
 import type { Transaction } from 'kysely';
 import type { Db } from '../../storage/metadata/database.ts';
@@ -78,29 +83,52 @@ export function nextStatus(status: ImageStatus, transition: Transition): ImageSt
 const UNREMOVABLE: readonly ImageStatus[] = ['saving', 'importing'];
 export const canRemove = (status: ImageStatus): boolean => !UNREMOVABLE.includes(status);
 
+/** Statuses a running upload holds under a lease. */
+const LEASED: readonly ImageStatus[] = ['saving', 'importing'];
+
+/** A new record in its starting status; one that starts `saving` needs its upload's lease. */
 export async function createImageRecord(
   trx: Transaction<Database>,
   start: keyof typeof INITIAL,
   record: NewImageRecord,
+  leaseUntil?: number,
 ): Promise<void> {
-  await insertImageRecord(trx, record, INITIAL[start]);
+  const status = INITIAL[start];
+  if (LEASED.includes(status) !== (leaseUntil !== undefined))
+    throw new Error(`an image starting ${status} needs ${leaseUntil === undefined ? 'a' : 'no'} lease`);
+  await insertImageRecord(trx, { ...record, lease_until: leaseUntil ?? null }, status);
 }
 
-/** Applies `name` if the status is one it may start from; true when this caller made the change. */
-function transition(db: Db, id: string, name: Transition, changes: RecordChanges = {}): Promise<boolean> {
+/**
+ * Applies `name` if the status is one it may start from (and, given `leaseExpiredBefore`, the
+ * lease ran out); true when this caller made the change. Leaving a leased status drops the lease.
+ */
+function transition(
+  db: Db,
+  id: string,
+  name: Transition,
+  changes: RecordChanges = {},
+  leaseExpiredBefore?: number,
+): Promise<boolean> {
   const { from, to } = TRANSITIONS[name];
-  return compareAndSetStatus(db, id, from, to, changes);
+  const lease = LEASED.includes(to) ? {} : { lease_until: null };
+  return compareAndSetStatus(db, id, from, to, { ...changes, ...lease }, leaseExpiredBefore);
 }
 
 /** queued → saving: the one way an upload may start; false when another upload won or it is not queued. */
-export const startSaving = (db: Db, id: string) => transition(db, id, 'startSaving');
+export const startSaving = (db: Db, id: string, leaseUntil: number) =>
+  transition(db, id, 'startSaving', { lease_until: leaseUntil });
 
 /** saving → available, once the data is committed (call inside the commit transaction). */
 export const finishSaving = (trx: Transaction<Database>, id: string, changes: RecordChanges) =>
   transition(trx, id, 'finishSaving', changes);
 
-/** saving → queued: the data was refused, cut off or empty; nothing of it was kept. */
-export const backToQueued = (db: Db, id: string) => transition(db, id, 'backToQueued');
+/**
+ * saving → queued: the data was refused, cut off or empty; nothing of it was kept. Given
+ * `leaseExpiredBefore`: only if the upload's lease ran out (its process is gone).
+ */
+export const backToQueued = (db: Db, id: string, leaseExpiredBefore?: number) =>
+  transition(db, id, 'backToQueued', {}, leaseExpiredBefore);
 
 /** saving → error: the storage failed under an upload. */
 export const failSaving = (db: Db, id: string) => transition(db, id, 'failSaving');
@@ -127,20 +155,17 @@ export const startStaging = (db: Db, id: string) => transition(db, id, 'startSta
 /** uploading → queued: the stage failed or brought nothing. */
 export const unstage = (db: Db, id: string) => transition(db, id, 'unstage');
 
-/** `from` (uploading for glance-direct, queued for web-download) → importing. */
-export const startImport = (
-  db: Db,
-  id: string,
-  from: readonly ('uploading' | 'queued')[] = TRANSITIONS.startImport.from,
-  changes: RecordChanges = {},
-) => compareAndSetStatus(db, id, from, TRANSITIONS.startImport.to, changes);
+/** `from` (uploading for glance-direct, queued for web-download) → importing, under the import's lease. */
+export const startImport = (db: Db, id: string, from: readonly ('uploading' | 'queued')[], leaseUntil: number) =>
+  compareAndSetStatus(db, id, from, TRANSITIONS.startImport.to, { lease_until: leaseUntil });
 
 /** importing → available, once the imported data is committed (inside the commit transaction). */
 export const finishImport = (trx: Transaction<Database>, id: string, changes: RecordChanges) =>
   transition(trx, id, 'finishImport', changes);
 
-/** importing → queued: the import failed. */
-export const failImport = (db: Db, id: string) => transition(db, id, 'failImport');
+/** importing → queued: the import failed (given `leaseExpiredBefore`: its process is gone). */
+export const failImport = (db: Db, id: string, leaseExpiredBefore?: number) =>
+  transition(db, id, 'failImport', {}, leaseExpiredBefore);
 
 /** available → deactivated (Image API v2 action). */
 export const deactivate = (db: Db, id: string) => transition(db, id, 'deactivate');

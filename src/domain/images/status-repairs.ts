@@ -9,8 +9,8 @@
  * Cluster-safe by construction: no other worker or node guesses which `saving` images are
  * stale (one may be uploading into it right now); each repair is the same compare-and-set the
  * failure path would have made (`saving → queued` …), so it does nothing if the image moved on.
- * Held in memory: a process that dies before the database comes back leaves the image `saving`
- * (not covered; it needs an upload lease in the database, see the README).
+ * Held in memory: for a process that dies before the database comes back, the image's upload
+ * lease runs out and `serve` moves it back (upload-leases.ts).
  */
 
 /** What the owner hears: a repair scheduled (the write failed), done, or given up at shutdown. */

@@ -5,6 +5,7 @@
  * delete path (ObjectService.delete, guarded so a replaced or re-dated object stays), so several
  * nodes reaping at once is safe: each object is removed once.
  */
+import { startPeriodic } from '../periodic.ts';
 import type { ObjectService } from './object-service.ts';
 
 /** Objects removed per query; a tick goes on while pages come back full, up to MAX_PAGES. */
@@ -16,13 +17,12 @@ export interface ReaperLog {
   warn(obj: object, msg: string): void;
 }
 
-/** Every `intervalSeconds`, removes what has expired (a tick still running makes the next one skip). */
+/** Every `intervalSeconds`, removes what has expired. */
 export function startExpiryReaper(
   objects: ObjectService,
   intervalSeconds: number,
   log: ReaperLog,
 ): { stop(): Promise<void> } {
-  let running: Promise<void> | undefined;
   const tick = async () => {
     let reaped = 0;
     try {
@@ -37,17 +37,5 @@ export function startExpiryReaper(
       log.warn({ err: (err as Error).message, reaped }, 'removing expired objects failed');
     }
   };
-  const timer = setInterval(() => {
-    if (running) return;
-    running = tick().finally(() => {
-      running = undefined;
-    });
-  }, intervalSeconds * 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(intervalSeconds * 1000, tick);
 }

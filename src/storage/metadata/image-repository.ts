@@ -522,21 +522,53 @@ export async function insertImageRecord(
     .execute();
 }
 
-/** Sets `to` (and `changes`) if the status is one of `from`; true when this call made the change. */
+/**
+ * Sets `to` (and `changes`) if the status is one of `from` — and, given `leaseExpiredBefore`
+ * (µs), only if the image's upload lease ran out before then; true when this call made the change.
+ */
 export async function compareAndSetStatus(
   db: Db,
   id: string,
   from: readonly ImageStatus[],
   to: ImageStatus,
   changes: RecordChanges = {},
+  leaseExpiredBefore?: number,
 ): Promise<boolean> {
-  const r = await db
+  let update = db
     .updateTable('images')
     .set({ ...changes, status: to })
     .where('id', '=', id)
-    .where('status', 'in', [...from])
-    .executeTakeFirst();
+    .where('status', 'in', [...from]);
+  if (leaseExpiredBefore !== undefined) update = update.where('lease_until', '<', leaseExpiredBefore);
+  const r = await update.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Extends the upload leases of `ids` that still have one (an image that left `saving` has none). */
+export async function renewLeases(db: Db, ids: readonly string[], until: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('images')
+    .set({ lease_until: until })
+    .where('id', 'in', [...ids])
+    .where('lease_until', 'is not', null)
+    .execute();
+}
+
+/** Up to `limit` images whose upload lease ran out before `now` (µs): their process is gone. */
+export async function expiredLeases(
+  db: Db,
+  now: number,
+  limit: number,
+): Promise<{ id: string; status: ImageStatus }[]> {
+  const rows = await db
+    .selectFrom('images')
+    .select(['id', 'status'])
+    .where('lease_until', '<', now)
+    .orderBy('lease_until')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, status: r.status as ImageStatus }));
 }
 
 export async function imageRecordExists(trx: Transaction<Database>, id: string): Promise<boolean> {

@@ -172,6 +172,8 @@ export interface ImagesTable {
   virtual_size: number | null;
   os_hash_algo: string | null;
   os_hash_value: string | null;
+  /** While `saving`/`importing`: until when the process running it holds it (µs); else null. */
+  lease_until: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ImageTagsTable {

@@ -10,6 +10,7 @@ import { aclsAndGroups } from './008-acls-and-groups.ts';
 import { objectManifests } from './009-object-manifests.ts';
 import { objectHistory } from './010-object-history.ts';
 import { expiryQuotas } from './011-expiry-quotas.ts';
+import { uploadLeases } from './012-upload-leases.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -24,4 +25,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '009-object-manifests': objectManifests,
   '010-object-history': objectHistory,
   '011-expiry-quotas': expiryQuotas,
+  '012-upload-leases': uploadLeases,
 });
