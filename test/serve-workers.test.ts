@@ -3,7 +3,7 @@
  * worker serves (the connections are spread over them), each log line names its process, the
  * metrics of both listeners are the sum over the workers while the database-backed gauges are
  * shown once, the settings are checked, and a port in use is the same one-line error as in one
- * process. Graceful shutdown, crashes and races on the cluster are in test/faults/: graceful-shutdown,
+ * process, and the node's duties (expired objects) run under the primary. Graceful shutdown, crashes and races on the cluster are in test/faults/: graceful-shutdown,
  * crash-consistency and races.test.ts. On every database.
  */
 import assert from 'node:assert/strict';
@@ -134,6 +134,34 @@ for (const dialect of DIALECTS) {
       assert.equal(serving.length, 1, 'start-up is logged once');
       assert.equal(serving[0].worker, 0, 'by the primary');
       assert.equal(serving[0].workers, 2);
+    });
+
+    it('the primary runs the node duties: expired objects are removed under the cluster too', {
+      timeout: 5 * 60_000,
+    }, async () => {
+      const storage = ['--data-dir', dataDir, ...(pgdb ? ['--database-url', pgdb.url] : [])];
+      const user = JSON.parse(await plankton(['user', 'create', 'duties@example.org', '--json', ...storage]));
+      const cluster = await startChildServer(storage, { workers: 2, env: { PLANKTON_EXPIRY_REAP_INTERVAL: '1s' } });
+      try {
+        const base = `${cluster.url}/object-store/v1/${user.uuid}/expiring`;
+        const auth = { 'X-Auth-Token': user.token as string };
+        assert.equal((await fetch(base, { method: 'PUT', headers: auth })).status, 201);
+        const put = await fetch(`${base}/soon`, {
+          method: 'PUT',
+          headers: { ...auth, 'X-Delete-After': '1' },
+          body: 'x',
+        });
+        assert.equal(put.status, 201);
+        // Invisible once expired; the container's count drops only when the reaper has removed the row.
+        let count: string | null = null;
+        for (let i = 0; i < 300 && count !== '0'; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          count = (await fetch(base, { method: 'HEAD', headers: auth })).headers.get('x-container-object-count');
+        }
+        assert.equal(count, '0', 'the expired object was reaped');
+      } finally {
+        await cluster.stop();
+      }
     });
 
     it('a port in use is one line and exit status 1, as in one process', { timeout: 5 * 60_000 }, async () => {
