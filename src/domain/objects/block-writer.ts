@@ -68,7 +68,7 @@ export async function writeBlocks(
         return false;
       },
     );
-    const p = hashPool
+    const p = summing
       .blockHash(bytes, length)
       .then(async ({ hash, end }) => {
         hashes[index] = hash;
