@@ -6,19 +6,23 @@
 # CPU = utime + stime of every process in the server's process group, before and after.
 #
 #   bench/scripts/upload-cost.sh [size_mib=1024] [repeats=3] [concurrent=8] [concurrent_mib=256]
+#   PLANKTON='node --import tsx OTHER/src/cli/main.ts' bench/scripts/upload-cost.sh …   # another tree
+#   UPLOADS='object' …   # only the object PUTs (default 'object image')
 set -euo pipefail
 SIZE=${1:-1024} REPEATS=${2:-3} CONC=${3:-8} CONC_MIB=${4:-256}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PLANKTON=${PLANKTON:-node $ROOT/bin/plankton.js}
+UPLOADS=${UPLOADS:-object image}
 WORK=$(mktemp -d "${UPLOAD_COST_DIR:-$ROOT}/.upload-cost.XXXXXX")
 PORT=$((20000 + RANDOM % 20000))
 SERVER=
 cleanup() { [ -n "$SERVER" ] && kill -- "-$SERVER" 2>/dev/null; sleep 0.5; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-node "$ROOT/bin/plankton.js" user create bench --data-dir "$WORK/data" --json >"$WORK/user.json" 2>/dev/null
+$PLANKTON user create bench --data-dir "$WORK/data" --json >"$WORK/user.json" 2>/dev/null
 TOKEN=$(node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").pop();console.log(JSON.parse(l).token)' "$WORK/user.json")
 USERNAME=$(node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").pop();console.log(JSON.parse(l).uuid)' "$WORK/user.json")
-setsid node "$ROOT/bin/plankton.js" serve --workers 1 --host 127.0.0.1 --port "$PORT" --data-dir "$WORK/data" \
+setsid $PLANKTON serve --workers 1 --host 127.0.0.1 --port "$PORT" --data-dir "$WORK/data" \
   >"$WORK/server.log" 2>&1 &
 SERVER=$!
 BASE="http://127.0.0.1:$PORT"
@@ -41,11 +45,13 @@ OBJ="$BASE/object-store/v1/$USERNAME"
 curl -fsS -X PUT -H "X-Auth-Token: $TOKEN" "$OBJ/c" -o /dev/null
 
 for r in $(seq 1 "$REPEATS"); do
+  [[ " $UPLOADS " == *" object "* ]] || break
   fresh "$WORK/f" "$SIZE"; sync
   LOAD=$(cut -d' ' -f1 /proc/loadavg) t0=$(ticks) s0=$(date +%s.%N)
   curl -fsS -T "$WORK/f" -H "X-Auth-Token: $TOKEN" -H 'Expect:' "$OBJ/c/o$r" -o /dev/null
   s1=$(date +%s.%N) t1=$(ticks)
   LOAD=$LOAD report "object PUT #$r" $((SIZE * 1048576)) $((t1 - t0)) "$(echo "$s1 - $s0" | bc)"
+  [[ " $UPLOADS " == *" image "* ]] || continue
   fresh "$WORK/f" "$SIZE"; sync
   LOAD=$(cut -d' ' -f1 /proc/loadavg) t0=$(ticks) s0=$(date +%s.%N)
   curl -fsS -T "$WORK/f" -X POST -H "X-Auth-Token: $TOKEN" -H 'Expect:' -H "X-Image-Meta-Name: i$r" \
