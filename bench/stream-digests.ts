@@ -45,7 +45,12 @@ async function* body(mib: number, salt: number): AsyncGenerator<Buffer> {
   }
 }
 
-const nullStore = { put: async () => undefined } as unknown as BlockStore;
+const nothing = async () => undefined;
+// `put` for a --src tree older than block batches.
+const nullStore = {
+  put: nothing,
+  openBatch: () => ({ put: nothing, durable: nothing, abandon: nothing }),
+} as unknown as BlockStore;
 
 async function run(digests: string[], salt: number, mib = Number(values.mib)): Promise<{ wall: number; cpu: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'plankton-digests-'));

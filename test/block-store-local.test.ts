@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -63,6 +63,70 @@ describe('LocalBlockStore', () => {
     await fs.utimes(path.join(tmp, swept[2]), old, old); // another host's, older than any put
     assert.equal(await store.sweep(), swept.length);
     assert.deepEqual((await fs.readdir(tmp)).sort(), [...kept].sort());
+  });
+
+  it('a batch whose process is killed before durable() leaves whole blocks and temp files only; sweep removes the temps', async (t) => {
+    const root = await tempDir();
+    const writer = new URL('../src/storage/blocks/local-block-store.ts', import.meta.url).href;
+    // The child puts 48 fresh 1 MiB blocks in one batch and says so once every put has resolved
+    // (bytes handed to the kernel); it is killed before durable(). The fsyncs of its last 8 blocks
+    // never finish (a disk slower than the kill), so those are certainly still temp files.
+    const script = `
+      import { createHash, randomBytes } from 'node:crypto';
+      import fs from 'node:fs/promises';
+      import { LocalBlockStore } from ${JSON.stringify(writer)};
+      const probe = await fs.open(${JSON.stringify(path.join(root, 'probe'))}, 'w');
+      const FileHandle = Object.getPrototypeOf(probe);
+      await probe.close();
+      const datasync = FileHandle.datasync;
+      let stall = false;
+      FileHandle.datasync = function () { return stall ? new Promise(() => undefined) : datasync.call(this); };
+      const batch = new LocalBlockStore(${JSON.stringify(root)}).openBatch();
+      const hashes = [];
+      for (let i = 0; i < 48; i++) {
+        if (i === 40) stall = true;
+        const data = randomBytes(1 << 20);
+        data[data.length - 1] = 1;
+        const hash = createHash('sha256').update(data).digest('hex');
+        hashes.push(hash);
+        await batch.put(hash, data);
+      }
+      process.stdout.write(JSON.stringify(hashes) + '\\n');
+      setInterval(() => undefined, 1000);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    const hashes = await new Promise<string[]>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk;
+        if (out.includes('\n')) resolve(JSON.parse(out) as string[]);
+      });
+      child.on('exit', (code) => reject(new Error(`writer exited (${code}) before its puts resolved`)));
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    const store = new LocalBlockStore(root);
+    const underFinalName = new Set<string>();
+    for await (const { hash } of store.list()) {
+      const bytes = await store.get(hash);
+      assert.ok(bytes, `listed block ${hash} reads`);
+      assert.equal(blockHash(bytes), hash, 'a block under its final name is whole: its bytes hash to its name');
+      underFinalName.add(hash);
+    }
+    const temps = await fs.readdir(path.join(root, '.tmp'));
+    for (const t of temps)
+      assert.match(t, new RegExp(`^[0-9a-f]{64}\\.[0-9a-f]{8}-${child.pid}\\.`), 'a temp file of the killed writer');
+    for (const h of underFinalName) assert.ok(hashes.includes(h), 'only blocks the writer put');
+    for (const h of hashes.slice(40)) assert.ok(!underFinalName.has(h), 'a block not synced is not under its name');
+    assert.ok(temps.length >= 8, 'the blocks not synced are temp files');
+    t.diagnostic(`${underFinalName.size} blocks under their final name, ${temps.length} temp files`);
+    assert.equal(await store.sweep(), temps.length, 'sweep removes every temp file of the dead writer');
+    assert.deepEqual(await fs.readdir(path.join(root, '.tmp')), []);
+    for await (const { hash } of store.list()) assert.ok(underFinalName.has(hash), 'sweep touched no block');
   });
 
   it('sweep() of a store that never wrote is 0', async () => {

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { collectGarbage } from '../src/domain/objects/gc.ts';
+import { immediateBatch } from '../src/storage/blocks/block-store.ts';
 import { DIALECTS } from './helpers/dialects.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers/test-server.ts';
 
@@ -27,9 +28,14 @@ function randomData(length: number): Buffer<ArrayBuffer> {
 function gcAfterNextBlockPut(s: TestServer): { removed: string[] } {
   const store = s.services.blocks;
   const original = store.put;
+  const originalBatch = store.openBatch;
   const result = { removed: [] as string[] };
+  // Uploads write through a batch: until the armed put has run, make a batch's puts the plain,
+  // durable put, so gc runs after a block is stored under its name, as the commit will see it.
+  store.openBatch = () => immediateBatch((hash, data) => store.put(hash, data));
   store.put = async (hash, data) => {
     store.put = original;
+    store.openBatch = originalBatch;
     await original.call(store, hash, data);
     const report = await collectGarbage(s.services.metadata.db, store, { graceSeconds: 0, now: Date.now() + 60_000 });
     result.removed.push(...report.removed);

@@ -24,6 +24,15 @@ export function instrumentBlockStore(inner: BlockStore, metrics: Metrics): Block
       return inner.label;
     },
     put: (hash, data) => timed('put', () => inner.put(hash, data)),
+    // A batch's put is timed as a put (until the bytes are handed over), its wait for durability as `durable`.
+    openBatch: () => {
+      const batch = inner.openBatch();
+      return {
+        put: (hash, data) => timed('put', () => batch.put(hash, data)),
+        durable: () => timed('durable', () => batch.durable()),
+        abandon: () => batch.abandon(),
+      };
+    },
     get: (hash) => timed('get', () => inner.get(hash)),
     readInto: (hash, into) => timed('get', () => inner.readInto(hash, into)),
     has: (hash) => timed('has', () => inner.has(hash)),

@@ -212,6 +212,79 @@ export function runBlockStoreConformance(name: string, make: () => Promise<Block
       await store.delete(hash);
     });
 
+    describe('batches (one upload)', () => {
+      it('put many blocks, one repeated and one already stored; after durable() every one reads back', async () => {
+        const stored = randomBlock(5000);
+        await store.put(stored.hash, stored.data);
+        const blocks = Array.from({ length: 24 }, (_, i) => randomBlock(i % 3 === 0 ? BLOCK_SIZE : 700 + i));
+        const batch = store.openBatch();
+        // Puts overlap like the writer's slots (four at once), with repeats and a stored block.
+        const puts = [...blocks, blocks[0], stored, blocks[5]];
+        for (let i = 0; i < puts.length; i += 4)
+          await Promise.all(puts.slice(i, i + 4).map((b) => batch.put(b.hash, b.data)));
+        await batch.durable();
+        assert.deepEqual(await store.missing(puts.map((b) => b.hash)), []);
+        for (const b of puts) assert.ok((await store.get(b.hash))?.equals(b.data), `block ${b.hash} reads back`);
+        assert.equal(await store.sweep(), 0, 'a durable batch leaves nothing to sweep');
+        await store.deleteMany(puts.map((b) => b.hash));
+      });
+
+      it("put resolves once the caller's buffer may be reused: overwriting it does not change the block", async () => {
+        const batch = store.openBatch();
+        const buffer = Buffer.alloc(BLOCK_SIZE);
+        const expected: Array<{ hash: string; data: Buffer }> = [];
+        for (let i = 0; i < 6; i++) {
+          const b = randomBlock(BLOCK_SIZE);
+          b.data.copy(buffer);
+          await batch.put(b.hash, buffer);
+          buffer.fill(0xee); // the next block reuses the buffer at once, as the writer's pool does
+          expected.push(b);
+        }
+        await batch.durable();
+        for (const b of expected) assert.ok((await store.get(b.hash))?.equals(b.data), 'block bytes as put');
+        await store.deleteMany(expected.map((b) => b.hash));
+      });
+
+      it('an empty batch is durable at once; abandon() after durable() changes nothing', async () => {
+        const batch = store.openBatch();
+        await batch.durable();
+        const b = randomBlock();
+        const other = store.openBatch();
+        await other.put(b.hash, b.data);
+        await other.durable();
+        await other.abandon();
+        assert.ok((await store.get(b.hash))?.equals(b.data));
+        await store.delete(b.hash);
+      });
+
+      it('an abandoned batch leaves no temp file, and no block that is not whole', async () => {
+        const blocks = Array.from({ length: 8 }, () => randomBlock(BLOCK_SIZE));
+        const batch = store.openBatch();
+        for (const b of blocks) await batch.put(b.hash, b.data);
+        await batch.abandon();
+        assert.equal(await store.sweep(), 0, 'nothing left for sweep');
+        for (const b of blocks) {
+          const back = await store.get(b.hash);
+          assert.ok(back === undefined || back.equals(b.data), 'absent or whole');
+        }
+        await assert.rejects(batch.put(randomBlock().hash, Buffer.from('late')), 'no put after abandon()');
+        await store.deleteMany(blocks.map((b) => b.hash));
+      });
+
+      it("a failed put fails the batch: durable() rejects, the batch's other blocks stay whole or absent", async () => {
+        const good = randomBlock();
+        const batch = store.openBatch();
+        await batch.put(good.hash, good.data);
+        await assert.rejects(batch.put('not-a-hash', Buffer.from('x')), /not a block hash/);
+        await assert.rejects(batch.durable(), /not a block hash/);
+        await batch.abandon();
+        const back = await store.get(good.hash);
+        assert.ok(back === undefined || back.equals(good.data));
+        assert.equal(await store.sweep(), 0);
+        await store.delete(good.hash);
+      });
+    });
+
     it('refuses a name that is not a lower-case hex block hash', async () => {
       const upper = randomBlock().hash.toUpperCase();
       for (const bad of [upper, `../${'a'.repeat(61)}`, 'a'.repeat(63), '']) {

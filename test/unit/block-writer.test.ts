@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { ServiceError } from '../../src/errors.ts';
 import { BLOCK_SIZE, EMPTY_HASH, EMPTY_MD5, objectHash, trimTrailingNuls } from '../../src/domain/hashing.ts';
 import { writeBlocks, type StreamAlgorithm } from '../../src/domain/objects/block-writer.ts';
-import type { BlockStore } from '../../src/storage/blocks/block-store.ts';
+import { type BlockStore, immediateBatch } from '../../src/storage/blocks/block-store.ts';
 import { loadHashVectors, sha256hex, splitBlocks, vectorInput } from '../helpers/block-store-conformance.ts';
 
 /** SHA-512 of nothing (FIPS 180-4 test vector). */
@@ -19,7 +19,10 @@ const EMPTY_SHA512 =
 
 const digestOf = (algorithm: StreamAlgorithm, data: Buffer): string => createHash(algorithm).update(data).digest('hex');
 
-/** Only `put` is used by the writer; any other member of the port fails loudly if that ever changes. */
+/**
+ * Only a batch is used by the writer, whose puts are the store's `put` (a test may replace it); any
+ * other member of the port fails loudly if that ever changes.
+ */
 function memoryStore(): BlockStore & { blocks: Map<string, Buffer> } {
   const blocks = new Map<string, Buffer>();
   const store = {
@@ -28,6 +31,7 @@ function memoryStore(): BlockStore & { blocks: Map<string, Buffer> } {
     put: async (hash: string, data: Buffer) => {
       blocks.set(hash, Buffer.from(data));
     },
+    openBatch: () => immediateBatch((hash, data) => store.put(hash, data)),
   };
   return new Proxy(store, {
     get(target, key) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DependencyUnavailable } from '../../src/domain/errors.ts';
 import { blockStoreProblem, GuardedBlockStore } from '../../src/storage/blocks/guarded-block-store.ts';
-import type { BlockStore } from '../../src/storage/blocks/block-store.ts';
+import { type BlockStore, immediateBatch } from '../../src/storage/blocks/block-store.ts';
 import { databaseProblem } from '../../src/storage/metadata/guarded-pool.ts';
 
 const errno = (code: string) => Object.assign(new Error(code), { code });
@@ -51,6 +51,7 @@ describe('GuardedBlockStore', () => {
   const stalled: BlockStore = {
     label: 'stalled',
     put: () => new Promise(() => undefined),
+    openBatch: () => immediateBatch(() => new Promise(() => undefined)),
     get: () => Promise.reject(errno('EROFS')),
     readInto: () => Promise.reject(errno('EROFS')),
     has: async () => true,

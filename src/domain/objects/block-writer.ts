@@ -24,7 +24,11 @@ export interface BlockTap {
   push(bytes: Uint8Array): void;
 }
 
-/** Blocks hashed or written at once per upload: overlaps hashing, storage and the socket; bounds memory (≤ 4 × 4 MiB). */
+/**
+ * Blocks hashed or handed to the store at once per upload: overlaps hashing, storage and the
+ * socket; bounds memory (≤ 4 × 4 MiB). A slot is free once the store has the bytes (a batch's
+ * `put`), not once they are durable: that is waited for once, before returning.
+ */
 const MAX_IN_FLIGHT = 4;
 
 /**
@@ -33,7 +37,8 @@ const MAX_IN_FLIGHT = 4;
  * stream on the way, with any other whole-stream `digests` asked for (`['md5', 'sha512']`), all in
  * the same single pass on the hash workers. Memory stays flat in the data size. Throws `tooLarge()` past `maxBytes`
  * (nothing is committed by this function: committing is the caller's job once it has checked
- * the result). A `tap` sees every block in order before it is hashed.
+ * the result). Every block of the result is durable in the store when it returns (one batch per
+ * call; on a failure the batch is abandoned). A `tap` sees every block in order before it is hashed.
  */
 export async function writeBlocks(
   source: AsyncIterable<Buffer>,
@@ -44,6 +49,7 @@ export async function writeBlocks(
   tap?: BlockTap,
 ): Promise<WrittenData> {
   const summing = hashPool.streamDigests(['md5', ...digests]);
+  const batch = store.openBatch();
   const hashes: string[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -62,11 +68,11 @@ export async function writeBlocks(
         return false;
       },
     );
-    const p = hashPool
+    const p = summing
       .blockHash(bytes, length)
       .then(async ({ hash, end }) => {
         hashes[index] = hash;
-        await store.put(hash, bytes.subarray(0, end));
+        await batch.put(hash, bytes.subarray(0, end));
       })
       .catch((err) => {
         failure ??= err;
@@ -106,14 +112,22 @@ export async function writeBlocks(
     // finish (whole blocks or nothing), so no write of this request outlives it.
     summing.abort();
     await Promise.allSettled(inFlight);
+    await batch.abandon();
     throw err;
   }
   await Promise.all(inFlight);
   if (failure) {
     summing.abort();
+    await batch.abandon();
     throw failure;
   }
-  const computed = await summing.digest();
+  // The last blocks' fsyncs and the end of the stream digests overlap.
+  const [summed, made] = await Promise.allSettled([summing.digest(), batch.durable()]);
+  if (summed.status === 'rejected' || made.status === 'rejected') {
+    await batch.abandon();
+    throw made.status === 'rejected' ? made.reason : (summed as PromiseRejectedResult).reason;
+  }
+  const computed = summed.value;
   const stored = hashes.length ? hashes : [EMPTY_HASH];
   return { size, hashes: stored, objectHash: objectHash(stored), md5: computed.md5!, digests: computed };
 }

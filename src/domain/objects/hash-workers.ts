@@ -20,6 +20,13 @@ const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
 export interface StreamDigests {
   /** Resolves once every digest has read `block[0, length)` (the buffer may then be reused). */
   update(block: Buffer, length: number): Promise<unknown>;
+  /**
+   * SHA-256 of one block of this stream, without trailing NULs (as `HashPool.blockHash`), on a
+   * worker that holds none of this stream's digests when there is one: the stream digests are the
+   * longest sequential work (MD5 0.67 GiB/s), so block hashes queued behind them on the same worker
+   * would lengthen the upload's critical path while the other core idles.
+   */
+  blockHash(block: Buffer, length: number): Promise<{ hash: string; end: number }>;
   /** Hex digests, one per algorithm asked for. */
   digest(): Promise<Partial<Record<StreamAlgorithm, string>>>;
   abort(): void;
@@ -83,8 +90,8 @@ class HashPool {
   }
 
   /** SHA-256 of `block[0, length)` without trailing NULs, and where the kept bytes end. */
-  async blockHash(block: Buffer, length: number): Promise<{ hash: string; end: number }> {
-    const w = this.#roundRobin++ % this.size;
+  async blockHash(block: Buffer, length: number, among?: readonly number[]): Promise<{ hash: string; end: number }> {
+    const w = among?.length ? among[this.#roundRobin++ % among.length] : this.#roundRobin++ % this.size;
     const r = await this.#call(w, { op: 'block-sha256', sab: block.buffer as SharedArrayBuffer, length });
     return { hash: r.hash!, end: r.end! };
   }
@@ -103,7 +110,9 @@ class HashPool {
     });
     for (const [w, list] of byWorker) this.#send(w, { op: 'stream-open', stream, algorithms: list });
     const workers = [...byWorker.keys()];
+    const spare = Array.from({ length: this.size }, (_, w) => w).filter((w) => !byWorker.has(w));
     return {
+      blockHash: (block, length) => this.blockHash(block, length, spare),
       update: (block, length) =>
         Promise.all(
           workers.map((w) =>

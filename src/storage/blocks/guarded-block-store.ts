@@ -1,5 +1,5 @@
 import { DependencyUnavailable, type DependencyProblem } from '../../domain/errors.ts';
-import type { BlockStore } from './block-store.ts';
+import type { BlockBatch, BlockStore } from './block-store.ts';
 
 /**
  * What a driver's failure means for the caller. Any error out of a driver is the store failing
@@ -60,6 +60,19 @@ export class GuardedBlockStore implements BlockStore {
 
   put(hash: string, data: Buffer): Promise<void> {
     return this.guard(() => this.inner.put(hash, data));
+  }
+  /**
+   * Each put and `durable()` has its own deadline (a batch bounds the work still pending, so one
+   * deadline fits `durable()` too). `abandon()` never fails: past its deadline the cleanup goes on
+   * in the background, and what it misses is a temp file for the next sweep.
+   */
+  openBatch(): BlockBatch {
+    const batch = this.inner.openBatch();
+    return {
+      put: (hash, data) => this.guard(() => batch.put(hash, data)),
+      durable: () => this.guard(() => batch.durable()),
+      abandon: () => this.guard(() => batch.abandon()).catch(() => undefined),
+    };
   }
   get(hash: string): Promise<Buffer | undefined> {
     return this.guard(() => this.inner.get(hash));

@@ -3,7 +3,7 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BlockStore } from './block-store.ts';
+import type { BlockBatch, BlockStore } from './block-store.ts';
 
 const BLOCK_NAME = /^[0-9a-f]{64}$/;
 const FAN_OUT = /^[0-9a-f]{2}$/;
@@ -69,9 +69,53 @@ function processAlive(pid: number): boolean {
 const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 /**
+ * Blocks of one batch written but not yet durable (their temp file still open, waiting for its
+ * fsync): bounds the descriptors and the dirty page cache an upload holds (16 × 4 MiB), and how
+ * much `durable()` can still have to wait for after the last byte arrived.
+ */
+const MAX_UNSYNCED_PER_BATCH = 16;
+/**
+ * fsyncs in flight per store (every batch of the process shares them). Each holds one thread of
+ * libuv's pool until the disk has the bytes; a few keep the disk's queue full, more only take
+ * threads from reads and writes (bin/plankton.js raises the pool to 16 threads).
+ */
+const SYNC_DEPTH = 4;
+
+/** A FIFO counting semaphore. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(count: number) {
+    this.free = count;
+  }
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await call();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+/** fsync of a folder, so the renames into it survive a crash. */
+async function syncFolder(dir: string): Promise<void> {
+  const dh = await fs.open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
+/**
  * Blocks as files: `<root>/<h[0..2]>/<h[2..4]>/<h>`. Writes go to `<root>/.tmp/` first, are fsynced,
  * then renamed into place (rename is atomic within one file system, and `.tmp` is inside root, so
  * it is the same one); the fan-out folder is fsynced too so the rename itself survives a crash.
+ * A batch (LocalBlockBatch) does the same per block, but off the upload's write slot.
  */
 export class LocalBlockStore implements BlockStore {
   readonly root: string;
@@ -84,23 +128,51 @@ export class LocalBlockStore implements BlockStore {
     this.label = `local:${this.root}`;
   }
 
-  private pathOf(hash: string): string {
+  pathOf(hash: string): string {
     assertBlockHash(hash);
     return path.join(this.root, hash.slice(0, 2), hash.slice(2, 4), hash);
   }
 
+  /** A batch of one: durable when it resolves. */
   async put(hash: string, data: Buffer): Promise<void> {
-    const file = this.pathOf(hash);
-    // Already stored: content is addressed by hash, so the bytes are the same. Refresh the mtime
-    // only (a metadata change, not a write of data) so that `list()` reports it as recently
-    // written and a running gc grace period protects it for the upload that is about to use it.
+    const batch = this.openBatch();
     try {
-      const now = new Date();
-      await fs.utimes(file, now, now);
-      return;
+      await batch.put(hash, data);
+      await batch.durable();
     } catch (err) {
-      if (!isMissing(err)) throw err;
+      await batch.abandon();
+      throw err;
     }
+  }
+
+  openBatch(): BlockBatch {
+    return new LocalBlockBatch(this);
+  }
+
+  /** Shared by every batch of this store: see SYNC_DEPTH. */
+  readonly syncs = new Slots(SYNC_DEPTH);
+  /** Folder fsyncs asked for and not started yet, by folder: a rename asked later joins the next one. */
+  private readonly folderSyncs = new Map<string, Promise<void>>();
+
+  /**
+   * Makes the renames done so far into `dir` durable: joins a folder fsync that has not started
+   * yet (it will cover them), else queues a new one.
+   */
+  syncFolderAfterRename(dir: string): Promise<void> {
+    let queued = this.folderSyncs.get(dir);
+    if (!queued) {
+      queued = this.syncs.run(() => {
+        this.folderSyncs.delete(dir); // started: a later rename needs a later fsync
+        return syncFolder(dir);
+      });
+      this.folderSyncs.set(dir, queued);
+    }
+    return queued;
+  }
+
+  /** `<root>/<h[0..2]>/<h[2..4]>/<h>`, its folder and a fresh temp name for it; the folders exist. */
+  async prepare(hash: string): Promise<{ file: string; dir: string; temp: string }> {
+    const file = this.pathOf(hash);
     const dir = path.dirname(file);
     const temp = path.join(this.tmp, `${hash}.${HOST_TAG}-${process.pid}.${randomBytes(6).toString('hex')}`);
     await Promise.all([fs.mkdir(this.tmp, { recursive: true }), fs.mkdir(dir, { recursive: true })]).catch(
@@ -113,27 +185,23 @@ export class LocalBlockStore implements BlockStore {
         );
       },
     );
+    return { file, dir, temp };
+  }
+
+  /**
+   * True when the block is already stored; refreshes its mtime then. Content is addressed by
+   * hash, so the bytes are the same; the mtime (a metadata change, not a write of data) makes
+   * `list()` report it as recently written, so a running gc's grace period protects it for the
+   * upload that is about to use it.
+   */
+  async touch(hash: string): Promise<boolean> {
     try {
-      const fh = await fs.open(temp, 'wx');
-      try {
-        // One write call for the whole block (writeFile would split it into 512 KiB writes).
-        for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off, off)).bytesWritten;
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      // Concurrent puts of one hash each rename their own complete temp file; the last wins, and
-      // all of them hold the same bytes, so readers never see a torn block.
-      await fs.rename(temp, file);
+      const now = new Date();
+      await fs.utimes(this.pathOf(hash), now, now);
+      return true;
     } catch (err) {
-      await fs.rm(temp, { force: true });
-      throw err;
-    }
-    const dh = await fs.open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
+      if (!isMissing(err)) throw err;
+      return false;
     }
   }
 
@@ -264,4 +332,108 @@ export class LocalBlockStore implements BlockStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The blocks of one upload. `put` writes the block into a temp file (unsynced: the bytes are in
+ * the page cache, the caller's buffer is free) and returns; a background step per block then
+ * fsyncs the temp file (fdatasync: data and size), renames it under its hash and fsyncs its
+ * fan-out folder, at most SYNC_DEPTH fsyncs at once for the whole store. So a name never points
+ * at bytes that are not on disk, and `durable()` (which waits for every step) resolves only when
+ * every block of the batch is durable under its final name. A crash before that leaves temp files
+ * (swept at the next start) and whole, synced blocks; never a torn one under a hash name.
+ */
+class LocalBlockBatch implements BlockBatch {
+  /** Background steps still running (they never reject: a failure is recorded in `failure`). */
+  private readonly steps = new Set<Promise<void>>();
+  /** Hashes put in this batch: a hash put twice (the zero blocks of a sparse image) is written once. */
+  private readonly seen = new Set<string>();
+  private failure: { err: unknown } | undefined;
+  private abandoned = false;
+
+  constructor(private readonly store: LocalBlockStore) {}
+
+  private fail(err: unknown): void {
+    this.failure ??= { err };
+  }
+
+  /** Throws the batch's first failure, if any. */
+  private check(): void {
+    if (this.failure) throw this.failure.err;
+  }
+
+  async put(hash: string, data: Buffer): Promise<void> {
+    this.check();
+    if (this.abandoned) throw new Error('block batch abandoned');
+    if (this.seen.has(hash)) return; // written or being written by this batch: durable() covers it
+    this.seen.add(hash);
+    while (this.steps.size >= MAX_UNSYNCED_PER_BATCH) await Promise.race(this.steps);
+    this.check();
+    try {
+      if (await this.store.touch(hash)) {
+        // Stored, but maybe by a batch that has renamed it and not yet synced its folder: sync
+        // the folder before our commit may count on the name (cheap when nothing is pending).
+        this.track(this.store.syncFolderAfterRename(path.dirname(this.store.pathOf(hash))));
+        return;
+      }
+      const { file, dir, temp } = await this.store.prepare(hash);
+      const fh = await fs.open(temp, 'wx');
+      try {
+        // One write call for the whole block (writeFile would split it into 512 KiB writes).
+        for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off, off)).bytesWritten;
+      } catch (err) {
+        await fh.close().catch(() => undefined);
+        await fs.rm(temp, { force: true });
+        throw err;
+      }
+      this.track(this.finish(fh, temp, file, dir));
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  /** Runs `step` in the background; a failure is the batch's, reported by later puts and durable(). */
+  private track(step: Promise<void>): void {
+    const settled: Promise<void> = step
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => this.steps.delete(settled));
+    this.steps.add(settled);
+  }
+
+  /** temp file synced → renamed under its hash → folder synced; or, abandoned or failed, no temp file left. */
+  private async finish(fh: fs.FileHandle, temp: string, file: string, dir: string): Promise<void> {
+    try {
+      try {
+        if (!this.abandoned && !this.failure) await this.store.syncs.run(() => fh.datasync());
+      } finally {
+        await fh.close();
+      }
+      if (this.abandoned || this.failure) {
+        await fs.rm(temp, { force: true });
+        return;
+      }
+      // Concurrent puts of one hash each rename their own complete temp file; the last wins, and
+      // all of them hold the same bytes, so readers never see a torn block.
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+    await this.store.syncFolderAfterRename(dir);
+  }
+
+  private async settle(): Promise<void> {
+    while (this.steps.size > 0) await Promise.all(this.steps);
+  }
+
+  async durable(): Promise<void> {
+    await this.settle();
+    this.check();
+  }
+
+  async abandon(): Promise<void> {
+    this.abandoned = true;
+    await this.settle();
+  }
 }

@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { BlockStore } from './block-store.ts';
+import { type BlockBatch, type BlockStore, immediateBatch } from './block-store.ts';
 import { assertBlockHash, missingByHas } from './local-block-store.ts';
 
 export interface S3BlockStoreOptions {
@@ -142,6 +142,11 @@ export class S3BlockStore implements BlockStore {
         ContentType: 'application/octet-stream',
       }),
     );
+  }
+
+  /** An S3 PUT is durable when acknowledged: each block of a batch is a plain put. */
+  openBatch(): BlockBatch {
+    return immediateBatch((hash, data) => this.put(hash, data));
   }
 
   async get(hash: string): Promise<Buffer | undefined> {
