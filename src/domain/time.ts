@@ -23,8 +23,17 @@ export const httpDate = (us: number): string => new Date(Math.floor(us / 1000)).
 export const epochSeconds6 = (us: number): string => `${Math.floor(us / 1_000_000)}.${pad6(us % 1_000_000)}`;
 
 /** Image API form: `YYYY-MM-DD HH:MM:SS`, UTC, fraction truncated. */
-export const imageTime = (us: number): string =>
-  new Date(Math.floor(us / 1000)).toISOString().slice(0, 19).replace('T', ' ');
+export function imageTime(us: number): string {
+  // A reply shows created_at and updated_at, often the same second: format each second once.
+  const second = Math.floor(us / 1_000_000);
+  if (second !== lastImageSecond) {
+    lastImageSecond = second;
+    lastImageTime = new Date(second * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  }
+  return lastImageTime;
+}
+let lastImageSecond = Number.NaN;
+let lastImageTime = '';
 
 /**
  * The ISO 8601 forms the image APIs read in list filters. `strict` (Glance v1's `changes-since`):

@@ -13,24 +13,61 @@ export interface ApiRequest {
   readonly path: string;
   readonly rawQuery: string;
   readonly query: Map<string, string>;
+  /** This request's logger (`reqId` bound). */
   readonly log: Logger;
   readonly services: Services;
+  /**
+   * The route template of the `route` metrics label (route-label.ts), set by an API that has
+   * matched the path anyway, so the shell need not match it a second time per request.
+   */
+  routeLabel?: string;
 }
 
-export function apiRequest(raw: IncomingMessage, id: string, log: Logger, services: Services): ApiRequest {
-  const url = raw.url ?? '/';
-  const q = url.indexOf('?');
-  const rawQuery = q < 0 ? '' : url.slice(q + 1);
-  return {
-    raw,
-    id,
-    log,
-    services,
-    method: (raw.method ?? 'GET').toUpperCase(),
-    path: q < 0 ? url : url.slice(0, q),
-    rawQuery,
-    query: parseQuery(rawQuery),
-  };
+/**
+ * `log`: this request's logger, or how to make it. Made on first use only: most requests log
+ * nothing but their access line, which the shell writes without a child logger (pino's `child`
+ * serialises its bindings anew for each request).
+ */
+export function apiRequest(
+  raw: IncomingMessage,
+  id: string,
+  log: Logger | (() => Logger),
+  services: Services,
+): ApiRequest {
+  return new ShellRequest(raw, id, log, services);
+}
+
+class ShellRequest implements ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly rawQuery: string;
+  #query: Map<string, string> | undefined;
+  #log: Logger | (() => Logger);
+  routeLabel?: string;
+
+  constructor(
+    readonly raw: IncomingMessage,
+    readonly id: string,
+    log: Logger | (() => Logger),
+    readonly services: Services,
+  ) {
+    const url = raw.url ?? '/';
+    const q = url.indexOf('?');
+    this.method = (raw.method ?? 'GET').toUpperCase();
+    this.path = q < 0 ? url : url.slice(0, q);
+    this.rawQuery = q < 0 ? '' : url.slice(q + 1);
+    this.#log = log;
+  }
+
+  get query(): Map<string, string> {
+    if (this.#query === undefined) this.#query = parseQuery(this.rawQuery);
+    return this.#query;
+  }
+
+  get log(): Logger {
+    if (typeof this.#log === 'function') this.#log = this.#log();
+    return this.#log;
+  }
 }
 
 /** The last value of a request header, from the raw headers (names case-insensitive). */

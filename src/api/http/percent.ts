@@ -47,6 +47,10 @@ function makeEncoder(safe: string): (s: string) => string {
   const keep = new Uint8Array(256);
   for (const ch of `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${safe}`) keep[ch.charCodeAt(0)] = 1;
   return (s: string) => {
+    // Most values (ids, names, formats) need no escape at all: no UTF-8 buffer, no rebuilt string.
+    let i = 0;
+    while (i < s.length && keep[s.charCodeAt(i) & 0xff] === 1 && s.charCodeAt(i) < 0x80) i++;
+    if (i === s.length) return s;
     const bytes = Buffer.from(s, 'utf8');
     let out = '';
     for (const b of bytes) out += keep[b] ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;

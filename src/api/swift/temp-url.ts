@@ -133,7 +133,8 @@ export async function handleTempUrl(req: ApiRequest, target: StoreTarget): Promi
     minted: false,
   };
   // The signed path only: none of the object API's query switches (hashmap, versions, manifests…).
-  const scopedReq: ApiRequest = { ...req, query: new Map() };
+  // (`log` named: the shell's request makes its logger on first use, a getter a spread would not copy.)
+  const scopedReq: ApiRequest = { ...req, log: req.log, query: new Map() };
   const response = await handleStoreTarget(scopedReq, caller, target, SWIFT);
   const headers = cleanOutgoing(encodeResponseHeaders(response.headers) ?? {});
   if (req.method !== 'PUT' && response.status >= 200 && response.status < 300) {

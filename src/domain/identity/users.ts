@@ -21,10 +21,12 @@ export const toUser = (r: UserRow): User => ({
   createdAt: r.created_at,
 });
 
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /** Canonical lower-case hyphenated form of a UUID written in any spelling, or undefined. */
 export function canonicalUuid(text: string): string | undefined {
+  if (CANONICAL_UUID.test(text)) return text; // already canonical (every id Plankton hands out)
   const hex = text.replace(/-/g, '');
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
   const h = hex.toLowerCase();

@@ -5,6 +5,7 @@
  * uses `granteeNamesUser`, so a group grant counts wherever a user grant does.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './database.ts';
 
 export interface AclLists {
@@ -26,14 +27,18 @@ export class AccessRepository {
   }
 
   /** A container's ACL lists, each in order. */
-  async aclOf(containerId: number, db: Db = this.#db): Promise<AclLists> {
-    const rows = await db
+  /** Compiled once: every object-store read of a container asks for its ACLs (compiled-once.ts). */
+  readonly #aclRows = compiledOnce((containerId) =>
+    this.#db
       .selectFrom('container_acls')
       .select(['kind', 'entry'])
-      .where('container_id', '=', containerId)
+      .where('container_id', '=', containerId as unknown as number)
       .orderBy('kind')
-      .orderBy('position')
-      .execute();
+      .orderBy('position'),
+  );
+
+  async aclOf(containerId: number, db: Db = this.#db): Promise<AclLists> {
+    const rows = await this.#aclRows(db, containerId);
     return {
       read: rows.filter((r) => r.kind === 'read').map((r) => r.entry),
       write: rows.filter((r) => r.kind === 'write').map((r) => r.entry),

@@ -5,6 +5,7 @@
  */
 import { granteeNamesUser } from './access-repository.ts';
 import { sql } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db, Trx } from './database.ts';
 import type { ContainerRow } from './schema.ts';
 
@@ -69,13 +70,14 @@ export class ContainerRepository {
   }
 
   async find(account: string, name: string, db: Db = this.#db): Promise<ContainerRow | undefined> {
-    return db
-      .selectFrom('containers')
-      .selectAll()
-      .where('account', '=', account)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const [row] = await this.#findByName(db, account, name);
+    return row;
   }
+
+  /** Compiled once: every object-store request names its container (compiled-once.ts). */
+  readonly #findByName = compiledOnce((account, name) =>
+    this.#db.selectFrom('containers').selectAll().where('account', '=', account).where('name', '=', name),
+  );
 
   async findById(id: number, db: Db = this.#db): Promise<ContainerRow | undefined> {
     return db.selectFrom('containers').selectAll().where('id', '=', id).executeTakeFirst();

@@ -4,6 +4,7 @@
  * the domain's rule (domain/authorization.ts).
  */
 import type { Selectable } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './database.ts';
 import type { GrantsTable } from './schema.ts';
 import { granteeNamesUser } from './access-repository.ts';
@@ -26,13 +27,17 @@ export class GrantRepository {
 
   /** An object's grant rows in grant order. */
   async of(objectId: number, db: Db = this.#db): Promise<GrantRow[]> {
-    return db
+    return this.#grantsOf(db, objectId);
+  }
+
+  /** Compiled once: every object read asks for the object's grants (compiled-once.ts). */
+  readonly #grantsOf = compiledOnce((objectId) =>
+    this.#db
       .selectFrom('grants')
       .select(['object_id', 'kind', 'grantee'])
-      .where('object_id', '=', objectId)
-      .orderBy('position')
-      .execute();
-  }
+      .where('object_id', '=', objectId as unknown as number)
+      .orderBy('position'),
+  );
 
   /** The grant rows of several objects, by object id, each in grant order. */
   async ofMany(ids: readonly number[], db: Db = this.#db): Promise<Map<number, GrantRow[]>> {

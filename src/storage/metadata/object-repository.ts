@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ExpressionBuilder, sql } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db, Trx } from './database.ts';
 import { granteeNamesUser } from './access-repository.ts';
 import type { Database } from './schema.ts';
@@ -126,7 +127,16 @@ export class ObjectRepository {
     name: string,
     db: Db = this.#db,
   ): Promise<LocatedObjectRow | undefined> {
-    return db
+    const [row] = await this.#findByPath(db, account, container, name, nowMicros());
+    return row;
+  }
+
+  /**
+   * Compiled once: every object `HEAD`/`GET` runs it (compiled-once.ts). `now` is a slot like the
+   * others (a string placeholder while compiling, the number at run time).
+   */
+  readonly #findByPath = compiledOnce((account, container, name, now) =>
+    this.#db
       .selectFrom('objects as o')
       .innerJoin('containers as c', 'c.id', 'o.container_id')
       .selectAll('o')
@@ -134,9 +144,8 @@ export class ObjectRepository {
       .where('c.account', '=', account)
       .where('c.name', '=', container)
       .where('o.name', '=', name)
-      .where(notExpiredO(nowMicros()))
-      .executeTakeFirst();
-  }
+      .where(notExpiredO(now as unknown as number)),
+  );
 
   async findByUuid(uuid: string, db: Db = this.#db): Promise<LocatedObjectRow | undefined> {
     return db

@@ -6,7 +6,7 @@
 import { endpointNotFound, methodNotAllowed } from '../../../errors.ts';
 import type { ApiRequest } from '../../http/api-request.ts';
 import { authenticate } from '../../http/auth.ts';
-import { failureResponse, json, type ApiResponse, type FaultNames } from '../../http/reply.ts';
+import { failureResponse, json, type ApiResponse, type FaultNames, type HeaderMap } from '../../http/reply.ts';
 import { imageV1Fault } from './faults.ts';
 import type { Api } from '../../router.ts';
 import {
@@ -45,6 +45,7 @@ const HANDLERS: Record<Exclude<RouteName, 'versions'>, Record<string, ImageHandl
 async function route(req: ApiRequest): Promise<ApiResponse> {
   const match = matchImageRoute(req.path);
   if (!match) throw endpointNotFound();
+  req.routeLabel = match.route;
   if (!match.allow.includes(req.method)) throw methodNotAllowed(match.allow);
   // v2 serves, so the document lists it beside v1.0 and v1 (openstack.md §3.1, Decision 7).
   if (match.route === 'versions') return json(200, imageVersionsDocument(req.services.publicUrl()));
@@ -60,10 +61,17 @@ async function handleImage(req: ApiRequest): Promise<ApiResponse> {
     response = failureResponse(req.log, err, imageV1Fault, FAULT_NAMES);
   }
   if (req.method !== 'HEAD') return response;
-  const headers = Object.fromEntries(
-    Object.entries(response.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'content-type'),
-  );
-  return { status: response.status, headers };
+  return { status: response.status, headers: withoutContentType(response.headers ?? {}) };
+}
+
+/** The headers minus `Content-Type` (any case); the same object when there is none (a `HEAD`'s usual case). */
+function withoutContentType(headers: HeaderMap): HeaderMap {
+  let found = false;
+  for (const name in headers) if (name.length === 12 && name.toLowerCase() === 'content-type') found = true;
+  if (!found) return headers;
+  const rest: HeaderMap = {};
+  for (const name in headers) if (name.toLowerCase() !== 'content-type') rest[name] = headers[name];
+  return rest;
 }
 
 export const imageApi: Api = {

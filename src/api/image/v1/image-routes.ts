@@ -38,10 +38,17 @@ const ROUTES: readonly { route: RouteName; pattern: RegExp; allow: readonly stri
   { route: 'sharedImages', pattern: new RegExp(`^${V}/shared-images/${MEMBER}$`), allow: ['GET'] },
 ];
 
+const PLAIN_PATH = /^[\x21-\x24\x26-\x7e]*$/;
+
+function decoded(rawPath: string): string | undefined {
+  const bytes = percentDecode(octets(rawPath), false);
+  return bytes && utf8(bytes);
+}
+
 /** The route of a raw (still percent-encoded) request path, or undefined for E17. */
 export function matchImageRoute(rawPath: string): RouteMatch | undefined {
-  const bytes = percentDecode(octets(rawPath), false);
-  const path = bytes && utf8(bytes);
+  // Printable ASCII without `%` is its own decoding: no buffers on the hot path.
+  const path = PLAIN_PATH.test(rawPath) ? rawPath : decoded(rawPath);
   if (path === undefined) return undefined;
   for (const { route, pattern, allow } of ROUTES) {
     const m = pattern.exec(path);

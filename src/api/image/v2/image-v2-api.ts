@@ -36,6 +36,7 @@ async function handleImageV2(req: ApiRequest): Promise<ApiResponse> {
   let route: V2RouteMatch | undefined;
   try {
     route = resolveV2Route(req.method, req.path.slice('/image/v2'.length));
+    req.routeLabel = route.name;
     if (route.name === 'versions') return json(200, imageVersionsDocument(req.services.publicUrl()));
     const { user } = await authenticate(req);
     return await HANDLERS[route.name][req.method](req, user, route);
