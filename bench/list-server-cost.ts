@@ -89,7 +89,13 @@ const server = startServer(
 try {
   for (let i = 0; ; i++) {
     if (i > 600) throw new Error('server did not start');
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await sleep(100);
   }
   const group = new Set([server.pid]);

@@ -455,7 +455,9 @@ export class ImageRepository {
         'o.object_hash',
         'o.md5',
         'o.version_ts',
-        sql<number | boolean>`exists (select 1 from grants pg where pg.object_id = o.id and pg.kind = 'read' and pg.grantee = '*')`.as(
+        sql<
+          number | boolean
+        >`exists (select 1 from grants pg where pg.object_id = o.id and pg.kind = 'read' and pg.grantee = '*')`.as(
           'is_public',
         ),
         props.as('properties'),
