@@ -22,8 +22,40 @@ export const httpDate = (us: number): string => new Date(Math.floor(us / 1000)).
 /** `1795721891.118558` */
 export const epochSeconds6 = (us: number): string => `${Math.floor(us / 1_000_000)}.${pad6(us % 1_000_000)}`;
 
-/** Image API form: `YYYY-MM-DD HH:MM:SS`, UTC, fraction truncated. */
-export const imageTime = (us: number): string =>
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * Image API form: `YYYY-MM-DD HH:MM:SS`, UTC, fraction truncated. A list page renders two per
+ * image, so the usual years are computed with integer arithmetic (days to civil date, as in
+ * H. Hinnant's `civil_from_days`) instead of through a `Date` and three intermediate strings;
+ * others go the `Date` way.
+ */
+export function imageTime(us: number): string {
+  const seconds = Math.floor(us / 1_000_000);
+  const days = Math.floor(seconds / 86_400);
+  // 0001-01-01 .. 9999-12-31: four-digit years, which toISOString prints without a sign.
+  if (!(days >= -719_162 && days <= 2_932_896)) return slowImageTime(us);
+  let rest = seconds - days * 86_400;
+  const hh = Math.floor(rest / 3600);
+  rest -= hh * 3600;
+  const mm = Math.floor(rest / 60);
+  const ss = rest - mm * 60;
+  const z = days + 719_468; // days since 0000-03-01
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153); // March = 0
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const y = year >= 1000 ? `${year}` : `${year}`.padStart(4, '0');
+  return `${y}-${pad2(month)}-${pad2(day)} ${pad2(hh)}:${pad2(mm)}:${pad2(ss)}`;
+}
+
+const slowImageTime = (us: number): string =>
   new Date(Math.floor(us / 1000)).toISOString().slice(0, 19).replace('T', ' ');
 
 /**
