@@ -5,13 +5,13 @@
 import type { IncomingMessage } from 'node:http';
 import { serveData } from '../../http/serve-data.ts';
 import { hasBody, mediaType, type ApiRequest } from '../../http/api-request.ts';
-import { JSON_TYPE, json, type ApiResponse } from '../../http/reply.ts';
+import { json, type ApiResponse } from '../../http/reply.ts';
 import { DataInterrupted, NotFound } from '../../../domain/errors.ts';
 import type { User } from '../../../domain/identity/users.ts';
 import type { ImageUpload, UpdateImage } from '../../../domain/images/image-commands.ts';
-import type { ImageListItem, ImageView } from '../../../domain/images/image-model.ts';
+import type { ImageView } from '../../../domain/images/image-model.ts';
 import { readImageHeaders } from './image-metadata-headers.ts';
-import { imageDetail, imageDetailJson, imageHeaders, imageSummaryJson } from './image-rendering.ts';
+import { imageDetail, imageHeaders, imageSummary } from './image-rendering.ts';
 import { parseListParameters } from './list-parameters.ts';
 import { readMembershipsBody } from './members-body.ts';
 import {
@@ -34,24 +34,19 @@ const imageReply = (image: ImageView): ApiResponse => json(200, { image: imageDe
  * E1/E2 body (§5.2): a bare array on `v1.0`, as Plankton answered and kamaki 0.16 iterates it;
  * `{"images": …}` on `v1`, where glanceclient reads `body["images"]`.
  */
-const listReply = (route: RouteMatch, items: readonly ImageListItem[], render: (i: ImageListItem) => string) => {
-  let body = route.version === 'v1.0' ? '[' : '{"images":[';
-  for (let n = 0; n < items.length; n++) body += n === 0 ? render(items[n]) : `,${render(items[n])}`;
-  body += route.version === 'v1.0' ? ']' : ']}';
-  // The JSON text as `json()` would write it, built without the intermediate objects (image-rendering.ts).
-  return { status: 200, headers: { 'Content-Type': JSON_TYPE }, body } satisfies ApiResponse;
-};
+const listReply = (route: RouteMatch, items: object[]): ApiResponse =>
+  json(200, route.version === 'v1.0' ? items : { images: items });
 
 /** E1 */
 export const listSummaries: ImageHandler = async (req, caller, route) => {
   const images = await req.services.images.list(caller, parseListParameters(req.query));
-  return listReply(route, images, imageSummaryJson);
+  return listReply(route, images.map(imageSummary));
 };
 
 /** E2 */
 export const listDetails: ImageHandler = async (req, caller, route) => {
   const images = await req.services.images.list(caller, parseListParameters(req.query));
-  return listReply(route, images, imageDetailJson);
+  return listReply(route, images.map(imageDetail));
 };
 
 /** E3: register, upload or reserve, depending on the location header and the body (decided here, §5.3 step 5). */
