@@ -13,11 +13,12 @@
  *   LIST_DATA=/tmp/list-100k node --import tsx bench/list-server-cost.ts
  *   LIST_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' …   # extra node flags for the server
  *   LIST_PATH='/image/v2/images?limit=100'                    # another page
+ *   LIST_UPLOAD_MIB=256   # first 8 object PUTs and GETs of this size at once, as the full bench before its lists
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpuSeconds, membersOf } from './lib/proc.ts';
 import { freePort, sleep, startServer } from './lib/processes.ts';
 import { runWrk } from './lib/wrk.ts';
@@ -30,6 +31,7 @@ const CONNECTIONS = Number(env.LIST_CONNECTIONS ?? 16);
 const SECONDS = Number(env.LIST_SECONDS ?? 10);
 const REPEATS = Number(env.LIST_REPEATS ?? 3);
 const PAGE = env.LIST_PATH ?? '/image/v1.0/images/detail?limit=100&disk_format=diskdump';
+const UPLOAD_MIB = Number(env.LIST_UPLOAD_MIB ?? 0);
 const NODE_ARGS = (env.LIST_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const repo = path.resolve(import.meta.dirname, '..');
 const cli = path.join(repo, 'bin', 'plankton.js');
@@ -55,12 +57,30 @@ function seeded(): string {
 const pssKb = (pid: number) =>
   Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 
-/** Sum of the GC trace's `allocated=` (bytes allocated since the previous GC) in the log from `from` on. */
-function allocatedSince(logFile: string, from: number): { bytes: number; end: number } {
+/**
+ * From the GC trace in the log from `from` on: the sum of `allocated=` (bytes allocated since the
+ * previous GC), and per process the largest heap seen before a GC (`total_size_before`: live and
+ * dead objects) and after a full mark-compact (`total_size_after` of `gc=mc`: what was still live).
+ */
+function gcSince(logFile: string, from: number): { bytes: number; peakMb: number[]; liveMb: number[] } {
   const text = fs.readFileSync(logFile).subarray(from).toString('latin1');
   let bytes = 0;
-  for (const m of text.matchAll(/ allocated=(\d+)/g)) bytes += Number(m[1]);
-  return { bytes, end: from + Buffer.byteLength(text, 'latin1') };
+  const peak = new Map<string, number>();
+  const live = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const allocated = /^\[\d+:\S+\s+\d+ ms: .* allocated=(\d+)/.exec(line);
+    if (!allocated) continue;
+    bytes += Number(allocated[1]);
+    const pid = /^\[(\d+):/.exec(line)?.[1] ?? '?';
+    const before = Number(/ total_size_before=(\d+)/.exec(line)?.[1] ?? 0);
+    peak.set(pid, Math.max(peak.get(pid) ?? 0, before));
+    if (/ gc=mc /.test(line)) {
+      const after = Number(/ total_size_after=(\d+)/.exec(line)?.[1] ?? 0);
+      live.set(pid, Math.max(live.get(pid) ?? 0, after));
+    }
+  }
+  const mb = (m: Map<string, number>) => [...m.values()].map((b) => Math.round(b / 1048576));
+  return { bytes, peakMb: mb(peak), liveMb: mb(live) };
 }
 
 const token = seeded();
@@ -108,6 +128,53 @@ try {
     timeoutSeconds: 30,
     workDir: dataDir,
   };
+  if (UPLOAD_MIB > 0) {
+    // What the full bench does before its lists: uploads (8 at once), so the lists start on
+    // processes that have already moved gigabytes (their Pss then includes whatever that left).
+    const user = JSON.parse(fs.readFileSync(path.join(dataDir, 'bench-token.json'), 'utf8')) as { uuid: string };
+    const file = path.join(dataDir, 'upload.bin');
+    if (!fs.existsSync(file) || fs.statSync(file).size !== UPLOAD_MIB * 1048576)
+      spawnSync('head', ['-c', String(UPLOAD_MIB * 1048576), '/dev/urandom'], {
+        stdio: ['ignore', fs.openSync(file, 'w'), 'inherit'],
+      });
+    const url = `${base}/swift/v1/AUTH_${user.uuid}/warm`;
+    spawnSync('curl', ['-sf', '-X', 'PUT', '-H', `X-Auth-Token: ${token}`, url]);
+    const puts = Array.from(
+      { length: 8 },
+      (_, n) =>
+        new Promise<void>((resolve) =>
+          spawn('curl', ['-sf', '-o', '/dev/null', '-T', file, '-H', `X-Auth-Token: ${token}`, `${url}/o${n}`]).on(
+            'exit',
+            () => resolve(),
+          ),
+        ),
+    );
+    await Promise.all(puts);
+    const gets = Array.from(
+      { length: 8 },
+      (_, n) =>
+        new Promise<void>((resolve) =>
+          spawn('curl', ['-sf', '-o', '/dev/null', '-H', `X-Auth-Token: ${token}`, `${url}/o${n}`]).on('exit', () =>
+            resolve(),
+          ),
+        ),
+    );
+    await Promise.all(gets);
+    const each = membersOf(new Set([server.pid])).map(pssKb);
+    console.log(
+      `after 8 PUTs and 8 GETs of ${UPLOAD_MIB} MiB at once: Pss ${each.map((k) => (k / 1024).toFixed(0)).join(' + ')} MB`,
+    );
+    for (const pid of membersOf(new Set([server.pid])))
+      console.log(
+        pid,
+        fs
+          .readFileSync(`/proc/${pid}/status`, 'utf8')
+          .split('\n')
+          .filter((l) => /^(RssAnon|RssFile|RssShmem|Threads)/.test(l))
+          .join(' '),
+      );
+    if (env.LIST_HOLD) await sleep(Number(env.LIST_HOLD) * 1000);
+  }
   await runWrk({ ...load, seconds: 3 }); // warm-up: JIT, statement caches, page cache
   for (let run = 1; run <= REPEATS; run++) {
     await sleep(500);
@@ -124,11 +191,13 @@ try {
     await sleep(300);
     const cpu = cpuSeconds(group) - cpu0;
     clearInterval(sampler);
-    const garbage = allocatedSince(logFile, gcFrom).bytes;
+    const gc = gcSince(logFile, gcFrom);
+    const garbage = gc.bytes;
     console.log(
       `run ${run}: ${r.requests} requests (${r.errors} errors), ${((cpu * 1000) / r.requests).toFixed(2)} ms CPU/request, ` +
         `${(garbage / r.requests / 1024).toFixed(0)} KiB allocated/request, peak Pss ${(peakKb / 1024).toFixed(0)} MB ` +
-        `(${peakEach.map((k) => (k / 1024).toFixed(0)).join(' + ')}); wall ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
+        `(${peakEach.map((k) => (k / 1024).toFixed(0)).join(' + ')}), V8 heap peak ${gc.peakMb.join(' + ')} MB, ` +
+        `live after full GCs ≤ ${gc.liveMb.join(' + ') || '(no full GC)'} MB; wall ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
     );
   }
 } finally {
