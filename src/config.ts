@@ -70,6 +70,10 @@ export interface Settings extends StorageSettings {
   readonly maxUploads: number;
   /** `serve`: HTTP worker processes (node:cluster) sharing the port; 1 = one process, no cluster. */
   readonly workers: number;
+  /** `serve --workers N`: each worker's V8 old-generation limit, MiB (`--max-old-space-size`). */
+  readonly workerHeapMib: number;
+  /** `serve --workers N`: each worker's V8 young-generation semi-space, MiB (`--max-semi-space-size`). */
+  readonly workerSemiSpaceMib: number;
   /** `web-download` import allow-list (URL prefixes, hosts, `*`); empty: web-download is off. */
   readonly webDownloadAllow: readonly string[];
   /** Largest body a web-download may bring, bytes. */
@@ -186,6 +190,8 @@ const schema = z.object({
   workers: positiveCount
     .refine((n) => n <= MAX_WORKERS, `must be at most ${MAX_WORKERS}`)
     .default(Math.min(MAX_WORKERS, os.availableParallelism())),
+  workerHeap: positiveCount.refine((n) => n >= 64 && n <= 65_536, 'must be 64 to 65536 (MiB)').default(512),
+  workerSemiSpace: positiveCount.refine((n) => n <= 256, 'must be 1 to 256 (MiB)').default(4),
   webDownloadAllow: list
     .transform((l, ctx) => {
       const problem = allowListProblem(l);
@@ -256,6 +262,8 @@ export const SETTING_VARIABLES: Readonly<Record<keyof RawSettings, string>> = {
   maxConnections: 'PLANKTON_MAX_CONNECTIONS',
   maxUploads: 'PLANKTON_MAX_UPLOADS',
   workers: 'PLANKTON_WORKERS',
+  workerHeap: 'PLANKTON_WORKER_HEAP',
+  workerSemiSpace: 'PLANKTON_WORKER_SEMI_SPACE',
   webDownloadAllow: 'PLANKTON_WEB_DOWNLOAD_ALLOW',
   webDownloadMax: 'PLANKTON_WEB_DOWNLOAD_MAX',
   importConvertTo: 'PLANKTON_IMPORT_CONVERT_TO',
@@ -312,6 +320,8 @@ export function loadSettings(flags: RawSettings, env: NodeJS.ProcessEnv = proces
     maxConnections: s.maxConnections,
     maxUploads: s.maxUploads,
     workers: s.workers,
+    workerHeapMib: s.workerHeap,
+    workerSemiSpaceMib: s.workerSemiSpace,
     webDownloadAllow: Object.freeze([...(s.webDownloadAllow ?? [])]),
     webDownloadMax: s.webDownloadMax ?? s.imageSizeCap,
     importConvertTo: s.importConvertTo,

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadSettings } from '../src/config.ts';
 import { CliError } from '../src/errors.ts';
+import { workerExecArgv } from '../src/cli/serve-cluster.ts';
 import { cleanEnv, freePort, plankton, startChildServer, type ChildServer } from './helpers/child-server.ts';
 import { DIALECTS, freshPostgresDatabase } from './helpers/dialects.ts';
 
@@ -62,6 +63,27 @@ describe('serve --workers settings', () => {
         },
       );
   });
+
+  it("sizes the workers' V8 heaps itself: PLANKTON_WORKER_HEAP and _SEMI_SPACE, checked, in place of the primary's", () => {
+    const d = loadSettings({}, {});
+    assert.deepEqual([d.workerHeapMib, d.workerSemiSpaceMib], [512, 4]);
+    const s = loadSettings({}, { PLANKTON_WORKER_HEAP: '256', PLANKTON_WORKER_SEMI_SPACE: '8' });
+    assert.deepEqual([s.workerHeapMib, s.workerSemiSpaceMib], [256, 8]);
+    for (const [name, bad] of [
+      ['PLANKTON_WORKER_HEAP', '63'],
+      ['PLANKTON_WORKER_HEAP', '1g'],
+      ['PLANKTON_WORKER_SEMI_SPACE', '0'],
+      ['PLANKTON_WORKER_SEMI_SPACE', '257'],
+    ])
+      assert.throws(
+        () => loadSettings({}, { [name]: bad }),
+        (e: unknown) => e instanceof CliError && e.message.includes(`(${name})`),
+      );
+    assert.deepEqual(
+      workerExecArgv(['--import', 'tsx', '--max-old-space-size=4096', '--max-semi-space-size', '--cpu-prof'], s),
+      ['--import', 'tsx', '--cpu-prof', '--max-old-space-size=256', '--max-semi-space-size=8'],
+    );
+  });
 });
 
 for (const dialect of DIALECTS) {
@@ -89,6 +111,25 @@ for (const dialect of DIALECTS) {
         logLevel: 'info',
         env: { PLANKTON_METRICS_LISTEN: `127.0.0.1:${metricsPort}`, PLANKTON_METRICS_TOKEN: TOKEN },
       });
+      // The workers run with the heap flags of serve-cluster.ts (the children of the primary).
+      const workerArgs = fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .flatMap((p) => {
+          try {
+            const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+            if (Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) !== server!.process.pid) return [];
+            return [fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')];
+          } catch {
+            return []; // gone meanwhile
+          }
+        })
+        .filter((args) => args.includes('serve'));
+      assert.equal(workerArgs.length, 2);
+      for (const args of workerArgs) {
+        assert.ok(args.includes('--max-old-space-size=512'), args.join(' '));
+        assert.ok(args.includes('--max-semi-space-size=4'), args.join(' '));
+      }
       const healthz = async () =>
         total((await getFresh(`http://127.0.0.1:${metricsPort}/metrics`)).body, 'plankton_http_requests_total', {
           route: 'healthz',

@@ -48,6 +48,22 @@ type Message =
   | { type: typeof METRICS_REQ; id: number }
   | { type: typeof METRICS_RES; id: number; text?: string; error?: string };
 
+/**
+ * The node flags of a worker: the primary's own (a loader, `--cpu-prof`…), with the V8 heap sized
+ * by PLANKTON_WORKER_HEAP and PLANKTON_WORKER_SEMI_SPACE instead of any the primary was given.
+ * Set here, for the workers only, and not through NODE_OPTIONS, which every node process started
+ * from that environment would read (the CLI, test and bench runners, seeders). Why these values:
+ * docs/performance.md §4 (a worker's live heap under 64 list connections stays under 40 MiB; the
+ * young generation's semi-spaces, 16 MiB each by default, were most of its resident heap).
+ */
+export function workerExecArgv(
+  primary: readonly string[],
+  s: Pick<Settings, 'workerHeapMib' | 'workerSemiSpaceMib'>,
+): string[] {
+  const own = primary.filter((a) => !/^--max-(old|semi)-space-size(=|$)/.test(a));
+  return [...own, `--max-old-space-size=${s.workerHeapMib}`, `--max-semi-space-size=${s.workerSemiSpaceMib}`];
+}
+
 /** After the grace, how long the primary waits for workers to unwind before it kills them. */
 const WORKER_UNWIND_MS = 20_000;
 /** A worker that dies this soon after it started is restarted only after a pause (no crash loop). */
@@ -80,6 +96,7 @@ export async function runPrimary(settings: Settings): Promise<void> {
   const startedAt = new Map<number, number>();
   let url = '';
 
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, settings) });
   const fork = (): Worker => {
     const worker = cluster.fork();
     startedAt.set(worker.id, Date.now());

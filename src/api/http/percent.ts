@@ -46,11 +46,11 @@ export function decodeHeaderText(latin1: string, strict: boolean): string | unde
 function makeEncoder(safe: string): (s: string) => string {
   const keep = new Uint8Array(256);
   for (const ch of `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${safe}`) keep[ch.charCodeAt(0)] = 1;
+  // Most values (ids, names of images and objects) need no escape: answer them as they are,
+  // without a byte copy and a string built character by character (list pages render hundreds).
+  const allSafe = new RegExp(`^[A-Za-z0-9${safe.replace(/[\\\]^-]/g, '\\$&')}]*$`);
   return (s: string) => {
-    // Most values (ids, names, formats) need no escape at all: no UTF-8 buffer, no rebuilt string.
-    let i = 0;
-    while (i < s.length && keep[s.charCodeAt(i) & 0xff] === 1 && s.charCodeAt(i) < 0x80) i++;
-    if (i === s.length) return s;
+    if (allSafe.test(s)) return s;
     const bytes = Buffer.from(s, 'utf8');
     let out = '';
     for (const b of bytes) out += keep[b] ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;

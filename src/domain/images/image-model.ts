@@ -92,6 +92,78 @@ export interface ImageFacts extends ImageRecordFields {
   readonly properties: Readonly<Record<string, string>>;
 }
 
+/** The facts a v1 list page shows of an image (image-api.md §6.2), as its repository reads them. */
+export type ImageListFacts = Pick<
+  ImageFacts,
+  | 'id'
+  | 'name'
+  | 'diskFormat'
+  | 'containerFormat'
+  | 'status'
+  | 'origin'
+  | 'minRam'
+  | 'minDisk'
+  | 'protected'
+  | 'createdAt'
+  | 'recordUpdatedAt'
+  | 'virtualSize'
+  | 'object'
+  | 'objectVersionTs'
+  | 'size'
+  | 'objectHash'
+  | 'md5'
+  | 'isPublic'
+  | 'properties'
+>;
+
+/**
+ * One image of a v1 list (the detail and summary objects of §6.2): the part of `ImageView` they
+ * render, so a page does not read or build what it never shows (grants, tags, v2 fields).
+ */
+export type ImageListItem = Pick<
+  ImageView,
+  | 'id'
+  | 'name'
+  | 'diskFormat'
+  | 'containerFormat'
+  | 'status'
+  | 'minRam'
+  | 'minDisk'
+  | 'protected'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'virtualSize'
+  | 'object'
+  | 'owner'
+  | 'size'
+  | 'checksum'
+  | 'isPublic'
+  | 'properties'
+>;
+
+/** The list item of a page's row: derived fields computed as `toImageView` does. */
+export function toImageListItem(f: ImageListFacts): ImageListItem {
+  return {
+    id: f.id,
+    name: f.name,
+    diskFormat: f.diskFormat,
+    containerFormat: f.containerFormat,
+    status: f.status,
+    minRam: f.minRam,
+    minDisk: f.minDisk,
+    protected: f.protected,
+    createdAt: f.createdAt,
+    updatedAt: Math.max(f.recordUpdatedAt, f.objectVersionTs),
+    virtualSize: f.virtualSize,
+    object: f.object,
+    owner: f.object.account,
+    size: f.size,
+    checksum: imageChecksum(f),
+    isPublic: f.isPublic,
+    properties: f.properties,
+  };
+}
+
 /** §4.3: no checksum until the data is there; then the object hash, or the MD5 for uploads when known. */
 export function imageChecksum(f: Pick<ImageFacts, 'status' | 'origin' | 'md5' | 'objectHash'>): string {
   if (f.status !== 'available' && f.status !== 'deactivated') return '';

@@ -42,7 +42,7 @@ import type {
 } from './image-commands.ts';
 import { NO_PROPERTY_CHANGE } from './image-commands.ts';
 import type { ImageListQuery } from './image-list-query.ts';
-import { toImageView, type ImageView } from './image-model.ts';
+import { toImageListItem, toImageView, type ImageListItem, type ImageView } from './image-model.ts';
 import { readableImage } from './image-access.ts';
 import { ImageMembers } from './image-members.ts';
 import {
@@ -269,7 +269,7 @@ export class ImageService {
   }
 
   /** The caller's images (§5.2), filtered, sorted, after the marker. */
-  async list(caller: User, q: ImageListQuery): Promise<ImageView[]> {
+  async list(caller: User, q: ImageListQuery): Promise<ImageListItem[]> {
     const filters = [q.name, q.diskFormat, q.containerFormat, q.status, ...propertyTexts(q.properties)];
     if (textWithNul(filters) !== undefined) return [];
     const viewer = { uuid: caller.uuid, all: caller.admin && q.publicNone };
@@ -278,7 +278,7 @@ export class ImageService {
       after = await this.#queries.markerPosition(viewer, q.marker, q.sortKey);
       if (!after) throw new InvalidValue('marker', q.marker);
     }
-    return (await this.#queries.list(viewer, q, after)).map(toImageView);
+    return (await this.#queries.list(viewer, q, after)).map(toImageListItem);
   }
 
   // ---- create: register, reserve, create with data -------------------------------------------

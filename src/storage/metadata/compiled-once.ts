@@ -31,3 +31,44 @@ export function compiledOnce<Row>(
     return result.rows;
   };
 }
+
+/**
+ * A statement whose form depends on its arguments (a list with optional filters): compiled once
+ * per form, then run with each call's values, like `compiledOnce`. The form is `structure` (what
+ * changes the SQL but is no bound value: sort key, direction) plus which arguments are present.
+ * `build` gets a placeholder for each present argument and must use each only as a bound value.
+ * Forms are few (one per combination of filters a client sends); the cache is bounded anyway, so
+ * a client sending every combination cannot grow it without end (the oldest form is dropped).
+ */
+export function compiledPerForm<Structure, Row>(
+  build: (structure: Structure, slots: Readonly<Record<string, string>>) => Compilable<Row>,
+  maxForms = 64,
+): (
+  runOn: Pick<Kysely<unknown>, 'executeQuery'>,
+  structure: Structure,
+  args: Readonly<Record<string, unknown>>,
+) => Promise<Row[]> {
+  const forms = new Map<string, { sql: string; parameters: readonly unknown[]; positions: [number, string][] }>();
+  return async (runOn, structure, args) => {
+    const names = Object.keys(args).filter((k) => args[k] !== undefined);
+    const key = `${JSON.stringify(structure)}|${names.join(',')}`;
+    let form = forms.get(key);
+    if (!form) {
+      const slots = Object.fromEntries(names.map((n) => [n, `${SLOT}${n}`]));
+      const compiled = build(structure, slots).compile();
+      const positions: [number, string][] = [];
+      compiled.parameters.forEach((p, index) => {
+        if (typeof p === 'string' && p.startsWith(SLOT)) positions.push([index, p.slice(SLOT.length)]);
+      });
+      if (new Set(positions.map(([, n]) => n)).size !== names.length)
+        throw new Error(`compiledPerForm: not every argument is used as a value (${names.join(', ')})`);
+      form = { sql: compiled.sql, parameters: compiled.parameters, positions };
+      if (forms.size >= maxForms) forms.delete(forms.keys().next().value!);
+      forms.set(key, form);
+    }
+    const parameters = [...form.parameters];
+    for (const [index, name] of form.positions) parameters[index] = args[name];
+    const result = await runOn.executeQuery<Row>(CompiledQuery.raw(form.sql, parameters));
+    return result.rows;
+  };
+}
