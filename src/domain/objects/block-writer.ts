@@ -30,6 +30,14 @@ export interface BlockTap {
  * `put`), not once they are durable: that is waited for once, before returning.
  */
 const MAX_IN_FLIGHT = 4;
+/**
+ * Blocks in flight for all the uploads of this process together: with many uploads at once each
+ * gets a share (at least one), so memory is bounded per process, not by how many clients upload
+ * at once (8 uploads × 5 buffers were 160 MiB); their own overlap keeps the cores busy then.
+ */
+const PROCESS_IN_FLIGHT = 8;
+let uploadsRunning = 0;
+const slotsPerUpload = () => Math.max(1, Math.min(MAX_IN_FLIGHT, Math.floor(PROCESS_IN_FLIGHT / uploadsRunning)));
 
 /**
  * Streams bytes into content-addressed blocks: cuts exact 4 MiB blocks whatever the chunking,
@@ -47,6 +55,22 @@ export async function writeBlocks(
   tooLarge: () => Error,
   digests: readonly StreamAlgorithm[] = ['md5'],
   tap?: BlockTap,
+): Promise<WrittenData> {
+  uploadsRunning++;
+  try {
+    return await streamIntoBlocks(source, store, maxBytes, tooLarge, digests, tap);
+  } finally {
+    uploadsRunning--;
+  }
+}
+
+async function streamIntoBlocks(
+  source: AsyncIterable<Buffer>,
+  store: BlockStore,
+  maxBytes: number,
+  tooLarge: () => Error,
+  digests: readonly StreamAlgorithm[],
+  tap: BlockTap | undefined,
 ): Promise<WrittenData> {
   const summing = hashPool.streamDigests(['md5', ...digests]);
   const batch = store.openBatch();
@@ -85,7 +109,7 @@ export async function writeBlocks(
       )
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
-    if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+    while (inFlight.size >= slotsPerUpload()) await Promise.race(inFlight);
     if (failure) throw failure;
   };
 

@@ -5,6 +5,14 @@ import { BufferPool } from './buffer-pool.ts';
 
 /** Blocks fetched ahead of the one being sent, so storage latency overlaps the network. */
 const READ_AHEAD = 2;
+/**
+ * Read-ahead for all the downloads of this process together: with many at once each gets a share
+ * (down to none: one block read, then sent), so their buffers are bounded per process, not by how
+ * many clients download; their own overlap keeps the cores busy then.
+ */
+const PROCESS_READ_AHEAD = 4;
+let downloadsRunning = 0;
+const readAhead = () => Math.min(READ_AHEAD, Math.floor(PROCESS_READ_AHEAD / downloadsRunning));
 
 /**
  * Read buffers, recycled (buffer-pool.ts). A download holds READ_AHEAD + 1 of them in reads and
@@ -83,12 +91,13 @@ async function* leases(store: BlockStore, ranges: readonly HashmapRange[]): Asyn
   const plan = slicesOf(ranges);
   const pending: Promise<Fetched>[] = [];
   const fill = () => {
-    while (pending.length <= READ_AHEAD) {
+    while (pending.length <= readAhead()) {
       const next = plan.next();
       if (next.done) return;
       pending.push(fetch(store, next.value));
     }
   };
+  downloadsRunning++;
   try {
     fill();
     while (pending.length > 0) {
@@ -107,6 +116,7 @@ async function* leases(store: BlockStore, ranges: readonly HashmapRange[]): Asyn
       yield { bytes: ZEROS.subarray(0, to - Math.max(from, length)), release: unpooled };
     }
   } finally {
+    downloadsRunning--;
     for (const p of pending) void p.then((f) => f.buffer && readBuffers.release(f.buffer));
   }
 }
