@@ -551,32 +551,15 @@ type EntryRow = Selectable<ImagesTable> &
 const splitGrants = (s: string | null): string[] => (s ? s.split(',') : []);
 
 function toEntry(r: EntryRow): ImageEntry {
-  if (!isImageStatus(r.status)) throw new Error(`image ${r.id} has an unknown status ${r.status}`);
   const readGrants = splitGrants(r.read_grants);
   return {
-    id: r.id,
-    name: r.name,
-    diskFormat: r.disk_format,
-    containerFormat: r.container_format,
-    status: r.status,
-    origin: r.origin as ImageOrigin,
-    minRam: Number(r.min_ram),
-    minDisk: Number(r.min_disk),
-    protected: r.protected === 1,
-    createdAt: Number(r.created_at),
-    recordUpdatedAt: Number(r.updated_at),
+    ...recordFacts(r),
     declaredSize: r.declared_size === null ? null : Number(r.declared_size),
     declaredChecksum: r.declared_checksum,
-    object: { account: r.object_account, container: r.object_container, name: r.object_name },
-    objectVersionTs: Number(r.version_ts),
-    size: Number(r.object_size),
-    objectHash: r.object_hash,
-    md5: r.md5,
     isPublic: readGrants.includes('*'),
     osHidden: Number(r.os_hidden) === 1,
     community: Number(r.community) === 1,
     sharedFlag: Number(r.shared) === 1,
-    virtualSize: r.virtual_size === null ? null : Number(r.virtual_size),
     osHashAlgo: r.os_hash_algo,
     osHashValue: r.os_hash_value,
     tags: r.tags ? JSON.parse(r.tags) : [],
@@ -624,7 +607,8 @@ type ListRow = Pick<
     properties: string | null;
   };
 
-function toListFacts(r: ListRow): ImageListFacts {
+/** What an entry and a list item both read from the record and its object. */
+function recordFacts(r: Omit<ListRow, 'is_public' | 'properties'>) {
   if (!isImageStatus(r.status)) throw new Error(`image ${r.id} has an unknown status ${r.status}`);
   return {
     id: r.id,
@@ -644,6 +628,12 @@ function toListFacts(r: ListRow): ImageListFacts {
     size: Number(r.object_size),
     objectHash: r.object_hash,
     md5: r.md5,
+  };
+}
+
+function toListFacts(r: ListRow): ImageListFacts {
+  return {
+    ...recordFacts(r),
     isPublic: r.is_public === 1 || r.is_public === true,
     properties: r.properties ? JSON.parse(r.properties) : {},
   };
