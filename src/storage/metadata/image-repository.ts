@@ -421,16 +421,18 @@ export class ImageRepository {
     return isText(key) ? this.#text(sortValue[key]) : sortValue[key];
   }
 
+  /** An image's (`i`) properties as one JSON object (text), for the selects below. */
+  #propertiesJson(): RawBuilder<string | null> {
+    return this.#dialect === 'postgres'
+      ? sql<
+          string | null
+        >`(select json_object_agg(p.key, p.value)::text from image_properties p where p.image_id = i.id)`
+      : sql<string | null>`(select json_group_object(p.key, p.value) from image_properties p where p.image_id = i.id)`;
+  }
+
   /** The columns of a v1 list page (`ImageListFacts`); the properties as one JSON object. */
   #listSelect(db: Db) {
-    const props =
-      this.#dialect === 'postgres'
-        ? sql<
-            string | null
-          >`(select json_object_agg(p.key, p.value)::text from image_properties p where p.image_id = i.id)`
-        : sql<
-            string | null
-          >`(select json_group_object(p.key, p.value) from image_properties p where p.image_id = i.id)`;
+    const props = this.#propertiesJson();
     return db
       .selectFrom('images as i')
       .innerJoin('objects as o', 'o.uuid', 'i.id')
@@ -466,14 +468,7 @@ export class ImageRepository {
 
   #select(db: Db) {
     const agg = sql.raw(this.#dialect === 'postgres' ? 'string_agg' : 'group_concat');
-    const props =
-      this.#dialect === 'postgres'
-        ? sql<
-            string | null
-          >`(select json_object_agg(p.key, p.value)::text from image_properties p where p.image_id = i.id)`
-        : sql<
-            string | null
-          >`(select json_group_object(p.key, p.value) from image_properties p where p.image_id = i.id)`;
+    const props = this.#propertiesJson();
     const tags =
       this.#dialect === 'postgres'
         ? sql<
